@@ -1,0 +1,29 @@
+# Two set-up commands: `make demo` and `make test`. Each makes its own venv and installs
+# the project into it, so nothing installed by hand is relied on.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO_DB := $(CURDIR)/examples/demo.db
+
+.PHONY: demo test check install clean
+
+$(BIN)/crmctl: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(BIN)/crmctl
+
+demo: install
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	CRMCTL_DB=$(DEMO_DB) CRMCTL_PASSPHRASE_FILE=$(CURDIR)/examples/demo-passphrase.txt bash examples/build-demo.sh $(BIN)/crmctl
+
+test: install
+	$(BIN)/python -m pytest -q
+
+check: install
+	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+clean:
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

@@ -1,0 +1,78 @@
+"""audit log / verify / head: the operation log and its integrity."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from crmctl.cli.context import new_app, session
+from crmctl.render import Format, emit_json, emit_rows
+
+app = new_app("The operation log (操作日志) and its integrity.")
+
+
+@app.command("log")
+def log(
+    ctx: typer.Context,
+    since: Optional[str] = typer.Option(None, help="Entries from this day on (YYYY-MM-DD, "
+                                                   "today, -7d…)."),
+    action: Optional[str] = typer.Option(None, help="Only this action (add, edit, rm, tag…)."),
+    entity: Optional[str] = typer.Option(None, help="Only this entity (customer, setting…)."),
+    limit: Optional[int] = typer.Option(50, help="At most this many entries (newest first)."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f"),
+) -> None:
+    """Show the operation log, newest first.
+
+    Example: crmctl audit log --since 2026-11-01 --action edit
+    """
+    from crmctl.core import audit, dates
+
+    since_text = dates.parse_since(since).isoformat() if since else None
+    with session(ctx) as conn:
+        rows = [e.to_dict() for e in audit.entries(conn, since=since_text, action=action,
+                                                    entity=entity, limit=limit)]
+    columns = ["id", "at", "os_user", "command", "action", "entity", "entity_id", "fields"]
+    if fmt != Format.table:
+        columns += ["prev_hash", "hash"]
+    emit_rows(rows, columns, fmt, empty="the log is empty")
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context,
+    expect: Optional[str] = typer.Option(None, metavar="HEAD",
+                                         help="A head printed earlier by `audit head` (12+ hex "
+                                              "characters); fail unless the log still extends it."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f"),
+) -> None:
+    """Check the hash chain; exit 4 and name the first bad entry on tampering.
+
+    Example: crmctl audit verify --expect "$(cat ~/crm-head.txt)"
+    """
+    from crmctl.core import audit
+    from crmctl.errors import IntegrityFailure
+
+    with session(ctx) as conn:
+        result = audit.verify(conn, expect=expect)
+    if fmt == Format.json:
+        emit_json({k: v for k, v in result.to_dict().items() if k != "problem"}
+                  | {"problem": result.problem})
+    elif result.ok:
+        typer.echo(f"ok: {result.entries} entries, head {result.head or '-'}")
+    if not result.ok:
+        where = f" at entry {result.first_bad}" if result.first_bad else ""
+        raise IntegrityFailure(f"audit log verification failed{where}: {result.problem}")
+
+
+@app.command("head")
+def head(ctx: typer.Context) -> None:
+    """Print the newest entry's hash, to keep elsewhere (mail it from cron).
+
+    Example: crmctl audit head > ~/crm-head.txt
+    """
+    from crmctl.core import audit
+
+    with session(ctx) as conn:
+        value = audit.head(conn)
+    typer.echo(value or "")

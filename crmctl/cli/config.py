@@ -1,0 +1,44 @@
+"""config list / set: settings kept in the database, so cron and the terminal agree."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from crmctl.cli.context import new_app, session
+from crmctl.render import Format, emit_rows, message
+
+app = new_app("Settings stored in the database.")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, fmt: Format = typer.Option(Format.table, "--format", "-f")) -> None:
+    """Show every setting and its value.
+
+    Example: crmctl config list
+    """
+    from crmctl.core import settings
+
+    with session(ctx) as conn:
+        values = settings.all_settings(conn)
+    rows = [{"key": k, "value": json.dumps(v, ensure_ascii=False)} for k, v in values.items()]
+    emit_rows(rows, ["key", "value"], fmt)
+
+
+@app.command("set")
+def set_(ctx: typer.Context, key: str, value: str = typer.Argument(
+        ..., help="A JSON value (7, \"US\", [1,2]) or a bare word taken as text.")) -> None:
+    """Change a setting.
+
+    Example: crmctl config set default_region US
+    """
+    from crmctl.core import settings
+
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    with session(ctx) as conn:
+        settings.put(conn, key, parsed)
+    message(f"{key} = {json.dumps(parsed, ensure_ascii=False)}")

@@ -1,0 +1,199 @@
+"""init, add, list, show, edit, rm: the customer records."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from crmctl.cli.context import new_app, command_name, db_path, session
+from crmctl.render import Format, emit_card, emit_json, emit_rows, message
+
+app = new_app()
+
+LIST_COLUMNS = ["id", "name", "company", "title", "email", "phone", "tier", "stage", "tags",
+                "created_at", "last_contact_at"]
+TABLE_COLUMNS = ["id", "name", "company", "phone", "email", "tier", "stage", "tags",
+                 "last_contact_at"]
+FormatOption = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create a new encrypted database (mode 0600); refuses to overwrite a file.
+
+    The passphrase comes from CRMCTL_PASSPHRASE_FILE, CRMCTL_PASSPHRASE_CMD or
+    CRMCTL_PASSPHRASE, or is asked twice on a terminal.
+
+    Example: crmctl --db ~/crm.db init
+    """
+    from crmctl.store import create_database
+    from crmctl.store.passphrase import get_passphrase
+
+    path = db_path(ctx)
+    if path.exists():
+        from crmctl.errors import InvalidValue
+
+        raise InvalidValue(f"{path} already exists; refusing to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    passphrase = get_passphrase(path, confirm=True, use_keyring=False)
+    create_database(path, passphrase.secret, command=command_name(ctx)).close()
+    message(f"created {path}")
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The customer's name, e.g. 王明 or 'Anna Schmidt'."),
+    company: Optional[str] = typer.Option(None, help="Company (公司)."),
+    title: Optional[str] = typer.Option(None, help="Job title (职位)."),
+    email: Optional[str] = typer.Option(None, help="Email; validated, domain lower-cased."),
+    phone: Optional[str] = typer.Option(None, help="Phone; stored as E.164 (+8613800138000)."),
+    wechat: Optional[str] = typer.Option(None, help="WeChat id."),
+    industry: Optional[str] = typer.Option(None, help="Industry (行业)."),
+    region: Optional[str] = typer.Option(None, help="Region (地区)."),
+    company_size: Optional[str] = typer.Option(None, help="Company size."),
+    source: Optional[str] = typer.Option(None, help="Source channel (客户来源)."),
+    tier: str = typer.Option("regular", help="diamond, gold, silver or regular."),
+    tag: List[str] = typer.Option([], "--tag", help="A tag; repeat for more."),
+    birthday: Optional[str] = typer.Option(None, help="YYYY-MM-DD, or MM-DD without a year."),
+    note: Optional[str] = typer.Option(None, help="Owner's note."),
+    referred_by: Optional[int] = typer.Option(None, help="Id of the customer who referred them."),
+    allow_duplicate: bool = typer.Option(False, help="Add even if the email or phone exists."),
+) -> None:
+    """Add a customer and print its id alone on stdout.
+
+    Example: id=$(crmctl add 王明 --company 华为 --phone 13800138000 --tag vip)
+    """
+    from crmctl.core import customers
+
+    raw = {"name": name, "company": company, "title": title, "email": email, "phone": phone,
+           "wechat": wechat, "industry": industry, "region": region,
+           "company_size": company_size, "source": source, "note": note,
+           "birthday": birthday, "referred_by": referred_by}
+    with session(ctx) as conn:
+        cid = customers.add(conn, {k: v for k, v in raw.items() if v is not None}, tier=tier,
+                            tags=tag, allow_duplicate=allow_duplicate)
+    typer.echo(cid)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    tag: List[str] = typer.Option([], "--tag", help="Only customers with this tag (repeat: all)."),
+    tier: Optional[str] = typer.Option(None, help="Only this tier."),
+    stage: Optional[str] = typer.Option(None, help="prospect, customer, repeat, loyal, churned."),
+    consent: Optional[str] = typer.Option(None, metavar="CHANNEL",
+                                          help="Only those who consent to email/phone/sms/wechat."),
+    search: Optional[str] = typer.Option(None, "--search", "-s", metavar="Q",
+                                         help="Case-insensitive, over name, company, email, "
+                                              "phone and note; every word must match."),
+    limit: Optional[int] = typer.Option(None, help="At most this many rows."),
+    sort: str = typer.Option("id", help="id, name, company, created, updated, last-contact, "
+                                        "tier; prefix - to reverse."),
+    fmt: Format = FormatOption,
+) -> None:
+    """List customers, filtered and sorted.
+
+    Example: crmctl list --tier gold --search 王 --format json
+    """
+    from crmctl.core import customers
+
+    flt = customers.Filter(tag=tag, tier=tier, stage=stage, consent=consent, search=search,
+                           limit=limit, sort=sort)
+    with session(ctx) as conn:
+        rows = [c.to_dict() for c in customers.iter_customers(conn, flt)]
+    emit_rows(rows, LIST_COLUMNS if fmt != Format.table else TABLE_COLUMNS, fmt,
+              empty="no customers match")
+
+
+@app.command()
+def show(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"),
+         fmt: Format = FormatOption) -> None:
+    """Show one customer's card and timeline.
+
+    Example: crmctl show 12
+    """
+    from crmctl.core import customers
+
+    with session(ctx) as conn:
+        card = customers.get(conn, customer_id)
+    data = card.to_dict()
+    if fmt == Format.json:
+        emit_json(data)
+    elif fmt == Format.csv:
+        emit_rows([data], LIST_COLUMNS, fmt)
+    else:
+        emit_card(f"#{card.id} {card.name}", [(k.replace("_", " "), v) for k, v in data.items()
+                                              if k not in ("id", "name")])
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    customer_id: str = typer.Argument(..., metavar="ID"),
+    name: Optional[str] = typer.Option(None),
+    company: Optional[str] = typer.Option(None),
+    title: Optional[str] = typer.Option(None),
+    email: Optional[str] = typer.Option(None),
+    phone: Optional[str] = typer.Option(None),
+    wechat: Optional[str] = typer.Option(None),
+    industry: Optional[str] = typer.Option(None),
+    region: Optional[str] = typer.Option(None),
+    company_size: Optional[str] = typer.Option(None),
+    source: Optional[str] = typer.Option(None),
+    birthday: Optional[str] = typer.Option(None),
+    note: Optional[str] = typer.Option(None),
+    referred_by: Optional[int] = typer.Option(None),
+    clear: List[str] = typer.Option([], "--clear", metavar="FIELD",
+                                    help="Empty this field (repeatable), e.g. --clear wechat."),
+    allow_duplicate: bool = typer.Option(False, help="Allow an email or phone another has."),
+) -> None:
+    """Change a customer's fields (tier has its own command: tier set).
+
+    Example: crmctl edit 12 --email wang@example.cn --clear wechat
+    """
+    from crmctl.core import customers
+    from crmctl.errors import InvalidValue
+
+    given = {"name": name, "company": company, "title": title, "email": email, "phone": phone,
+             "wechat": wechat, "industry": industry, "region": region,
+             "company_size": company_size, "source": source, "birthday": birthday,
+             "note": note, "referred_by": referred_by}
+    raw = {k: v for k, v in given.items() if v is not None}
+    for fld in clear:
+        key = fld.replace("-", "_")
+        if key not in customers.EDITABLE or key == "name":
+            raise InvalidValue(f"cannot clear {fld!r}")
+        raw[key] = None
+    if not raw:
+        raise InvalidValue("nothing to change: give at least one --FIELD or --clear")
+    with session(ctx) as conn:
+        changed = customers.edit(conn, customer_id, raw, allow_duplicate=allow_duplicate)
+    message(f"changed: {', '.join(changed)}" if changed else "nothing changed")
+
+
+@app.command()
+def rm(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"),
+       yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
+    """Delete a customer and their interactions, purchases and follow-ups.
+
+    Asks first on a terminal; scripts pass --yes. (To erase a person for privacy
+    reasons and keep a tombstone, use `crmctl forget`.)
+
+    Example: crmctl rm 12 --yes
+    """
+    from crmctl.core import customers
+    from crmctl.store.passphrase import stdin_is_terminal
+
+    with session(ctx) as conn:
+        current = customers.get(conn, customer_id)
+        if not yes:
+            if not stdin_is_terminal():
+                from crmctl.errors import UsageError
+
+                raise UsageError("rm needs --yes when not run on a terminal")
+            typer.confirm(f"Delete #{current.id} {current.name} and all their records?",
+                          abort=True)
+        customers.remove(conn, current.id)
+    message(f"removed #{current.id}")

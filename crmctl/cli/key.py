@@ -1,0 +1,57 @@
+"""key remember / forget: keep the passphrase in the OS keyring, or stop doing so."""
+
+from __future__ import annotations
+
+import typer
+
+from crmctl.cli.context import new_app, db_path, session
+from crmctl.errors import CrmError
+from crmctl.render import message
+
+app = new_app("Remember the passphrase in the OS keyring.")
+
+
+@app.command("remember")
+def remember(ctx: typer.Context) -> None:
+    """Store the passphrase in the OS keyring, after checking it opens the database.
+
+    Example: CRMCTL_PASSPHRASE_CMD='pass show crm' crmctl key remember
+    """
+    from crmctl.store.passphrase import KEYRING_SERVICE, get_passphrase, keyring_account
+
+    path = db_path(ctx)
+    passphrase = get_passphrase(path, use_keyring=False)
+    with session(ctx):
+        pass  # opens the database: proves the passphrase before it is kept
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, keyring_account(path),
+                             passphrase.secret.decode("utf-8"))
+    except Exception as exc:  # noqa: BLE001 - each backend fails its own way
+        raise CrmError(f"no usable keyring here ({type(exc).__name__}); "
+                       "use CRMCTL_PASSPHRASE_FILE or CRMCTL_PASSPHRASE_CMD instead") from None
+    message(f"passphrase for {path} remembered in the keyring")
+
+
+@app.command("forget")
+def forget(ctx: typer.Context) -> None:
+    """Remove the passphrase from the OS keyring.
+
+    Example: crmctl key forget
+    """
+    from crmctl.store.passphrase import KEYRING_SERVICE, keyring_account
+
+    path = db_path(ctx)
+    try:
+        import keyring
+        from keyring.errors import PasswordDeleteError
+
+        try:
+            keyring.delete_password(KEYRING_SERVICE, keyring_account(path))
+        except PasswordDeleteError:
+            message(f"no passphrase for {path} was remembered")
+            return
+    except Exception as exc:  # noqa: BLE001
+        raise CrmError(f"no usable keyring here ({type(exc).__name__})") from None
+    message(f"passphrase for {path} forgotten by the keyring")

@@ -1,0 +1,145 @@
+"""The operation log (操作日志): append-only, hash-chained.
+
+Each entry stores the hash of the one before it, and its own hash covers its id, its
+contents and that previous hash, so any edit, deletion, insertion or reordering breaks the
+chain at a place ``verify`` reports. The last entry can only be checked against a head kept
+elsewhere (``verify(expect=...)``). Entries hold field *names*, never values: no personal
+data and no passphrase is ever written here.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from crmctl.core.clock import now_text
+
+GENESIS = "0" * 64
+
+
+@dataclass
+class Entry:
+    id: int
+    at: str
+    os_user: str
+    command: str
+    action: str
+    entity: str
+    entity_id: str | None
+    fields: list[str]
+    prev_hash: str
+    hash: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Verification:
+    ok: bool
+    entries: int
+    head: str | None
+    first_bad: int | None
+    problem: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no USER, LOGNAME or passwd entry (containers)
+        return "unknown"
+
+
+def entry_hash(entry_id: int, at: str, user: str, command: str, action: str, entity: str,
+               entity_id: str | None, fields_json: str, prev_hash: str) -> str:
+    payload = json.dumps(
+        [entry_id, at, user, command, action, entity, entity_id, fields_json, prev_hash],
+        ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def record(conn, action: str, entity: str, entity_id, fields=()) -> str:
+    """Append one entry; call inside the transaction of the change it records."""
+    prev = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    entry_id = prev[0] + 1 if prev else 1
+    prev_hash = prev[1] if prev else GENESIS
+    at = now_text()
+    user = os_user()
+    command = getattr(conn, "command", "api")
+    fields_json = json.dumps(sorted(set(fields)), ensure_ascii=False)
+    ident = None if entity_id is None else str(entity_id)
+    digest = entry_hash(entry_id, at, user, command, action, entity, ident, fields_json, prev_hash)
+    conn.execute(
+        "INSERT INTO audit_log (id, at, os_user, command, action, entity, entity_id, fields,"
+        " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (entry_id, at, user, command, action, entity, ident, fields_json, prev_hash, digest),
+    )
+    return digest
+
+
+def _entry(row) -> Entry:
+    return Entry(row[0], row[1], row[2], row[3], row[4], row[5], row[6], json.loads(row[7]),
+                 row[8], row[9])
+
+
+_COLUMNS = "id, at, os_user, command, action, entity, entity_id, fields, prev_hash, hash"
+
+
+def entries(conn, *, since: str | None = None, action: str | None = None,
+            entity: str | None = None, limit: int | None = None) -> list[Entry]:
+    """Entries newest first, filtered; ``since`` is a UTC ISO instant or date."""
+    where, params = [], []
+    if since:
+        where.append("at >= ?")
+        params.append(since)
+    if action:
+        where.append("action = ?")
+        params.append(action)
+    if entity:
+        where.append("entity = ?")
+        params.append(entity)
+    sql = f"SELECT {_COLUMNS} FROM audit_log"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY id DESC"
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [_entry(row) for row in conn.execute(sql, params)]
+
+
+def head(conn) -> str | None:
+    row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def verify(conn, expect: str | None = None) -> Verification:
+    """Walk the chain oldest first; report the first entry that does not hold."""
+    prev_hash, count, expected_seen = GENESIS, 0, expect is None
+    expect = expect.lower() if expect else None
+    previous_id = 0
+    for row in conn.execute(f"SELECT {_COLUMNS} FROM audit_log ORDER BY id"):
+        entry_id, stored = row[0], row[9]
+        count += 1
+        if entry_id != previous_id + 1:
+            return Verification(False, count, stored, entry_id, "an entry is missing before it")
+        if row[8] != prev_hash:
+            return Verification(False, count, stored, entry_id, "previous-hash link broken")
+        if entry_hash(*row[:9]) != stored:
+            return Verification(False, count, stored, entry_id, "contents do not match hash")
+        if expect and stored.startswith(expect) and len(expect) >= 12:
+            expected_seen = True
+        prev_hash, previous_id = stored, entry_id
+    head_hash = prev_hash if count else None
+    if not expected_seen:
+        return Verification(False, count, head_hash, None,
+                            "the log no longer contains the expected head")
+    return Verification(True, count, head_hash, None)

@@ -1,0 +1,293 @@
+"""Customers: add, read, list, edit, remove — validated, de-duplicated, indexed, audited."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from crmctl.core import audit, clock, lifecycle, search, settings
+from crmctl.core.validate import clean_text, normalize_email, normalize_name, normalize_phone
+from crmctl.errors import Duplicate, InvalidValue, NotFound
+from crmctl.store import atomic
+
+# Fields a person may set with add / edit (tier has its own command, with a history).
+EDITABLE = ("name", "company", "title", "email", "phone", "wechat", "industry", "region",
+            "company_size", "source", "note", "birthday", "referred_by")
+CONTRACT_KEYS = ("id", "name", "company", "title", "email", "phone", "tier", "stage", "tags",
+                 "created_at", "last_contact_at")
+SORTS = {"id": "c.id", "name": "c.name", "company": "c.company", "created": "c.created_at",
+         "updated": "c.updated_at", "last-contact": "c.last_contact_at",
+         "tier": "CASE c.tier WHEN 'diamond' THEN 0 WHEN 'gold' THEN 1 "
+                 "WHEN 'silver' THEN 2 ELSE 3 END"}
+
+
+@dataclass
+class Customer:
+    id: int
+    name: str
+    company: str | None
+    title: str | None
+    email: str | None
+    phone: str | None
+    tier: str
+    stage: str
+    tags: list[str]
+    created_at: str
+    last_contact_at: str | None
+    wechat: str | None = None
+    industry: str | None = None
+    region: str | None = None
+    company_size: str | None = None
+    source: str | None = None
+    note: str | None = None
+    birthday: str | None = None
+    referred_by: int | None = None
+    updated_at: str | None = None
+    extra: dict = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict:
+        """The contract's keys first, then the rest of the record."""
+        data = asdict(self)
+        data.pop("extra")
+        return {**{k: data.pop(k) for k in CONTRACT_KEYS}, **data}
+
+
+@dataclass
+class Filter:
+    tag: list[str] = field(default_factory=list)
+    tier: str | None = None
+    stage: str | None = None
+    consent: str | None = None
+    search: str | None = None
+    limit: int | None = None
+    sort: str = "id"
+
+
+def normalize_birthday(value: str | None) -> str | None:
+    """YYYY-MM-DD, or MM-DD when the year is not known (stored as --MM-DD)."""
+    value = clean_text(value)
+    if value is None:
+        return None
+    m = re.fullmatch(r"(?:--)?(\d{1,2})-(\d{1,2})", value)
+    try:
+        if m:
+            date(2000, int(m.group(1)), int(m.group(2)))  # a leap year allows 02-29
+            return f"--{int(m.group(1)):02d}-{int(m.group(2)):02d}"
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InvalidValue(f"invalid birthday {value!r}: use YYYY-MM-DD or MM-DD") from None
+
+
+def normalize_fields(conn, raw: dict) -> dict:
+    """Validate and normalize the given fields (only those present in ``raw``)."""
+    out = {}
+    for key, value in raw.items():
+        if key not in EDITABLE:
+            raise InvalidValue(f"unknown field {key!r}")
+        if key == "name":
+            out[key] = normalize_name(value)
+        elif key == "email":
+            out[key] = normalize_email(value)
+        elif key == "phone":
+            out[key] = normalize_phone(value, settings.get(conn, "default_region"))
+        elif key == "birthday":
+            out[key] = normalize_birthday(value)
+        elif key == "referred_by":
+            out[key] = None if value in (None, "") else _existing_referrer(conn, value)
+        else:
+            out[key] = clean_text(value)
+    return out
+
+
+def _existing_referrer(conn, value) -> int:
+    try:
+        ref = int(value)
+    except (TypeError, ValueError):
+        raise InvalidValue(f"--referred-by takes a customer id, not {value!r}") from None
+    if not conn.execute("SELECT 1 FROM customers WHERE id = ?", (ref,)).fetchone():
+        raise NotFound(f"no customer {ref} (given as --referred-by)")
+    return ref
+
+
+def find_duplicate(conn, email: str | None, phone: str | None, *, exclude: int | None = None):
+    """(id, field) of a live customer with the same email (case-insensitive) or phone."""
+    checks = [("email", "lower(email) = lower(?)", email), ("phone", "phone = ?", phone)]
+    for name, condition, value in checks:
+        if value is None:
+            continue
+        row = conn.execute(
+            f"SELECT id FROM customers WHERE {condition} AND forgotten_at IS NULL"
+            " AND id IS NOT ? LIMIT 1", (value, exclude)).fetchone()
+        if row:
+            return row[0], name
+    return None
+
+
+def _refuse_duplicate(conn, fields: dict, exclude: int | None = None) -> None:
+    dup = find_duplicate(conn, fields.get("email"), fields.get("phone"), exclude=exclude)
+    if dup:
+        raise Duplicate(f"customer {dup[0]} already has this {dup[1]} "
+                        f"({fields[dup[1]]}); use --allow-duplicate to add anyway")
+
+
+def check_tier(tier: str) -> str:
+    tier = (tier or "").strip().lower()
+    if tier not in lifecycle.TIERS:
+        raise InvalidValue(f"unknown tier {tier!r}; tiers: {', '.join(lifecycle.TIERS)}")
+    return tier
+
+
+def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
+        allow_duplicate: bool = False) -> int:
+    """Add a customer; return its id. ``raw`` holds EDITABLE fields, ``name`` required."""
+    from crmctl.core import tags as tag_ops
+
+    fields = normalize_fields(conn, {**raw, "name": raw.get("name")})
+    tier = check_tier(tier)
+    tag_names = [tag_ops.normalize_tag(t) for t in tags]
+    with atomic(conn):
+        if not allow_duplicate:
+            _refuse_duplicate(conn, fields)
+        now = clock.now_text()
+        columns = [*fields, "tier", "created_at", "updated_at"]
+        cur = conn.execute(
+            f"INSERT INTO customers ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [*fields.values(), tier, now, now])
+        cid = cur.lastrowid
+        if tier != "regular":
+            conn.execute("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, reason)"
+                         " VALUES (?, ?, NULL, ?, 'initial tier')", (cid, now, tier))
+        tag_ops.attach(conn, tag_names, [cid])
+        reindex(conn, [cid])
+        audit.record(conn, "add", "customer", cid, [k for k, v in fields.items() if v is not None]
+                     + (["tier"] if tier != "regular" else []) + (["tags"] if tag_names else []))
+    return cid
+
+
+def reindex(conn, ids: list[int]) -> None:
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(f"SELECT id, {', '.join(search.SEARCHED_FIELDS)} FROM customers "
+                        f"WHERE id IN ({marks}) AND forgotten_at IS NULL", ids).fetchall()
+    search.index(conn, rows)
+
+
+def _select(where: str = "1", order: str = "c.id", limit: str = "") -> str:
+    return f"""
+        SELECT c.id, c.name, c.company, c.title, c.email, c.phone, c.tier,
+               {lifecycle.stage_sql('c')} AS stage,
+               (SELECT group_concat(name, ';') FROM (SELECT t.name FROM customer_tags ct
+                    JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id
+                    ORDER BY t.name)) AS tags,
+               c.created_at, c.last_contact_at, c.wechat, c.industry, c.region,
+               c.company_size, c.source, c.note, c.birthday, c.referred_by, c.updated_at
+        FROM customers c WHERE c.forgotten_at IS NULL AND ({where}) ORDER BY {order} {limit}"""
+
+
+def _customer(row) -> Customer:
+    values = list(row)
+    values[8] = values[8].split(";") if values[8] else []
+    return Customer(*values)
+
+
+def get(conn, customer_id) -> Customer:
+    cid = parse_id(customer_id)
+    params = {"id": cid, **lifecycle.stage_params(clock.today())}
+    row = conn.execute(_select("c.id = :id"), params).fetchone()
+    if row is None:
+        raise NotFound(f"no customer {cid}")
+    return _customer(row)
+
+
+def parse_id(value) -> int:
+    try:
+        cid = int(str(value).strip())
+    except ValueError:
+        raise InvalidValue(f"customer id must be a number, not {value!r}") from None
+    if cid <= 0:
+        raise InvalidValue(f"customer id must be a positive number, not {value!r}")
+    return cid
+
+
+def list_customers(conn, flt: Filter | None = None) -> list[Customer]:
+    return list(iter_customers(conn, flt))
+
+
+def iter_customers(conn, flt: Filter | None = None):
+    """Customers matching the filter, streamed (exports use this at a million rows)."""
+    from crmctl.core import consent, tags as tag_ops
+
+    flt = flt or Filter()
+    where, params = ["1"], dict(lifecycle.stage_params(clock.today()))
+    for i, tag in enumerate(flt.tag):
+        where.append(f"c.id IN (SELECT ct.customer_id FROM customer_tags ct JOIN tags t "
+                     f"ON t.id = ct.tag_id WHERE t.name = :tag{i})")
+        params[f"tag{i}"] = tag_ops.normalize_tag(tag)
+    if flt.tier:
+        where.append("c.tier = :tier")
+        params["tier"] = check_tier(flt.tier)
+    if flt.stage:
+        if flt.stage not in lifecycle.STAGES:
+            raise InvalidValue(f"unknown stage {flt.stage!r}; stages: {', '.join(lifecycle.STAGES)}")
+        where.append(f"({lifecycle.stage_sql('c')}) = :stage")
+        params["stage"] = flt.stage
+    if flt.consent:
+        where.append(consent.granted_sql("c.id", consent.check_channel(flt.consent)))
+    if flt.search:
+        clause, terms = search.match_clause(flt.search)
+        for i, term in enumerate(terms):
+            clause = clause.replace("?", f":q{i}", 1)
+            params[f"q{i}"] = term
+        where.append(clause.replace("id IN", "c.id IN"))
+    order = _order(flt.sort)
+    limit = ""
+    if flt.limit is not None:
+        if flt.limit < 0:
+            raise InvalidValue("--limit must be 0 or more")
+        limit = f"LIMIT {int(flt.limit)}"
+    for row in conn.execute(_select(" AND ".join(where), order, limit), params):
+        yield _customer(row)
+
+
+def _order(sort: str) -> str:
+    key, direction = (sort[1:], "DESC") if sort.startswith("-") else (sort, "ASC")
+    if key not in SORTS:
+        raise InvalidValue(f"unknown sort {sort!r}; sorts: {', '.join(SORTS)} (prefix - to reverse)")
+    return f"{SORTS[key]} {direction} NULLS LAST, c.id {direction}"
+
+
+def edit(conn, customer_id, raw: dict, *, allow_duplicate: bool = False) -> list[str]:
+    """Change fields; return the names of those that changed (empty: nothing to do)."""
+    current = get(conn, customer_id)
+    fields = normalize_fields(conn, raw)
+    if "name" in fields and fields["name"] is None:
+        raise InvalidValue("a customer needs a name")
+    if fields.get("referred_by") == current.id:
+        raise InvalidValue("a customer cannot be referred by themselves")
+    changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
+    if not changed:
+        return []
+    with atomic(conn):
+        if not allow_duplicate and ({"email", "phone"} & changed.keys()):
+            _refuse_duplicate(conn, {k: changed.get(k) for k in ("email", "phone")},
+                              exclude=current.id)
+        sets = ", ".join(f"{k} = ?" for k in changed)
+        conn.execute(f"UPDATE customers SET {sets}, updated_at = ? WHERE id = ?",
+                     [*changed.values(), clock.now_text(), current.id])
+        if set(changed) & set(search.SEARCHED_FIELDS):
+            reindex(conn, [current.id])
+        audit.record(conn, "edit", "customer", current.id, list(changed))
+    return sorted(changed)
+
+
+def remove(conn, customer_id) -> None:
+    """Delete a customer and everything recorded about them (interactions, purchases…)."""
+    current = get(conn, customer_id)
+    with atomic(conn):
+        search.remove(conn, [current.id])
+        conn.execute("DELETE FROM customers WHERE id = ?", (current.id,))
+        audit.record(conn, "rm", "customer", current.id)
+
+
+def count(conn) -> int:
+    return conn.execute("SELECT count(*) FROM customers WHERE forgotten_at IS NULL").fetchone()[0]

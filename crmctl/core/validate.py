@@ -1,0 +1,65 @@
+"""Normalizing the values a person types or a file carries: email, phone, name.
+
+Emails through email-validator (no DNS look-ups: crmctl works offline), phones through
+phonenumbers to E.164 with the default region from settings (``CN`` out of the box).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from crmctl.errors import InvalidValue
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(value: str | None) -> str | None:
+    """NFC, trimmed, inner runs of white space folded; empty becomes None."""
+    if value is None:
+        return None
+    value = _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    return value or None
+
+
+def normalize_name(value: str | None) -> str:
+    name = clean_text(value)
+    if not name:
+        raise InvalidValue("a customer needs a name")
+    if len(name) > 200:
+        raise InvalidValue("name is longer than 200 characters")
+    return name
+
+
+def normalize_email(value: str | None) -> str | None:
+    """The normalized address (domain lower-cased, IDN as Unicode), or None when empty."""
+    value = clean_text(value)
+    if value is None:
+        return None
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise InvalidValue(f"invalid email {value!r}: {exc}") from None
+
+
+def normalize_phone(value: str | None, region: str = "CN") -> str | None:
+    """The number in E.164 (+8613800138000), or None when empty."""
+    value = clean_text(value)
+    if value is None:
+        return None
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidValue(f"invalid phone {value!r}: {_phone_reason(exc)}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidValue(f"invalid phone {value!r}: not a valid number for region {region}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _phone_reason(exc) -> str:
+    text = str(exc)
+    return text.split(") ", 1)[-1] if text.startswith("(") else text

@@ -1,0 +1,131 @@
+"""Rendering in one place: rich tables for people, JSON and CSV for scripts.
+
+On a terminal: rich tables (CJK-width aware). Piped or under cron: the same table as plain
+aligned text, with no colour and no box characters. ``--format json|csv``: machine output,
+never coloured.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from enum import Enum
+from typing import Any, Iterable, Sequence
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (ValueError, AttributeError):
+        return False
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    if stdout_is_terminal() and not stderr:
+        return Console(file=stream, highlight=False)
+    # Not a terminal: plain text wide enough not to fold rows in a mail or a pipe.
+    width = int(os.environ.get("COLUMNS", "0") or 0) or 160
+    return Console(file=stream, width=width, color_system=None, highlight=False,
+                   emoji=False, markup=False, force_terminal=False, soft_wrap=True)
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(to_json(data) + "\n")
+
+
+def emit_csv(rows: Iterable[dict], columns: Sequence[str]) -> None:
+    writer = csv.writer(sys.stdout)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(row.get(c)) for c in columns])
+
+
+def table(rows: Iterable[dict], columns: Sequence[str], *, headers: Sequence[str] | None = None,
+          title: str | None = None, empty: str = "nothing to show"):
+    from rich import box
+    from rich.table import Table
+
+    terminal = stdout_is_terminal()
+    t = Table(title=title, box=box.SIMPLE_HEAD if terminal else None,
+              show_edge=False, pad_edge=False, header_style="bold" if terminal else "",
+              title_justify="left")
+    for header in headers or columns:
+        t.add_column(header, overflow="fold")
+    n = 0
+    for row in rows:
+        t.add_row(*(cell(row.get(c)) for c in columns))
+        n += 1
+    return t if n else empty
+
+
+def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,
+              headers: Sequence[str] | None = None, title: str | None = None,
+              empty: str = "nothing to show") -> None:
+    """A listing in the chosen format; json/csv carry every key given in ``columns``."""
+    if fmt == Format.json:
+        emit_json([{c: row.get(c) for c in columns} for row in rows])
+    elif fmt == Format.csv:
+        emit_csv(rows, columns)
+    else:
+        out = table(rows, columns, headers=headers, title=title, empty=empty)
+        if isinstance(out, str):
+            console(stderr=True).print(out)
+        else:
+            print_renderable(out)
+
+
+def print_renderable(renderable) -> None:
+    """Print to stdout; off a terminal, without the trailing blanks rich pads lines with."""
+    out = console()
+    if stdout_is_terminal():
+        out.print(renderable)
+        return
+    with out.capture() as captured:
+        out.print(renderable)
+    sys.stdout.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n")
+
+
+def emit_card(title: str, pairs: Sequence[tuple[str, Any]]) -> None:
+    """A record as label: value lines (empty values left out)."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold" if stdout_is_terminal() else "")
+    grid.add_column(overflow="fold")
+    for label, value in pairs:
+        if value not in (None, "", []):
+            grid.add_row(label, cell(value))
+    from rich.console import Group
+    from rich.text import Text
+
+    print_renderable(Group(Text(title, style="bold" if stdout_is_terminal() else ""), grid))
+
+
+def message(text: str) -> None:
+    """A human note on stderr (stdout stays clean for ids and data)."""
+    sys.stderr.write(text + "\n")

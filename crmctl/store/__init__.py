@@ -1,0 +1,20 @@
+"""The store: opening the SQLCipher file with its key, pragmas, migrations, atomic writes."""
+
+from crmctl.store.connection import (
+    CrmConnection,
+    atomic,
+    create_database,
+    open_database,
+    translate_sqlite_error,
+)
+from crmctl.store.paths import default_db_path, resolve_db_path
+
+__all__ = [
+    "CrmConnection",
+    "atomic",
+    "create_database",
+    "default_db_path",
+    "open_database",
+    "resolve_db_path",
+    "translate_sqlite_error",
+]

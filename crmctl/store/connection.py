@@ -1,0 +1,190 @@
+"""Opening the encrypted database: key first, then pragmas, then migrations.
+
+The key is handed to SQLCipher with ``set_key(bytes)`` so it never enters SQL text. A wrong
+key only shows at the first read ("file is not a database"), so before keying we look at the
+file's first bytes to tell a wrong passphrase from a plain SQLite file or a file that is not
+a database at all.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlcipher3 import dbapi2 as sqlcipher
+
+from crmctl.errors import (
+    Busy,
+    DatabaseMissing,
+    IntegrityFailure,
+    InvalidValue,
+    NotADatabase,
+    PassphraseError,
+)
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = int(os.environ.get("CRMCTL_BUSY_TIMEOUT_MS", "5000"))
+
+
+class CrmConnection(sqlcipher.Connection):
+    """A SQLCipher connection that remembers which command is using it (for the audit log)."""
+
+    command: str = "api"
+    path: Path | None = None
+
+
+def _looks_encrypted(path: Path) -> bool:
+    """True when the file has the shape of a SQLCipher database: whole pages of noise.
+
+    SQLCipher pages are 4096 bytes of ciphertext (the first 16 bytes are the salt), so
+    their byte entropy is close to 8 bits. A text file, an image or a truncated file is not.
+    """
+    size = path.stat().st_size
+    if size < 1024 or size % 512:
+        return False
+    with path.open("rb") as f:
+        page = f.read(4096)
+    counts = Counter(page)
+    entropy = -sum(n / len(page) * math.log2(n / len(page)) for n in counts.values())
+    return entropy > 7.5
+
+
+def classify_unreadable(path: Path) -> Exception:
+    """The error to report for a file that the key did not open."""
+    with path.open("rb") as f:
+        head = f.read(16)
+    if head == SQLITE_MAGIC:
+        return NotADatabase(f"{path} is a plain (unencrypted) SQLite file, not a crmctl database")
+    if _looks_encrypted(path):
+        return PassphraseError(f"wrong passphrase for {path}")
+    return NotADatabase(f"{path} is not a crmctl database (not an encrypted SQLite file)")
+
+
+def _connect(path: Path, key: bytes) -> CrmConnection:
+    conn = sqlcipher.connect(
+        str(path), factory=CrmConnection, isolation_level=None, check_same_thread=False
+    )
+    conn.path = path
+    conn.execute("PRAGMA cipher_log_level = NONE")  # SQLCipher must not write to stderr
+    conn.set_key(key)
+    return conn
+
+
+def _apply_pragmas(conn: CrmConnection) -> None:
+    options = {row[0] for row in conn.execute("PRAGMA compile_options")}
+    if "ENABLE_FTS5" not in options:
+        raise NotADatabase("the installed SQLCipher lacks FTS5; reinstall the sqlcipher3 wheel")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")  # a CRM must not lose a committed change
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA secure_delete = ON")  # erased values do not linger in free pages
+    conn.execute("PRAGMA temp_store = MEMORY")  # no plaintext temp files on disk
+
+
+def open_database(path: Path | str, key: bytes, *, command: str = "api") -> CrmConnection:
+    """Open an existing crmctl database with its passphrase and bring its schema up to date."""
+    from crmctl.store.migrations import migrate
+
+    path = Path(path)
+    if not path.exists():
+        raise DatabaseMissing(f"no database at {path}; create one with: crmctl init")
+    if path.is_dir():
+        raise NotADatabase(f"{path} is a directory, not a crmctl database")
+    if path.stat().st_size == 0:
+        raise NotADatabase(f"{path} is an empty file, not a crmctl database")
+    conn = _connect(path, key)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher.DatabaseError:
+        conn.close()
+        raise classify_unreadable(path) from None
+    conn.command = command
+    try:
+        _apply_pragmas(conn)
+        migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def create_database(path: Path | str, key: bytes, *, command: str = "init") -> CrmConnection:
+    """Create a new encrypted database, mode 0600; refuse to overwrite anything."""
+    from crmctl.store.migrations import migrate
+
+    path = Path(path)
+    if not key:
+        raise PassphraseError("the passphrase must not be empty")
+    if not path.parent.exists():
+        raise InvalidValue(f"cannot create {path}: directory {path.parent} does not exist")
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        raise InvalidValue(f"{path} already exists; refusing to overwrite it") from None
+    except OSError as exc:
+        raise InvalidValue(f"cannot create {path}: {exc.strerror}") from None
+    os.close(fd)
+    os.chmod(path, 0o600)  # whatever the umask said
+    try:
+        conn = _connect(path, key)
+        conn.command = command
+        _apply_pragmas(conn)
+        migrate(conn)
+    except BaseException:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+    for suffix in ("-wal", "-shm"):
+        side = Path(f"{path}{suffix}")
+        if side.exists():
+            os.chmod(side, 0o600)
+    return conn
+
+
+def translate_sqlite_error(exc: Exception) -> Exception | None:
+    """Map a SQLite error that escaped a command to a crmctl error, or None if unknown."""
+    message = str(exc).lower()
+    if isinstance(exc, sqlcipher.OperationalError) and ("locked" in message or "busy" in message):
+        return Busy("database is busy (another crmctl holds the write lock); try again")
+    if "malformed" in message or "corrupt" in message or "hmac check failed" in message:
+        return IntegrityFailure(f"the database is damaged: {exc}")
+    if "readonly" in message or "read-only" in message:
+        return InvalidValue("the database is read-only; nothing was changed")
+    if "disk is full" in message or "disk i/o" in message:
+        return InvalidValue(f"cannot write the database ({exc}); nothing was changed")
+    return None
+
+
+@contextmanager
+def atomic(conn: sqlcipher.Connection) -> Iterator[sqlcipher.Connection]:
+    """One write transaction (BEGIN IMMEDIATE); nested calls become savepoints."""
+    if conn.in_transaction:
+        name = f"sp_{id(conn)}_{os.urandom(4).hex()}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+        return
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlcipher.OperationalError as exc:
+        raise translate_sqlite_error(exc) or exc from None
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlcipher.OperationalError as exc:
+        conn.rollback()
+        raise translate_sqlite_error(exc) or exc from None

@@ -1,0 +1,229 @@
+"""Schema migrations keyed on ``PRAGMA user_version``.
+
+Each migration is a small function; it runs in one transaction together with the bump of
+``user_version``, so a killed migration leaves the database at the previous version.
+Append new migrations at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from crmctl.errors import NotADatabase
+
+
+def m001_initial(conn) -> None:
+    conn.executescript(
+        """
+        CREATE TABLE settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL              -- JSON
+        );
+
+        CREATE TABLE customers (
+            id           INTEGER PRIMARY KEY,
+            name         TEXT NOT NULL,
+            company      TEXT,
+            title        TEXT,
+            email        TEXT,               -- normalized: domain lower-cased
+            phone        TEXT,               -- E.164
+            wechat       TEXT,
+            industry     TEXT,
+            region       TEXT,
+            company_size TEXT,
+            source       TEXT,
+            note         TEXT,
+            tier         TEXT NOT NULL DEFAULT 'regular'
+                         CHECK (tier IN ('diamond', 'gold', 'silver', 'regular')),
+            birthday     TEXT,               -- YYYY-MM-DD or --MM-DD (year unknown)
+            referred_by  INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+            created_at   TEXT NOT NULL,      -- UTC, ISO 8601 with Z
+            updated_at   TEXT NOT NULL,
+            -- kept up to date by the interaction and purchase writers, so that list,
+            -- stage and follow-ups stay fast at a million interactions
+            last_contact_at   TEXT,
+            first_purchase_at TEXT,
+            last_purchase_at  TEXT,
+            purchase_count    INTEGER NOT NULL DEFAULT 0,
+            forgotten_at TEXT                -- set by `forget`: the row is a tombstone
+        );
+        CREATE INDEX customers_email ON customers(lower(email)) WHERE email IS NOT NULL;
+        CREATE INDEX customers_phone ON customers(phone) WHERE phone IS NOT NULL;
+        CREATE INDEX customers_tier ON customers(tier);
+        CREATE INDEX customers_referred_by ON customers(referred_by)
+            WHERE referred_by IS NOT NULL;
+        CREATE INDEX customers_last_contact ON customers(last_contact_at);
+
+        CREATE TABLE tags (
+            id   INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE
+        );
+        CREATE TABLE customer_tags (
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            tag_id      INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            PRIMARY KEY (customer_id, tag_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX customer_tags_tag ON customer_tags(tag_id, customer_id);
+
+        CREATE TABLE tier_history (
+            id          INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            at          TEXT NOT NULL,
+            old_tier    TEXT,
+            new_tier    TEXT NOT NULL,
+            reason      TEXT NOT NULL,
+            source      TEXT NOT NULL DEFAULT 'manual'   -- manual | rule
+        );
+        CREATE INDEX tier_history_customer ON tier_history(customer_id, at);
+
+        CREATE TABLE campaigns (
+            id                 INTEGER PRIMARY KEY,
+            name               TEXT NOT NULL,
+            channel            TEXT NOT NULL,
+            goal_responses     INTEGER,
+            goal_revenue_minor INTEGER,
+            budget_minor       INTEGER,
+            currency           TEXT NOT NULL DEFAULT 'CNY',
+            start_date         TEXT,
+            end_date           TEXT,
+            note               TEXT,
+            created_at         TEXT NOT NULL
+        );
+        CREATE TABLE campaign_targets (
+            campaign_id  INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+            customer_id  INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            added_at     TEXT NOT NULL,
+            responded_at TEXT,
+            outcome      TEXT,
+            PRIMARY KEY (campaign_id, customer_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE interactions (
+            id                 INTEGER PRIMARY KEY,
+            customer_id        INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            at                 TEXT NOT NULL,
+            channel            TEXT NOT NULL CHECK (channel IN
+                ('phone', 'email', 'meeting', 'visit', 'wechat', 'chat', 'social', 'other')),
+            direction          TEXT CHECK (direction IN ('in', 'out')),
+            summary            TEXT NOT NULL,
+            outcome            TEXT,
+            satisfaction       INTEGER CHECK (satisfaction BETWEEN 1 AND 5),
+            complaint          INTEGER NOT NULL DEFAULT 0,
+            complaint_category TEXT CHECK (complaint_category IN
+                ('product', 'service', 'delivery', 'billing', 'other')),
+            resolved_at        TEXT,
+            campaign_id        INTEGER REFERENCES campaigns(id) ON DELETE SET NULL
+        );
+        CREATE INDEX interactions_customer ON interactions(customer_id, at);
+        CREATE INDEX interactions_at ON interactions(at);
+        CREATE INDEX interactions_open_complaints ON interactions(customer_id, at)
+            WHERE complaint = 1 AND resolved_at IS NULL;
+
+        CREATE TABLE purchases (
+            id           INTEGER PRIMARY KEY,
+            customer_id  INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            date         TEXT NOT NULL,      -- local date YYYY-MM-DD
+            amount_minor INTEGER NOT NULL,   -- exact: integer minor units (fen, cents)
+            currency     TEXT NOT NULL DEFAULT 'CNY',
+            note         TEXT,
+            campaign_id  INTEGER REFERENCES campaigns(id) ON DELETE SET NULL
+        );
+        CREATE INDEX purchases_customer ON purchases(customer_id, date);
+        CREATE INDEX purchases_date ON purchases(date);
+
+        CREATE TABLE followups (
+            id          INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            due         TEXT NOT NULL,       -- local date YYYY-MM-DD
+            kind        TEXT NOT NULL DEFAULT 'scheduled' CHECK (kind IN ('scheduled', 'notify')),
+            purpose     TEXT,
+            created_at  TEXT NOT NULL,
+            done_at     TEXT,
+            note        TEXT
+        );
+        CREATE INDEX followups_open ON followups(due) WHERE done_at IS NULL;
+        CREATE INDEX followups_customer ON followups(customer_id);
+
+        CREATE TABLE consent_events (
+            id          INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            channel     TEXT NOT NULL CHECK (channel IN ('email', 'phone', 'sms', 'wechat')),
+            granted     INTEGER NOT NULL CHECK (granted IN (0, 1)),
+            at          TEXT NOT NULL,
+            source      TEXT,
+            recorded_by TEXT
+        );
+        CREATE INDEX consent_customer ON consent_events(customer_id, channel, at);
+
+        CREATE TABLE audit_log (
+            id        INTEGER PRIMARY KEY,
+            at        TEXT NOT NULL,
+            os_user   TEXT NOT NULL,
+            command   TEXT NOT NULL,
+            action    TEXT NOT NULL,
+            entity    TEXT NOT NULL,
+            entity_id TEXT,
+            fields    TEXT NOT NULL DEFAULT '[]',   -- JSON list of field names, never values
+            prev_hash TEXT NOT NULL,
+            hash      TEXT NOT NULL
+        );
+
+        -- Search: substring matches of 3+ characters through trigrams; shorter queries
+        -- (most Chinese names are 2-3 characters) through CJK unigrams and bigrams and
+        -- word prefixes. Contentless, so no copy of the text is kept beside the index.
+        CREATE VIRTUAL TABLE search_trigram USING fts5(
+            text, tokenize = 'trigram', content = '', contentless_delete = 1);
+        CREATE VIRTUAL TABLE search_grams USING fts5(
+            text, tokenize = 'unicode61 remove_diacritics 2', content = '',
+            contentless_delete = 1);
+        """
+    )
+
+
+MIGRATIONS: list[Callable] = [m001_initial]
+
+
+def migrate(conn) -> int:
+    """Run every migration the database has not seen; return the final version."""
+    from crmctl.store.connection import atomic
+
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > len(MIGRATIONS):
+        raise NotADatabase(
+            f"this database is at schema version {current}, newer than this crmctl "
+            f"understands ({len(MIGRATIONS)}); upgrade crmctl"
+        )
+    for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
+        with atomic(conn):
+            _run_statements(conn, migration)
+            conn.execute(f"PRAGMA user_version = {version}")
+    return len(MIGRATIONS)
+
+
+def _run_statements(conn, migration) -> None:
+    # executescript() would COMMIT the open transaction first; run statement by statement
+    # instead so the migration and its version bump stay in one transaction.
+    class _Splitter:
+        def executescript(self, script: str) -> None:
+            for statement in _split(script):
+                conn.execute(statement)
+
+        def execute(self, *args):
+            return conn.execute(*args)
+
+    migration(_Splitter())
+
+
+def _split(script: str) -> list[str]:
+    from sqlcipher3 import dbapi2
+
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if dbapi2.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

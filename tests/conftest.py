@@ -1,0 +1,103 @@
+"""Shared fixtures. Tests never touch the real data dir or keyring: every test gets its own
+CRMCTL_DB under tmp_path, a passphrase from the environment, and an in-memory keyring."""
+
+from __future__ import annotations
+
+import os
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+from typer.testing import CliRunner
+
+PASSPHRASE = "correct horse 电池 staple"
+
+
+class MemoryKeyring(KeyringBackend):
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if (service, username) not in self.store:
+            raise PasswordDeleteError("not found")
+        del self.store[(service, username)]
+
+
+class FailingKeyring(KeyringBackend):
+    """A keyring that raises on every call, as one over ssh or under cron does."""
+
+    priority = 1
+
+    def get_password(self, service, username):
+        raise RuntimeError("no D-Bus session")
+
+    def set_password(self, service, username, password):
+        raise RuntimeError("no D-Bus session")
+
+    def delete_password(self, service, username):
+        raise RuntimeError("no D-Bus session")
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Point crmctl at a temp database and a fake keyring; clear inherited settings."""
+    for name in list(os.environ):
+        if name.startswith("CRMCTL_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CRMCTL_DB", str(tmp_path / "crm.db"))
+    monkeypatch.setenv("CRMCTL_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    fake = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fake)
+    yield fake
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "crm.db"
+
+
+@pytest.fixture
+def conn(db_path):
+    """A fresh, migrated, keyed database connection (core tests)."""
+    from crmctl.store import create_database
+
+    connection = create_database(db_path, PASSPHRASE.encode())
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def cli(runner):
+    """Run crmctl in-process: cli("add", "王明") -> Result (stdout and stderr apart)."""
+    from crmctl.cli import app
+
+    def invoke(*args, input=None, env=None):
+        return runner.invoke(app, [str(a) for a in args], input=input, env=env)
+
+    return invoke
+
+
+@pytest.fixture
+def initialized(cli):
+    result = cli("init")
+    assert result.exit_code == 0, result.stderr
+    return cli
