@@ -15,6 +15,13 @@ from crmctl.store import atomic
 DEFAULTS: dict[str, Any] = {
     "default_region": "CN",  # phones without a country code are read in this region
     "currency": "CNY",  # purchases without --currency
+    # Tier service levels (客户分级): follow-up cadence in days and response target in hours.
+    "cadence_days": {"diamond": 7, "gold": 30, "silver": 90, "regular": 180},
+    "response_hours": {"diamond": 24, "gold": 48, "silver": 72, "regular": 120},
+    # Tier rules: trailing-12-month spend thresholds in major currency units.
+    "tier_spend": {"diamond": 500000, "gold": 100000, "silver": 20000},
+    "diamond_long_relationship": {"spend": 200000, "years": 3},
+    "downgrade_inactive_days": 365,
 }
 
 
@@ -32,10 +39,12 @@ def all_settings(conn) -> dict[str, Any]:
 
 def put(conn, key: str, value: Any) -> None:
     default = get(conn, key)  # validates the key
-    if type(value) is not type(DEFAULTS[key]) and not (
-        isinstance(DEFAULTS[key], float) and isinstance(value, int)
-    ):
-        raise InvalidValue(f"setting {key!r} takes a {type(DEFAULTS[key]).__name__}")
+    expected = DEFAULTS[key]
+    if type(value) is not type(expected):
+        raise InvalidValue(f"setting {key!r} takes a {_kind(expected)}, like "
+                           f"{json.dumps(expected, ensure_ascii=False)}")
+    if isinstance(expected, dict) and set(value) != set(expected):
+        raise InvalidValue(f"setting {key!r} needs exactly the keys {', '.join(expected)}")
     if key == "default_region":
         value = _check_region(value)
     with atomic(conn):
@@ -46,6 +55,11 @@ def put(conn, key: str, value: Any) -> None:
         )
         if value != default:
             audit.record(conn, "set", "setting", key, [key])
+
+
+def _kind(value) -> str:
+    return {dict: "JSON object", str: "text", int: "whole number", list: "list"}.get(
+        type(value), type(value).__name__)
 
 
 def _check_region(value: str) -> str:
