@@ -33,3 +33,49 @@ def current_state(conn, customer_id: int) -> dict[str, dict | None]:
     for channel, granted, at, source in rows:
         state[channel] = {"granted": bool(granted), "at": at, "source": source}
     return state
+
+
+def record(conn, customer_id, channel: str, granted: bool, *, source: str | None = None,
+           at: str | None = None) -> dict:
+    """Add one grant or withdrawal to the ledger; return the channel's new current state.
+
+    ``at`` is a stored UTC instant (default: now); recorded_by is the OS user. Every event
+    is kept, so the history shows who recorded what, when and from what source.
+    """
+    from crmctl.core import audit, clock
+    from crmctl.core.validate import clean_text
+    from crmctl.store import atomic
+
+    cid = _live_id(conn, customer_id)
+    channel = check_channel(channel)
+    at = at or clock.now_text()
+    if at > clock.now_text():
+        raise InvalidValue(f"consent cannot be recorded in the future ({at})")
+    with atomic(conn):
+        conn.execute(
+            "INSERT INTO consent_events (customer_id, channel, granted, at, source, recorded_by)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (cid, channel, int(bool(granted)), at, clean_text(source), audit.os_user()))
+        audit.record(conn, "grant" if granted else "withdraw", "consent", cid, [channel])
+    return current_state(conn, cid)[channel]
+
+
+def history(conn, customer_id) -> list[dict]:
+    """Every consent event of a customer, oldest first."""
+    cid = _live_id(conn, customer_id)
+    cur = conn.execute(
+        "SELECT id, channel, granted, at, source, recorded_by FROM consent_events "
+        "WHERE customer_id = ? ORDER BY at, id", (cid,))
+    return [{"id": r[0], "channel": r[1], "granted": bool(r[2]), "at": r[3], "source": r[4],
+             "recorded_by": r[5]} for r in cur]
+
+
+def _live_id(conn, customer_id) -> int:
+    from crmctl.core.customers import parse_id
+    from crmctl.errors import NotFound
+
+    cid = parse_id(customer_id)
+    if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
+                        (cid,)).fetchone():
+        raise NotFound(f"no customer {cid}")
+    return cid

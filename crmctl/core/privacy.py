@@ -1,0 +1,105 @@
+"""Privacy rights: right of access (one document of everything held) and erasure (forget).
+
+``subject_access`` gathers every row that is about one person into one JSON-serializable
+document; it only reads (the caller that writes the document out records the audit entry).
+
+``forget`` removes every personal value of one person in one transaction and leaves a
+tombstone: the ``customers`` row with its id, ``forgotten_at`` and nothing personal.
+What is kept and why:
+
+- customers row: every personal column NULL, name ``(forgotten)``; tier, created_at and the
+  purchase aggregates (count, first/last dates) stay: they are not personal on their own and
+  keep totals and the referrer's "what it was worth" figures right.
+- purchases: kept with date, amount, currency and campaign (revenue figures), ``note``
+  removed (free text may name the person).
+- interactions: deleted. Their summary and outcome are free text about the person, and
+  the rest (when, channel) is a record of contact with someone who asked to be forgotten.
+- follow-ups, tags links, campaign targets (response ``outcome`` is free text), tier
+  history (reasons are free text): deleted.
+- consent events: kept as evidence that consent was asked for and given or withdrawn
+  (channel, granted, at, recorded_by: the OS user of the salesperson), ``source`` removed,
+  since it is free text ("met 王明 at the fair") that can be personal.
+- other customers' ``referred_by`` keep pointing at the tombstone: shown as a
+  "forgotten customer".
+- the search indexes: the person's rows deleted, then both FTS indexes optimized so the
+  deleted tokens do not linger in old segments.
+- audit entries: kept; they hold field names only, never values.
+"""
+
+from __future__ import annotations
+
+from crmctl.core import audit, clock, consent, search
+from crmctl.errors import NotFound
+from crmctl.store import atomic
+
+FORMAT = "crmctl-subject-access/1"
+FORGOTTEN_NAME = "(forgotten)"
+FORGOTTEN_LABEL = "forgotten customer"
+
+# customers columns that hold personal values (NULLed on forget; name gets the placeholder).
+PERSONAL_COLUMNS = ("company", "title", "email", "phone", "wechat", "industry", "region",
+                    "company_size", "source", "note", "birthday", "referred_by",
+                    "last_contact_at")
+
+
+def _rows(conn, sql: str, params=()) -> list[dict]:
+    cur = conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _live_customer(conn, customer_id) -> dict:
+    from crmctl.core.customers import parse_id
+
+    cid = parse_id(customer_id)
+    found = _rows(conn, "SELECT * FROM customers WHERE id = ?", (cid,))
+    if not found:
+        raise NotFound(f"no customer {cid}")
+    if found[0]["forgotten_at"]:
+        raise NotFound(f"customer {cid} was forgotten on {found[0]['forgotten_at'][:10]}; "
+                       "nothing personal is held")
+    return found[0]
+
+
+def subject_access(conn, customer_id) -> dict:
+    """Everything held about one person, as one JSON-serializable document.
+
+    Raises NotFound for an unknown id or a forgotten person (nothing personal is held).
+    """
+    from crmctl.core import lifecycle
+
+    record = _live_customer(conn, customer_id)
+    cid = record.pop("id")
+    record.pop("forgotten_at")
+    stage = conn.execute(f"SELECT {lifecycle.stage_sql('c')} FROM customers c WHERE c.id = :id",
+                         {"id": cid, **lifecycle.stage_params(clock.today())}).fetchone()[0]
+    by = "WHERE customer_id = ? ORDER BY"
+    return {
+        "format": FORMAT,
+        "generated_at": clock.now_text(),
+        "id": cid,
+        "customer": {"id": cid, **record, "stage": stage},
+        "tags": [r["name"] for r in _rows(
+            conn, "SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id "
+                  "WHERE ct.customer_id = ? ORDER BY t.name", (cid,))],
+        "consent": consent.current_state(conn, cid),
+        "consent_events": _rows(conn, "SELECT id, channel, granted, at, source, recorded_by "
+                                      f"FROM consent_events {by} at, id", (cid,)),
+        "tier_history": _rows(conn, "SELECT id, at, old_tier, new_tier, reason, source "
+                                    f"FROM tier_history {by} at, id", (cid,)),
+        "interactions": _rows(conn, "SELECT id, at, channel, direction, summary, outcome, "
+                                    "satisfaction, complaint, complaint_category, resolved_at, "
+                                    f"campaign_id FROM interactions {by} at, id", (cid,)),
+        "purchases": _rows(conn, "SELECT id, date, amount_minor, currency, note, campaign_id "
+                                 f"FROM purchases {by} date, id", (cid,)),
+        "followups": _rows(conn, "SELECT id, due, kind, purpose, created_at, done_at, note "
+                                 f"FROM followups {by} due, id", (cid,)),
+        "campaigns": _rows(conn, "SELECT ct.campaign_id, c.name AS campaign, c.channel, "
+                                 "ct.added_at, ct.responded_at, ct.outcome "
+                                 "FROM campaign_targets ct JOIN campaigns c "
+                                 "ON c.id = ct.campaign_id WHERE ct.customer_id = ? "
+                                 "ORDER BY ct.added_at, ct.campaign_id", (cid,)),
+        "referred_by": record["referred_by"],
+        "referred": [r["id"] for r in _rows(
+            conn, "SELECT id FROM customers WHERE referred_by = ? ORDER BY id", (cid,))],
+    }
