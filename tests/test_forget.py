@@ -62,3 +62,93 @@ def test_subject_access_holds_everything_about_one_person(conn):
 def test_subject_access_unknown_customer(conn):
     with pytest.raises(NotFound, match="no customer 99"):
         privacy.subject_access(conn, 99)
+
+
+# --- erasure -------------------------------------------------------------------------------
+
+PAGE, RESERVE = 4096, 80  # SQLCipher 4 defaults: 16-byte IV + 64-byte HMAC per page
+
+
+def decrypted_pages(path, passphrase: str) -> bytes:
+    """Every page of a SQLCipher 4 file decrypted, free pages included (what a thief with
+    the key would see, beyond what SQL shows)."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    raw = path.read_bytes()
+    key = hashlib.pbkdf2_hmac("sha512", passphrase.encode(), raw[:16], 256000, 32)
+    out = []
+    for start in range(0, len(raw), PAGE):
+        page = raw[start:start + PAGE]
+        body = page[16 if start == 0 else 0:PAGE - RESERVE]
+        iv = page[PAGE - RESERVE:PAGE - RESERVE + 16]
+        dec = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+        out.append(dec.update(body) + dec.finalize())
+    return b"".join(out)
+
+
+def every_value(conn) -> list:
+    """Every value in every real table, FTS shadow tables included."""
+    values = []
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'")]
+    assert "search_trigram_data" in tables and "search_grams_idx" in tables
+    for table in tables:
+        for row in conn.execute(f'SELECT * FROM "{table}"'):
+            values.extend(row)
+    return values
+
+
+NEEDLES = [NAME, "Wang.Ming", "example.cn", "13800138000", "wangming88", "喜欢喝茶", "展会上"]
+
+
+def test_forget_leaves_no_personal_value_anywhere(conn, db_path):
+    from conftest import PASSPHRASE
+
+    lina, wang, zhang = seed(conn)
+    before = every_value(conn)
+    assert any(isinstance(v, str) and NAME in v for v in before)  # the scan can see it
+    tomb = privacy.forget(conn, wang)
+    assert tomb["id"] == wang
+    for value in every_value(conn):
+        text = value if isinstance(value, str) else (
+            value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value))
+        for needle in NEEDLES:
+            assert needle.lower() not in text.lower(), (needle, value)
+    # the decrypted file, free pages included, and the emptied WAL
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    plain = decrypted_pages(db_path, PASSPHRASE)
+    assert "李娜".encode() in plain  # the decryption works: a kept person is visible
+    for needle in NEEDLES:
+        assert needle.encode() not in plain, needle
+    assert audit.verify(conn).ok
+
+
+def test_forget_keeps_tombstone_figures_and_links(conn):
+    lina, wang, zhang = seed(conn)
+    privacy.forget(conn, wang)
+    row = conn.execute("SELECT name, email, phone, forgotten_at, tier, purchase_count "
+                       "FROM customers WHERE id = ?", (wang,)).fetchone()
+    assert row[:3] == (privacy.FORGOTTEN_NAME, None, None) and row[3]
+    assert conn.execute("SELECT amount_minor, note FROM purchases").fetchall() == [(1234500, None)]
+    assert conn.execute("SELECT channel, granted, source FROM consent_events").fetchall() == [
+        ("email", 1, None)]
+    assert conn.execute("SELECT count(*) FROM interactions").fetchone()[0] == 0
+    # 张伟 still points at the tombstone, shown as a forgotten customer
+    assert customers.get(conn, zhang).referred_by == wang
+    assert privacy.referrer_label(conn, wang) == privacy.FORGOTTEN_LABEL
+    assert privacy.referrer_label(conn, lina) == "李娜"
+    # gone from lists, search, consent filters; a second forget or access is refused
+    assert [c.id for c in customers.list_customers(conn)] == [lina, zhang]
+    assert customers.list_customers(conn, customers.Filter(search="王明")) == []
+    assert customers.list_customers(conn, customers.Filter(consent="email")) == []
+    with pytest.raises(NotFound, match=f"customer {wang} was forgotten on"):
+        privacy.forget(conn, wang)
+    with pytest.raises(NotFound, match="was forgotten"):
+        privacy.subject_access(conn, wang)
+    last = audit.entries(conn, limit=1)[0]
+    assert (last.action, last.entity, last.entity_id) == ("forget", "customer", str(wang))
+    assert "email" in last.fields and NAME not in json.dumps(last.to_dict(), ensure_ascii=False)

@@ -103,3 +103,52 @@ def subject_access(conn, customer_id) -> dict:
         "referred": [r["id"] for r in _rows(
             conn, "SELECT id FROM customers WHERE referred_by = ? ORDER BY id", (cid,))],
     }
+
+
+def forget(conn, customer_id) -> dict:
+    """Erase one person (see the module docstring for what is kept); return the tombstone.
+
+    One transaction; afterwards the WAL is checkpointed and truncated so no old page image
+    with the person's values stays in the -wal file (secure_delete zeroes freed pages).
+    """
+    record = _live_customer(conn, customer_id)
+    cid = record["id"]
+    at = clock.now_text()
+    with atomic(conn):
+        search.remove(conn, [cid])
+        tag_ids = [r[0] for r in conn.execute(
+            "SELECT tag_id FROM customer_tags WHERE customer_id = ?", (cid,))]
+        for table in ("interactions", "followups", "customer_tags", "campaign_targets",
+                      "tier_history"):
+            conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (cid,))
+        # tags that only this person had may name them ("王明的朋友"): drop the orphans
+        conn.executemany("DELETE FROM tags WHERE id = ? AND NOT EXISTS "
+                         "(SELECT 1 FROM customer_tags WHERE tag_id = tags.id)",
+                         [(t,) for t in tag_ids])
+        conn.execute("UPDATE purchases SET note = NULL WHERE customer_id = ?", (cid,))
+        conn.execute("UPDATE consent_events SET source = NULL WHERE customer_id = ?", (cid,))
+        sets = ", ".join(f"{c} = NULL" for c in PERSONAL_COLUMNS)
+        conn.execute(f"UPDATE customers SET name = ?, {sets}, forgotten_at = ?, updated_at = ?"
+                     " WHERE id = ?", (FORGOTTEN_NAME, at, at, cid))
+        for index in ("search_trigram", "search_grams"):  # merge away deleted tokens
+            conn.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
+        audit.record(conn, "forget", "customer", cid,
+                     ["name", *[c for c in PERSONAL_COLUMNS if record[c] is not None]])
+    checkpoint(conn)
+    return {"id": cid, "forgotten_at": at}
+
+
+def checkpoint(conn) -> None:
+    """Copy the WAL into the database and truncate it (best effort if a reader holds it)."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
+def referrer_label(conn, customer_id: int | None) -> str | None:
+    """How to show a referred_by link: the referrer's name, or "forgotten customer"."""
+    if customer_id is None:
+        return None
+    row = conn.execute("SELECT name, forgotten_at FROM customers WHERE id = ?",
+                       (customer_id,)).fetchone()
+    if row is None:
+        return None
+    return FORGOTTEN_LABEL if row[1] else row[0]
