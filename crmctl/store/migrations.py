@@ -180,7 +180,23 @@ def m001_initial(conn) -> None:
     )
 
 
-MIGRATIONS: list[Callable] = [m001_initial]
+def m002_campaign_exclusions(conn) -> None:
+    # Who a campaign's targeting left out for lack of consent for its channel: the
+    # report's excluded_no_consent, counted once per person however often targeting runs.
+    conn.executescript(
+        """
+        CREATE TABLE campaign_exclusions (
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            at          TEXT NOT NULL,
+            reason      TEXT NOT NULL DEFAULT 'no-consent',
+            PRIMARY KEY (campaign_id, customer_id)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions]
 
 
 def migrate(conn) -> int:
