@@ -152,3 +152,23 @@ def test_forget_keeps_tombstone_figures_and_links(conn):
     last = audit.entries(conn, limit=1)[0]
     assert (last.action, last.entity, last.entity_id) == ("forget", "customer", str(wang))
     assert "email" in last.fields and NAME not in json.dumps(last.to_dict(), ensure_ascii=False)
+
+
+def test_cli_forget(initialized):
+    cli = initialized
+    wang = cli("add", NAME, "--email", EMAIL, "--phone", PHONE).stdout.strip()
+    zhang = cli("add", "张伟", "--referred-by", wang).stdout.strip()
+    r = cli("forget", wang)  # no terminal, no --yes: usage error, nothing changed
+    assert (r.exit_code, r.stderr) == (2, "crmctl: forget needs --yes when not run on a terminal\n")
+    assert cli("list", "--search", NAME, "--format", "json").stdout.count(NAME) == 1
+    r = cli("forget", wang, "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == f"forgot #{wang}: personal data erased, tombstone and audit entry kept\n"
+    assert json.loads(cli("list", "--format", "json").stdout)[0]["id"] == int(zhang)
+    assert json.loads(cli("list", "--search", "138001", "--format", "json").stdout) == []
+    r = cli("forget", wang, "--yes")
+    assert r.exit_code == 1 and r.stderr.startswith(f"crmctl: customer {wang} was forgotten on")
+    r = cli("forget", "77", "--yes")
+    assert (r.exit_code, r.stderr) == (1, "crmctl: no customer 77\n")
+    verified = cli("audit", "verify", "--format", "json")
+    assert verified.exit_code == 0 and json.loads(verified.stdout)["ok"] is True

@@ -48,7 +48,7 @@ def _rows(conn, sql: str, params=()) -> list[dict]:
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
-def _live_customer(conn, customer_id) -> dict:
+def live_record(conn, customer_id) -> dict:
     from crmctl.core.customers import parse_id
 
     cid = parse_id(customer_id)
@@ -68,7 +68,7 @@ def subject_access(conn, customer_id) -> dict:
     """
     from crmctl.core import lifecycle
 
-    record = _live_customer(conn, customer_id)
+    record = live_record(conn, customer_id)
     cid = record.pop("id")
     record.pop("forgotten_at")
     stage = conn.execute(f"SELECT {lifecycle.stage_sql('c')} FROM customers c WHERE c.id = :id",
@@ -111,7 +111,7 @@ def forget(conn, customer_id) -> dict:
     One transaction; afterwards the WAL is checkpointed and truncated so no old page image
     with the person's values stays in the -wal file (secure_delete zeroes freed pages).
     """
-    record = _live_customer(conn, customer_id)
+    record = live_record(conn, customer_id)
     cid = record["id"]
     at = clock.now_text()
     with atomic(conn):
