@@ -121,6 +121,9 @@ def _register() -> None:
     app.add_typer(audit.app, name="audit")
     app.add_typer(key.app, name="key")
     app.add_typer(config.app, name="config")
+    from crmctl.cli import privacy
+
+    app.add_typer(privacy.app)
 
 
 _register()
