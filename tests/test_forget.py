@@ -137,6 +137,8 @@ def test_forget_keeps_tombstone_figures_and_links(conn):
     assert conn.execute("SELECT channel, granted, source FROM consent_events").fetchall() == [
         ("email", 1, None)]
     assert conn.execute("SELECT count(*) FROM interactions").fetchone()[0] == 0
+    assert conn.execute("SELECT customer_id, outcome FROM campaign_targets").fetchall() == [
+        (wang, None)]
     # 张伟 still points at the tombstone, shown as a forgotten customer
     assert customers.get(conn, zhang).referred_by == wang
     assert privacy.referrer_label(conn, wang) == privacy.FORGOTTEN_LABEL

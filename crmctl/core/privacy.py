@@ -14,8 +14,9 @@ What is kept and why:
   removed (free text may name the person).
 - interactions: deleted. Their summary and outcome are free text about the person, and
   the rest (when, channel) is a record of contact with someone who asked to be forgotten.
-- follow-ups, tags links, campaign targets (response ``outcome`` is free text), tier
-  history (reasons are free text): deleted.
+- campaign targets and exclusions: kept (campaign ids and times, for the campaign's
+  figures), the response ``outcome`` removed (free text).
+- follow-ups, tag links, tier history (reasons are free text): deleted.
 - consent events: kept as evidence that consent was asked for and given or withdrawn
   (channel, granted, at, recorded_by: the OS user of the salesperson), ``source`` removed,
   since it is free text ("met 王明 at the fair") that can be personal.
@@ -118,14 +119,14 @@ def forget(conn, customer_id) -> dict:
         search.remove(conn, [cid])
         tag_ids = [r[0] for r in conn.execute(
             "SELECT tag_id FROM customer_tags WHERE customer_id = ?", (cid,))]
-        for table in ("interactions", "followups", "customer_tags", "campaign_targets",
-                      "tier_history"):
+        for table in ("interactions", "followups", "customer_tags", "tier_history"):
             conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (cid,))
         # tags that only this person had may name them ("王明的朋友"): drop the orphans
         conn.executemany("DELETE FROM tags WHERE id = ? AND NOT EXISTS "
                          "(SELECT 1 FROM customer_tags WHERE tag_id = tags.id)",
                          [(t,) for t in tag_ids])
         conn.execute("UPDATE purchases SET note = NULL WHERE customer_id = ?", (cid,))
+        conn.execute("UPDATE campaign_targets SET outcome = NULL WHERE customer_id = ?", (cid,))
         conn.execute("UPDATE consent_events SET source = NULL WHERE customer_id = ?", (cid,))
         sets = ", ".join(f"{c} = NULL" for c in PERSONAL_COLUMNS)
         conn.execute(f"UPDATE customers SET name = ?, {sets}, forgotten_at = ?, updated_at = ?"
