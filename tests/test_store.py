@@ -1,0 +1,347 @@
+"""The store: creating and opening the encrypted file, refusing what is not ours, migrations,
+atomic(), and what lands on disk (nothing readable, a standard SQLCipher 4 file)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlcipher3 import dbapi2
+
+from crmctl.core import customers
+from crmctl.errors import DatabaseMissing, NotADatabase, PassphraseError
+from crmctl.store import atomic, create_database, open_database
+from crmctl.store.migrations import MIGRATIONS
+
+from conftest import PASSPHRASE
+
+KEY = PASSPHRASE.encode()
+
+
+def snapshot(path: Path) -> dict:
+    """Bytes and mtime of the db and its -wal/-shm (None when absent)."""
+    out = {}
+    for suffix in ("", "-wal", "-shm"):
+        p = Path(f"{path}{suffix}")
+        out[suffix] = (p.read_bytes(), p.stat().st_mtime_ns) if p.exists() else None
+    return out
+
+
+def one_line(result) -> str:
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+# --- create and open -------------------------------------------------------------------
+
+def test_create_then_open_round_trip(db_path):
+    conn = create_database(db_path, KEY)
+    cid = customers.add(conn, {"name": "王明", "company": "华为"})
+    conn.close()
+    again = open_database(db_path, KEY)
+    try:
+        assert customers.get(again, cid).company == "华为"
+        assert again.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert again.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert again.execute("PRAGMA secure_delete").fetchone()[0] == 1
+        assert again.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
+    finally:
+        again.close()
+
+
+def test_modes_are_0600_even_with_a_loose_umask(db_path):
+    old = os.umask(0o022)
+    try:
+        conn = create_database(db_path, KEY)
+        customers.add(conn, {"name": "李娜"})  # a write: -wal and -shm exist while open
+        sides = [Path(f"{db_path}{s}") for s in ("", "-wal", "-shm")]
+        present = [p for p in sides if p.exists()]
+        assert Path(f"{db_path}-wal") in present
+        for p in present:
+            assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+        conn.close()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+
+
+def test_cli_init_creates_0600_and_refuses_to_overwrite(initialized, db_path):
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+    before = snapshot(db_path)
+    result = initialized("init")
+    assert result.exit_code == 1
+    assert one_line(result) == f"crmctl: {db_path} already exists; refusing to overwrite it"
+    assert snapshot(db_path) == before
+
+
+def test_init_refuses_to_overwrite_a_stranger_file(cli, db_path):
+    db_path.write_text("客户名单\n王明,13800138000\n", encoding="utf-8")
+    before = snapshot(db_path)
+    result = cli("init")
+    assert result.exit_code == 1
+    assert "refusing to overwrite" in one_line(result)
+    assert snapshot(db_path) == before
+
+
+def test_create_database_refuses_an_existing_file(db_path):
+    db_path.write_bytes(b"x")
+    with pytest.raises(Exception, match="refusing to overwrite"):
+        create_database(db_path, KEY)
+    assert db_path.read_bytes() == b"x"
+
+
+# --- refusing what does not open -------------------------------------------------------
+
+def test_wrong_passphrase_exit_3_file_unchanged(initialized, db_path):
+    assert initialized("add", "王明").exit_code == 0
+    before = snapshot(db_path)
+    result = initialized("list", env={"CRMCTL_PASSPHRASE": "not the passphrase"})
+    assert result.exit_code == 3
+    assert one_line(result) == f"crmctl: wrong passphrase for {db_path}"
+    assert result.stdout == ""
+    assert snapshot(db_path) == before
+    with pytest.raises(PassphraseError):
+        open_database(db_path, b"wrong")
+
+
+def test_plain_sqlite_file_refused(cli, db_path):
+    plain = sqlite3.connect(db_path)
+    plain.execute("CREATE TABLE customers (name TEXT)")
+    plain.execute("INSERT INTO customers VALUES ('王明')")
+    plain.commit()
+    plain.close()
+    before = snapshot(db_path)
+    result = cli("list")
+    assert result.exit_code == 1
+    assert one_line(result) == (f"crmctl: {db_path} is a plain (unencrypted) SQLite file, "
+                                "not a crmctl database")
+    assert snapshot(db_path) == before
+
+
+@pytest.mark.parametrize("content", [
+    "王明,13800138000\n李娜,13900139000\n".encode() * 200,  # a text file > 1 page
+    os.urandom(100),                                        # random, short
+    b"",                                                    # empty
+], ids=["text", "random-short", "empty"])
+def test_not_a_database_refused(cli, db_path, content):
+    db_path.write_bytes(content)
+    before = snapshot(db_path)
+    result = cli("list")
+    assert result.exit_code == 1
+    assert "not a crmctl database" in one_line(result)
+    assert snapshot(db_path) == before
+
+
+def test_directory_refused(cli, db_path):
+    db_path.mkdir()
+    result = cli("list")
+    assert result.exit_code == 1
+    assert one_line(result) == f"crmctl: {db_path} is a directory, not a crmctl database"
+
+
+def test_missing_database(cli, db_path):
+    result = cli("list")
+    assert result.exit_code == 1
+    assert one_line(result) == f"crmctl: no database at {db_path}; create one with: crmctl init"
+    assert not db_path.exists()
+    with pytest.raises(DatabaseMissing):
+        open_database(db_path, KEY)
+
+
+# --- migrations ------------------------------------------------------------------------
+
+def test_blank_database_migrates_to_latest(db_path):
+    conn = create_database(db_path, KEY)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"customers", "tags", "customer_tags", "interactions", "purchases", "followups",
+            "consent_events", "audit_log", "settings", "search_trigram",
+            "search_grams"} <= tables
+    conn.close()
+
+
+def test_unmigrated_keyed_file_is_brought_up_to_date(db_path):
+    raw = dbapi2.connect(str(db_path))
+    raw.set_key(KEY)
+    raw.execute("CREATE TABLE scratch (x)")  # a keyed SQLCipher file at user_version 0
+    raw.commit()
+    raw.close()
+    conn = open_database(db_path, KEY)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    conn.close()
+
+
+def test_database_from_a_newer_crmctl_refused(initialized, db_path):
+    conn = open_database(db_path, KEY)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    conn.close()
+    with pytest.raises(NotADatabase, match="newer than this crmctl"):
+        open_database(db_path, KEY)
+    result = initialized("list")
+    assert result.exit_code == 1
+    assert one_line(result) == (
+        f"crmctl: this database is at schema version {len(MIGRATIONS) + 1}, newer than this "
+        f"crmctl understands ({len(MIGRATIONS)}); upgrade crmctl")
+
+
+def test_failed_migration_leaves_previous_version(db_path, monkeypatch):
+    from crmctl.store import migrations
+
+    conn = create_database(db_path, KEY)
+    conn.close()
+
+    def m_broken(c):
+        c.execute("CREATE TABLE half_done (x)")
+        c.execute("SELECT no_such_function()")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*MIGRATIONS, m_broken])
+    with pytest.raises(dbapi2.OperationalError):
+        open_database(db_path, KEY)
+    monkeypatch.setattr(migrations, "MIGRATIONS", list(MIGRATIONS))
+    conn = open_database(db_path, KEY)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'half_done'").fetchone()
+    conn.close()
+
+
+# --- atomic() --------------------------------------------------------------------------
+
+def names(conn) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT name FROM customers ORDER BY id")]
+
+
+def _insert(conn, name):
+    conn.execute("INSERT INTO customers (name, created_at, updated_at) VALUES (?, 'x', 'x')",
+                 (name,))
+
+
+def test_atomic_rolls_back_on_exception(conn):
+    with pytest.raises(RuntimeError):
+        with atomic(conn):
+            _insert(conn, "王明")
+            raise RuntimeError("boom")
+    assert names(conn) == []
+    assert not conn.in_transaction
+
+
+def test_nested_atomic_rolls_back_only_the_inner_part(conn):
+    with atomic(conn):
+        _insert(conn, "王明")
+        with pytest.raises(ValueError):
+            with atomic(conn):
+                _insert(conn, "李娜")
+                raise ValueError("inner")
+        _insert(conn, "张伟")
+    assert names(conn) == ["王明", "张伟"]
+
+
+def test_nested_failure_propagating_rolls_back_everything(conn):
+    with pytest.raises(ValueError):
+        with atomic(conn):
+            _insert(conn, "王明")
+            with atomic(conn):
+                _insert(conn, "李娜")
+                raise ValueError("inner")
+    assert names(conn) == []
+    assert not conn.in_transaction
+
+
+def test_atomic_commits(conn, db_path):
+    with atomic(conn):
+        _insert(conn, "王明")
+    other = open_database(db_path, KEY)
+    assert names(other) == ["王明"]
+    other.close()
+
+
+# --- the key and the bytes on disk -----------------------------------------------------
+
+def test_key_never_enters_sql_text(db_path, monkeypatch):
+    statements: list[str] = []
+    real_connect = dbapi2.connect
+
+    def tracing_connect(*args, **kwargs):
+        connection = real_connect(*args, **kwargs)
+        connection.set_trace_callback(statements.append)
+        return connection
+
+    monkeypatch.setattr(dbapi2, "connect", tracing_connect)
+    create_database(db_path, KEY).close()
+    conn = open_database(db_path, KEY)
+    customers.add(conn, {"name": "王明"})
+    conn.close()
+    assert any("cipher_log_level" in s for s in statements)  # the trace did see the open
+    assert any("INSERT INTO customers" in s for s in statements)
+    for secret in (PASSPHRASE, KEY.hex(), "电池"):
+        assert not [s for s in statements if secret.lower() in s.lower()]
+
+
+MARKER_NAME = "Zebulon Quaxworth 鑫淼焱"
+MARKER_EMAIL = "zebulon.quaxworth@markerdomain.example"
+MARKER_NOTE = "marker-note-xyzzy-plugh 秘密备注"
+
+
+def _assert_no_marker(paths):
+    for p in paths:
+        data = p.read_bytes()
+        for text in (MARKER_NAME, MARKER_EMAIL, MARKER_NOTE, "Quaxworth", "xyzzy", "鑫淼焱"):
+            for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
+                assert text.encode(encoding) not in data, (p.name, text, encoding)
+
+
+def test_no_plaintext_on_disk(db_path):
+    conn = create_database(db_path, KEY)
+    customers.add(conn, {"name": MARKER_NAME, "email": MARKER_EMAIL, "note": MARKER_NOTE,
+                         "company": "Quaxworth Holdings"})
+    open_sides = [Path(f"{db_path}{s}") for s in ("", "-wal", "-shm")]
+    _assert_no_marker([p for p in open_sides if p.exists()])  # while the WAL holds it
+    conn.close()
+    _assert_no_marker([p for p in open_sides if p.exists()])
+    assert b"SQLite format 3" not in db_path.read_bytes()[:16]
+
+
+def test_standard_sqlcipher4_file(db_path):
+    """Another SQLCipher 4 tool opens it with PRAGMA key and default settings."""
+    conn = create_database(db_path, KEY)
+    cid = customers.add(conn, {"name": "王明", "email": "wang@example.cn"})
+    conn.close()
+    plain = dbapi2.connect(str(db_path))
+    try:
+        quoted = PASSPHRASE.replace("'", "''")
+        plain.execute(f"PRAGMA key = '{quoted}'")
+        assert plain.execute("PRAGMA cipher_version").fetchone()[0].startswith("4.")
+        row = plain.execute("SELECT name, email FROM customers WHERE id = ?", (cid,)).fetchone()
+        assert row == ("王明", "wang@example.cn")
+    finally:
+        plain.close()
+
+
+def _sqlcipher_cli_major() -> int | None:
+    exe = shutil.which("sqlcipher")
+    if not exe:
+        return None
+    done = subprocess.run([exe, ":memory:", "PRAGMA cipher_version;"], capture_output=True,
+                          text=True, timeout=10)
+    version = done.stdout.strip()
+    return int(version.split(".")[0]) if version[:1].isdigit() else None
+
+
+def test_sqlcipher_cli_opens_it(db_path):
+    """The sqlcipher shell, when a SQLCipher 4 one is installed (Debian 12 ships 3.4.1)."""
+    major = _sqlcipher_cli_major()
+    if major is None or major < 4:
+        pytest.skip(f"no SQLCipher 4 command-line shell here (found: {major})")
+    conn = create_database(db_path, KEY)
+    customers.add(conn, {"name": "李娜"})
+    conn.close()
+    script = f"PRAGMA key = '{PASSPHRASE}';\nSELECT name FROM customers;\n"
+    done = subprocess.run(["sqlcipher", str(db_path)], input=script, capture_output=True,
+                          text=True, timeout=30)
+    assert "李娜" in done.stdout, done.stderr
