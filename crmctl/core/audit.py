@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from crmctl.core.clock import now_text
+from crmctl.errors import UsageError
 
 GENESIS = "0" * 64
 
@@ -122,24 +123,37 @@ def head(conn) -> str | None:
 
 
 def verify(conn, expect: str | None = None) -> Verification:
-    """Walk the chain oldest first; report the first entry that does not hold."""
-    prev_hash, count, expected_seen = GENESIS, 0, expect is None
-    expect = expect.lower() if expect else None
-    previous_id = 0
+    """Walk the chain oldest first; report the first entry that does not hold.
+
+    ``entries`` and ``head`` always describe the whole log as it is (count, newest hash),
+    whether or not it holds. ``expect`` (12+ hex characters of a head printed earlier)
+    fails the check unless some entry of the valid chain has that hash.
+    """
+    if expect is not None:
+        expect = expect.strip().lower()
+        if len(expect) < 12 or len(expect) > 64 or any(c not in "0123456789abcdef"
+                                                       for c in expect):
+            raise UsageError("--expect takes 12 or more hex characters of a head "
+                             "printed by `audit head`")
+    total, head_hash = conn.execute(
+        "SELECT count(*), (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) "
+        "FROM audit_log").fetchone()
+
+    def bad(entry_id, problem):
+        return Verification(False, total, head_hash, entry_id, problem)
+
+    prev_hash, expected_seen, previous_id = GENESIS, expect is None, 0
     for row in conn.execute(f"SELECT {_COLUMNS} FROM audit_log ORDER BY id"):
         entry_id, stored = row[0], row[9]
-        count += 1
         if entry_id != previous_id + 1:
-            return Verification(False, count, stored, entry_id, "an entry is missing before it")
+            return bad(entry_id, "an entry is missing before it")
         if row[8] != prev_hash:
-            return Verification(False, count, stored, entry_id, "previous-hash link broken")
+            return bad(entry_id, "previous-hash link broken")
         if entry_hash(*row[:9]) != stored:
-            return Verification(False, count, stored, entry_id, "contents do not match hash")
-        if expect and stored.startswith(expect) and len(expect) >= 12:
+            return bad(entry_id, "contents do not match hash")
+        if expect and stored.startswith(expect):
             expected_seen = True
         prev_hash, previous_id = stored, entry_id
-    head_hash = prev_hash if count else None
     if not expected_seen:
-        return Verification(False, count, head_hash, None,
-                            "the log no longer contains the expected head")
-    return Verification(True, count, head_hash, None)
+        return bad(None, "the log no longer contains the expected head")
+    return Verification(True, total, head_hash, None)
