@@ -124,6 +124,9 @@ def _register() -> None:
     from crmctl.cli import privacy
 
     app.add_typer(privacy.app)
+    from crmctl.cli import campaign
+
+    app.add_typer(campaign.app, name="campaign")
 
 
 _register()
