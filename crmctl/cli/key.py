@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crmctl.cli.context import new_app, db_path, session
+from crmctl.cli.context import new_app, db_path
 from crmctl.errors import CrmError
 from crmctl.render import message
 
@@ -17,12 +17,16 @@ def remember(ctx: typer.Context) -> None:
 
     Example: CRMCTL_PASSPHRASE_CMD='pass show crm' crmctl key remember
     """
+    from crmctl.cli.context import command_name
+    from crmctl.store import open_database
     from crmctl.store.passphrase import KEYRING_SERVICE, get_passphrase, keyring_account
 
     path = db_path(ctx)
+    if not path.exists():
+        open_database(path, b"")  # raises the clear "no database" error before asking
     passphrase = get_passphrase(path, use_keyring=False)
-    with session(ctx):
-        pass  # opens the database: proves the passphrase before it is kept
+    # Open with this very passphrase (not a second prompt): proves it before it is kept.
+    open_database(path, passphrase.secret, command=command_name(ctx)).close()
     try:
         import keyring
 

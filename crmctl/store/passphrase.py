@@ -59,7 +59,11 @@ def _from_command(command: str) -> str:
         raise PassphraseError("CRMCTL_PASSPHRASE_CMD did not finish within 60 s") from None
     if done.returncode != 0:
         raise PassphraseError(f"CRMCTL_PASSPHRASE_CMD failed with exit code {done.returncode}")
-    return _first_line(done.stdout.decode("utf-8", errors="strict"))
+    try:
+        return _first_line(done.stdout.decode("utf-8", errors="strict"))
+    except UnicodeDecodeError:  # its message would quote a byte of the secret
+        raise PassphraseError("CRMCTL_PASSPHRASE_CMD printed something that is not UTF-8 text"
+                              ) from None
 
 
 def keyring_account(db_path: Path) -> str:
