@@ -1,0 +1,229 @@
+"""Campaigns: consent-gated targeting, export re-checking consent, responses, the report.
+
+Core tests on a temp database, CLI tests through CliRunner (exact one-line errors, nothing
+changed after a refusal), and one end-to-end run of the installed command.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from crmctl.core import audit, campaigns, consent, customers
+from crmctl.core.customers import Filter
+from crmctl.errors import InvalidValue, NotFound
+
+
+def _audit_count(conn) -> int:
+    return conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+
+
+def _buy(conn, cid, day, amount, currency="CNY", campaign_id=None):
+    # purchases through SQL: these tests are about how the campaign counts them
+    minor = int(Decimal(amount) * 100)
+    conn.execute("INSERT INTO purchases (customer_id, date, amount_minor, currency, campaign_id)"
+                 " VALUES (?, ?, ?, ?, ?)", (cid, day, minor, currency, campaign_id))
+
+
+@pytest.fixture
+def people(conn):
+    """王明 and 李娜 consent to email, 张伟 does not, 赵磊 only to wechat; all tagged 展会."""
+    ids = {}
+    for name, email in [("王明", "wang@example.cn"), ("李娜", "li@example.cn"),
+                        ("张伟", "zhang@example.cn"), ("赵磊", None)]:
+        raw = {"name": name, "company": "华为"}
+        if email:
+            raw["email"] = email
+        ids[name] = customers.add(conn, raw, tags=["展会"])
+    consent.record(conn, ids["王明"], "email", True, at="2026-10-01T00:00:00Z")
+    consent.record(conn, ids["李娜"], "email", True, at="2026-10-01T00:00:00Z")
+    consent.record(conn, ids["赵磊"], "wechat", True, at="2026-10-01T00:00:00Z")
+    return ids
+
+
+# -- money and create -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, minor, shown", [
+    ("0", 0, "0.00"), ("1234.5", 123450, "1234.50"), ("1,234.50", 123450, "1234.50"),
+    ("0.01", 1, "0.01"), ("5000", 500000, "5000.00"), ("0.1", 10, "0.10")])
+def test_parse_money_is_exact(text, minor, shown):
+    assert campaigns.parse_money(text, "--budget") == minor
+    assert campaigns.money_text(minor) == shown
+
+
+@pytest.mark.parametrize("text, error", [
+    ("-5", "--budget cannot be negative (-5)"),
+    ("abc", "--budget must be an amount like 1234.50, not 'abc'"),
+    ("1.234", "--budget has more than 2 decimal places (1.234)"),
+    ("NaN", "--budget must be an amount like 1234.50, not 'NaN'"),
+])
+def test_parse_money_refuses(text, error):
+    with pytest.raises(InvalidValue) as exc:
+        campaigns.parse_money(text, "--budget")
+    assert str(exc.value) == error
+
+
+def test_create_stores_plan_and_audits_field_names(conn, monkeypatch):
+    monkeypatch.setenv("CRMCTL_NOW", "2026-11-23T10:00:00Z")
+    cid = campaigns.create(conn, " 双十一 回馈 ", "EMAIL", budget="5000", goal_revenue="20000.5",
+                           goal_responses=10, start="2026-11-01", end="2026-11-11",
+                           note="老客户")
+    camp = campaigns.get(conn, cid)
+    assert (camp.name, camp.channel, camp.budget_minor, camp.goal_revenue_minor) == (
+        "双十一 回馈", "email", 500000, 2000050)
+    assert (camp.start, camp.end, camp.currency) == ("2026-11-01", "2026-11-11", "CNY")
+    entry = audit.entries(conn, entity="campaign")[0]
+    assert (entry.action, entry.entity_id) == ("create", str(cid))
+    assert "budget_minor" in entry.fields and "note" in entry.fields
+    assert not any("老客户" in f or "5000" in f for f in entry.fields)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"channel": "fax"}, "unknown consent channel 'fax'; channels: email, phone, sms, wechat"),
+    ({"budget": "-1"}, "--budget cannot be negative (-1)"),
+    ({"goal_responses": -3}, "--goal-responses cannot be negative (-3)"),
+    ({"start": "2026-11-10", "end": "2026-11-01"},
+     "the end (2026-11-01) is before the start (2026-11-10)"),
+    ({"start": "someday"}, None),
+    ({"currency": "元"}, "currency must be a 3-letter code like CNY or USD, not '元'"),
+])
+def test_create_refuses_bad_input_and_changes_nothing(conn, kwargs, error):
+    before = _audit_count(conn)
+    args = {"channel": "email", **kwargs}
+    with pytest.raises(InvalidValue) as exc:
+        campaigns.create(conn, "春节", args.pop("channel"), **args)
+    if error:
+        assert str(exc.value) == error
+    assert conn.execute("SELECT count(*) FROM campaigns").fetchone()[0] == 0
+    assert _audit_count(conn) == before
+
+
+def test_unknown_campaign(conn):
+    with pytest.raises(NotFound, match="^no campaign 42$"):
+        campaigns.get(conn, 42)
+    with pytest.raises(InvalidValue, match="campaign id must be a number"):
+        campaigns.get(conn, "abc")
+
+
+# -- targeting ---------------------------------------------------------------------------
+
+def test_target_only_consented_and_counts(conn, people):
+    cid = campaigns.create(conn, "双十一", "email")
+    before = _audit_count(conn)
+    dry = campaigns.target(conn, cid, Filter(tag=["展会"]), dry_run=True)
+    assert (dry["matched"], dry["added"], dry["excluded_no_consent"]) == (4, 2, 2)
+    assert conn.execute("SELECT count(*) FROM campaign_targets").fetchone()[0] == 0
+    assert _audit_count(conn) == before  # a dry run changes nothing, not even the log
+
+    first = campaigns.target(conn, cid, Filter(tag=["展会"]))
+    assert (first["matched"], first["added"], first["already_targeted"],
+            first["excluded_no_consent"]) == (4, 2, 0, 2)
+    targeted = {r[0] for r in conn.execute("SELECT customer_id FROM campaign_targets")}
+    assert targeted == {people["王明"], people["李娜"]}
+    assert _audit_count(conn) == before + 1
+
+    again = campaigns.target(conn, cid, Filter(tag=["展会"]))
+    assert (again["added"], again["already_targeted"], again["excluded_no_consent"]) == (0, 2, 2)
+    assert _audit_count(conn) == before + 1  # nothing new: no entry
+    assert campaigns.report(conn, cid)["excluded_no_consent"] == 2  # each person counted once
+
+
+def test_target_filters_like_list(conn, people):
+    cid = campaigns.create(conn, "北京", "email")
+    result = campaigns.target(conn, cid, Filter(search="王明"))
+    assert (result["matched"], result["added"]) == (1, 1)
+    with pytest.raises(InvalidValue, match="unknown tier"):
+        campaigns.target(conn, cid, Filter(tier="platinum"))
+
+
+def test_consent_granted_later_moves_person_from_excluded_to_targeted(conn, people):
+    cid = campaigns.create(conn, "复购", "email")
+    campaigns.target(conn, cid, Filter(tag=["展会"]))
+    consent.record(conn, people["张伟"], "email", True)
+    result = campaigns.target(conn, cid, Filter(tag=["展会"]))
+    assert (result["added"], result["excluded_no_consent"]) == (1, 1)
+    figures = campaigns.report(conn, cid)
+    assert (figures["targeted"], figures["excluded_no_consent"]) == (3, 1)
+
+
+# -- export ------------------------------------------------------------------------------
+
+def test_export_rechecks_consent_and_carries_only_the_channel_address(conn, people):
+    cid = campaigns.create(conn, "双十一", "email")
+    campaigns.target(conn, cid, Filter(tag=["展会"]))
+    rows, summary = campaigns.export_rows(conn, cid)
+    assert [r["name"] for r in rows] == ["王明", "李娜"]
+    assert set(rows[0]) == {"id", "name", "company", "email"}  # no phone, no wechat
+    consent.record(conn, people["李娜"], "email", False)
+    rows, summary = campaigns.export_rows(conn, cid)
+    assert [r["id"] for r in rows] == [people["王明"]]
+    assert summary["dropped"] == {"no_consent": 1, "no_address": 0}
+    entry = audit.entries(conn, action="export")[0]
+    assert (entry.entity, entry.entity_id, entry.fields) == (
+        "campaign", str(cid), ["company", "email", "id", "name"])
+
+
+def test_export_drops_forgotten_targets(conn, people):
+    from crmctl.core import privacy
+
+    cid = campaigns.create(conn, "双十一", "email")
+    campaigns.target(conn, cid, Filter(tag=["展会"]))
+    privacy.forget(conn, people["王明"])
+    rows, summary = campaigns.export_rows(conn, cid)
+    assert [r["name"] for r in rows] == ["李娜"]
+    assert summary["dropped"]["no_consent"] == 1
+
+
+# -- responses and the report ------------------------------------------------------------
+
+def test_respond_requires_a_target(conn, people):
+    cid = campaigns.create(conn, "双十一", "email")
+    campaigns.target(conn, cid, Filter(tag=["展会"]))
+    before = _audit_count(conn)
+    with pytest.raises(NotFound) as exc:
+        campaigns.respond(conn, cid, people["张伟"])
+    assert str(exc.value) == f"customer {people['张伟']} is not a target of campaign {cid}"
+    with pytest.raises(NotFound, match="^no customer 999$"):
+        campaigns.respond(conn, cid, 999)
+    assert _audit_count(conn) == before
+    assert campaigns.respond(conn, cid, people["王明"], "预约演示")["first_response"]
+    assert not campaigns.respond(conn, cid, people["王明"])["first_response"]
+    assert conn.execute("SELECT outcome FROM campaign_targets WHERE customer_id = ?",
+                        (people["王明"],)).fetchone()[0] == "预约演示"
+
+
+def test_report_figures(conn, people, monkeypatch):
+    monkeypatch.setenv("CRMCTL_NOW", "2026-12-31T12:00:00Z")
+    cid = campaigns.create(conn, "双十一", "email", budget="1000", goal_responses=4,
+                           goal_revenue="2000", start="2026-11-01", end="2026-11-11")
+    campaigns.target(conn, cid, Filter(tag=["展会"]))  # 王明, 李娜 targeted; 2 excluded
+    campaigns.respond(conn, cid, people["王明"])
+    wang, li, zhang = people["王明"], people["李娜"], people["张伟"]
+    _buy(conn, wang, "2026-11-05", "1200.50")   # in the window
+    _buy(conn, li, "2026-12-11", "300")         # last day of the 30 days after (11-11 + 30)
+    _buy(conn, li, "2026-12-12", "999")         # too late
+    _buy(conn, wang, "2026-10-31", "999")       # before the start
+    _buy(conn, wang, "2026-11-06", "50", "USD")  # other currency: counted apart
+    _buy(conn, zhang, "2026-11-05", "999")      # not a target
+    _buy(conn, zhang, "2026-12-20", "99.50", campaign_id=cid)  # tied to the campaign
+    f = campaigns.report(conn, cid)
+    # purchases: 1200.50 (in window) + 300 (after) + 99.50 (tied) = 3 in CNY, 1600.00
+    assert (f["targeted"], f["excluded_no_consent"], f["responded"]) == (2, 2, 1)
+    assert (f["purchases"], f["purchases_in_window"], f["purchases_after_end"]) == (3, 1, 2)
+    assert f["purchases_other_currency"] == 1
+    assert (f["revenue"], f["budget"], f["cost_per_response"]) == ("1600.00", "1000.00",
+                                                                   "1000.00")
+    assert (f["response_rate"], f["return_on_budget"]) == (0.5, 1.6)
+    assert (f["goal_responses_progress"], f["goal_revenue_progress"]) == (0.25, 0.8)
+    assert f["status"] == "ended" and f["counted_until"] == "2026-12-11"
+
+
+def test_report_with_nothing_to_divide_by(conn):
+    cid = campaigns.create(conn, "空", "sms")
+    f = campaigns.report(conn, cid)
+    assert (f["targeted"], f["responded"], f["revenue"]) == (0, 0, "0.00")
+    assert f["response_rate"] is None and f["return_on_budget"] is None
+    assert f["cost_per_response"] is None and f["budget"] is None
+    json.dumps(f)  # serializable as is
