@@ -1,0 +1,42 @@
+"""Referrals (推荐): who brought in whom, and what it was worth.
+
+``customers.referred_by`` links a customer to the one who referred them (``add
+--referred-by`` refuses an id that does not exist). The ranking counts, per referrer, the
+customers they brought in, how many of those have bought, and those customers' revenue in
+the default currency (exact, integer minor units; shown as a decimal string).
+"""
+
+from __future__ import annotations
+
+from crmctl.errors import InvalidValue
+
+
+def ranking(conn, *, limit: int | None = None, currency: str | None = None) -> list[dict]:
+    """Referrers, most customers brought in first (then most revenue, then id)."""
+    from crmctl.core import settings
+    from crmctl.core.campaigns import money_text
+    from crmctl.core.privacy import FORGOTTEN_LABEL
+
+    if limit is not None and limit < 0:
+        raise InvalidValue("--limit must be 0 or more")
+    currency = (currency or settings.get(conn, "currency")).strip().upper()
+    rows = conn.execute(
+        """
+        SELECT r.id, r.name, r.tier, r.forgotten_at IS NOT NULL,
+               count(*) AS referred,
+               sum(c.purchase_count > 0 OR EXISTS (SELECT 1 FROM purchases p
+                                                   WHERE p.customer_id = c.id)) AS buying,
+               coalesce(sum((SELECT sum(p.amount_minor) FROM purchases p
+                             WHERE p.customer_id = c.id AND p.currency = :currency)), 0)
+                   AS revenue,
+               max(c.created_at) AS last_referred_at
+        FROM customers c JOIN customers r ON r.id = c.referred_by
+        GROUP BY r.id
+        ORDER BY referred DESC, revenue DESC, r.id
+        """ + (f" LIMIT {int(limit)}" if limit is not None else ""),
+        {"currency": currency}).fetchall()
+    return [{"rank": rank, "id": rid, "name": FORGOTTEN_LABEL if forgotten else name,
+             "tier": None if forgotten else tier, "referred": referred, "buying": buying,
+             "revenue": money_text(revenue), "currency": currency, "last_referred_at": last}
+            for rank, (rid, name, tier, forgotten, referred, buying, revenue, last)
+            in enumerate(rows, start=1)]
