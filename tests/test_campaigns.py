@@ -227,3 +227,89 @@ def test_report_with_nothing_to_divide_by(conn):
     assert f["response_rate"] is None and f["return_on_budget"] is None
     assert f["cost_per_response"] is None and f["budget"] is None
     json.dumps(f)  # serializable as is
+
+
+# -- the command line: bad input is one line, exit 1, nothing changed ------------------------
+
+def _state(cli):
+    listed = cli("campaign", "list", "--format", "json")
+    log = cli("audit", "log", "--format", "json")
+    assert listed.exit_code == 0 and log.exit_code == 0, listed.stderr + log.stderr
+    return json.loads(listed.stdout), len(json.loads(log.stdout))
+
+
+def test_cli_create_prints_id_and_refuses_bad_input(initialized):
+    cli = initialized
+    created = cli("campaign", "create", "双十一", "--channel", "email", "--budget", "5000",
+                  "--start", "2026-11-01", "--end", "2026-11-11")
+    assert created.exit_code == 0, created.stderr
+    assert created.stdout == "1\n"
+    before = _state(cli)
+    refusals = [
+        (["--channel", "fax"],
+         "unknown consent channel 'fax'; channels: email, phone, sms, wechat"),
+        (["--channel", "email", "--budget", "-5"], "--budget cannot be negative (-5)"),
+        (["--channel", "sms", "--goal-revenue", "一千"],
+         "--goal-revenue must be an amount like 1234.50, not '一千'"),
+        (["--channel", "email", "--start", "2026-12-10", "--end", "2026-12-01"],
+         "the end (2026-12-01) is before the start (2026-12-10)"),
+    ]
+    for args, error in refusals:
+        result = cli("campaign", "create", "春节", *args)
+        assert (result.exit_code, result.stderr, result.stdout) == (1, f"crmctl: {error}\n", "")
+    assert _state(cli) == before
+
+
+def test_cli_unknown_campaign_customer_and_non_target(initialized):
+    cli = initialized
+    wang = cli("add", "王明", "--email", "wang@example.cn").stdout.strip()
+    li = cli("add", "李娜", "--email", "li@example.cn").stdout.strip()
+    assert cli("consent", wang, "grant", "email").exit_code == 0
+    cid = cli("campaign", "create", "双十一", "--channel", "email").stdout.strip()
+    assert cli("campaign", "target", cid, "--search", "王明").exit_code == 0
+    before = _state(cli)
+    refusals = [
+        (["show", "42"], "no campaign 42"),
+        (["target", "42"], "no campaign 42"),
+        (["report", "42"], "no campaign 42"),
+        (["respond", "42", wang], "no campaign 42"),
+        (["respond", cid, "999"], "no customer 999"),
+        (["respond", cid, li], f"customer {li} is not a target of campaign {cid}"),
+        (["target", cid, "--tier", "platinum"],
+         "unknown tier 'platinum'; tiers: diamond, gold, silver, regular"),
+    ]
+    for args, error in refusals:
+        result = cli("campaign", *args)
+        assert (result.exit_code, result.stderr) == (1, f"crmctl: {error}\n"), args
+    assert _state(cli) == before
+    assert cli("campaign", "show", "x").stderr == "crmctl: campaign id must be a number, not 'x'\n"
+
+
+def test_cli_target_dry_run_and_report_json(initialized, monkeypatch):
+    cli = initialized
+    monkeypatch.setenv("CRMCTL_NOW", "2026-11-23T10:00:00Z")
+    wang = cli("add", "王明", "--email", "wang@example.cn", "--tag", "vip").stdout.strip()
+    cli("add", "李娜", "--email", "li@example.cn", "--tag", "vip")
+    cli("consent", wang, "grant", "email")
+    cid = cli("campaign", "create", "回馈", "--channel", "email", "--budget", "800",
+              "--goal-responses", "2").stdout.strip()
+    dry = cli("campaign", "target", cid, "--tag", "vip", "--dry-run", "--format", "json")
+    assert json.loads(dry.stdout) == {"campaign_id": int(cid), "channel": "email",
+                                           "matched": 2, "added": 1, "already_targeted": 0,
+                                           "excluded_no_consent": 1, "dry_run": True}
+    assert json.loads(cli("campaign", "report", cid, "-f", "json").stdout)["targeted"] == 0
+    cli("campaign", "target", cid, "--tag", "vip")
+    assert cli("campaign", "respond", cid, wang, "--outcome", "报名").exit_code == 0
+    report = json.loads(cli("campaign", "report", cid, "-f", "json").stdout)
+    contract = ("targeted", "excluded_no_consent", "responded", "response_rate", "purchases",
+                "revenue", "budget", "cost_per_response", "return_on_budget")
+    # 1 targeted, 1 excluded, 1 responded: rate 1.0, cost 800.00 / 1 = 800.00, revenue 0
+    assert {k: report[k] for k in contract} == {
+        "targeted": 1, "excluded_no_consent": 1, "responded": 1, "response_rate": 1.0,
+        "purchases": 0, "revenue": "0.00", "budget": "800.00", "cost_per_response": "800.00",
+        "return_on_budget": 0.0}
+    table = cli("campaign", "report", cid)
+    assert table.exit_code == 0 and "回馈" in table.stdout and "goal 2 (50.0%)" in table.stdout
+    actions = [e["action"] for e in json.loads(cli("audit", "log", "--format", "json",
+                                                   "--entity", "campaign").stdout)]
+    assert actions == ["respond", "target", "create"]
