@@ -1,0 +1,149 @@
+"""backup, restore, rekey: encrypted copies and a passphrase change that survive a crash."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import typer
+
+from crmctl.cli.context import PROMPT_TRIES, command_name, db_path, new_app
+from crmctl.errors import PassphraseError, UsageError
+from crmctl.render import message
+
+app = new_app()
+
+
+@contextmanager
+def keyed_session(ctx: typer.Context) -> Iterator[tuple]:
+    """Like context.session, but also hands over the passphrase (a copy must be keyed)."""
+    from crmctl.store import open_database
+    from crmctl.store.passphrase import get_passphrase
+
+    path = db_path(ctx)
+    if not path.exists():
+        open_database(path, b"")  # raises the clear "no database" error
+    for attempt in range(PROMPT_TRIES):
+        passphrase = get_passphrase(path)
+        try:
+            conn = open_database(path, passphrase.secret, command=command_name(ctx))
+            break
+        except PassphraseError:
+            if passphrase.source != "prompt" or attempt == PROMPT_TRIES - 1:
+                raise
+            typer.echo("wrong passphrase, try again", err=True)
+    try:
+        yield conn, passphrase
+    finally:
+        conn.close()
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    dest: Path = typer.Argument(..., metavar="DEST",
+                                help="Backup file, or a directory to put crm-<time>.db in."),
+    new_passphrase: bool = typer.Option(False, "--new-passphrase",
+                                        help="Key the copy with another passphrase "
+                                             "(CRMCTL_NEW_PASSPHRASE or asked twice)."),
+) -> None:
+    """Write a verified encrypted copy of the database (mode 0600), safe while in use.
+
+    Example: crmctl backup /mnt/usb/crm-$(date +%F).db
+    """
+    from crmctl.store import backup as store_backup
+    from crmctl.store.passphrase import get_new_passphrase
+
+    new_key = get_new_passphrase() if new_passphrase else None
+    with keyed_session(ctx) as (conn, passphrase):
+        written = store_backup.backup(conn, dest, new_key or passphrase.secret)
+    message(f"backup written to {written} (verified)")
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    src: Path = typer.Argument(..., metavar="SRC", help="A backup made by `crmctl backup`."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
+) -> None:
+    """Replace the database with a backup, after verifying it; the previous file is kept
+    as crm.db.before-restore-<time>. The restored database keeps the current passphrase.
+
+    Example: crmctl restore /mnt/usb/crm-2026-11-20.db --yes
+    """
+    from crmctl.store import backup as store_backup
+    from crmctl.store.passphrase import get_passphrase, stdin_is_terminal
+
+    if not yes and not stdin_is_terminal():
+        raise UsageError("restore needs --yes when not run on a terminal")
+    live = db_path(ctx)
+    if not live.exists():
+        key = get_passphrase(live, use_keyring=False).secret
+        kept = store_backup.restore(src, _backup_key(src, key), live, key,
+                                    command=command_name(ctx))
+    else:
+        with keyed_session(ctx) as (conn, passphrase):
+            src_key = _backup_key(src, passphrase.secret)  # verifies SRC: refuse before asking
+            if not yes:
+                typer.confirm(f"Replace {live} with {src}?", abort=True)
+            kept = store_backup.restore(src, src_key, live, passphrase.secret, conn,
+                                        command=command_name(ctx))
+    message(f"restored {live} from {src}"
+            + (f"; the previous database is kept as {kept}" if kept else ""))
+
+
+def _backup_key(src: Path, key: bytes) -> bytes:
+    """The current passphrase if it opens the backup, else (on a terminal) the backup's."""
+    import getpass
+
+    from crmctl.store import backup as store_backup
+    from crmctl.errors import NotFound
+    from crmctl.store.passphrase import stdin_is_terminal
+
+    if not src.exists():
+        raise NotFound(f"no backup at {src}")
+    try:
+        store_backup.verify_file(src, key)
+        return key
+    except PassphraseError:
+        if not stdin_is_terminal():
+            raise
+    return getpass.getpass(f"Passphrase of {src}: ").encode("utf-8")
+
+
+@app.command()
+def rekey(ctx: typer.Context) -> None:
+    """Change the passphrase: a verified copy under the new one replaces the file, so an
+    interruption leaves a database that opens with the old or the new passphrase.
+
+    The new passphrase comes from CRMCTL_NEW_PASSPHRASE or is asked twice.
+
+    Example: crmctl rekey   # asks for the new passphrase twice
+    """
+    from crmctl.errors import InvalidValue
+    from crmctl.store import backup as store_backup
+    from crmctl.store.passphrase import get_new_passphrase
+
+    with keyed_session(ctx) as (conn, passphrase):
+        new_key = get_new_passphrase()
+        if new_key == passphrase.secret:
+            raise InvalidValue("the new passphrase is the same as the current one")
+        store_backup.rekey(conn, new_key)
+    _update_keyring(db_path(ctx), passphrase.secret, new_key)
+    message("passphrase changed; use the new one from now on")
+
+
+def _update_keyring(path: Path, old: bytes, new: bytes) -> None:
+    """If the keyring held the old passphrase, hold the new one instead (quietly skipped
+    where no keyring works)."""
+    from crmctl.store.passphrase import KEYRING_SERVICE, from_keyring, keyring_account
+
+    if from_keyring(path) != old.decode("utf-8"):
+        return
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, keyring_account(path), new.decode("utf-8"))
+    except Exception:  # noqa: BLE001 - each backend fails its own way
+        message("note: the keyring still holds the old passphrase; run `crmctl key remember`")

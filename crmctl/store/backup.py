@@ -1,0 +1,228 @@
+"""Backup, restore and passphrase change, done so that a crash never costs the database.
+
+Every copy goes through the SQLite backup API between two keyed connections (the key is
+handed over with ``set_key``, never put into SQL text, so no ``ATTACH … KEY``; and not
+``VACUUM INTO``, reported to write corrupt output under SQLCipher). The copy is written to
+a temp file created 0600 in the target's directory, verified (it opens with its key,
+``PRAGMA integrity_check`` says ok, ``PRAGMA cipher_integrity_check`` finds nothing),
+fsynced, and only then renamed over the target. So at every instant the target path is
+either the old file or the complete new one:
+
+- ``backup``: the live database is only read; a crash leaves at most a stray temp file.
+- ``rekey``: no rekey in place. The live file is checkpointed, a full copy under the new
+  key is made and verified, then renamed over it: the path opens with the old passphrase
+  or the new one, never neither.
+- ``restore``: the backup is copied under the *current* passphrase into a temp file next
+  to the live database, verified, the live file is kept as ``crm.db.before-restore-<time>``
+  (a hard link, so the live path never disappears), and the copy is renamed over it.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlcipher3 import dbapi2 as sqlcipher
+
+from crmctl.errors import InvalidValue, IntegrityFailure, NotADatabase
+
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _raw_connect(path: Path, key: bytes):
+    conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.set_key(key)
+    return conn
+
+
+def verify_file(path: Path, key: bytes) -> None:
+    """Raise unless ``path`` opens with ``key`` and both integrity checks pass."""
+    from crmctl.store.connection import classify_unreadable
+
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise NotADatabase(f"{path} is not a crmctl database")
+    conn = _raw_connect(path, key)
+    try:
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        except sqlcipher.DatabaseError:
+            raise classify_unreadable(path) from None
+        if not {"customers", "audit_log"} <= tables:
+            raise NotADatabase(f"{path} is an encrypted database, but not a crmctl one")
+        try:
+            check = conn.execute("PRAGMA integrity_check").fetchall()
+            cipher = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+        except sqlcipher.DatabaseError as exc:
+            raise IntegrityFailure(f"{path} is damaged: {exc}") from None
+        if check != [("ok",)] or cipher:
+            problem = cipher[0][0] if cipher else check[0][0]
+            raise IntegrityFailure(f"{path} is damaged: {problem}")
+    finally:
+        conn.close()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _private_temp(directory: Path, stem: str) -> Path:
+    """A new empty file, mode 0600 whatever the umask, in ``directory``."""
+    for _ in range(100):
+        path = directory / f".{stem}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise InvalidValue(f"cannot write in {directory}: {exc.strerror}") from None
+        os.close(fd)
+        os.chmod(path, 0o600)
+        return path
+    raise InvalidValue(f"cannot make a temp file in {directory}")
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", *SIDE_FILES):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@contextmanager
+def _temp_copy(source_conn, directory: Path, stem: str, key: bytes) -> Iterator[Path]:
+    """Copy ``source_conn``'s database into a verified, fsynced 0600 temp file keyed with
+    ``key``; yields its path; removes it unless the caller renamed it away."""
+    tmp = _private_temp(directory, stem)
+    try:
+        dst = _raw_connect(tmp, key)
+        try:
+            source_conn.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
+        finally:
+            dst.close()
+        verify_file(tmp, key)
+        _fsync(tmp)
+        yield tmp
+    finally:
+        _remove(tmp)
+
+
+def _unused(path: Path) -> Path:
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}-{n}")
+    return candidate
+
+
+def _replace(tmp: Path, target: Path) -> None:
+    os.replace(tmp, target)
+    _fsync(target.parent)
+
+
+def backup(conn, dest: Path, key: bytes) -> Path:
+    """Write a verified encrypted copy of the open database ``conn`` to ``dest`` (keyed with
+    ``key``: the current passphrase or a new one); return the path written."""
+    dest = Path(dest).expanduser()
+    if dest.is_dir():
+        from crmctl.core import clock
+
+        dest = dest / f"crm-{clock.now().strftime('%Y%m%d-%H%M%S')}.db"
+    if not dest.parent.is_dir():
+        raise InvalidValue(f"cannot write {dest}: directory {dest.parent} does not exist")
+    if conn.path is not None and dest.exists() and dest.samefile(conn.path):
+        raise InvalidValue(f"{dest} is the database itself; back up to another file")
+    with _temp_copy(conn, dest.parent, dest.name, key) as tmp:
+        _replace(tmp, dest)
+    _record(conn, "backup")
+    return dest
+
+
+def _record(conn, action: str) -> None:
+    from crmctl.core import audit
+    from crmctl.store.connection import atomic
+
+    with atomic(conn):
+        audit.record(conn, action, "database", None, [])
+
+
+def _release_live(conn, path: Path) -> None:
+    """Checkpoint the WAL into the live file and close; refuse if a WAL is still in use."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    conn.close()
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise InvalidValue("the database is in use by another crmctl; close it and try again")
+    for suffix in SIDE_FILES:
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def rekey(conn, new_key: bytes) -> None:
+    """Change the passphrase by replacing the live file with a verified copy under the new
+    key; ``conn`` (open with the old key) is closed."""
+    from crmctl.store.connection import open_database
+
+    path = Path(conn.path)
+    if not new_key:
+        raise InvalidValue("the new passphrase must not be empty")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    with _temp_copy(conn, path.parent, path.name, new_key) as tmp:
+        copy = open_database(tmp, new_key, command=conn.command)
+        try:
+            _record(copy, "rekey")  # the entry lives in the file it describes
+            copy.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            copy.close()
+        verify_file(tmp, new_key)
+        _fsync(tmp)
+        _release_live(conn, path)
+        _replace(tmp, path)
+
+
+def restore(src: Path, src_key: bytes, live: Path, live_key: bytes, live_conn=None,
+            *, command: str = "restore") -> Path | None:
+    """Replace the live database with the backup ``src`` (opened with ``src_key``), re-keyed
+    under ``live_key``; return where the previous file was kept (None if there was none)."""
+    from crmctl.core import clock
+    from crmctl.store.connection import open_database
+
+    src, live = Path(src).expanduser(), Path(live)
+    if not src.exists():
+        raise InvalidValue(f"no backup at {src}")
+    if live.exists() and src.samefile(live):
+        raise InvalidValue(f"{src} is the live database itself")
+    verify_file(src, src_key)
+    kept = None
+    source = _raw_connect(src, src_key)
+    try:
+        with _temp_copy(source, live.parent, live.name, live_key) as tmp:
+            source.close()
+            if live_conn is not None:
+                _release_live(live_conn, live)
+            if live.exists():
+                kept = _unused(live.with_name(
+                    f"{live.name}.before-restore-{clock.now().strftime('%Y%m%d-%H%M%S')}"))
+                os.link(live, kept)
+            _replace(tmp, live)
+    finally:
+        source.close()
+    try:
+        restored = open_database(live, live_key, command=command)  # migrates an older backup
+    except BaseException:
+        if kept is not None:  # the previous file goes back
+            for suffix in SIDE_FILES:
+                Path(f"{live}{suffix}").unlink(missing_ok=True)
+            os.replace(kept, live)
+        raise
+    try:
+        _record(restored, "restore")
+        restored.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        restored.close()
+    return kept
