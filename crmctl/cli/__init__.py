@@ -121,9 +121,10 @@ def _register() -> None:
     app.add_typer(audit.app, name="audit")
     app.add_typer(key.app, name="key")
     app.add_typer(config.app, name="config")
-    from crmctl.cli import privacy
+    from crmctl.cli import backup, privacy
 
     app.add_typer(privacy.app)
+    app.add_typer(backup.app)
     from crmctl.cli import campaign
 
     app.add_typer(campaign.app, name="campaign")
