@@ -128,6 +128,9 @@ def _register() -> None:
     from crmctl.cli import campaign
 
     app.add_typer(campaign.app, name="campaign")
+    from crmctl.cli import followups
+
+    app.add_typer(followups.app, name="followups")
 
 
 _register()

@@ -1,8 +1,29 @@
-"""Follow-ups (定期回访): stored ones (scheduled, notify) and the report over all sources."""
+"""Follow-ups (定期回访): stored ones (scheduled, notify) and the report over all sources.
+
+The report (``due``) lists, up to a day ``until`` (default today), one row per reason:
+
+- ``scheduled`` / ``notify``: stored follow-ups not done, due on or before ``until``.
+- ``cadence``: the tier's service level (settings ``cadence_days``) since the last
+  contact, or since the customer was added when never contacted: due = that local day +
+  cadence. Left out when the customer has any open stored follow-up (the next contact is
+  already planned, and logging it resets the clock; a plan far ahead cannot hide a slipping
+  customer, because churn risk below still shows) and when the customer is at churn risk
+  for lack of contact (the churn-risk row says the same, louder).
+- ``churn-risk`` (流失预警), the state *today* whatever ``until`` says, one row per
+  customer naming every reason: no contact for 2x cadence days or more; the latest
+  satisfaction rating is 2 or less; a complaint open more than 7 days. Its due day is the
+  day the risk began (last contact + 2x cadence, the day of the rating, complaint day + 8).
+- ``care`` (客户关怀): a birthday (``YYYY-MM-DD`` or ``--MM-DD``; Feb 29 falls on Feb 28
+  in other years) or the anniversary of the first purchase, between today and ``until``.
+
+Days are local calendar days; stored instants are UTC. Rows come sorted by due day, so
+the most overdue come first. Forgotten customers never appear.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import calendar
+from datetime import date, datetime, time, timedelta
 
 from crmctl.core import audit, clock
 from crmctl.core.validate import clean_text
@@ -10,6 +31,12 @@ from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
 
 KINDS = ("scheduled", "notify")
+REASONS = ("scheduled", "notify", "churn-risk", "cadence", "care")
+COLUMNS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
+           "followup_id")
+CHURN_FACTOR = 2  # no contact for this many cadences
+LOW_SATISFACTION = 2  # a latest rating at or below this
+COMPLAINT_OPEN_DAYS = 7  # a complaint open more than this many days
 
 
 def schedule(conn, customer_id: int, due: date, purpose: str | None = None,
@@ -28,3 +55,260 @@ def schedule(conn, customer_id: int, due: date, purpose: str | None = None,
         audit.record(conn, "schedule" if kind == "scheduled" else "notify", "followup",
                      cur.lastrowid, ["customer_id", "due", "purpose"])
     return cur.lastrowid
+
+
+# --- upkeep: schedule from the command line, done, snooze ---------------------------------
+
+def plan(conn, customer_id, due: date, purpose: str | None) -> int:
+    """``followups schedule``: a scheduled follow-up on a day not in the past."""
+    from crmctl.core.customers import parse_id
+
+    cid = parse_id(customer_id)
+    if due < clock.today():
+        raise InvalidValue(f"cannot schedule a follow-up in the past ({due.isoformat()})")
+    return schedule(conn, cid, due, purpose)
+
+
+def parse_fid(value) -> int:
+    try:
+        fid = int(str(value).strip())
+    except ValueError:
+        raise InvalidValue(f"follow-up id must be a number, not {value!r}") from None
+    if fid <= 0:
+        raise InvalidValue(f"follow-up id must be a positive number, not {value!r}")
+    return fid
+
+
+def _open_followup(conn, followup_id) -> tuple[int, str]:
+    fid = parse_fid(followup_id)
+    row = conn.execute("SELECT f.done_at, f.due FROM followups f JOIN customers c "
+                       "ON c.id = f.customer_id WHERE f.id = ? AND c.forgotten_at IS NULL",
+                       (fid,)).fetchone()
+    if row is None:
+        raise NotFound(f"no follow-up {fid}")
+    if row[0] is not None:
+        day = clock.local_date_of(row[0]).isoformat()
+        raise InvalidValue(f"follow-up {fid} is already done (on {day})")
+    return fid, row[1]
+
+
+def done(conn, followup_id, note: str | None = None) -> int:
+    """Mark a stored follow-up done (once); return its id."""
+    with atomic(conn):
+        fid, _ = _open_followup(conn, followup_id)
+        note = clean_text(note)
+        conn.execute("UPDATE followups SET done_at = ?, note = coalesce(?, note) WHERE id = ?",
+                     (clock.now_text(), note, fid))
+        audit.record(conn, "done", "followup", fid, ["done_at"] + (["note"] if note else []))
+    return fid
+
+
+def snooze(conn, followup_id, until: date) -> tuple[int, str]:
+    """Move an open follow-up to a later day; return (id, previous due day)."""
+    if until < clock.today():
+        raise InvalidValue(f"cannot snooze to a day in the past ({until.isoformat()})")
+    with atomic(conn):
+        fid, previous = _open_followup(conn, followup_id)
+        conn.execute("UPDATE followups SET due = ? WHERE id = ?", (until.isoformat(), fid))
+        audit.record(conn, "snooze", "followup", fid, ["due"])
+    return fid, previous
+
+
+# --- the report -----------------------------------------------------------------------------
+
+def day_start_utc(day: date) -> str:
+    """The stored (UTC) form of the first instant of a local calendar day."""
+    return clock.to_utc_text(datetime.combine(day, time()).astimezone())
+
+
+def customer_filter(tier: str | None, tag: str | None, alias: str = "c") -> tuple[str, dict]:
+    """SQL (and its named parameters) restricting to live customers of a tier and a tag."""
+    where, params = [f"{alias}.forgotten_at IS NULL"], {}
+    if tier:
+        from crmctl.core.customers import check_tier
+
+        where.append(f"{alias}.tier = :tier")
+        params["tier"] = check_tier(tier)
+    if tag:
+        from crmctl.core.tags import normalize_tag
+
+        where.append(f"{alias}.id IN (SELECT ct.customer_id FROM customer_tags ct "
+                     "JOIN tags t ON t.id = ct.tag_id WHERE t.name = :tag)")
+        params["tag"] = normalize_tag(tag)
+    return " AND ".join(where), params
+
+
+def due(conn, until: date | None = None, *, overdue_only: bool = False,
+        tier: str | None = None, tag: str | None = None,
+        today: date | None = None) -> list[dict]:
+    """The follow-up report: rows with the contract's keys (COLUMNS), by due day."""
+    from crmctl.core import settings
+
+    today = today or clock.today()
+    until = until or today
+    where, params = customer_filter(tier, tag)
+    cadence = settings.get(conn, "cadence_days")
+    rows = _stored(conn, until, where, params)
+    churn = churn_risk(conn, today, where, params, cadence)
+    rows += [row for row, _ in churn.values()]
+    no_contact = {cid for cid, (_, silent) in churn.items() if silent}
+    rows += _cadence(conn, until, where, params, cadence, skip=no_contact)
+    rows += _care(conn, today, until, where, params)
+    for row in rows:
+        row["overdue_days"] = max(0, (today - date.fromisoformat(row["due"])).days)
+    if overdue_only:
+        rows = [row for row in rows if row["overdue_days"] > 0]
+    from crmctl.core.lifecycle import TIER_RANK
+
+    rows.sort(key=lambda r: (r["due"], TIER_RANK.get(r["tier"], 9), r["customer_id"],
+                             REASONS.index(r["reason"]), r["followup_id"] or 0))
+    return rows
+
+
+def _row(cid, name, tier, due_day, reason, purpose, fid=None) -> dict:
+    return {"customer_id": cid, "name": name, "tier": tier, "due": str(due_day),
+            "overdue_days": 0, "reason": reason, "purpose": purpose, "followup_id": fid}
+
+
+def _stored(conn, until: date, where: str, params: dict) -> list[dict]:
+    cur = conn.execute(
+        "SELECT f.id, f.customer_id, c.name, c.tier, f.due, f.kind, f.purpose "
+        "FROM followups f JOIN customers c ON c.id = f.customer_id "
+        f"WHERE f.done_at IS NULL AND f.due <= :until AND {where}",
+        {**params, "until": until.isoformat()})
+    return [_row(cid, name, tier, day, kind, purpose, fid)
+            for fid, cid, name, tier, day, kind, purpose in cur]
+
+
+def _per_tier(cadence: dict, since_expr: str, limit) -> str:
+    """SQL true when ``since_expr`` is before the tier's limit (a named parameter each)."""
+    from crmctl.core.lifecycle import TIERS
+
+    return " OR ".join(f"(c.tier = '{t}' AND {since_expr} < :{limit}_{t})" for t in TIERS)
+
+
+def _cadence(conn, until: date, where: str, params: dict, cadence: dict,
+             skip: set[int]) -> list[dict]:
+    # due = local day of the last contact + cadence <= until, i.e. the last contact is
+    # before the start of the local day (until - cadence + 1): a text comparison per row.
+    limits = {f"cad_{t}": day_start_utc(until - timedelta(days=days - 1))
+              for t, days in cadence.items()}
+    since = "coalesce(c.last_contact_at, c.created_at)"
+    cur = conn.execute(
+        f"SELECT c.id, c.name, c.tier, date({since}, 'localtime'), c.last_contact_at IS NULL "
+        f"FROM customers c WHERE {where} AND ({_per_tier(cadence, since, 'cad')}) "
+        "AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.customer_id = c.id "
+        "AND f.done_at IS NULL)", {**params, **limits})
+    rows = []
+    for cid, name, tier, day, never in cur:
+        if cid in skip:
+            continue
+        days = cadence[tier]
+        due_day = date.fromisoformat(day) + timedelta(days=days)
+        what = f"never contacted since added {day}" if never else f"last contact {day}"
+        rows.append(_row(cid, name, tier, due_day, "cadence",
+                         f"{tier} cadence: every {days} days; {what}"))
+    return rows
+
+
+def churn_risk(conn, today: date, where: str, params: dict,
+               cadence: dict) -> dict[int, tuple[dict, bool]]:
+    """Customers at churn risk today: {id: (row, silent)}; silent = for lack of contact."""
+    found: dict[int, dict] = {}  # id -> {name, tier, starts: [day], why: [text], silent}
+
+    def add(cid, name, tier, start: date, why: str, silent: bool = False) -> None:
+        entry = found.setdefault(cid, {"name": name, "tier": tier, "starts": [], "why": [],
+                                       "silent": False})
+        entry["starts"].append(start)
+        entry["why"].append(why)
+        entry["silent"] = entry["silent"] or silent
+
+    limits = {f"churn_{t}": day_start_utc(today - timedelta(days=CHURN_FACTOR * days - 1))
+              for t, days in cadence.items()}
+    since = "coalesce(c.last_contact_at, c.created_at)"
+    for cid, name, tier, day, never in conn.execute(
+            f"SELECT c.id, c.name, c.tier, date({since}, 'localtime'), "
+            f"c.last_contact_at IS NULL FROM customers c "
+            f"WHERE {where} AND ({_per_tier(cadence, since, 'churn')})", {**params, **limits}):
+        last = date.fromisoformat(day)
+        quiet = (today - last).days
+        what = "never contacted" if never else "no contact"
+        add(cid, name, tier, last + timedelta(days=CHURN_FACTOR * cadence[tier]),
+            f"{what} for {quiet} days ({tier}: every {cadence[tier]})", silent=True)
+    for cid, name, tier, score, day in conn.execute(
+            "SELECT c.id, c.name, c.tier, r.s, date(r.at, 'localtime') FROM (SELECT "
+            "customer_id, satisfaction AS s, max(at) AS at FROM interactions "
+            "WHERE satisfaction IS NOT NULL GROUP BY customer_id) r "
+            f"JOIN customers c ON c.id = r.customer_id WHERE r.s <= {LOW_SATISFACTION} "
+            f"AND {where}", params):
+        add(cid, name, tier, date.fromisoformat(day), f"last satisfaction {score}/5 ({day})")
+    opened_before = day_start_utc(today - timedelta(days=COMPLAINT_OPEN_DAYS))
+    for cid, name, tier, day, n, kinds in conn.execute(
+            "SELECT c.id, c.name, c.tier, date(min(i.at), 'localtime'), count(*), "
+            "group_concat(DISTINCT coalesce(i.complaint_category, 'other')) "
+            "FROM interactions i JOIN customers c ON c.id = i.customer_id "
+            "WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.at < :opened_before "
+            f"AND {where} GROUP BY c.id", {**params, "opened_before": opened_before}):
+        first = date.fromisoformat(day)
+        open_days = (today - first).days
+        what = f"{n} complaints open, oldest" if n > 1 else "complaint open"
+        add(cid, name, tier, first + timedelta(days=COMPLAINT_OPEN_DAYS + 1),
+            f"{what} {open_days} days ({kinds})")
+    return {cid: (_row(cid, e["name"], e["tier"], min(e["starts"]), "churn-risk",
+                       "; ".join(e["why"])), e["silent"]) for cid, e in found.items()}
+
+
+def on_day(year: int, month: int, day: int) -> date:
+    """A yearly date in a given year; Feb 29 falls on Feb 28 in other years."""
+    if month == 2 and day == 29 and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return date(year, month, day)
+
+
+def next_occurrence(month: int, day: int, today: date, first_year: int | None = None) -> date:
+    """The first yearly occurrence on or after ``today`` (and not before ``first_year``)."""
+    year = max(today.year, first_year or today.year)
+    when = on_day(year, month, day)
+    return when if when >= today else on_day(year + 1, month, day)
+
+
+def _mmdd_filter(column: str, today: date, until: date) -> str:
+    """A generous SQL prefilter on the MM-DD tail of a date column (Python decides)."""
+    if (until - today).days >= 365:
+        return f"{column} IS NOT NULL"
+    lo, hi = today.strftime("%m-%d"), until.strftime("%m-%d")
+    tail = f"substr({column}, -5)"
+    span = (f"{tail} BETWEEN '{lo}' AND '{hi}'" if lo <= hi
+            else f"({tail} >= '{lo}' OR {tail} <= '{hi}')")
+    return f"({span} OR {tail} = '02-29')"
+
+
+def _care(conn, today: date, until: date, where: str, params: dict) -> list[dict]:
+    if until < today:
+        return []
+    rows = []
+    cur = conn.execute(
+        "SELECT c.id, c.name, c.tier, c.birthday, substr(c.first_purchase_at, 1, 10) "
+        f"FROM customers c WHERE {where} AND ({_mmdd_filter('c.birthday', today, until)} "
+        f"OR {_mmdd_filter('c.first_purchase_at', today, until)})", params)
+    for cid, name, tier, birthday, first in cur:
+        if birthday:
+            born = int(birthday[:4]) if birthday[0] != "-" else None
+            when = next_occurrence(int(birthday[-5:-3]), int(birthday[-2:]), today)
+            if when <= until:
+                age = f" (turns {when.year - born})" if born else ""
+                rows.append(_row(cid, name, tier, when, "care", f"birthday{age}"))
+        if first:
+            bought = date.fromisoformat(first)
+            when = next_occurrence(bought.month, bought.day, today, bought.year + 1)
+            if when <= until:
+                years = when.year - bought.year
+                rows.append(_row(cid, name, tier, when, "care",
+                                 f"{_ordinal(years)} anniversary of the first purchase "
+                                 f"({first})"))
+    return rows
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -196,7 +196,19 @@ def m002_campaign_exclusions(conn) -> None:
     )
 
 
-MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions]
+def m003_interactions_rated(conn) -> None:
+    # The follow-up report's churn rule "latest satisfaction <= 2" reads the newest rating
+    # per customer; this covering partial index makes that one pass over the rated
+    # interactions instead of the whole table (1M rows: ~1 s -> well under 0.1 s).
+    conn.executescript(
+        """
+        CREATE INDEX interactions_rated ON interactions(customer_id, at, satisfaction)
+            WHERE satisfaction IS NOT NULL;
+        """
+    )
+
+
+MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_interactions_rated]
 
 
 def migrate(conn) -> int:

@@ -1,0 +1,109 @@
+"""followups: the reminder report (cron) and its upkeep — schedule, done, snooze."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from crmctl.cli.context import new_app, session
+from crmctl.render import Format, emit_rows, message
+
+app = new_app(invoke_without_command=True)
+
+TABLE_COLUMNS = ["due", "overdue", "reason", "customer_id", "name", "tier", "purpose",
+                 "followup_id"]
+TABLE_HEADERS = ["due", "overdue", "reason", "id", "name", "tier", "why", "fid"]
+
+
+@app.callback(invoke_without_command=True)
+def report(
+    ctx: typer.Context,
+    until: str = typer.Option("today", "--until", metavar="WHEN",
+                              help="List what is due up to this day (YYYY-MM-DD, +1w, friday…)."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only what is past its due day."),
+    tier: Optional[str] = typer.Option(None, help="Only this tier."),
+    tag: Optional[str] = typer.Option(None, help="Only customers with this tag."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
+) -> None:
+    """Who to contact by --until (default today), overdue first: scheduled follow-ups,
+    tier cadence since the last contact, churn risk, tier-change notices and care dates
+    (birthdays, first-purchase anniversaries). Each row says why it is there.
+
+    Made for cron: plain text off a terminal, nothing asked, --format json|csv for scripts.
+
+    Example: crmctl followups --until +1w --tier gold
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from crmctl.core import dates, followups
+
+    day = dates.parse_when(until)
+    with session(ctx) as conn:
+        rows = followups.due(conn, day, overdue_only=overdue, tier=tier, tag=tag)
+    if fmt != Format.table:
+        emit_rows(rows, list(followups.COLUMNS), fmt)
+        return
+    late = sum(1 for row in rows if row["overdue_days"] > 0)
+    noun = "follow-up" if len(rows) == 1 else "follow-ups"
+    title = f"{len(rows)} {noun} due by {day.isoformat()} ({late} overdue)"
+    shown = [{**row, "overdue": f"{row['overdue_days']}d" if row["overdue_days"] else ""}
+             for row in rows]
+    emit_rows(shown, TABLE_COLUMNS, fmt, headers=TABLE_HEADERS, title=title,
+              empty=f"nothing due by {day.isoformat()}")
+
+
+@app.command("schedule")
+def schedule_(
+    ctx: typer.Context,
+    customer_id: str = typer.Argument(..., metavar="ID"),
+    when: str = typer.Argument(..., metavar="WHEN", help="YYYY-MM-DD, tomorrow, +2w, friday…"),
+    purpose: Optional[str] = typer.Option(None, "--purpose", "-p", metavar="P",
+                                          help="What the follow-up is for."),
+) -> None:
+    """Schedule a follow-up and print its id (FID) alone on stdout.
+
+    Example: crmctl followups schedule 12 +2w --purpose "报价回访"
+    """
+    from crmctl.core import dates, followups
+
+    day = dates.parse_when(when)
+    with session(ctx) as conn:
+        fid = followups.plan(conn, customer_id, day, purpose)
+    typer.echo(fid)
+    message(f"follow-up {fid} scheduled for {day.isoformat()}")
+
+
+@app.command()
+def done(
+    ctx: typer.Context,
+    followup_id: str = typer.Argument(..., metavar="FID"),
+    note: Optional[str] = typer.Option(None, "--note", help="What came of it."),
+) -> None:
+    """Mark a scheduled follow-up done (log the contact itself with log-contact).
+
+    Example: crmctl followups done 7 --note "客户确认下单"
+    """
+    from crmctl.core import followups
+
+    with session(ctx) as conn:
+        fid = followups.done(conn, followup_id, note)
+    message(f"follow-up {fid} done")
+
+
+@app.command()
+def snooze(
+    ctx: typer.Context,
+    followup_id: str = typer.Argument(..., metavar="FID"),
+    when: str = typer.Argument(..., metavar="WHEN", help="The new due day."),
+) -> None:
+    """Move an open follow-up to a later day.
+
+    Example: crmctl followups snooze 7 monday
+    """
+    from crmctl.core import dates, followups
+
+    day = dates.parse_when(when)
+    with session(ctx) as conn:
+        fid, previous = followups.snooze(conn, followup_id, day)
+    message(f"follow-up {fid} moved from {previous} to {day.isoformat()}")
