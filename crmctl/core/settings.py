@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "tier_spend": {"diamond": 500000, "gold": 100000, "silver": 20000},
     "diamond_long_relationship": {"spend": 200000, "years": 3},
     "downgrade_inactive_days": 365,
+    # Falling satisfaction (crmctl.core.tiers): the latest `ratings` scores within `days`,
+    # since the last tier change, never rise and the latest is `min_drop`+ below the oldest.
+    "satisfaction_falling": {"ratings": 3, "min_drop": 2, "days": 365},
 }
 
 

@@ -1,0 +1,252 @@
+"""Tiers (客户分级): the service levels and the rules that move customers between tiers.
+
+Every number lives in settings (crmctl.core.settings.DEFAULTS, changeable with
+`crmctl config set`, stored in the database so cron and the terminal agree):
+
+    tier      12-month spend (CNY)                     follow-up cadence   response target
+    diamond   ≥ 500,000, or ≥ 200,000 with 3+ years    every 7 days        24 h
+    gold      ≥ 100,000                                every 30 days       48 h
+    silver    ≥ 20,000                                 every 90 days       72 h
+    regular   below                                    every 180 days      120 h
+
+Definitions used by `tier review` (today = the local calendar day):
+
+- **spend**: the sum of purchases in the default currency (setting ``currency``; other
+  currencies are not converted and do not count) dated after the same day 12 months ago up
+  to today: on 2026-11-23 the window is 2025-11-24 … 2026-11-23. A threshold is met when the
+  spend is equal to or above it.
+- **relationship length**: from the earlier of the customer's first purchase and the day the
+  record was created; "3+ years" holds when that day is on or before today 3 years ago.
+- The rules, in order; the first that fires is the proposal (one per customer):
+  1. ``spend`` — the tier the spend reaches is above the current tier: up to that tier.
+     Spend only ever raises a tier; a customer who still buys is not lowered by it.
+  2. ``inactive`` — no purchase for more than ``downgrade_inactive_days`` (365) days (a
+     purchase 365 days ago still counts as recent, 366 days ago does not), and the tier has
+     not changed in that time either: down one tier. (The clock restarts at every tier
+     change, so an inactive diamond steps down once a year, not once a review.)
+  3. ``satisfaction`` — falling satisfaction: the customer's latest 3 satisfaction ratings
+     (setting ``satisfaction_falling.ratings``) logged within 365 days (``days``) and after
+     the last tier change never rise from one to the next, and the latest is at least 2
+     points (``min_drop``) below the oldest of them — 5, 4, 3 fires; 4, 4, 2 fires; 5, 5, 4
+     and 5, 2, 4 do not: down one tier.
+  ``regular`` is never lowered. `tier review --apply` applies every proposal in one
+  transaction, records each in the tier history (source ``rule``, with its reason) and adds
+  a "notify" follow-up due today, as does `tier set` by hand (source ``manual``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+from crmctl.core import audit, clock, followups, settings
+from crmctl.core.customers import check_tier, parse_id
+from crmctl.core.interactions import day_start_utc
+from crmctl.core.lifecycle import TIERS
+from crmctl.core.purchases import format_money, major_to_minor, spend_window
+from crmctl.core.validate import clean_text
+from crmctl.errors import InvalidValue, NotFound
+from crmctl.store import atomic
+
+SPEND_MONTHS = 12
+RULES = ("spend", "inactive", "satisfaction")
+
+
+@dataclass
+class Proposal:
+    customer_id: int
+    name: str
+    tier: str
+    proposed: str
+    rule: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def notify_purpose(old: str, new: str) -> str:
+    return f"tell customer: tier {old} → {new}"
+
+
+def rules(conn) -> dict:
+    """The thresholds and service levels in force, and the rules in words."""
+    s = settings.all_settings(conn)
+    cur, spend, long_rel = s["currency"], s["tier_spend"], s["diamond_long_relationship"]
+    sat, days = s["satisfaction_falling"], s["downgrade_inactive_days"]
+    tiers = [{"tier": t, "min_spend_12m": spend.get(t, 0), "cadence_days": s["cadence_days"][t],
+              "response_hours": s["response_hours"][t]} for t in TIERS]
+    words = [
+        {"rule": "spend", "does": f"up to the highest tier whose threshold the trailing "
+         f"{SPEND_MONTHS}-month spend in {cur} reaches (equal counts); diamond also at "
+         f"{long_rel['spend']:,} with a relationship of {long_rel['years']}+ years; "
+         "never lowers a tier"},
+        {"rule": "inactive", "does": f"down one tier after more than {days} days without a "
+         "purchase and without a tier change"},
+        {"rule": "satisfaction", "does": f"down one tier when the latest {sat['ratings']} "
+         f"ratings within {sat['days']} days, since the last tier change, never rise and the "
+         f"latest is {sat['min_drop']}+ points below the oldest"},
+    ]
+    return {"currency": cur, "spend_window_months": SPEND_MONTHS, "tiers": tiers,
+            "long_relationship": {"tier": "diamond", "min_spend_12m": long_rel["spend"],
+                                  "years": long_rel["years"]},
+            "downgrade_inactive_days": days, "satisfaction_falling": sat, "rules": words}
+
+
+def _change(conn, cid: int, old: str, new: str, reason: str, source: str, today: date) -> int:
+    """Move one customer to a new tier: history, notify follow-up, audit. Returns the
+    follow-up id. Call inside atomic()."""
+    now = clock.now_text()
+    conn.execute("UPDATE customers SET tier = ?, updated_at = ? WHERE id = ?", (new, now, cid))
+    conn.execute("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, reason, source)"
+                 " VALUES (?, ?, ?, ?, ?, ?)", (cid, now, old, new, reason, source))
+    audit.record(conn, "tier", "customer", cid, ["tier"])
+    return followups.schedule(conn, cid, today, notify_purpose(old, new), kind="notify")
+
+
+def set_tier(conn, customer_id, tier: str, reason: str | None) -> dict:
+    """Set a tier by hand, with a reason; returns old and new tier and the follow-up id."""
+    cid = parse_id(customer_id)
+    new = check_tier(tier)
+    reason = clean_text(reason)
+    if not reason:
+        raise InvalidValue("--reason cannot be empty: say why the tier changes")
+    with atomic(conn):
+        row = conn.execute("SELECT tier FROM customers WHERE id = ? AND forgotten_at IS NULL",
+                           (cid,)).fetchone()
+        if row is None:
+            raise NotFound(f"no customer {cid}")
+        if row[0] == new:
+            raise InvalidValue(f"customer {cid} is already {new}")
+        fid = _change(conn, cid, row[0], new, reason, "manual", clock.today())
+    return {"customer_id": cid, "old_tier": row[0], "new_tier": new, "followup_id": fid}
+
+
+def history(conn, customer_id) -> list[dict]:
+    """A customer's tier changes, newest first."""
+    cid = parse_id(customer_id)
+    if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
+                        (cid,)).fetchone():
+        raise NotFound(f"no customer {cid}")
+    keys = ("at", "old_tier", "new_tier", "reason", "source")
+    return [dict(zip(keys, row)) for row in conn.execute(
+        "SELECT at, old_tier, new_tier, reason, source FROM tier_history "
+        "WHERE customer_id = ? ORDER BY at DESC, id DESC", (cid,))]
+
+
+_REVIEW_SQL = """
+WITH spend AS (
+    SELECT customer_id, sum(amount_minor) AS minor FROM purchases
+    WHERE currency = :currency AND date > :spend_after AND date <= :today
+    GROUP BY customer_id),
+changed AS (
+    SELECT customer_id, max(at) AS at FROM tier_history GROUP BY customer_id),
+ranked AS (
+    SELECT i.customer_id, i.satisfaction AS s,
+           row_number() OVER (PARTITION BY i.customer_id ORDER BY i.at DESC, i.id DESC) AS rn
+    FROM interactions i LEFT JOIN changed ch ON ch.customer_id = i.customer_id
+    WHERE i.satisfaction IS NOT NULL AND i.at >= :sat_since AND i.at > coalesce(ch.at, '')),
+windowed AS (
+    SELECT customer_id, s, rn, lead(s) OVER (PARTITION BY customer_id ORDER BY rn) AS older
+    FROM ranked WHERE rn <= :sat_n),
+falling AS (
+    SELECT customer_id, max(CASE WHEN rn = :sat_n THEN s END) AS oldest,
+           max(CASE WHEN rn = 1 THEN s END) AS latest
+    FROM windowed GROUP BY customer_id
+    HAVING count(*) = :sat_n AND sum(older IS NOT NULL AND s > older) = 0
+       AND oldest - latest >= :sat_drop),
+facts AS (
+    SELECT c.id, c.name, c.tier,
+           CASE c.tier WHEN 'diamond' THEN 0 WHEN 'gold' THEN 1 WHEN 'silver' THEN 2
+                ELSE 3 END AS rank,
+           coalesce(s.minor, 0) AS spend,
+           (c.first_purchase_at <= :long_date OR c.created_at < :long_instant) AS long_rel,
+           c.last_purchase_at,
+           coalesce(ch.at, c.created_at) AS tier_since,
+           f.oldest, f.latest
+    FROM customers c LEFT JOIN spend s ON s.customer_id = c.id
+         LEFT JOIN changed ch ON ch.customer_id = c.id
+         LEFT JOIN falling f ON f.customer_id = c.id
+    WHERE c.forgotten_at IS NULL),
+judged AS (
+    SELECT *,
+           CASE WHEN spend >= :t_diamond OR (spend >= :t_long AND long_rel) THEN 0
+                WHEN spend >= :t_gold THEN 1 WHEN spend >= :t_silver THEN 2
+                ELSE 3 END AS spend_rank,
+           (coalesce(last_purchase_at, '') < :inactive_date
+            AND tier_since < :inactive_instant) AS inactive
+    FROM facts)
+SELECT id, name, tier, rank, spend, spend_rank, long_rel, last_purchase_at, tier_since,
+       inactive, oldest, latest
+FROM judged
+WHERE spend_rank < rank OR (rank < 3 AND (inactive OR oldest IS NOT NULL))
+ORDER BY id
+"""
+
+
+def _params(conn, today: date) -> dict:
+    from dateutil.relativedelta import relativedelta
+
+    s = settings.all_settings(conn)
+    cur, spend, long_rel = s["currency"], s["tier_spend"], s["diamond_long_relationship"]
+    sat, days = s["satisfaction_falling"], s["downgrade_inactive_days"]
+    after, until = spend_window(today, SPEND_MONTHS)
+    long_date = today - relativedelta(years=long_rel["years"])
+    return {
+        "currency": cur, "spend_after": after, "today": until,
+        "t_diamond": major_to_minor(spend["diamond"], cur),
+        "t_long": major_to_minor(long_rel["spend"], cur),
+        "t_gold": major_to_minor(spend["gold"], cur),
+        "t_silver": major_to_minor(spend["silver"], cur),
+        "long_date": long_date.isoformat(),
+        "long_instant": day_start_utc(long_date + timedelta(days=1)),
+        "inactive_date": (today - timedelta(days=days)).isoformat(),
+        "inactive_instant": day_start_utc(today - timedelta(days=days)),
+        "sat_since": day_start_utc(today - timedelta(days=sat["days"])),
+        "sat_n": sat["ratings"], "sat_drop": sat["min_drop"],
+        # for the reasons' wording
+        "_spend": spend, "_long": long_rel, "_days": days,
+    }
+
+
+def review(conn, today: date | None = None) -> list[Proposal]:
+    """What the rules propose today (changes nothing). Set-based: one query over all
+    customers; Python only words the reasons of the customers it returns."""
+    today = today or clock.today()
+    p = _params(conn, today)
+    query = {k: v for k, v in p.items() if not k.startswith("_")}
+    out = []
+    for row in conn.execute(_REVIEW_SQL, query):
+        (cid, name, tier, rank, spend, spend_rank, long_rel, last_purchase, tier_since,
+         inactive, oldest, latest) = row
+        if spend_rank < rank:
+            new = TIERS[spend_rank]
+            money = format_money(spend, p["currency"])
+            if new == "diamond" and spend < p["t_diamond"]:
+                why = (f"trailing-{SPEND_MONTHS}-month spend {money} ≥ {p['_long']['spend']:,} "
+                       f"with a relationship of {p['_long']['years']}+ years")
+            else:
+                why = (f"trailing-{SPEND_MONTHS}-month spend {money} ≥ {new} threshold "
+                       f"{p['_spend'][new]:,}")
+            out.append(Proposal(cid, name, tier, new, "spend", why))
+        elif inactive:
+            since = (f"last purchase {last_purchase}" if last_purchase else "no purchase yet")
+            out.append(Proposal(cid, name, tier, TIERS[rank + 1], "inactive",
+                                f"no purchase for more than {p['_days']} days ({since})"))
+        elif oldest is not None:
+            out.append(Proposal(cid, name, tier, TIERS[rank + 1], "satisfaction",
+                                f"falling satisfaction: latest {p['sat_n']} ratings never "
+                                f"rose, {oldest} → {latest}"))
+    return out
+
+
+def apply(conn, today: date | None = None) -> list[Proposal]:
+    """Apply every proposal in one transaction: tier, history (source rule), a notify
+    follow-up each. Returns what was applied."""
+    today = today or clock.today()
+    with atomic(conn):
+        proposals = review(conn, today)
+        for prop in proposals:
+            _change(conn, prop.customer_id, prop.tier, prop.proposed,
+                    f"{prop.rule}: {prop.reason}", "rule", today)
+    return proposals
