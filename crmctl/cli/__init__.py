@@ -128,6 +128,10 @@ def _register() -> None:
     from crmctl.cli import campaign
 
     app.add_typer(campaign.app, name="campaign")
+    from crmctl.cli import contacts, tier
+
+    app.add_typer(contacts.app)
+    app.add_typer(tier.app, name="tier")
     from crmctl.cli import followups
 
     app.add_typer(followups.app, name="followups")

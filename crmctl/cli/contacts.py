@@ -1,0 +1,86 @@
+"""log-contact and purchase: recording what happened with a customer."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from crmctl.cli.context import new_app, session
+from crmctl.render import message
+
+app = new_app()
+
+
+@app.command("log-contact")
+def log_contact(
+    ctx: typer.Context,
+    customer_id: str = typer.Argument(..., metavar="ID"),
+    channel: str = typer.Option(..., help="phone, email, meeting, visit, wechat, chat, social "
+                                          "or other."),
+    summary: str = typer.Option(..., help="What was said or done (沟通内容)."),
+    outcome: Optional[str] = typer.Option(None, help="What came of it."),
+    at: Optional[str] = typer.Option(None, metavar="WHEN", help="When it happened (default now): "
+                                     "a WHEN word or 2026-11-20T15:30; never in the future."),
+    direction: Optional[str] = typer.Option(None, help="in (they reached out) or out."),
+    satisfaction: Optional[str] = typer.Option(None, metavar="1-5",
+                                               help="How satisfied they were, 1 to 5."),
+    complaint: bool = typer.Option(False, "--complaint", help="This contact is a complaint; "
+                                   "it stays open until resolved."),
+    category: Optional[str] = typer.Option(None, help="Complaint category: product, service, "
+                                           "delivery, billing or other (default other)."),
+    resolves_complaint: Optional[str] = typer.Option(
+        None, "--resolves-complaint", metavar="COMPLAINT_ID|all",
+        help="This contact resolves that complaint (its interaction id), or 'all' open ones."),
+    next_: Optional[str] = typer.Option(None, "--next", metavar="WHEN",
+                                        help="Schedule the next follow-up."),
+    purpose: Optional[str] = typer.Option(None, help="Purpose of the --next follow-up."),
+    campaign: Optional[str] = typer.Option(None, metavar="CAMPAIGN_ID",
+                                           help="The campaign this contact belongs to."),
+) -> None:
+    """Record an interaction and print its id alone on stdout.
+
+    Example: crmctl log-contact 12 --channel phone --summary 询价 --satisfaction 4 --next +2w
+
+    Example: crmctl log-contact 12 --channel visit --summary 上门处理 --resolves-complaint all
+    """
+    from crmctl.core import dates, interactions
+
+    next_due = dates.parse_when(next_) if next_ is not None else None
+    with session(ctx) as conn:
+        done = interactions.log(
+            conn, customer_id, channel=channel, summary=summary, outcome=outcome, at=at,
+            direction=direction, satisfaction=satisfaction, complaint=complaint,
+            category=category, resolves=resolves_complaint, next_due=next_due,
+            purpose=purpose, campaign_id=campaign)
+    typer.echo(done.id)
+    if done.resolved:
+        message(f"resolved complaint {', '.join(f'#{i}' for i in done.resolved)}")
+    if done.followup_id is not None:
+        message(f"follow-up #{done.followup_id} due {next_due.isoformat()}")
+
+
+@app.command(context_settings={"ignore_unknown_options": True})
+def purchase(
+    ctx: typer.Context,
+    customer_id: str = typer.Argument(..., metavar="ID"),
+    amount: str = typer.Argument(..., help="Exact amount, e.g. 1234.50 or 1,234.50."),
+    date: Optional[str] = typer.Option(None, "--date", metavar="WHEN",
+                                       help="The day of the purchase (default today)."),
+    currency: Optional[str] = typer.Option(None, help="CNY, USD, EUR, GBP, HKD, JPY or KRW "
+                                                      "(default: the currency setting)."),
+    note: Optional[str] = typer.Option(None, help="What was bought."),
+    campaign: Optional[str] = typer.Option(None, metavar="CAMPAIGN_ID",
+                                           help="The campaign this purchase came from."),
+) -> None:
+    """Record a purchase and print its id alone on stdout.
+
+    Example: crmctl purchase 12 12800.00 --date yesterday --note 年度服务合同
+    """
+    from crmctl.core import dates, purchases
+
+    day = dates.parse_when(date) if date is not None else None
+    with session(ctx) as conn:
+        pid = purchases.record(conn, customer_id, amount, when=day, currency=currency,
+                               note=note, campaign_id=campaign)
+    typer.echo(pid)
