@@ -76,3 +76,32 @@ def head(ctx: typer.Context) -> None:
     with session(ctx) as conn:
         value = audit.head(conn)
     typer.echo(value or "")
+
+
+@app.command("data")
+def data(
+    ctx: typer.Context,
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when any issue is found "
+                                                        "(for cron)."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f"),
+) -> None:
+    """Check data quality: duplicates, invalid or missing contact details, no consent,
+    never or long not contacted, tier not matching the rules.
+
+    Example: crmctl audit data --strict --format json > quality.json
+    """
+    from crmctl.core import data_quality
+    from crmctl.errors import CrmError
+    from crmctl.render import message
+
+    with session(ctx) as conn:
+        result = data_quality.report(conn)
+    issues = result["issues"]
+    if fmt == Format.json:
+        emit_json(result)
+    elif issues or fmt == Format.csv:
+        emit_rows(issues, ["customer_id", "name", "check", "detail"], fmt)
+    if not issues:
+        message(f"no data quality issues in {result['customers']} customers")
+    elif strict:
+        raise CrmError(f"{len(issues)} data quality issues found")

@@ -1,0 +1,161 @@
+"""Data quality (`audit data`): what a careful assistant would flag in the customer list.
+
+Checks (each issue names one live customer; forgotten ones are never looked at):
+
+- ``duplicate-email`` / ``duplicate-phone``: another customer has the same email (compared
+  case-insensitively) or phone; ``duplicate-name``: same name and company.
+- ``invalid-email`` / ``invalid-phone``: the stored value no longer validates (imported
+  before validation, edited in the file, or a region setting changed).
+- ``no-contact-details``: neither email nor phone.
+- ``no-consent``: no consent event on record for any channel.
+- ``never-contacted``: no interaction recorded; ``no-contact-1y``: none for a year.
+- ``tier-mismatch``: the tier differs from what the rules give from trailing-12-month spend
+  (settings ``tier_spend``, ``diamond_long_relationship``) and inactivity
+  (``downgrade_inactive_days`` without purchase: one step down).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from crmctl.core import clock, lifecycle, settings
+from crmctl.errors import InvalidValue
+
+CHECKS = ("duplicate-email", "duplicate-phone", "duplicate-name", "invalid-email",
+          "invalid-phone", "no-contact-details", "no-consent", "never-contacted",
+          "no-contact-1y", "tier-mismatch")
+LIVE = "forgotten_at IS NULL"
+
+
+@dataclass
+class Issue:
+    customer_id: int
+    name: str
+    check: str
+    detail: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def find_issues(conn) -> list[Issue]:
+    """Every issue found, ordered by customer id, then by check."""
+    issues = [*_duplicates(conn), *_invalid_contacts(conn), *_simple(conn), *_tiers(conn)]
+    order = {check: i for i, check in enumerate(CHECKS)}
+    return sorted(issues, key=lambda i: (i.customer_id, order[i.check], i.detail))
+
+
+def report(conn) -> dict:
+    """The JSON document: customers checked, counts per check, and the issues."""
+    issues = find_issues(conn)
+    counts = {check: 0 for check in CHECKS}
+    for issue in issues:
+        counts[issue.check] += 1
+    checked = conn.execute(f"SELECT count(*) FROM customers WHERE {LIVE}").fetchone()[0]
+    return {"ok": not issues, "customers": checked, "counts": counts,
+            "issues": [i.to_dict() for i in issues]}
+
+
+def _duplicates(conn) -> list[Issue]:
+    groups = {
+        "duplicate-email": ("lower(email)", "email IS NOT NULL", "email"),
+        "duplicate-phone": ("phone", "phone IS NOT NULL", "phone"),
+        "duplicate-name": ("lower(name) || char(31) || lower(company)",
+                           "company IS NOT NULL", "name and company"),
+    }
+    out = []
+    for check, (key, present, label) in groups.items():
+        rows = conn.execute(
+            f"SELECT group_concat(id) FROM (SELECT id, {key} AS k FROM customers "
+            f"WHERE {LIVE} AND {present} ORDER BY id) GROUP BY k HAVING count(*) > 1")
+        for (ids_text,) in rows.fetchall():
+            ids = [int(i) for i in ids_text.split(",")]
+            names = _names(conn, ids)
+            for cid in ids:
+                others = ", ".join(f"#{o}" for o in ids if o != cid)
+                out.append(Issue(cid, names[cid], check, f"same {label} as {others}"))
+    return out
+
+
+def _names(conn, ids: list[int]) -> dict[int, str]:
+    marks = ",".join("?" * len(ids))
+    return dict(conn.execute(f"SELECT id, name FROM customers WHERE id IN ({marks})", ids))
+
+
+def _invalid_contacts(conn) -> list[Issue]:
+    from crmctl.core.validate import normalize_email, normalize_phone
+
+    region = settings.get(conn, "default_region")
+    out = []
+    rows = conn.execute(f"SELECT id, name, email, phone FROM customers WHERE {LIVE} "
+                        "AND (email IS NOT NULL OR phone IS NOT NULL) ORDER BY id")
+    for cid, name, email, phone in rows.fetchall():
+        for check, value, normalize in (("invalid-email", email, normalize_email),
+                                        ("invalid-phone", phone,
+                                         lambda v: normalize_phone(v, region))):
+            if value is None:
+                continue
+            try:
+                normalize(value)
+            except InvalidValue as exc:
+                out.append(Issue(cid, name, check, str(exc)))
+    return out
+
+
+def _simple(conn) -> list[Issue]:
+    year_ago = clock.to_utc_text(clock.now() - timedelta(days=365))
+    checks = [
+        ("no-contact-details", "email IS NULL AND phone IS NULL", (), "no email and no phone"),
+        ("no-consent", "NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.customer_id = c.id)",
+         (), "no consent recorded for any channel"),
+        ("never-contacted", "last_contact_at IS NULL", (), "no interaction recorded"),
+        ("no-contact-1y", "last_contact_at < ?", (year_ago,), None),
+    ]
+    out = []
+    for check, condition, params, detail in checks:
+        rows = conn.execute(f"SELECT id, name, last_contact_at FROM customers c "
+                            f"WHERE {LIVE} AND {condition}", params)
+        for cid, name, last in rows.fetchall():
+            out.append(Issue(cid, name, check, detail or f"last contact {last[:10]}"))
+    return out
+
+
+def rule_tier(spend_minor: int, first_purchase: str | None, last_purchase: str | None,
+              current: str, rules: dict, today) -> str:
+    """The tier the rules give: spend thresholds (major units), the long-relationship
+    diamond, and one step down after ``downgrade_inactive_days`` without a purchase."""
+    spend = spend_minor / 100
+    by_spend = next((tier for tier in lifecycle.TIERS[:-1]
+                     if spend >= rules["tier_spend"][tier]), "regular")
+    long = rules["diamond_long_relationship"]
+    if (spend >= long["spend"] and first_purchase
+            and first_purchase[:10] <= (today - timedelta(days=365 * long["years"])).isoformat()):
+        by_spend = "diamond"
+    inactive_since = (today - timedelta(days=rules["downgrade_inactive_days"])).isoformat()
+    if (by_spend == "regular" and current != "regular"
+            and (last_purchase is None or last_purchase[:10] < inactive_since)):
+        return lifecycle.TIERS[lifecycle.TIER_RANK[current] + 1]  # one step down
+    if by_spend == "regular" and current != "regular":
+        return current  # bought within the inactivity window: a hand-set tier holds
+    return by_spend
+
+
+def _tiers(conn) -> list[Issue]:
+    today = clock.today()
+    rules = {k: settings.get(conn, k) for k in
+             ("tier_spend", "diamond_long_relationship", "downgrade_inactive_days")}
+    since = (today - timedelta(days=365)).isoformat()
+    rows = conn.execute(
+        "SELECT c.id, c.name, c.tier, c.first_purchase_at, c.last_purchase_at, "
+        "coalesce((SELECT sum(p.amount_minor) FROM purchases p WHERE p.customer_id = c.id "
+        "AND p.date >= ? AND p.currency = ?), 0) FROM customers c "
+        f"WHERE c.{LIVE}", (since, settings.get(conn, "currency")))
+    out = []
+    for cid, name, tier, first, last, spend in rows.fetchall():
+        expected = rule_tier(spend, first, last, tier, rules, today)
+        if expected != tier:
+            out.append(Issue(cid, name, "tier-mismatch",
+                             f"tier {tier}, rules say {expected} "
+                             f"(12-month spend {spend / 100:,.2f})"))
+    return out
