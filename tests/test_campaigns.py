@@ -46,7 +46,7 @@ def people(conn):
 # -- money and create -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, minor, shown", [
-    ("0", 0, "0.00"), ("1234.5", 123450, "1234.50"), ("1,234.50", 123450, "1234.50"),
+    ("1234.5", 123450, "1234.50"), ("1,234.50", 123450, "1234.50"),
     ("0.01", 1, "0.01"), ("5000", 500000, "5000.00"), ("0.1", 10, "0.10")])
 def test_parse_money_is_exact(text, minor, shown):
     assert campaigns.parse_money(text, "--budget") == minor
@@ -55,9 +55,10 @@ def test_parse_money_is_exact(text, minor, shown):
 
 @pytest.mark.parametrize("text, error", [
     ("-5", "--budget cannot be negative (-5)"),
-    ("abc", "--budget must be an amount like 1234.50, not 'abc'"),
-    ("1.234", "--budget has more than 2 decimal places (1.234)"),
-    ("NaN", "--budget must be an amount like 1234.50, not 'NaN'"),
+    ("abc", "--budget must be a number like 1234.50, not 'abc'"),
+    ("1.234", "--budget 1.234 has more than 2 decimal places for CNY"),
+    ("NaN", "--budget must be a number like 1234.50, not 'NaN'"),
+    ("0", "--budget must be more than 0"),
 ])
 def test_parse_money_refuses(text, error):
     with pytest.raises(InvalidValue) as exc:
@@ -87,7 +88,7 @@ def test_create_stores_plan_and_audits_field_names(conn, monkeypatch):
     ({"start": "2026-11-10", "end": "2026-11-01"},
      "the end (2026-11-01) is before the start (2026-11-10)"),
     ({"start": "someday"}, None),
-    ({"currency": "元"}, "currency must be a 3-letter code like CNY or USD, not '元'"),
+    ({"currency": "元"}, "unknown currency '元'; known: CNY, USD, EUR, GBP, HKD, JPY, KRW"),
 ])
 def test_create_refuses_bad_input_and_changes_nothing(conn, kwargs, error):
     before = _audit_count(conn)
@@ -98,6 +99,14 @@ def test_create_refuses_bad_input_and_changes_nothing(conn, kwargs, error):
         assert str(exc.value) == error
     assert conn.execute("SELECT count(*) FROM campaigns").fetchone()[0] == 0
     assert _audit_count(conn) == before
+
+
+def test_money_follows_the_campaign_currency(conn):
+    cid = campaigns.create(conn, "東京", "email", currency="jpy", budget="5,000")
+    camp = campaigns.get(conn, cid)
+    assert (camp.currency, camp.budget_minor, camp.to_dict()["budget"]) == ("JPY", 5000, "5000")
+    with pytest.raises(InvalidValue, match="^--budget 1.5 has more than 0 decimal places for JPY$"):
+        campaigns.create(conn, "東京", "email", currency="JPY", budget="1.5")
 
 
 def test_unknown_campaign(conn):
@@ -250,7 +259,7 @@ def test_cli_create_prints_id_and_refuses_bad_input(initialized):
          "unknown consent channel 'fax'; channels: email, phone, sms, wechat"),
         (["--channel", "email", "--budget", "-5"], "--budget cannot be negative (-5)"),
         (["--channel", "sms", "--goal-revenue", "一千"],
-         "--goal-revenue must be an amount like 1234.50, not '一千'"),
+         "--goal-revenue must be a number like 1234.50, not '一千'"),
         (["--channel", "email", "--start", "2026-12-10", "--end", "2026-12-01"],
          "the end (2026-12-01) is before the start (2026-12-10)"),
     ]

@@ -44,45 +44,37 @@ class Campaign:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["goal_revenue"] = money_text(data.pop("goal_revenue_minor"))
-        data["budget"] = money_text(data.pop("budget_minor"))
+        data["goal_revenue"] = money_text(data.pop("goal_revenue_minor"), self.currency)
+        data["budget"] = money_text(data.pop("budget_minor"), self.currency)
         return data
 
 
-# -- money --------------------------------------------------------------------------------
+# -- money (the purchases module's exact parser and formatter) ---------------------------
 
-def parse_money(value, what: str) -> int | None:
+def parse_money(value, what: str, currency: str = "CNY") -> int | None:
     """An amount as typed ("1234.5", "1,234.50") -> integer minor units; None stays None."""
+    from crmctl.core.purchases import parse_amount
+
     if value is None:
         return None
-    text = str(value).strip().replace(",", "").replace("_", "")
     try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise InvalidValue(f"{what} must be an amount like 1234.50, not {value!r}") from None
-    if not amount.is_finite():
-        raise InvalidValue(f"{what} must be an amount like 1234.50, not {value!r}")
-    if amount < 0:
-        raise InvalidValue(f"{what} cannot be negative ({value})")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise InvalidValue(f"{what} has more than 2 decimal places ({value})")
-    return int(amount * 100)
+        return parse_amount(value, currency)
+    except InvalidValue as exc:  # "amount must be …" -> "--budget must be …"
+        raise InvalidValue(str(exc).replace("amount", what, 1)) from None
 
 
-def money_text(minor: int | None) -> str | None:
-    """Integer minor units -> exact decimal text with 2 places ("1234.50")."""
-    if minor is None:
-        return None
-    return str((Decimal(minor) / 100).quantize(Decimal("0.01")))
+def money_text(minor: int | None, currency: str = "CNY") -> str | None:
+    """Integer minor units -> exact decimal text ("1234.50"; "1234" for JPY)."""
+    from crmctl.core.purchases import minor_to_text
+
+    return None if minor is None else minor_to_text(minor, currency)
 
 
 def _currency(conn, value: str | None) -> str:
     from crmctl.core import settings
+    from crmctl.core.purchases import check_currency
 
-    code = (clean_text(value) or settings.get(conn, "currency")).upper()
-    if len(code) != 3 or not code.isalpha() or not code.isascii():
-        raise InvalidValue(f"currency must be a 3-letter code like CNY or USD, not {value!r}")
-    return code
+    return check_currency(clean_text(value) or settings.get(conn, "currency"))
 
 
 # -- create, read -------------------------------------------------------------------------
@@ -96,13 +88,14 @@ def create(conn, name: str, channel: str, *, goal_responses: int | None = None,
     title = clean_text(name)
     if not title:
         raise InvalidValue("a campaign needs a name")
+    code = _currency(conn, currency)
     fields = {
         "name": title,
         "channel": consent.check_channel(channel),
         "goal_responses": _count(goal_responses, "--goal-responses"),
-        "goal_revenue_minor": parse_money(goal_revenue, "--goal-revenue"),
-        "budget_minor": parse_money(budget, "--budget"),
-        "currency": _currency(conn, currency),
+        "goal_revenue_minor": parse_money(goal_revenue, "--goal-revenue", code),
+        "budget_minor": parse_money(budget, "--budget", code),
+        "currency": code,
         "start_date": parse_when(start).isoformat() if start else None,
         "end_date": parse_when(end).isoformat() if end else None,
         "note": clean_text(note),
@@ -302,7 +295,7 @@ def report(conn, campaign_id, today: date | None = None) -> dict:
         FROM purchases p WHERE p.campaign_id = :id OR (p.date BETWEEN :start AND :after
             AND p.customer_id IN (SELECT customer_id FROM campaign_targets
                                   WHERE campaign_id = :id))""", p).fetchone()
-    budget = camp.budget_minor
+    budget, cur = camp.budget_minor, camp.currency
     return {
         "id": camp.id, "name": camp.name, "channel": camp.channel, "currency": camp.currency,
         "status": status(camp, today), "window_start": p["start"], "window_end": p["end"],
@@ -311,13 +304,13 @@ def report(conn, campaign_id, today: date | None = None) -> dict:
         "response_rate": _ratio(responded, targeted),
         "purchases": in_window + after_end, "purchases_in_window": in_window,
         "purchases_after_end": after_end, "purchases_other_currency": other,
-        "revenue": money_text(revenue), "budget": money_text(budget),
-        "cost_per_response": (money_text(_divide_minor(budget, responded))
+        "revenue": money_text(revenue, cur), "budget": money_text(budget, cur),
+        "cost_per_response": (money_text(_divide_minor(budget, responded), cur)
                               if budget is not None and responded else None),
         "return_on_budget": _ratio(revenue, budget),
         "goal_responses": camp.goal_responses,
         "goal_responses_progress": _ratio(responded, camp.goal_responses),
-        "goal_revenue": money_text(camp.goal_revenue_minor),
+        "goal_revenue": money_text(camp.goal_revenue_minor, cur),
         "goal_revenue_progress": _ratio(revenue, camp.goal_revenue_minor),
     }
 

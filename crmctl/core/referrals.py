@@ -16,10 +16,11 @@ def ranking(conn, *, limit: int | None = None, currency: str | None = None) -> l
     from crmctl.core import settings
     from crmctl.core.campaigns import money_text
     from crmctl.core.privacy import FORGOTTEN_LABEL
+    from crmctl.core.purchases import check_currency
 
     if limit is not None and limit < 0:
         raise InvalidValue("--limit must be 0 or more")
-    currency = (currency or settings.get(conn, "currency")).strip().upper()
+    currency = check_currency(currency or settings.get(conn, "currency"))
     rows = conn.execute(
         """
         SELECT r.id, r.name, r.tier, r.forgotten_at IS NOT NULL,
@@ -37,6 +38,7 @@ def ranking(conn, *, limit: int | None = None, currency: str | None = None) -> l
         {"currency": currency}).fetchall()
     return [{"rank": rank, "id": rid, "name": FORGOTTEN_LABEL if forgotten else name,
              "tier": None if forgotten else tier, "referred": referred, "buying": buying,
-             "revenue": money_text(revenue), "currency": currency, "last_referred_at": last}
+             "revenue": money_text(revenue, currency), "currency": currency,
+             "last_referred_at": last}
             for rank, (rid, name, tier, forgotten, referred, buying, revenue, last)
             in enumerate(rows, start=1)]
