@@ -9,9 +9,8 @@ Checks (each issue names one live customer; forgotten ones are never looked at):
 - ``no-contact-details``: neither email nor phone.
 - ``no-consent``: no consent event on record for any channel.
 - ``never-contacted``: no interaction recorded; ``no-contact-1y``: none for a year.
-- ``tier-mismatch``: the tier differs from what the rules give from trailing-12-month spend
-  (settings ``tier_spend``, ``diamond_long_relationship``) and inactivity
-  (``downgrade_inactive_days`` without purchase: one step down).
+- ``tier-mismatch``: what ``tier review`` proposes (crmctl.core.tiers, the one place the
+  rules live: trailing-12-month spend, inactivity, falling satisfaction).
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from crmctl.core import clock, lifecycle, settings
+from crmctl.core import clock, settings
 from crmctl.errors import InvalidValue
 
 CHECKS = ("duplicate-email", "duplicate-phone", "duplicate-name", "invalid-email",
@@ -121,41 +120,10 @@ def _simple(conn) -> list[Issue]:
     return out
 
 
-def rule_tier(spend_minor: int, first_purchase: str | None, last_purchase: str | None,
-              current: str, rules: dict, today) -> str:
-    """The tier the rules give: spend thresholds (major units), the long-relationship
-    diamond, and one step down after ``downgrade_inactive_days`` without a purchase."""
-    spend = spend_minor / 100
-    by_spend = next((tier for tier in lifecycle.TIERS[:-1]
-                     if spend >= rules["tier_spend"][tier]), "regular")
-    long = rules["diamond_long_relationship"]
-    if (spend >= long["spend"] and first_purchase
-            and first_purchase[:10] <= (today - timedelta(days=365 * long["years"])).isoformat()):
-        by_spend = "diamond"
-    inactive_since = (today - timedelta(days=rules["downgrade_inactive_days"])).isoformat()
-    if (by_spend == "regular" and current != "regular"
-            and (last_purchase is None or last_purchase[:10] < inactive_since)):
-        return lifecycle.TIERS[lifecycle.TIER_RANK[current] + 1]  # one step down
-    if by_spend == "regular" and current != "regular":
-        return current  # bought within the inactivity window: a hand-set tier holds
-    return by_spend
-
-
 def _tiers(conn) -> list[Issue]:
-    today = clock.today()
-    rules = {k: settings.get(conn, k) for k in
-             ("tier_spend", "diamond_long_relationship", "downgrade_inactive_days")}
-    since = (today - timedelta(days=365)).isoformat()
-    rows = conn.execute(
-        "SELECT c.id, c.name, c.tier, c.first_purchase_at, c.last_purchase_at, "
-        "coalesce((SELECT sum(p.amount_minor) FROM purchases p WHERE p.customer_id = c.id "
-        "AND p.date >= ? AND p.currency = ?), 0) FROM customers c "
-        f"WHERE c.{LIVE}", (since, settings.get(conn, "currency")))
-    out = []
-    for cid, name, tier, first, last, spend in rows.fetchall():
-        expected = rule_tier(spend, first, last, tier, rules, today)
-        if expected != tier:
-            out.append(Issue(cid, name, "tier-mismatch",
-                             f"tier {tier}, rules say {expected} "
-                             f"(12-month spend {spend / 100:,.2f})"))
-    return out
+    """The tier review's proposals (crmctl.core.tiers: spend, inactivity, satisfaction)."""
+    from crmctl.core import tiers
+
+    return [Issue(p.customer_id, p.name, "tier-mismatch",
+                  f"tier {p.tier}, rules say {p.proposed}: {p.reason}")
+            for p in tiers.review(conn, clock.today())]
