@@ -1,0 +1,94 @@
+"""import: bulk import of contact files (CSV and xlsx)."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from crmctl.cli.context import new_app, session
+from crmctl.render import Format, emit_json, emit_rows, message
+
+app = new_app()
+
+SUMMARY_COLUMNS = ["inserted", "updated", "skipped", "rejected", "rows"]
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., metavar="FILE", help="A .csv (any delimiter) or .xlsx file."),
+    mapping: str = typer.Option(
+        "auto", "--mapping", metavar="auto|NAME|FILE.toml",
+        help="Header mapping: auto, google, outlook, thunderbird, chinese, crmctl, or a TOML "
+             "file with [columns] \"Header\" = \"field\"."),
+    show_mapping: bool = typer.Option(False, "--show-mapping",
+                                      help="Print which column feeds which field; import nothing."),
+    encoding: str = typer.Option("auto", "--encoding", help="auto, or e.g. utf-8, gb18030, utf-16."),
+    on_duplicate: str = typer.Option("skip", "--on-duplicate", metavar="skip|update|error",
+                                     help="A row with the email or phone of a customer: skip it, "
+                                          "update that customer, or fail the whole import."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report what would happen; write nothing."),
+    rejects: Optional[str] = typer.Option(None, "--rejects", metavar="FILE",
+                                          help="Write refused rows (row, reason, cells) to this CSV."),
+    tag: List[str] = typer.Option([], "--tag", help="Tag every imported customer; repeatable."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
+) -> None:
+    """Import customers from Google Contacts, Outlook, Thunderbird, Excel or crmctl CSV/xlsx.
+
+    One transaction: an interrupted import changes nothing. Rows with an invalid email or
+    phone, or no name, are refused (see --rejects); the rest are imported.
+
+    Example: crmctl import contacts.csv --tag 展会2026 --rejects rejected.csv
+    """
+    from crmctl.core import importing
+
+    if show_mapping:
+        rows = importing.show_mapping(file, mapping, encoding)
+        emit_rows(rows, ["column", "field"], fmt)
+        return
+    options = importing.Options(mapping=mapping, encoding=encoding, on_duplicate=on_duplicate,
+                                dry_run=dry_run, rejects=rejects, tags=list(tag))
+    with session(ctx) as conn, _progress() as progress:
+        summary = importing.run(conn, file, options, progress=progress)
+    data = summary.to_dict()
+    if fmt == Format.json:
+        emit_json(data)
+    else:
+        emit_rows([data], SUMMARY_COLUMNS, fmt)
+    if summary.dry_run:
+        message("dry run: nothing was written")
+    if summary.rejected and summary.rejects_file:
+        message(f"{summary.rejected} row(s) refused; see {summary.rejects_file}")
+    elif summary.rejected:
+        message(f"{summary.rejected} row(s) refused; use --rejects FILE to see them")
+
+
+class _progress:
+    """A rich progress bar on stderr when it is a terminal; nothing under cron or a pipe."""
+
+    def __enter__(self):
+        import sys
+
+        self.bar = None
+        try:
+            terminal = sys.stderr.isatty()
+        except (ValueError, AttributeError):
+            terminal = False
+        if not terminal:
+            return None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.bar = Progress(console=Console(file=sys.stderr), transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("importing", total=None)
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False

@@ -1,0 +1,220 @@
+"""Bulk import of contact files (CSV and xlsx), forgiving about format, strict about data.
+
+The pipeline, streamed in chunks so a million rows fit in a few hundred MB:
+1. read: encoding detected (BOM, strict UTF-8, then GB18030, then charset-normalizer),
+   delimiter sniffed, every cell text; or an xlsx sheet streamed by openpyxl;
+2. map: the header row becomes a Plan (crmctl.core.mapping);
+3. validate: each row normalized as `add` would, fast paths first (crmctl.core.fastcheck),
+   in worker processes when the file is big;
+4. write: one transaction for the whole file; duplicates found per chunk by set-based SQL
+   (json_each against the email and phone indexes) and within the chunk by dict; inserts,
+   tags and the search index by executemany; one audit entry for the import.
+Bad rows never abort good ones: they are counted and written to the rejects file.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from crmctl.core import audit, clock, mapping, settings
+from crmctl.core.fastcheck import RowValidator, validate_chunk
+from crmctl.core.importwrite import Writer
+from crmctl.errors import InvalidValue, NotFound, UsageError
+from crmctl.store import atomic
+
+CHUNK_ROWS = 10_000
+MAX_CELL = 1_000_000  # characters; a bigger cell is not a contact file
+PARALLEL_FROM_BYTES = 4_000_000  # smaller files are validated in-process
+DUPLICATE_MODES = ("skip", "update", "error")
+
+
+@dataclass
+class Summary:
+    inserted: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    rows: int = 0
+    dry_run: bool = False
+    encoding: str | None = None
+    rejects_file: str | None = None
+    first_id: int | None = None
+    last_id: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Options:
+    mapping: str = "auto"
+    encoding: str = "auto"
+    on_duplicate: str = "skip"
+    dry_run: bool = False
+    rejects: str | None = None
+    tags: list[str] = field(default_factory=list)
+    workers: int | None = None  # None: one per core for big files
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+def show_mapping(path, mapping_name: str = "auto", encoding: str = "auto") -> list[dict]:
+    """What --mapping would do with this file's header: [{column, field}…]."""
+    from crmctl.core.importread import open_source
+
+    with open_source(Path(path), encoding, MAX_CELL) as source:
+        return mapping.make_plan(source.headers, mapping_name).rows()
+
+
+def run(conn, path, options: Options | None = None,
+        progress: Callable[[int, int], None] | None = None) -> Summary:
+    """Import one file in one transaction; return the summary (dry run: roll back)."""
+    from crmctl.core.importread import open_source
+    from crmctl.core.tags import normalize_tag
+
+    options = options or Options()
+    if options.on_duplicate not in DUPLICATE_MODES:
+        raise UsageError(f"--on-duplicate takes skip, update or error, not {options.on_duplicate!r}")
+    extra_tags = [normalize_tag(t) for t in options.tags]
+    path = Path(path)
+    summary = Summary(dry_run=options.dry_run)
+    with open_source(path, options.encoding, MAX_CELL) as source:
+        summary.encoding = source.encoding
+        plan = mapping.make_plan(source.headers, options.mapping)
+        if not plan.has_name():
+            shown = ", ".join(repr(h) for h in source.headers[:6] if h) or "none"
+            raise InvalidValue(f"{path}: no name column among its headers ({shown}); "
+                               "name one with --mapping FILE.toml")
+        validator = RowValidator(plan, settings.get(conn, "default_region"), source.replaced)
+        with _Rejects(options.rejects, source.headers) as rejects:
+            try:
+                with atomic(conn):
+                    writer = Writer(conn, options.on_duplicate, extra_tags, clock.now_text())
+                    for chunk, (good, bad) in _validated(source, validator, options.workers):
+                        summary.rows += len(chunk)
+                        rejects.add(chunk, bad + writer.write(good))
+                        if progress:
+                            progress(source.position(), source.size)
+                    _finish(conn, writer, plan, extra_tags, summary)
+                    if options.dry_run:
+                        raise _DryRun
+            except _DryRun:
+                pass
+            summary.rejected = rejects.count
+            summary.rejects_file = rejects.final_path
+    return summary
+
+
+def _finish(conn, writer: Writer, plan, extra_tags, summary: Summary) -> None:
+    summary.inserted, summary.updated = writer.inserted, writer.updated
+    summary.skipped = writer.skipped
+    if writer.inserted:
+        summary.first_id, summary.last_id = writer.first_id, writer.next_id - 1
+    if writer.inserted or writer.updated:
+        fields = plan.fields() + (["tags"] if extra_tags else [])
+        ident = (f"{summary.first_id}-{summary.last_id}" if writer.inserted else None)
+        audit.record(conn, "import", "customer", ident, fields)
+
+
+def _chunks(source) -> Iterator[list]:
+    chunk = []
+    for item in source.rows:
+        chunk.append(item)
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_WORKER_VALIDATOR: RowValidator | None = None
+
+
+def _init_worker(validator: RowValidator) -> None:
+    global _WORKER_VALIDATOR
+    _WORKER_VALIDATOR = validator
+
+
+def _work(chunk):
+    return validate_chunk(_WORKER_VALIDATOR, chunk)
+
+
+def _validated(source, validator: RowValidator, workers: int | None):
+    """(chunk, (good, bad)) in file order; big files are validated by a process pool."""
+    if workers is None:
+        workers = (os.cpu_count() or 1) if source.size >= PARALLEL_FROM_BYTES else 1
+    if workers <= 1:
+        for chunk in _chunks(source):
+            yield chunk, validate_chunk(validator, chunk)
+        return
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(validator,)) as pool:
+        pending: deque = deque()
+        for chunk in _chunks(source):
+            pending.append((chunk, pool.apply_async(_work, (chunk,))))
+            if len(pending) > 2 * workers:
+                done, result = pending.popleft()
+                yield done, result.get()
+        while pending:
+            done, result = pending.popleft()
+            yield done, result.get()
+
+
+class _Rejects:
+    """The --rejects CSV (row, reason, the original cells), mode 0600, written to a private
+    temp file beside it and renamed into place only when the import finishes."""
+
+    def __init__(self, target: str | None, headers: list[str]):
+        self.target = Path(target) if target else None
+        self.headers = headers
+        self.count = 0
+        self.final_path: str | None = None
+        self._file = self._writer = self._tmp = None
+
+    def __enter__(self):
+        if self.target is not None:
+            if self.target.is_dir():
+                raise InvalidValue(f"--rejects {self.target} is a directory")
+            if not self.target.parent.exists():
+                raise NotFound(f"no directory {self.target.parent} for --rejects")
+            self._tmp = self.target.with_name(f".{self.target.name}.{os.getpid()}.tmp")
+            fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(["row", "reason", *self.headers])
+        return self
+
+    def add(self, chunk, bad) -> None:
+        self.count += len(bad)
+        if self._writer is None or not bad:
+            return
+        cells = dict(chunk)
+        for rownum, reason in sorted(bad):
+            self._writer.writerow([rownum, reason, *(_neutral(c) for c in cells[rownum])])
+
+    def __exit__(self, exc_type, exc, tb):
+        if self._file is None:
+            return False
+        self._file.close()
+        if exc_type is None:
+            os.replace(self._tmp, self.target)
+            os.chmod(self.target, 0o600)
+            self.final_path = str(self.target)
+        else:
+            self._tmp.unlink(missing_ok=True)
+        return False
+
+
+def _neutral(cell: str) -> str:
+    """Spreadsheet safety for the rejects file, the same rule as crmctl's export."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

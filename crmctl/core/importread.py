@@ -1,0 +1,248 @@
+"""Reading a contact file for import: CSV in whatever encoding and delimiter, or xlsx.
+
+Encodings, in this order: a BOM (UTF-8 or UTF-16); strict UTF-8; UTF-8 with a few junk
+bytes (rows holding them are rejected, the rest import); strict GB18030 (Excel "CSV" on
+Chinese Windows; tried after UTF-8 because it decodes almost any bytes); charset-normalizer;
+``--encoding`` overrides all of it. Every cell is text: a phone 013800… keeps its zero and a
+person called "NA" or "Null" stays a person. Rows are numbered as a spreadsheet shows them
+(the header is row 1; a quoted cell spanning lines is still one row).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Callable, Iterator
+
+from crmctl.errors import InvalidValue, NotFound
+
+SAMPLE = 1 << 16
+BLOCK = 1 << 20
+DELIMITERS = ",;\t|"
+
+
+@dataclass
+class Source:
+    headers: list[str]
+    rows: Iterator[tuple[int, list[str]]]  # (spreadsheet row number, cells)
+    encoding: str
+    size: int
+    position: Callable[[], int]
+    replaced: bool = False  # decoded with replacement characters (junk bytes)
+
+
+@contextmanager
+def open_source(path: Path, encoding: str = "auto", max_cell: int = 1_000_000):
+    if not path.exists():
+        raise NotFound(f"no file {path}")
+    if path.is_dir():
+        raise InvalidValue(f"{path} is a directory, not a CSV or xlsx file")
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(SAMPLE)
+    if not head.strip(b" \t\r\n\xef\xbb\xbf\xff\xfe"):
+        raise InvalidValue(f"{path} is empty")
+    if head.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
+        with _open_xlsx(path, size) as source:
+            yield source
+        return
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InvalidValue(f"{path} is an old Excel .xls workbook; save it as .xlsx or CSV")
+    with _open_csv(path, head, size, encoding, max_cell) as source:
+        yield source
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+def _codec(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise InvalidValue(f"unknown encoding {name!r}") from None
+
+
+def detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
+    """(encoding, errors) for the file; errors is 'replace' for UTF-8 with junk bytes."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", "strict"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", "strict"
+    if _looks_binary(head):
+        raise InvalidValue(f"{path} is not a text file (it holds binary data); "
+                           "import reads CSV or xlsx")
+    if _decodes(path, "utf-8"):
+        return "utf-8", "strict"
+    bad, wide = _utf8_damage(path)
+    if wide >= 10 * bad:
+        return "utf-8", "replace"
+    if _decodes(path, "gb18030"):
+        return "gb18030", "strict"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head).best()
+    if best is not None and _decodes(path, best.encoding):
+        return _codec(best.encoding), "strict"
+    raise InvalidValue(f"cannot tell the encoding of {path}; name it with --encoding "
+                       "(e.g. utf-8, gb18030, utf-16)")
+
+
+def _looks_binary(head: bytes) -> bool:
+    controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13))
+    return head.count(b"\x00") > len(head) // 100 or controls > len(head) // 20
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while block := f.read(BLOCK):
+            yield block
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    try:
+        for block in _blocks(path):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _utf8_damage(path: Path) -> tuple[int, int]:
+    """(replacement characters, non-ASCII characters) when decoding as UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    bad = wide = 0
+    for block in _blocks(path):
+        text = decoder.decode(block)
+        n = text.count("\ufffd")
+        bad += n
+        wide += len(text) - len(text.encode("ascii", "ignore")) - n
+    return bad, wide
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter among , ; tab | that splits the first lines most consistently."""
+    import re
+
+    lines = [re.sub(r'"[^"]*"', "", line) for line in sample.splitlines()[:20] if line.strip()]
+    if not lines:
+        return ","
+    best, best_score = ",", (0.0, 0)
+    for d in DELIMITERS:
+        n = lines[0].count(d)
+        if n == 0:
+            continue
+        rest = lines[1:-1] or lines[1:]  # the last sampled line may be cut short
+        same = sum(1 for line in rest if line.count(d) == n) / len(rest) if rest else 1.0
+        if (same, n) > best_score:
+            best, best_score = d, (same, n)
+    return best
+
+
+@contextmanager
+def _open_csv(path: Path, head: bytes, size: int, encoding: str, max_cell: int):
+    if encoding in ("auto", "", None):
+        encoding, errors = detect_encoding(path, head)
+    else:
+        encoding, errors = _codec(encoding), "strict"
+    raw = path.open("rb")
+    text = io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline="")
+    previous_limit = csv.field_size_limit(max_cell)
+    try:
+        try:
+            sample = text.read(SAMPLE)
+            text.seek(0)
+            reader = csv.reader(text, delimiter=sniff_delimiter(sample))
+            header = next(reader, None)
+        except UnicodeDecodeError as exc:
+            raise _decode_error(path, encoding, exc) from None
+        except csv.Error as exc:
+            raise _csv_error(path, 1, exc, max_cell) from None
+        if header is None:
+            raise InvalidValue(f"{path} is empty")
+        headers = [h.strip() for h in header]
+        yield Source(headers, _csv_rows(path, reader, encoding, max_cell), encoding, size,
+                     raw.tell, errors == "replace")
+    finally:
+        csv.field_size_limit(previous_limit)
+        text.close()
+
+
+def _csv_rows(path, reader, encoding: str, max_cell: int):
+    rownum = 1
+    try:
+        for cells in reader:
+            rownum += 1
+            if cells and any(cells):
+                yield rownum, cells
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, encoding, exc) from None
+    except csv.Error as exc:
+        raise _csv_error(path, rownum + 1, exc, max_cell) from None
+
+
+def _decode_error(path, encoding: str, exc: UnicodeDecodeError) -> InvalidValue:
+    return InvalidValue(f"{path} is not valid {encoding} text ({exc.reason}); "
+                        "check --encoding (auto detects UTF-8, UTF-16, GB18030)")
+
+
+def _csv_error(path, rownum: int, exc: csv.Error, max_cell: int) -> InvalidValue:
+    if "field larger than field limit" in str(exc):
+        return InvalidValue(f"{path} row {rownum}: a cell longer than {max_cell:,} characters; "
+                            "this is not a contact file")
+    return InvalidValue(f"{path} row {rownum}: cannot read CSV: {exc}")
+
+
+# --- xlsx ------------------------------------------------------------------------------
+
+def _xlsx_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@contextmanager
+def _open_xlsx(path: Path, size: int):
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InvalidValue(f"cannot read {path} as an xlsx workbook: {exc}") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise InvalidValue(f"{path} is empty")
+        headers = [_xlsx_cell(h).strip() for h in header]
+        done = [0]
+
+        def numbered():
+            for rownum, row in enumerate(rows, start=2):
+                cells = [_xlsx_cell(v) for v in row]
+                done[0] = rownum
+                if any(cells):
+                    yield rownum, cells
+
+        total = sheet.max_row or 1
+        yield Source(headers, numbered(), "xlsx", total, lambda: done[0])
+    finally:
+        book.close()

@@ -1,0 +1,184 @@
+"""Writing validated import rows, a chunk at a time, inside the import's one transaction.
+
+Duplicates (same email compared case-insensitively, or same phone) are found with one SQL
+statement per chunk and key (json_each joined to the customers indexes) — rows inserted by
+earlier chunks of the same file are in the table already, so this also finds duplicates
+within the file across chunks; inside a chunk a dict does it. Then one executemany each for
+the new customers, their tier history, their tags and the two search indexes.
+"""
+
+from __future__ import annotations
+
+import json
+
+from crmctl.core import search
+from crmctl.core.mapping import COLUMNS
+from crmctl.errors import Duplicate
+
+_INSERT = (f"INSERT INTO customers (id, {', '.join(COLUMNS)}, created_at, updated_at) "
+           f"VALUES ({', '.join('?' * (len(COLUMNS) + 3))})")
+_UPDATE = ("UPDATE customers SET "
+           + ", ".join(f"{c} = coalesce(?, {c})" for c in COLUMNS)
+           + ", updated_at = ? WHERE id = ?")
+_EMAIL_HITS = ("SELECT j.value, min(c.id) FROM json_each(?) j JOIN customers c "
+               "ON lower(c.email) = j.value AND c.email IS NOT NULL "
+               "AND c.forgotten_at IS NULL GROUP BY j.value")
+_PHONE_HITS = ("SELECT j.value, min(c.id) FROM json_each(?) j JOIN customers c "
+               "ON c.phone = j.value AND c.forgotten_at IS NULL GROUP BY j.value")
+TIER = COLUMNS.index("tier")
+EMAIL, PHONE = COLUMNS.index("email"), COLUMNS.index("phone")
+
+
+class Writer:
+    def __init__(self, conn, on_duplicate: str, extra_tags: list[str], now: str):
+        self.conn = conn
+        self.mode = on_duplicate
+        self.extra_tags = extra_tags
+        self.now = now
+        self.first_id = self.next_id = conn.execute(
+            "SELECT coalesce(max(id), 0) + 1 FROM customers").fetchone()[0]
+        self.inserted = self.updated = self.skipped = 0
+        self._tag_ids: dict[str, int] = {}
+
+    def write(self, good: list) -> list[tuple[int, str]]:
+        """Write one chunk of validated rows; return the rows refused as (row, reason)."""
+        if not good:
+            return []
+        emails = {r[1][EMAIL].lower() for r in good if r[1][EMAIL]}
+        phones = {r[1][PHONE] for r in good if r[1][PHONE]}
+        by_email = dict(self.conn.execute(_EMAIL_HITS, (json.dumps(list(emails)),))) if emails else {}
+        by_phone = dict(self.conn.execute(_PHONE_HITS, (json.dumps(list(phones)),))) if phones else {}
+        new: list = []  # rows to insert, each [id, row, values, tags, tri, grams]
+        seen_email: dict[str, list] = {}
+        seen_phone: dict[str, list] = {}
+        updates: dict[int, list] = {}
+        refused: list[tuple[int, str]] = []
+        for row in good:
+            rownum, values = row[0], row[1]
+            key_e = values[EMAIL].lower() if values[EMAIL] else None
+            key_p = values[PHONE]
+            targets = self._targets(key_e, key_p, by_email, by_phone, seen_email, seen_phone)
+            if not targets:
+                entry = [self.next_id, *row]
+                self.next_id += 1
+                new.append(entry)
+                if key_e:
+                    seen_email[key_e] = entry
+                if key_p:
+                    seen_phone[key_p] = entry
+                continue
+            reason = self._duplicate(rownum, targets)
+            if reason:
+                refused.append((rownum, reason))
+            elif self.mode == "skip":
+                self.skipped += 1
+            else:
+                self._merge(targets[0][1], row, updates)
+                self.updated += 1
+                if key_e:
+                    seen_email.setdefault(key_e, targets[0][1])
+                if key_p:
+                    seen_phone.setdefault(key_p, targets[0][1])
+        self._insert(new)
+        self._update(updates)
+        return refused
+
+    def _targets(self, key_e, key_p, by_email, by_phone, seen_email, seen_phone):
+        """[(field, target)…]: target an id in the db or a pending row of this chunk."""
+        out = []
+        for fieldname, key, chunk_seen, db_hits in (("email", key_e, seen_email, by_email),
+                                                    ("phone", key_p, seen_phone, by_phone)):
+            if key is None:
+                continue
+            if key in chunk_seen:
+                out.append((fieldname, chunk_seen[key]))
+            elif key in db_hits:
+                out.append((fieldname, db_hits[key]))
+        return out
+
+    def _describe(self, target) -> str:
+        if isinstance(target, list):
+            return f"row {target[1]} of this file"
+        if target >= self.first_id:
+            return "an earlier row of this file"
+        return f"customer {target}"
+
+    def _duplicate(self, rownum: int, targets) -> str | None:
+        """The reason to refuse the row, None to skip or update it; raises in error mode."""
+        first = targets[0][1]
+        ident = (lambda t: id(t) if isinstance(t, list) else t)
+        if len(targets) == 2 and ident(targets[1][1]) != ident(first):
+            return (f"same email as {self._describe(first)} but same phone as "
+                    f"{self._describe(targets[1][1])}")
+        if self.mode == "error":
+            fields = " and ".join(f for f, _ in targets)
+            raise Duplicate(f"row {rownum}: same {fields} as {self._describe(first)}; "
+                            "nothing was imported (--on-duplicate error)")
+        return None
+
+    def _merge(self, target, row, updates: dict) -> None:
+        values, tags = row[1], row[2]
+        if isinstance(target, list):  # a row of this chunk not yet written: merge into it
+            old = target[2]
+            for i, v in enumerate(values):
+                if v is not None:
+                    old[i] = v
+            target[3] = [*target[3], *tags]
+            target[4:] = search.document((old[0], old[1], old[3], old[4], old[10]))
+            return
+        pending = updates.setdefault(target, [[None] * len(COLUMNS), []])
+        for i, v in enumerate(values):
+            if v is not None:
+                pending[0][i] = v
+        pending[1].extend(tags)
+
+    def _insert(self, new: list) -> None:
+        if not new:
+            return
+        conn, now = self.conn, self.now
+        conn.executemany(_INSERT, [(e[0], *e[2][:TIER], e[2][TIER] or "regular", now, now)
+                                   for e in new])
+        tiered = [(e[0], now, e[2][TIER]) for e in new if e[2][TIER] not in (None, "regular")]
+        if tiered:
+            conn.executemany("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, "
+                             "reason) VALUES (?, ?, NULL, ?, 'import')", tiered)
+        self._link([(e[0], t) for e in new for t in (*e[3], *self.extra_tags)])
+        conn.executemany("INSERT INTO search_trigram(rowid, text) VALUES (?, ?)",
+                         [(e[0], e[4]) for e in new])
+        conn.executemany("INSERT INTO search_grams(rowid, text) VALUES (?, ?)",
+                         [(e[0], e[5]) for e in new])
+        self.inserted += len(new)
+
+    def _update(self, updates: dict) -> None:
+        if not updates:
+            return
+        conn, now = self.conn, self.now
+        ids = list(updates)
+        old_tiers = dict(conn.execute("SELECT id, tier FROM customers WHERE id IN "
+                                      "(SELECT value FROM json_each(?))", (json.dumps(ids),)))
+        changed = [(cid, now, old_tiers[cid], v[0][TIER]) for cid, v in updates.items()
+                   if v[0][TIER] and v[0][TIER] != old_tiers[cid]]
+        conn.executemany(_UPDATE, [(*v[0], now, cid) for cid, v in updates.items()])
+        if changed:
+            conn.executemany("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, "
+                             "reason) VALUES (?, ?, ?, ?, 'import')", changed)
+        self._link([(cid, t) for cid, v in updates.items() for t in (*v[1], *self.extra_tags)])
+        from crmctl.core.customers import reindex
+
+        reindex(conn, ids)
+
+    def _link(self, pairs: list[tuple[int, str]]) -> None:
+        if not pairs:
+            return
+        rows = []
+        for cid, name in pairs:
+            tag_id = self._tag_ids.get(name)
+            if tag_id is None:
+                self.conn.execute("INSERT INTO tags(name) VALUES (?) ON CONFLICT(name) "
+                                  "DO NOTHING", (name,))
+                tag_id = self.conn.execute("SELECT id FROM tags WHERE name = ?",
+                                           (name,)).fetchone()[0]
+                self._tag_ids[name] = tag_id
+            rows.append((cid, tag_id))
+        self.conn.executemany("INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) "
+                              "VALUES (?, ?)", rows)

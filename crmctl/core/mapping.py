@@ -1,0 +1,219 @@
+"""Header recognition: which column of a contact file holds which customer field.
+
+``--mapping auto`` knows the headers of the real exports (Google Contacts legacy and
+current, Outlook, Thunderbird), the common Chinese headers and crmctl's own export;
+``--mapping google|outlook|thunderbird|chinese|crmctl`` limits it to one of them;
+``--mapping FILE.toml`` names columns itself::
+
+    [columns]
+    "客户姓名" = "name"
+    "Handy" = "phone"
+    "Kategorie" = "tags"
+
+A Plan turns one row of cells into the raw (not yet validated) values of a customer:
+given and family names composed in the right order, multi-valued cells split, tier words
+read, crmctl's own spreadsheet-safety prefix removed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crmctl.errors import InvalidValue, NotFound
+
+# Fields a column can feed. given/middle/family and birth_* are composed into name/birthday.
+TARGETS = ("name", "given", "middle", "family", "company", "title", "email", "phone",
+           "wechat", "industry", "region", "company_size", "source", "note", "birthday",
+           "birth_year", "birth_month", "birth_day", "tier", "tags", "ignore")
+# The customer columns an import writes, in this order.
+COLUMNS = ("name", "company", "title", "email", "phone", "wechat", "industry", "region",
+           "company_size", "source", "note", "birthday", "tier")
+
+_GOOGLE_COMMON = {"birthday": "birthday", "notes": "note"}
+for _n in range(1, 6):
+    _GOOGLE_COMMON[f"e-mail {_n} - value"] = "email"
+    _GOOGLE_COMMON[f"phone {_n} - value"] = "phone"
+
+SOURCES: dict[str, dict[str, str]] = {
+    "google": {  # legacy (Given Name…) and current (First Name…, Labels) Google Contacts
+        **_GOOGLE_COMMON, "name": "name", "given name": "given", "additional name": "middle",
+        "family name": "family", "organization 1 - name": "company",
+        "organization 1 - title": "title", "group membership": "tags",
+        "first name": "given", "middle name": "middle", "last name": "family",
+        "organization name": "company", "organization title": "title", "labels": "tags",
+    },
+    "outlook": {
+        "first name": "given", "middle name": "middle", "last name": "family",
+        "company": "company", "job title": "title", "title": "ignore",  # Mr./Ms.
+        "e-mail address": "email", "e-mail 2 address": "email", "e-mail 3 address": "email",
+        "mobile phone": "phone", "primary phone": "phone", "business phone": "phone",
+        "business phone 2": "phone", "home phone": "phone", "home phone 2": "phone",
+        "other phone": "phone", "company main phone": "phone", "categories": "tags",
+        "notes": "note", "birthday": "birthday",
+    },
+    "thunderbird": {
+        "first name": "given", "last name": "family", "display name": "name",
+        "primary email": "email", "secondary email": "email", "mobile number": "phone",
+        "work phone": "phone", "home phone": "phone", "organization": "company",
+        "job title": "title", "notes": "note", "birth year": "birth_year",
+        "birth month": "birth_month", "birth day": "birth_day",
+    },
+    "chinese": {
+        "姓名": "name", "客户名称": "name", "客户姓名": "name", "联系人": "name", "姓": "family",
+        "名": "given", "公司": "company", "公司名称": "company", "单位": "company",
+        "职位": "title", "职务": "title", "手机": "phone", "手机号": "phone",
+        "手机号码": "phone", "电话": "phone", "联系电话": "phone", "邮箱": "email",
+        "电子邮件": "email", "电子邮箱": "email", "微信": "wechat", "微信号": "wechat",
+        "行业": "industry", "地区": "region", "城市": "region", "客户级别": "tier",
+        "客户等级": "tier", "客户来源": "source", "来源": "source", "备注": "note",
+        "标签": "tags", "生日": "birthday", "公司规模": "company_size",
+    },
+    "crmctl": {  # crmctl's own export; its id, stage and times are not imported
+        **{c: c for c in COLUMNS}, "tags": "tags", "id": "ignore", "stage": "ignore",
+        "created_at": "ignore", "updated_at": "ignore", "last_contact_at": "ignore",
+        "referred_by": "ignore",
+    },
+}
+# Among several phone columns the first non-empty wins; mobiles are preferred.
+_MOBILE_FIRST = ("mobile phone", "mobile number", "手机", "手机号", "手机号码")
+
+TIER_WORDS = {
+    "diamond": "diamond", "钻石": "diamond", "platinum": "diamond", "a": "diamond",
+    "gold": "gold", "金牌": "gold", "黄金": "gold", "金": "gold", "b": "gold",
+    "silver": "silver", "银牌": "silver", "白银": "silver", "银": "silver", "c": "silver",
+    "regular": "regular", "普通": "regular", "normal": "regular", "standard": "regular",
+    "d": "regular",
+}
+_TIER_SUFFIX = re.compile(r"(?:客户|会员|卡)$")
+_TIER_GRADE = re.compile(r"^([a-d])(?:类|级|级别)?$")
+TAG_SPLIT = re.compile(r"\s*:::\s*|\s*[;,，；、|]\s*")
+GOOGLE_SYSTEM_LABELS = {"* mycontacts", "* starred"}
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def header_key(header: str) -> str:
+    return " ".join(str(header).replace("\ufeff", "").split()).casefold()
+
+
+def unprefix(cell: str) -> str:
+    """Undo crmctl's export neutralization: "'" before = + - @ tab CR is dropped."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@\t\r":
+        return cell[1:]
+    return cell
+
+
+@dataclass
+class Plan:
+    """Which column feeds which field; ``columns[i]`` is the target of column i."""
+
+    headers: list[str]
+    columns: list[str]
+    by_target: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        groups: dict[str, list[int]] = {}
+        for i, target in enumerate(self.columns):
+            if target != "ignore":
+                groups.setdefault(target, []).append(i)
+        if "phone" in groups:
+            groups["phone"].sort(key=lambda i: header_key(self.headers[i]) not in _MOBILE_FIRST)
+        self.by_target = {k: tuple(v) for k, v in groups.items()}
+
+    def has_name(self) -> bool:
+        return any(t in self.by_target for t in ("name", "given", "family"))
+
+    def rows(self) -> list[dict]:
+        return [{"column": h, "field": t} for h, t in zip(self.headers, self.columns)]
+
+    def fields(self) -> list[str]:
+        """The customer fields this plan can fill (for the audit entry)."""
+        out = {"name" if t in ("given", "middle", "family") else
+               "birthday" if t.startswith("birth_") else t for t in self.by_target}
+        return sorted(out)
+
+
+def make_plan(headers: list[str], mapping: str = "auto") -> Plan:
+    """The plan for these headers under ``--mapping auto|NAME|FILE.toml``."""
+    if mapping in ("auto", "", None):
+        table = _auto_table(headers)
+        columns = [table.get(header_key(h), "ignore") for h in headers]
+    elif mapping in SOURCES:
+        table = SOURCES[mapping]
+        columns = [table.get(header_key(h), "ignore") for h in headers]
+    else:
+        columns = _toml_columns(headers, mapping)
+    return Plan(list(headers), columns)
+
+
+def _auto_table(headers: list[str]) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for name in ("crmctl", "chinese", "thunderbird", "outlook", "google"):
+        table.update(SOURCES[name])
+    keys = {header_key(h) for h in headers}
+    # Outlook's "Title" is Mr./Ms. beside its "Job Title"; crmctl's "title" is the job title.
+    table["title"] = "ignore" if "job title" in keys else "title"
+    return table
+
+
+def _toml_columns(headers: list[str], mapping: str) -> list[str]:
+    import tomllib
+
+    path = Path(mapping)
+    if not path.suffix == ".toml" and not path.exists():
+        raise InvalidValue(f"unknown mapping {mapping!r}: use auto, "
+                           f"{', '.join(SOURCES)} or a FILE.toml")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotFound(f"no mapping file {mapping}") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidValue(f"cannot read mapping file {mapping}: {exc}") from None
+    table = doc.get("columns", doc)
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise InvalidValue(f"mapping file {mapping}: expected [columns] \"Header\" = \"field\"")
+    given = {header_key(k): v.strip().lower() for k, v in table.items()}
+    for header, target in given.items():
+        if target not in TARGETS:
+            raise InvalidValue(f"mapping file {mapping}: unknown field {target!r} for "
+                               f"column {header!r}; fields: {', '.join(TARGETS)}")
+    auto = _auto_table(headers) if doc.get("auto", True) is not False else {}
+    return [given.get(header_key(h), auto.get(header_key(h), "ignore")) for h in headers]
+
+
+def tier_word(value: str) -> str | None:
+    """diamond/gold/silver/regular for a tier word (钻石, 金牌, A, Gold…), else None."""
+    word = _TIER_SUFFIX.sub("", value.strip().casefold()).strip()
+    if word in TIER_WORDS:
+        return TIER_WORDS[word]
+    m = _TIER_GRADE.match(word)
+    return TIER_WORDS[m.group(1)] if m else None
+
+
+def split_tags(value: str) -> list[str]:
+    out = []
+    for part in TAG_SPLIT.split(value):
+        part = part.strip()
+        if not part or part.casefold() in GOOGLE_SYSTEM_LABELS:
+            continue
+        out.append(part[2:] if part.startswith("* ") else part)
+    return out
+
+
+def compose_name(given: str, middle: str, family: str) -> str:
+    """王 + 明 → 王明 (family first, no space); Anna + Schmidt → Anna Schmidt."""
+    if _CJK.search(family) or _CJK.search(given):
+        return family + middle + given
+    return " ".join(p for p in (given, middle, family) if p)
+
+
+def first_value(cell: str) -> str:
+    """Google puts several values in one cell with ' ::: '; the first is the primary."""
+    if ":::" in cell:
+        for part in cell.split(":::"):
+            if part.strip():
+                return part.strip()
+        return ""
+    return cell
