@@ -172,7 +172,8 @@ def reindex(conn, ids: list[int]) -> None:
     search.index(conn, rows)
 
 
-def _select(where: str = "1", order: str = "c.id", limit: str = "") -> str:
+def _select(where: str = "1", order: str = "c.id", limit: str = "",
+            source: str = "customers c") -> str:
     return f"""
         SELECT c.id, c.name, c.company, c.title, c.email, c.phone, c.tier,
                {lifecycle.stage_sql('c')} AS stage,
@@ -181,7 +182,7 @@ def _select(where: str = "1", order: str = "c.id", limit: str = "") -> str:
                     ORDER BY t.name)) AS tags,
                c.created_at, c.last_contact_at, c.wechat, c.industry, c.region,
                c.company_size, c.source, c.note, c.birthday, c.referred_by, c.updated_at
-        FROM customers c WHERE c.forgotten_at IS NULL AND ({where}) ORDER BY {order} {limit}"""
+        FROM {source} WHERE c.forgotten_at IS NULL AND ({where}) ORDER BY {order} {limit}"""
 
 
 def _customer(row) -> Customer:
@@ -233,26 +234,33 @@ def iter_customers(conn, flt: Filter | None = None):
         params["stage"] = flt.stage
     if flt.consent:
         where.append(consent.granted_sql("c.id", consent.check_channel(flt.consent)))
-    if flt.search:
-        clause, terms = search.match_clause(flt.search)
-        for i, term in enumerate(terms):
-            clause = clause.replace("?", f":q{i}", 1)
-            params[f"q{i}"] = term
-        where.append(clause.replace("id IN", "c.id IN"))
-    order = _order(flt.sort)
+    source, rowid = "customers c", "c.id"
+    terms = search.plan(flt.search) if flt.search else []
+    for i, (table, expression) in enumerate(terms):
+        params[f"q{i}"] = expression
+        if i == 0:
+            # Drive the query from the index (rowids come out in order), so a common word
+            # with --limit stops after a page instead of reading every match first.
+            source, rowid = f"{table} s CROSS JOIN customers c ON c.id = s.rowid", "s.rowid"
+            where.append(f"s.{table} MATCH :q0")
+        else:
+            where.append(f"c.id IN (SELECT rowid FROM {table} WHERE {table} MATCH :q{i})")
+    order = _order(flt.sort, rowid)
     limit = ""
     if flt.limit is not None:
         if flt.limit < 0:
             raise InvalidValue("--limit must be 0 or more")
         limit = f"LIMIT {int(flt.limit)}"
-    for row in conn.execute(_select(" AND ".join(where), order, limit), params):
+    for row in conn.execute(_select(" AND ".join(where), order, limit, source), params):
         yield _customer(row)
 
 
-def _order(sort: str) -> str:
+def _order(sort: str, rowid: str = "c.id") -> str:
     key, direction = (sort[1:], "DESC") if sort.startswith("-") else (sort, "ASC")
     if key not in SORTS:
         raise InvalidValue(f"unknown sort {sort!r}; sorts: {', '.join(SORTS)} (prefix - to reverse)")
+    if key == "id":  # ids are never NULL; a bare rowid order lets LIMIT stop early
+        return f"{rowid} {direction}"
     return f"{SORTS[key]} {direction} NULLS LAST, c.id {direction}"
 
 

@@ -58,20 +58,51 @@ def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def _gram_query(word: str) -> str:
+    """A 1-2 character word for ``search_grams``.
+
+    Every CJK character and pair is a whole token there, so an all-CJK word is matched
+    exactly (a prefix query would merge the doclists of every pair starting with it: 王 →
+    王明, 王华…, which is slow at a million rows). Other words match a word's start. A mixed
+    word (A股, T恤) is the phrase of its pieces, as the document splits them.
+    """
+    if _CJK_RUN.fullmatch(word):
+        return _quoted(word)
+    if _CJK_RUN.search(word):
+        pieces = [p for p in re.split(f"({_CJK_RUN.pattern[:-1]})", word) if p]
+        last_is_cjk = bool(_CJK_RUN.fullmatch(pieces[-1]))
+        return _quoted(" ".join(pieces)) + ("" if last_is_cjk else "*")
+    return _quoted(word) + "*"
+
+
+def plan(query: str) -> list[tuple[str, str]]:
+    """The FTS5 tables to consult for a query, each with one MATCH expression.
+
+    Every word of the query must match (AND): words of 3+ characters in ``search_trigram``,
+    shorter ones in ``search_grams``; the words for one table are AND-ed in one expression,
+    which FTS5 evaluates by skipping through the doclists. Double quotes around a word are
+    ignored. An empty list means: no condition.
+    """
+    # NUL would end the FTS5 query string early ("unterminated string"): treat it as a space
+    words = [w.strip('"') for w in fold(query).replace("\x00", " ").split()]
+    words = [w for w in words if w]
+    trigram = [_quoted(w) for w in words if len(w) >= 3]
+    grams = [_gram_query(w) for w in words if len(w) < 3]
+    out = []
+    if trigram:
+        out.append(("search_trigram", " AND ".join(trigram)))
+    if grams:
+        out.append(("search_grams", " AND ".join(grams)))
+    return out
+
+
 def match_clause(query: str) -> tuple[str, list[str]]:
     """An SQL condition on ``customers.id`` for the query, and its parameters.
 
     Every word of the query must match (AND), each by the index that suits its length.
     """
-    words = fold(query).split()
-    clauses, params = [], []
-    for word in words:
-        if len(word) >= 3:
-            clauses.append("id IN (SELECT rowid FROM search_trigram WHERE search_trigram MATCH ?)")
-            params.append(_quoted(word))
-        else:
-            clauses.append("id IN (SELECT rowid FROM search_grams WHERE search_grams MATCH ?)")
-            params.append(_quoted(word) + "*")
-    if not clauses:
+    terms = plan(query)
+    if not terms:
         return "1", []
-    return " AND ".join(clauses), params
+    clauses = [f"id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)" for table, _ in terms]
+    return " AND ".join(clauses), [expr for _, expr in terms]
