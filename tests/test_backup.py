@@ -107,6 +107,14 @@ def test_restore_refuses_non_db_and_wrong_passphrase(initialized, tmp_path):
     assert (r.exit_code, r.stderr) == (1, f"crmctl: no backup at {tmp_path / 'missing.db'}\n")
     r = cli("restore", tmp_path / "b.db")
     assert (r.exit_code, r.stderr) == (2, "crmctl: restore needs --yes when not run on a terminal\n")
+    damaged = tmp_path / "damaged.db"
+    raw = bytearray((tmp_path / "b.db").read_bytes())
+    raw[4096 * 5 + 100:4096 * 5 + 108] = bytes(8)  # one page no longer authenticates
+    damaged.write_bytes(bytes(raw))
+    before[damaged.name] = len(raw)
+    r = cli("restore", damaged, "--yes")
+    assert (r.exit_code, r.stderr) == (
+        4, f"crmctl: {damaged} is damaged: database disk image is malformed\n")
     assert listing(tmp_path) == before
     assert names(tmp_path / "crm.db") == ["王明"]
 
