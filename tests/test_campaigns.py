@@ -322,3 +322,137 @@ def test_cli_target_dry_run_and_report_json(initialized, monkeypatch):
     actions = [e["action"] for e in json.loads(cli("audit", "log", "--format", "json",
                                                    "--entity", "campaign").stdout)]
     assert actions == ["respond", "target", "create"]
+
+
+def test_cli_export_xlsx_refusals_and_log_contact_campaign(initialized, tmp_path):
+    cli = initialized
+    wang = cli("add", "王明", "--company", "@evil", "--email", "wang@example.cn").stdout.strip()
+    cli("consent", wang, "grant", "email")
+    cid = cli("campaign", "create", "双十一", "--channel", "email").stdout.strip()
+    cli("campaign", "target", cid)
+    before = _state(cli)
+    missing = tmp_path / "nowhere" / "x.csv"
+    refusals = [
+        (["campaign", "export", "42"], "no campaign 42"),
+        (["campaign", "export", cid, "--format", "vcf"],
+         "unknown export format 'vcf'; formats: csv, json, xlsx"),
+        (["campaign", "export", cid, "--format", "xlsx"], "xlsx is written to a file: give --out FILE"),
+        (["campaign", "export", cid, "--out", missing],
+         f"cannot write {missing}: directory {missing.parent} does not exist"),
+        (["log-contact", wang, "--channel", "email", "--summary", "邀请", "--campaign", "42"],
+         "no campaign 42"),
+    ]
+    for args, error in refusals:
+        result = cli(*args)
+        assert (result.exit_code, result.stderr, result.stdout) == (1, f"crmctl: {error}\n", ""), args
+    assert _state(cli) == before
+    assert not missing.parent.exists()
+
+    out = tmp_path / "targets.xlsx"
+    result = cli("campaign", "export", cid, "--out", out, "--format", "xlsx")
+    assert result.exit_code == 0, result.stderr
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out).active
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["id", "name", "company", "email"], [int(wang), "王明", "'@evil", "wang@example.cn"]]
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
+    assert cli("log-contact", wang, "--channel", "email", "--summary", "邀请",
+               "--campaign", cid).exit_code == 0
+    report = json.loads(cli("campaign", "report", cid, "-f", "json").stdout)
+    assert (report["targeted"], report["reached"], report["responded"]) == (1, 1, 0)
+
+
+# -- end to end, from the installed command -----------------------------------------------
+
+@pytest.mark.e2e
+def test_campaign_end_to_end_installed_command(tmp_path):
+    """create → target (consent respected, counted) → export → withdrawal drops a person
+    from the next export → contacts, responses, purchases → report, hand-checked."""
+    import csv
+    import os
+    import stat
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).parent / "crmctl"
+    secret = tmp_path / "pass.txt"
+    secret.write_text("e2e 口令 phrase\n")
+    secret.chmod(0o600)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRMCTL_")}
+    env.update(CRMCTL_DB=str(tmp_path / "crm.db"), CRMCTL_PASSPHRASE_FILE=str(secret),
+               CRMCTL_NOW="2026-11-23T10:00:00+08:00")
+
+    def run(*args, code=0):
+        done = subprocess.run([str(exe), *map(str, args)], env=env, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == code, (args, done.stderr)
+        return done.stdout
+
+    run("init")
+    people = tmp_path / "people.csv"
+    people.write_text("name,company,email,tags\n王明,=1+1,1@example.cn,展会\n"
+                      "李娜,华为,2@example.cn,展会\n张伟,腾讯,3@example.cn,展会\n"
+                      "刘洋,小米,4@example.cn,展会\n陈静,阿里,5@example.cn,展会\n"
+                      "杨帆,百度,6@example.cn,\n", encoding="utf-8")
+    run("import", people, "--mapping", "crmctl")
+    ids = {c["name"]: str(c["id"]) for c in json.loads(run("list", "--format", "json"))}
+    assert len(ids) == 6
+    for name in ("王明", "李娜", "刘洋", "杨帆"):
+        run("consent", ids[name], "grant", "email")
+    run("consent", ids["陈静"], "grant", "wechat")  # not the campaign's channel
+    cid = run("campaign", "create", "国庆回馈", "--channel", "email", "--budget", "2000",
+              "--goal-responses", "4", "--goal-revenue", "10000", "--start", "2026-10-01",
+              "--end", "2026-10-31").strip()
+
+    # 展会 matches 5 (杨帆 is not tagged); 张伟 (no consent) and 陈静 (wechat only) are left out
+    done = json.loads(run("campaign", "target", cid, "--tag", "展会", "-f", "json"))
+    assert (done["matched"], done["added"], done["excluded_no_consent"]) == (5, 3, 2)
+
+    out = tmp_path / "mailing.csv"
+    run("campaign", "export", cid, "--out", out, "--format", "csv")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["name"], r["company"]) for r in rows] == [
+        ("王明", "'=1+1"), ("李娜", "华为"), ("刘洋", "小米")]  # formula neutralized
+    assert list(rows[0]) == ["id", "name", "company", "email"]
+
+    run("consent", ids["刘洋"], "withdraw", "email")
+    exported = json.loads(run("campaign", "export", cid, "--out", "-", "--format", "json"))
+    assert [r["name"] for r in exported] == ["王明", "李娜"]
+
+    run("log-contact", ids["王明"], "--channel", "email", "--summary", "发送邀请",
+        "--direction", "out", "--campaign", cid)
+    run("log-contact", ids["李娜"], "--channel", "email", "--summary", "回信询价",
+        "--direction", "in", "--campaign", cid)
+    run("campaign", "respond", cid, ids["王明"], "--outcome", "预约演示")
+    run("purchase", ids["王明"], "3000.50", "--date", "2026-10-15")  # in the window
+    run("purchase", ids["李娜"], "1200", "--date", "2026-11-20")     # within 30 days after
+    run("purchase", ids["王明"], "500", "--date", "2026-09-30")      # before the start
+    run("purchase", ids["张伟"], "800", "--date", "2026-10-20")      # not a target
+
+    report = json.loads(run("campaign", "report", cid, "--format", "json"))
+    # Hand-checked:
+    #   targeted 3 (王明, 李娜, 刘洋: withdrawing later does not undo the targeting),
+    #   excluded_no_consent 2 (张伟, 陈静); reached 2 (王明 out, 李娜 in);
+    #   responded 2 (王明 by `respond`, 李娜 by an inbound campaign reply): rate 2/3 = 0.6667
+    #   purchases 2: 3000.50 on 10-15 and 1200.00 on 11-20 (<= 10-31 + 30 d = 11-30)
+    #   revenue 3000.50 + 1200.00 = 4200.50; cost per response 2000.00 / 2 = 1000.00
+    #   return on budget 4200.50 / 2000 = 2.10025 -> 2.1003;
+    #   goal progress: responses 2/4 = 0.5, revenue 4200.50 / 10000 = 0.42005 -> 0.4201
+    assert {k: report[k] for k in (
+        "targeted", "excluded_no_consent", "reached", "responded", "response_rate",
+        "purchases", "purchases_in_window", "purchases_after_end", "revenue", "budget",
+        "cost_per_response", "return_on_budget", "goal_responses_progress",
+        "goal_revenue_progress")} == {
+        "targeted": 3, "excluded_no_consent": 2, "reached": 2, "responded": 2,
+        "response_rate": 0.6667, "purchases": 2, "purchases_in_window": 1,
+        "purchases_after_end": 1, "revenue": "4200.50", "budget": "2000.00",
+        "cost_per_response": "1000.00", "return_on_budget": 2.1003,
+        "goal_responses_progress": 0.5, "goal_revenue_progress": 0.4201}
+    log = json.loads(run("audit", "log", "--entity", "campaign", "--format", "json"))
+    assert [e["action"] for e in log] == ["respond", "export", "export", "target", "create"]
+    assert "预约演示" not in json.dumps(log, ensure_ascii=False)
