@@ -135,6 +135,9 @@ def _register() -> None:
     from crmctl.cli import followups
 
     app.add_typer(followups.app, name="followups")
+    from crmctl.cli import report
+
+    app.add_typer(report.app, name="report")
     from crmctl.cli import importing
 
     app.add_typer(importing.app)

@@ -114,18 +114,22 @@ def show(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"
 
     Example: crmctl show 12
     """
-    from crmctl.core import customers
+    from crmctl.core import timeline
 
     with session(ctx) as conn:
-        card = customers.get(conn, customer_id)
-    data = card.to_dict()
+        data = timeline.show(conn, customer_id)
     if fmt == Format.json:
         emit_json(data)
     elif fmt == Format.csv:
         emit_rows([data], LIST_COLUMNS, fmt)
     else:
-        emit_card(f"#{card.id} {card.name}", [(k.replace("_", " "), v) for k, v in data.items()
-                                              if k not in ("id", "name")])
+        events, consent = data.pop("timeline"), data.pop("consent")
+        pairs = [(k.replace("_", " "), v) for k, v in data.items() if k not in ("id", "name")]
+        emit_card(f"#{data['id']} {data['name']}",
+                  pairs + [("consent", timeline.consent_text(consent))])
+        emit_rows([{**e, "when": timeline.when_text(e["at"])} for e in events],
+                  ["when", "kind", "description"], fmt, title="timeline",
+                  empty="no history yet")
 
 
 @app.command()

@@ -143,23 +143,21 @@ def due(conn, until: date | None = None, *, overdue_only: bool = False,
         today: date | None = None) -> list[dict]:
     """The follow-up report: rows with the contract's keys (COLUMNS), by due day."""
     from crmctl.core import settings
+    from crmctl.core.lifecycle import TIER_RANK
 
     today = today or clock.today()
     until = until or today
     where, params = customer_filter(tier, tag)
     cadence = settings.get(conn, "cadence_days")
+    risks = _Risks()
     rows = _stored(conn, until, where, params)
-    churn = churn_risk(conn, today, where, params, cadence)
-    rows += [row for row, _ in churn.values()]
-    no_contact = {cid for cid, (_, silent) in churn.items() if silent}
-    rows += _cadence(conn, until, where, params, cadence, skip=no_contact)
-    rows += _care(conn, today, until, where, params)
+    rows += _scan_customers(conn, today, until, where, params, cadence, risks)
+    _rated_and_complaints(conn, today, where, params, risks)
+    rows += risks.rows()
     for row in rows:
         row["overdue_days"] = max(0, (today - date.fromisoformat(row["due"])).days)
     if overdue_only:
         rows = [row for row in rows if row["overdue_days"] > 0]
-    from crmctl.core.lifecycle import TIER_RANK
-
     rows.sort(key=lambda r: (r["due"], TIER_RANK.get(r["tier"], 9), r["customer_id"],
                              REASONS.index(r["reason"]), r["followup_id"] or 0))
     return rows
@@ -180,82 +178,87 @@ def _stored(conn, until: date, where: str, params: dict) -> list[dict]:
             for fid, cid, name, tier, day, kind, purpose in cur]
 
 
-def _per_tier(cadence: dict, since_expr: str, limit) -> str:
-    """SQL true when ``since_expr`` is before the tier's limit (a named parameter each)."""
+class _Risks:
+    """Churn-risk reasons gathered per customer, one row each in the end."""
+
+    def __init__(self) -> None:
+        self.found: dict[int, list] = {}  # id -> [name, tier, first day, [why]]
+
+    def add(self, cid: int, name: str, tier: str, start: date, why: str) -> None:
+        entry = self.found.setdefault(cid, [name, tier, start, []])
+        entry[2] = min(entry[2], start)
+        entry[3].append(why)
+
+    def rows(self) -> list[dict]:
+        return [_row(cid, name, tier, start, "churn-risk", "; ".join(why))
+                for cid, (name, tier, start, why) in self.found.items()]
+
+
+def _scan_customers(conn, today: date, until: date, where: str, params: dict,
+                    cadence: dict, risks: _Risks) -> list[dict]:
+    """One pass over the customers: cadence rows, care rows, and silence as a churn risk.
+
+    Only rows that can matter come back: a last contact (or, never contacted, the day
+    added) old enough for the cadence by ``until`` or for 2x cadence by today — a text
+    comparison with the first UTC instant of the local day that makes it so — or a care
+    date near. Customers with an open stored follow-up get no cadence row.
+    """
     from crmctl.core.lifecycle import TIERS
 
-    return " OR ".join(f"(c.tier = '{t}' AND {since_expr} < :{limit}_{t})" for t in TIERS)
-
-
-def _cadence(conn, until: date, where: str, params: dict, cadence: dict,
-             skip: set[int]) -> list[dict]:
-    # due = local day of the last contact + cadence <= until, i.e. the last contact is
-    # before the start of the local day (until - cadence + 1): a text comparison per row.
-    limits = {f"cad_{t}": day_start_utc(until - timedelta(days=days - 1))
-              for t, days in cadence.items()}
     since = "coalesce(c.last_contact_at, c.created_at)"
+    limits = {}
+    for t, days in cadence.items():  # local day of `since` + days <= the day given
+        limits[f"cad_{t}"] = day_start_utc(until - timedelta(days=days - 1))
+        limits[f"churn_{t}"] = day_start_utc(today - timedelta(days=CHURN_FACTOR * days - 1))
+    late = " OR ".join(f"(c.tier = '{t}' AND {since} < max(:cad_{t}, :churn_{t}))"
+                       for t in TIERS)
+    care = (f"{_mmdd_filter('c.birthday', today, until)} OR "
+            f"{_mmdd_filter('c.first_purchase_at', today, until)}")
+    planned = {cid for (cid,) in conn.execute(
+        "SELECT customer_id FROM followups WHERE done_at IS NULL")}
     cur = conn.execute(
-        f"SELECT c.id, c.name, c.tier, date({since}, 'localtime'), c.last_contact_at IS NULL "
-        f"FROM customers c WHERE {where} AND ({_per_tier(cadence, since, 'cad')}) "
-        "AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.customer_id = c.id "
-        "AND f.done_at IS NULL)", {**params, **limits})
+        f"SELECT c.id, c.name, c.tier, date({since}, 'localtime'), c.last_contact_at IS NULL, "
+        "c.birthday, substr(c.first_purchase_at, 1, 10) "
+        f"FROM customers c WHERE {where} AND ({late} OR {care})", {**params, **limits})
     rows = []
-    for cid, name, tier, day, never in cur:
-        if cid in skip:
-            continue
-        days = cadence[tier]
-        due_day = date.fromisoformat(day) + timedelta(days=days)
-        what = f"never contacted since added {day}" if never else f"last contact {day}"
-        rows.append(_row(cid, name, tier, due_day, "cadence",
-                         f"{tier} cadence: every {days} days; {what}"))
+    for cid, name, tier, day, never, birthday, first in cur:
+        last, days = date.fromisoformat(day), cadence[tier]
+        quiet = (today - last).days
+        if quiet >= CHURN_FACTOR * days:  # the churn-risk row says it, louder
+            risks.add(cid, name, tier, last + timedelta(days=CHURN_FACTOR * days),
+                      f"{'never contacted' if never else 'no contact'} for {quiet} days "
+                      f"({tier}: every {days})")
+        elif last + timedelta(days=days) <= until and cid not in planned:
+            what = f"never contacted since added {day}" if never else f"last contact {day}"
+            rows.append(_row(cid, name, tier, last + timedelta(days=days), "cadence",
+                             f"{tier} cadence: every {days} days; {what}"))
+        if (birthday or first) and until >= today:
+            rows += _care(cid, name, tier, birthday, first, today, until)
     return rows
 
 
-def churn_risk(conn, today: date, where: str, params: dict,
-               cadence: dict) -> dict[int, tuple[dict, bool]]:
-    """Customers at churn risk today: {id: (row, silent)}; silent = for lack of contact."""
-    found: dict[int, dict] = {}  # id -> {name, tier, starts: [day], why: [text], silent}
-
-    def add(cid, name, tier, start: date, why: str, silent: bool = False) -> None:
-        entry = found.setdefault(cid, {"name": name, "tier": tier, "starts": [], "why": [],
-                                       "silent": False})
-        entry["starts"].append(start)
-        entry["why"].append(why)
-        entry["silent"] = entry["silent"] or silent
-
-    limits = {f"churn_{t}": day_start_utc(today - timedelta(days=CHURN_FACTOR * days - 1))
-              for t, days in cadence.items()}
-    since = "coalesce(c.last_contact_at, c.created_at)"
-    for cid, name, tier, day, never in conn.execute(
-            f"SELECT c.id, c.name, c.tier, date({since}, 'localtime'), "
-            f"c.last_contact_at IS NULL FROM customers c "
-            f"WHERE {where} AND ({_per_tier(cadence, since, 'churn')})", {**params, **limits}):
-        last = date.fromisoformat(day)
-        quiet = (today - last).days
-        what = "never contacted" if never else "no contact"
-        add(cid, name, tier, last + timedelta(days=CHURN_FACTOR * cadence[tier]),
-            f"{what} for {quiet} days ({tier}: every {cadence[tier]})", silent=True)
+def _rated_and_complaints(conn, today: date, where: str, params: dict, risks: _Risks) -> None:
+    """Churn risk from the interactions: a latest rating <= 2, a complaint open > 7 days."""
+    # The newest rating per customer, in one pass over the covering index of m003.
     for cid, name, tier, score, day in conn.execute(
             "SELECT c.id, c.name, c.tier, r.s, date(r.at, 'localtime') FROM (SELECT "
             "customer_id, satisfaction AS s, max(at) AS at FROM interactions "
             "WHERE satisfaction IS NOT NULL GROUP BY customer_id) r "
             f"JOIN customers c ON c.id = r.customer_id WHERE r.s <= {LOW_SATISFACTION} "
             f"AND {where}", params):
-        add(cid, name, tier, date.fromisoformat(day), f"last satisfaction {score}/5 ({day})")
+        risks.add(cid, name, tier, date.fromisoformat(day), f"last satisfaction {score}/5 ({day})")
     opened_before = day_start_utc(today - timedelta(days=COMPLAINT_OPEN_DAYS))
     for cid, name, tier, day, n, kinds in conn.execute(
             "SELECT c.id, c.name, c.tier, date(min(i.at), 'localtime'), count(*), "
             "group_concat(DISTINCT coalesce(i.complaint_category, 'other')) "
-            "FROM interactions i JOIN customers c ON c.id = i.customer_id "
-            "WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.at < :opened_before "
+            "FROM interactions i INDEXED BY interactions_open_complaints "
+            "JOIN customers c ON c.id = i.customer_id WHERE i.complaint = 1 "
+            "AND i.resolved_at IS NULL AND i.at < :opened_before "
             f"AND {where} GROUP BY c.id", {**params, "opened_before": opened_before}):
         first = date.fromisoformat(day)
-        open_days = (today - first).days
         what = f"{n} complaints open, oldest" if n > 1 else "complaint open"
-        add(cid, name, tier, first + timedelta(days=COMPLAINT_OPEN_DAYS + 1),
-            f"{what} {open_days} days ({kinds})")
-    return {cid: (_row(cid, e["name"], e["tier"], min(e["starts"]), "churn-risk",
-                       "; ".join(e["why"])), e["silent"]) for cid, e in found.items()}
+        risks.add(cid, name, tier, first + timedelta(days=COMPLAINT_OPEN_DAYS + 1),
+                  f"{what} {(today - first).days} days ({kinds})")
 
 
 def on_day(year: int, month: int, day: int) -> date:
@@ -274,6 +277,8 @@ def next_occurrence(month: int, day: int, today: date, first_year: int | None = 
 
 def _mmdd_filter(column: str, today: date, until: date) -> str:
     """A generous SQL prefilter on the MM-DD tail of a date column (Python decides)."""
+    if until < today:
+        return "0"
     if (until - today).days >= 365:
         return f"{column} IS NOT NULL"
     lo, hi = today.strftime("%m-%d"), until.strftime("%m-%d")
@@ -283,29 +288,21 @@ def _mmdd_filter(column: str, today: date, until: date) -> str:
     return f"({span} OR {tail} = '02-29')"
 
 
-def _care(conn, today: date, until: date, where: str, params: dict) -> list[dict]:
-    if until < today:
-        return []
+def _care(cid, name, tier, birthday, first, today: date, until: date) -> list[dict]:
     rows = []
-    cur = conn.execute(
-        "SELECT c.id, c.name, c.tier, c.birthday, substr(c.first_purchase_at, 1, 10) "
-        f"FROM customers c WHERE {where} AND ({_mmdd_filter('c.birthday', today, until)} "
-        f"OR {_mmdd_filter('c.first_purchase_at', today, until)})", params)
-    for cid, name, tier, birthday, first in cur:
-        if birthday:
-            born = int(birthday[:4]) if birthday[0] != "-" else None
-            when = next_occurrence(int(birthday[-5:-3]), int(birthday[-2:]), today)
-            if when <= until:
-                age = f" (turns {when.year - born})" if born else ""
-                rows.append(_row(cid, name, tier, when, "care", f"birthday{age}"))
-        if first:
-            bought = date.fromisoformat(first)
-            when = next_occurrence(bought.month, bought.day, today, bought.year + 1)
-            if when <= until:
-                years = when.year - bought.year
-                rows.append(_row(cid, name, tier, when, "care",
-                                 f"{_ordinal(years)} anniversary of the first purchase "
-                                 f"({first})"))
+    if birthday:
+        born = int(birthday[:4]) if birthday[0] != "-" else None
+        when = next_occurrence(int(birthday[-5:-3]), int(birthday[-2:]), today)
+        if when <= until:
+            age = f" (turns {when.year - born})" if born else ""
+            rows.append(_row(cid, name, tier, when, "care", f"birthday{age}"))
+    if first:
+        bought = date.fromisoformat(first)
+        when = next_occurrence(bought.month, bought.day, today, bought.year + 1)
+        if when <= until:
+            rows.append(_row(cid, name, tier, when, "care",
+                             f"{_ordinal(when.year - bought.year)} anniversary of the first "
+                             f"purchase ({first})"))
     return rows
 
 

@@ -1,0 +1,124 @@
+"""A customer's timeline for `show`: interactions, purchases, tier changes and follow-ups,
+newest first, each as one dict with a one-line ``description``.
+
+Every entry has ``kind`` (interaction, purchase, tier, followup), ``id``, ``at`` (a stored
+UTC instant, or a local day for purchases and open follow-ups) and ``description``, plus
+the raw fields of its kind. A done follow-up sits at the moment it was done, an open one
+at its due day (so planned contacts come first).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from crmctl.core import clock
+
+# ISO 4217 currencies without minor units; every other one has two decimals here.
+ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"}
+
+
+def money(amount_minor: int, currency: str) -> str:
+    """Integer minor units as an exact decimal text with the currency: '1280.50 CNY'."""
+    places = 0 if currency.upper() in ZERO_DECIMAL else 2
+    value = Decimal(amount_minor).scaleb(-places)
+    return f"{value:,.{places}f} {currency}"
+
+
+def sort_key(at: str) -> datetime:
+    """Instants and local days on one axis: a bare day counts as its local midnight."""
+    if len(at) == 10:
+        return datetime.combine(date.fromisoformat(at), datetime.min.time()).astimezone()
+    return clock.from_utc_text(at)
+
+
+def show(conn, customer_id) -> dict:
+    """The customer record (contract keys first), its ``timeline`` and its ``consent``."""
+    from crmctl.core import consent, customers
+
+    card = customers.get(conn, customer_id)
+    data = card.to_dict()
+    data["timeline"] = timeline(conn, card.id)
+    data["consent"] = consent.current_state(conn, card.id)
+    return data
+
+
+def timeline(conn, cid: int) -> list[dict]:
+    entries = (_interactions(conn, cid) + _purchases(conn, cid) + _tiers(conn, cid)
+               + _followups(conn, cid))
+    kinds = {"followup": 0, "interaction": 1, "tier": 2, "purchase": 3}
+    entries.sort(key=lambda e: (sort_key(e["at"]), -kinds[e["kind"]], e["id"]), reverse=True)
+    first = ("kind", "id", "at", "description")
+    return [{**{k: e[k] for k in first}, **{k: v for k, v in e.items() if k not in first}}
+            for e in entries]
+
+
+def _dicts(conn, sql: str, cid: int) -> list[dict]:
+    cur = conn.execute(sql, (cid,))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur]
+
+
+def _interactions(conn, cid: int) -> list[dict]:
+    rows = _dicts(conn, "SELECT id, at, channel, direction, summary, outcome, satisfaction, "
+                        "complaint, complaint_category, resolved_at FROM interactions "
+                        "WHERE customer_id = ?", cid)
+    for r in rows:
+        r["complaint"] = bool(r["complaint"])
+        how = r["channel"] + {"in": " (in)", "out": " (out)"}.get(r["direction"], "")
+        text = f"{how}: {r['summary']}"
+        if r["outcome"]:
+            text += f" → {r['outcome']}"
+        if r["satisfaction"] is not None:
+            text += f"; satisfaction {r['satisfaction']}/5"
+        if r["complaint"]:
+            state = (f"resolved {clock.local_date_of(r['resolved_at'])}" if r["resolved_at"]
+                     else "open")
+            text += f"; complaint ({r['complaint_category'] or 'other'}, {state})"
+        r.update(kind="interaction", description=text)
+    return rows
+
+
+def _purchases(conn, cid: int) -> list[dict]:
+    rows = _dicts(conn, "SELECT id, date AS at, amount_minor, currency, note FROM purchases "
+                        "WHERE customer_id = ?", cid)
+    for r in rows:
+        amount = money(r["amount_minor"], r["currency"])
+        r.update(kind="purchase", amount=amount.rsplit(" ", 1)[0].replace(",", ""),
+                 description=f"purchase {amount}" + (f": {r['note']}" if r["note"] else ""))
+    return rows
+
+
+def _tiers(conn, cid: int) -> list[dict]:
+    rows = _dicts(conn, "SELECT id, at, old_tier, new_tier, reason, source FROM tier_history "
+                        "WHERE customer_id = ?", cid)
+    for r in rows:
+        change = f"{r['old_tier']} → {r['new_tier']}" if r["old_tier"] else r["new_tier"]
+        r.update(kind="tier", description=f"tier {change} ({r['source']}): {r['reason']}")
+    return rows
+
+
+def _followups(conn, cid: int) -> list[dict]:
+    rows = _dicts(conn, "SELECT id, due, kind AS followup_kind, purpose, done_at, note "
+                        "FROM followups WHERE customer_id = ?", cid)
+    for r in rows:
+        what = "tier-change notice" if r["followup_kind"] == "notify" else "follow-up"
+        text = f"{what} #{r['id']}" + (f": {r['purpose']}" if r["purpose"] else "")
+        if r["done_at"]:
+            text += f" (due {r['due']}, done" + (f": {r['note']})" if r["note"] else ")")
+        else:
+            text += f" (open, due {r['due']})"
+        r.update(kind="followup", at=r["done_at"] or r["due"], description=text)
+    return rows
+
+
+def when_text(at: str) -> str:
+    """How a timeline moment reads to a person: a local day, or a local day and time."""
+    return at if len(at) == 10 else clock.from_utc_text(at).strftime("%Y-%m-%d %H:%M")
+
+
+def consent_text(state: dict) -> str:
+    """One line of consent per channel: 'email granted 2026-11-20; sms withdrawn …'."""
+    parts = [f"{channel} {'granted' if event['granted'] else 'withdrawn'} "
+             f"{clock.local_date_of(event['at'])}" for channel, event in state.items() if event]
+    return "; ".join(parts) or "none recorded"
