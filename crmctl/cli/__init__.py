@@ -141,6 +141,9 @@ def _register() -> None:
     from crmctl.cli import importing
 
     app.add_typer(importing.app)
+    from crmctl.cli import exporting
+
+    app.add_typer(exporting.app)
 
 
 _register()

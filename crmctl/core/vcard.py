@@ -1,0 +1,72 @@
+"""vCard 3.0 (vobject) for address books: one card per customer.
+
+FN is the name as kept; N splits it sensibly: a CJK name without a space is family name
+first (王明 → 王 + 明; the common two-character surnames such as 欧阳 or 司马 stay whole),
+a name with spaces is "given … family" (Anna Schmidt → Schmidt + Anna), except a CJK name
+written with a space, which keeps its order (欧阳 娜娜 → 欧阳 + 娜娜).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Customer fields a card carries (the audit entry names these).
+FIELDS = ("id", "name", "company", "title", "email", "phone", "note", "tags", "birthday")
+
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 令狐 宇文 司徒 夏侯 轩辕 端木 独孤 "
+    "南宫 西门 百里 呼延 万俟 澹台 公冶 申屠 太史 闻人 赫连 钟离 淳于 单于 司空 濮阳".split())
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(family, given) for vCard N."""
+    name = name.strip()
+    parts = name.split()
+    if _CJK.match(name):
+        if len(parts) > 1:
+            return parts[0], " ".join(parts[1:])
+        if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES:
+            return name[:2], name[2:]
+        return (name[0], name[1:]) if len(name) > 1 else (name, "")
+    if len(parts) > 1:
+        return parts[-1], " ".join(parts[:-1])
+    return "", name
+
+
+def card(record: dict):
+    """One vobject vCard from a customer record (keys as in exporting.CUSTOMER_COLUMNS)."""
+    import vobject
+
+    c = vobject.vCard()
+    family, given = split_name(record["name"])
+    c.add("n").value = vobject.vcard.Name(family=family, given=given)
+    c.add("fn").value = record["name"]
+    c.add("uid").value = f"crmctl-customer-{record['id']}"
+    if record.get("company"):
+        c.add("org").value = [record["company"]]
+    if record.get("title"):
+        c.add("title").value = record["title"]
+    if record.get("email"):
+        email = c.add("email")
+        email.value, email.type_param = record["email"], "INTERNET"
+    if record.get("phone"):
+        tel = c.add("tel")
+        tel.value, tel.type_param = record["phone"], "CELL"
+    if record.get("note"):
+        c.add("note").value = record["note"]
+    if record.get("tags"):
+        c.add("categories").value = record["tags"].split(";")
+    birthday = record.get("birthday")
+    if birthday and not birthday.startswith("--"):  # vCard 3.0 has no year-less BDAY
+        c.add("bday").value = birthday
+    return c
+
+
+def write(stream, table) -> int:
+    """Every row of a customer table as a card; return how many."""
+    n = 0
+    for row in table.rows:
+        stream.write(card(dict(zip(table.columns, row))).serialize())
+        n += 1
+    return n
