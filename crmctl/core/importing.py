@@ -107,8 +107,8 @@ def run(conn, path, options: Options | None = None,
                         raise _DryRun
             except _DryRun:
                 pass
-            summary.rejected = rejects.count
-            summary.rejects_file = rejects.final_path
+        summary.rejected = rejects.count
+        summary.rejects_file = rejects.final_path
     return summary
 
 

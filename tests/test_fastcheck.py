@@ -1,0 +1,164 @@
+"""The import's fast paths agree with the libraries wherever they answer at all."""
+
+from __future__ import annotations
+
+import string
+
+import email_validator
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+from crmctl.core import fastcheck
+from crmctl.core.validate import clean_text, normalize_email, normalize_phone
+from crmctl.errors import InvalidValue
+
+FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def library_email(value: str):
+    try:
+        return normalize_email(value)
+    except InvalidValue:
+        return "INVALID"
+
+
+def library_phone(value: str, region: str = "CN"):
+    try:
+        return normalize_phone(value, region)
+    except InvalidValue:
+        return "INVALID"
+
+
+# --- email ---------------------------------------------------------------------------
+
+ATOM = st.text(alphabet=string.ascii_letters + string.digits + "_+-.%!#'", min_size=1, max_size=20)
+LABEL = st.text(alphabet=string.ascii_letters + string.digits + "-", min_size=1, max_size=12)
+TLD = st.sampled_from(["com", "cn", "de", "COM", "Cn", "org", "test", "local", "localhost",
+                       "onion", "arpa", "invalid", "x", "1", "c0m", "xn--fiqs8s", "museum",
+                       "co.uk", "com.cn"])
+
+
+@st.composite
+def real_shaped_emails(draw):
+    local = draw(ATOM)
+    labels = draw(st.lists(LABEL, min_size=0, max_size=3))
+    domain = ".".join([*labels, draw(TLD)])
+    pad = draw(st.sampled_from(["", " ", "  ", "\t"]))
+    return f"{pad}{local}@{domain}{pad}"
+
+
+@FAST
+@given(real_shaped_emails())
+@example("Wang.Ming@Example.CN")
+@example("a..b@example.com")
+@example(".a@example.com")
+@example("a@-example.com")
+@example("a@exa--mple.com")
+@example("a@" + "b" * 64 + ".com")
+@example("a" * 65 + "@example.com")
+@example("a@x.test")
+@example("user+tag@sub.example.co.uk")
+def test_fast_email_agrees_with_email_validator(value):
+    fast = fastcheck.email(value)
+    if fast is not None:
+        assert fast == library_email(value)
+
+
+@FAST
+@given(st.text(max_size=40))
+def test_fast_email_on_arbitrary_text(value):
+    fast = fastcheck.email(value)
+    if fast is not None:
+        assert fast == library_email(value)
+
+
+def test_fast_email_covers_the_common_shapes():
+    for value in ("wang.ming@huawei.com", "Li.Na@163.COM", "john_smith+crm@example.co.uk",
+                  "a-b@x-y.example.cn"):
+        assert fastcheck.email(value) == normalize_email(value)
+
+
+def test_special_use_names_match_the_installed_library():
+    assert fastcheck.SPECIAL_USE == frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+
+
+# --- phone ---------------------------------------------------------------------------
+
+@st.composite
+def real_shaped_phones(draw):
+    first = draw(st.sampled_from("0123456789"))
+    second = draw(st.sampled_from("0123456789"))
+    digits = "1" + first + second + "".join(draw(st.lists(
+        st.sampled_from("0123456789"), min_size=7, max_size=10)))
+    prefix = draw(st.sampled_from(["", "+86", "86", "+86 ", "86-", "0086", "+86-", "+ 86",
+                                   "(+86)", "+1", "0"]))
+    sep = draw(st.sampled_from(["", " ", "-", "  ", ".", "--"]))
+    groups = [digits[:3], digits[3:7], digits[7:]]
+    pad = draw(st.sampled_from(["", " ", "\u3000"]))
+    return pad + prefix + sep.join(g for g in groups if g) + pad
+
+
+@FAST
+@given(real_shaped_phones())
+@example("13800138000")
+@example("+86 138-0013-8000")
+@example("8613800138000")
+@example("14012345678")  # not a mobile range: the library says invalid, fast path abstains
+@example("16101234567")
+@example("17405012345")
+def test_fast_phone_agrees_with_phonenumbers(value):
+    fast = fastcheck.phone(value)
+    if fast is not None:
+        assert fast == library_phone(value)
+
+
+@FAST
+@given(st.text(alphabet="0123456789+- ()86", max_size=22))
+def test_fast_phone_on_digit_soup(value):
+    fast = fastcheck.phone(value)
+    if fast is not None:
+        assert fast == library_phone(value)
+
+
+@FAST
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_every_mobile_number_the_fast_path_takes_is_valid(digits):
+    fast = fastcheck.phone(digits)
+    library = library_phone(digits)
+    if fast is None:
+        assert library == "INVALID"  # it only abstains where the library refuses
+    else:
+        assert fast == library
+
+
+def test_fast_phone_only_for_region_cn():
+    assert fastcheck.phone("13800138000", "US") is None
+    assert fastcheck.phone("+86 138 0013 8000") == "+8613800138000"
+
+
+# --- clean ---------------------------------------------------------------------------
+
+@FAST
+@given(st.text(max_size=30))
+@example("王明")
+@example(" 王明 ")
+@example("Anna  Schmidt")
+@example("e\u0301")  # not NFC
+@example("a\u3000b")
+def test_fast_clean_agrees_with_clean_text(value):
+    assume(value)
+    assert fastcheck.clean(value) == clean_text(value)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("1985-03-12", "1985-03-12"), ("1985/3/2", "1985-03-02"), ("1985年3月2日", "1985-03-02"),
+    ("5/14/1978", "1978-05-14"), ("--05-01", "--05-01"), ("0/0/00", None), ("12-24", "--12-24"),
+])
+def test_birthday_shapes(raw, expected):
+    assert fastcheck.birthday(raw) == expected
+
+
+def test_birthday_nonsense_is_refused():
+    with pytest.raises(InvalidValue):
+        fastcheck.birthday("next tuesday")
