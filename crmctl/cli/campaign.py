@@ -137,13 +137,13 @@ def export(
 
     Example: crmctl campaign export 3 --out mailing.csv
     """
+    import sys
+
     from crmctl.core import campaigns
 
-    kind = _check_format(fmt, out)
-    target = _check_destination(out)
     with session(ctx) as conn:
-        rows, summary = campaigns.export_rows(conn, campaign_id)
-    _write(rows, summary["columns"], kind, target)
+        summary = campaigns.export(conn, campaign_id, fmt, out, sys.stdout)
+    target = summary["path"]
     dropped = summary["dropped"]
     message(f"exported {summary['exported']} target(s)"
             + (f" to {target}" if target else "")
@@ -243,82 +243,3 @@ def _report_table(f: dict):
 
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
-
-
-# -- writing the export (0600, never through a world-readable temp file) -------------------
-
-def _check_format(fmt: str, out: str | None) -> str:
-    from crmctl.errors import InvalidValue
-
-    kind = (fmt or "").strip().lower()
-    if kind not in ("csv", "json", "xlsx"):
-        raise InvalidValue(f"unknown export format {fmt!r}; formats: csv, json, xlsx")
-    if kind == "xlsx" and out in (None, "-"):
-        raise InvalidValue("xlsx is written to a file: give --out FILE")
-    return kind
-
-
-def _check_destination(out: str | None):
-    from pathlib import Path
-
-    from crmctl.errors import InvalidValue
-
-    if out in (None, "-"):
-        return None
-    path = Path(out).expanduser()
-    if path.is_dir():
-        raise InvalidValue(f"cannot write {path}: it is a directory")
-    if not path.parent.is_dir():
-        raise InvalidValue(f"cannot write {path}: directory {path.parent} does not exist")
-    return path
-
-
-def _neutralize(value):
-    """Spreadsheet safety: the export module's rule (a leading ' before = + - @ tab CR)."""
-    try:
-        from crmctl.core.exporting import neutralize
-    except ImportError:  # the export module not there: the same rule, inline
-        def neutralize(cell):
-            return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-    return neutralize(value) if isinstance(value, str) and value else value
-
-
-def _write(rows: list[dict], columns: list[str], kind: str, path) -> None:
-    import os
-    import sys
-
-    if path is None:
-        _write_stream(sys.stdout, rows, columns, kind)
-        return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    try:
-        with os.fdopen(fd, "wb" if kind == "xlsx" else "w", **(
-                {} if kind == "xlsx" else {"encoding": "utf-8", "newline": ""})) as stream:
-            _write_stream(stream, rows, columns, kind)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _write_stream(stream, rows: list[dict], columns: list[str], kind: str) -> None:
-    if kind == "json":
-        from crmctl.render import to_json
-
-        stream.write(to_json([{c: r.get(c) for c in columns} for r in rows]) + "\n")
-    elif kind == "csv":
-        import csv
-
-        writer = csv.writer(stream)
-        writer.writerow(columns)
-        writer.writerows([_neutralize(r.get(c)) for c in columns] for r in rows)
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("targets")
-        sheet.append(columns)
-        for r in rows:
-            sheet.append([_neutralize(r.get(c)) for c in columns])
-        book.save(stream)

@@ -21,6 +21,7 @@ from crmctl.core.validate import clean_text
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
 
+EXPORT_FORMATS = ("csv", "json", "xlsx")
 AFTER_DAYS = 30  # purchases this many days after the end still count for the campaign
 # The contact field the mailing or messaging tool needs, per consent channel.
 ADDRESS_FIELD = {"email": "email", "phone": "phone", "sms": "phone", "wechat": "wechat"}
@@ -209,12 +210,12 @@ def _consenting(conn, channel: str, ids: list[int]) -> set[int]:
 
 # -- execution ----------------------------------------------------------------------------
 
-def export_rows(conn, campaign_id) -> tuple[list[dict], dict]:
+def export_rows(conn, campaign_id) -> tuple[Campaign, list[dict], dict]:
     """The target list for the mailing tool, with consent checked again NOW.
 
     Rows carry only what the tool needs: id, name, company and the channel's address
     (email, phone or wechat). Targets who withdrew consent since, were forgotten, or have
-    no address for the channel are dropped and counted. Records an audit entry.
+    no address for the channel are dropped and counted.
     """
     camp = get(conn, campaign_id)
     address = ADDRESS_FIELD[camp.channel]
@@ -231,10 +232,56 @@ def export_rows(conn, campaign_id) -> tuple[list[dict], dict]:
             dropped["no_address"] += 1
         else:
             rows.append({"id": cid, "name": name, "company": company, address: value})
-    with atomic(conn):
-        audit.record(conn, "export", "campaign", camp.id, ["id", "name", "company", address])
-    return rows, {"exported": len(rows), "dropped": dropped, "columns":
-                  ["id", "name", "company", address]}
+    return camp, rows, {"exported": len(rows), "dropped": dropped,
+                        "columns": ["id", "name", "company", address]}
+
+
+def export(conn, campaign_id, fmt: str = "csv", out=None, stream=None) -> dict:
+    """Write the target list (export_rows) as csv, json or xlsx to ``out`` (a path, mode
+    0600, written beside it and renamed into place) or, for None or '-', to ``stream``.
+
+    Uses the export module's writers; csv and xlsx cells are neutralized (spreadsheet
+    safety). The audit entry and the file arrive together. Returns the summary.
+    """
+    import os
+
+    from crmctl.core import exporting as ex
+
+    kind = (fmt or "").strip().lower()
+    if kind not in EXPORT_FORMATS:
+        raise InvalidValue(f"unknown export format {fmt!r}; formats: {', '.join(EXPORT_FORMATS)}")
+    path = ex.check_destination(out)
+    if kind == "xlsx" and path is None and _is_terminal(stream):
+        raise InvalidValue("xlsx is binary: give --out FILE or redirect the output")
+    camp, rows, summary = export_rows(conn, campaign_id)
+    columns = summary["columns"]
+    clean = ex.neutralize if kind != "json" else (lambda v: v)
+    table = ex.Table("campaign_target", tuple(columns),
+                     [tuple(clean(r[c]) for c in columns) for r in rows])
+    write = {"csv": ex.write_csv, "json": ex.write_json, "xlsx": ex.write_xlsx}[kind]
+    if path is None:
+        with atomic(conn):
+            audit.record(conn, "export", "campaign", camp.id, columns)
+        target = stream.buffer if kind == "xlsx" else stream
+        write(target, table)
+        target.flush()
+    else:
+        with ex.private_file(path, kind == "xlsx") as (handle, tmp):
+            write(handle, table)
+            handle.flush()
+            os.fsync(handle.fileno())
+            with atomic(conn):
+                audit.record(conn, "export", "campaign", camp.id, columns)
+                os.replace(tmp, path)
+    return {**summary, "campaign_id": camp.id, "format": kind,
+            "path": str(path) if path else None}
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (ValueError, AttributeError):
+        return False
 
 
 def respond(conn, campaign_id, customer_id, outcome: str | None = None) -> dict:
