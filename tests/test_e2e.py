@@ -1,0 +1,153 @@
+"""The installed command, run the way cron runs it: a minimal environment (PATH, HOME, the
+database and a passphrase file; no TERM, no LANG), no terminal, stdin from /dev/null."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import PASSPHRASE
+
+pytestmark = pytest.mark.e2e
+
+BIN = Path(sys.executable).parent
+CRMCTL = BIN / "crmctl"
+BOX = re.compile("[─│┃━┏┓┗┛┡┩╇═║╭╮╯╰]")
+
+
+@pytest.fixture
+def cron(tmp_path):
+    """run(*args, **env overrides) -> CompletedProcess, as cron would start crmctl."""
+    secret = tmp_path / "passphrase.txt"
+    secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    secret.chmod(0o600)
+    home = tmp_path / "home"
+    home.mkdir()
+    base = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(home),
+            "CRMCTL_DB": str(tmp_path / "crm.db"), "CRMCTL_PASSPHRASE_FILE": str(secret)}
+
+    def run(*args, exe=CRMCTL, **env):
+        merged = {**base, **env}
+        merged = {k: v for k, v in merged.items() if v is not None}
+        argv = [str(exe), *args] if isinstance(exe, Path) else [*exe, *args]
+        return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                              env=merged, timeout=60)
+
+    run.db = tmp_path / "crm.db"
+    run.tmp = tmp_path
+    return run
+
+
+def text(stream: bytes) -> str:
+    return stream.decode("utf-8")  # strict: the output must be UTF-8 even without LANG
+
+
+def failure_line(done) -> str:
+    err = text(done.stderr)
+    assert "Traceback" not in err
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert done.stdout == b""
+    return err.rstrip("\n")
+
+
+def test_cron_session(cron):
+    init = cron("init")
+    assert init.returncode == 0, text(init.stderr)
+    assert oct(cron.db.stat().st_mode & 0o777) == "0o600"
+    added = cron("add", "王明", "--company", "华为技术", "--phone", "13800138000", "--tag", "重要")
+    assert added.returncode == 0, text(added.stderr)
+    assert text(added.stdout) == "1\n"
+    assert cron("add", "Anna Schmidt", "--email", "anna@acme.de").returncode == 0
+
+    listing = cron("list")
+    assert listing.returncode == 0
+    out = text(listing.stdout)
+    assert "王明" in out and "华为技术" in out and "重要" in out and "+8613800138000" in out
+    assert not BOX.search(out) and "\x1b[" not in out
+    assert listing.stderr == b""
+
+    rows = json.loads(text(cron("list", "--format", "json").stdout))
+    assert [(r["id"], r["name"], r["tags"]) for r in rows] == [(1, "王明", ["重要"]),
+                                                               (2, "Anna Schmidt", [])]
+    found = json.loads(text(cron("list", "--search", "王", "--format", "json").stdout))
+    assert [r["id"] for r in found] == [1]
+
+
+def test_failures_exit_codes_one_line(cron):
+    missing = cron("list")
+    assert missing.returncode == 1
+    assert failure_line(missing) == (f"crmctl: no database at {cron.db}; "
+                                     "create one with: crmctl init")
+    assert cron("init").returncode == 0
+    assert text(cron("add", "王明").stdout) == "1\n"
+    before = cron.db.read_bytes()
+
+    wrong = cron.tmp / "wrong.txt"
+    wrong.write_text("not the passphrase\n")
+    bad_key = cron("list", CRMCTL_PASSPHRASE_FILE=str(wrong))
+    assert bad_key.returncode == 3
+    assert failure_line(bad_key) == f"crmctl: wrong passphrase for {cron.db}"
+
+    usage = cron("list", "--no-such-option")
+    assert usage.returncode == 2
+    assert failure_line(usage).startswith("crmctl: No such option: --no-such-option")
+
+    invalid = cron("add", "李娜", "--email", "li@")
+    assert invalid.returncode == 1
+    assert failure_line(invalid).startswith("crmctl: invalid email 'li@'")
+
+    not_found = cron("show", "42")
+    assert (not_found.returncode, failure_line(not_found)) == (1, "crmctl: no customer 42")
+
+    rm = cron("rm", "1")  # no terminal, no --yes
+    assert (rm.returncode, failure_line(rm)) == (2, "crmctl: rm needs --yes when not run on "
+                                                    "a terminal")
+    assert cron.db.read_bytes() == before
+
+
+def test_no_passphrase_source_under_cron_exits_3_at_once(cron):
+    assert cron("init").returncode == 0
+    started = time.monotonic()
+    done = cron("list", CRMCTL_PASSPHRASE_FILE=None)  # and no keyring backend set up
+    assert time.monotonic() - started < 5
+    assert done.returncode == 3
+    assert failure_line(done).startswith("crmctl: no passphrase: set CRMCTL_PASSPHRASE_FILE")
+
+
+def test_not_a_database_under_cron(cron):
+    cron.db.write_text("name,phone\n王明,13800138000\n", encoding="utf-8")
+    done = cron("list")
+    assert done.returncode == 1
+    assert failure_line(done) == (f"crmctl: {cron.db} is not a crmctl database "
+                                  "(not an encrypted SQLite file)")
+
+
+def test_help_and_python_m(cron):
+    top = cron("--help")
+    assert top.returncode == 0
+    assert "init" in text(top.stdout) and "list" in text(top.stdout)
+    sub = cron("add", "--help")
+    assert sub.returncode == 0 and "Example:" in text(sub.stdout)
+    as_module = cron("-m", "crmctl", "--help", exe=[sys.executable])
+    assert as_module.returncode == 0
+    assert text(as_module.stdout) == text(top.stdout)
+    version = cron("--version")
+    assert version.returncode == 0 and text(version.stdout).startswith("crmctl ")
+
+
+def test_help_imports_nothing_heavy(cron):
+    done = cron("-X", "importtime", "-m", "crmctl", "--help", exe=[sys.executable])
+    assert done.returncode == 0
+    imported = {line.split("|")[-1].strip().split(".")[0]
+                for line in text(done.stderr).splitlines() if "|" in line}
+    assert "crmctl" in imported
+    heavy = {"pandas", "numpy", "openpyxl", "vobject", "icalendar", "rich", "phonenumbers",
+             "email_validator", "keyring", "dateutil", "charset_normalizer"}
+    assert not imported & heavy
