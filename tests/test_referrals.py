@@ -68,3 +68,26 @@ def test_add_referred_by_unknown_id_is_refused_and_changes_nothing(initialized):
     assert [c["name"] for c in listed] == ["王明", "张伟"]  # the refused add left nothing
     shown = json.loads(cli("show", ok.stdout.strip(), "--format", "json").stdout)
     assert shown["referred_by"] == int(wang)
+
+
+def test_report_referrals_command(initialized):
+    cli = initialized
+    wang = cli("add", "王明", "--company", "华为").stdout.strip()
+    li = cli("add", "李娜").stdout.strip()
+    zhang = cli("add", "张伟", "--referred-by", wang).stdout.strip()
+    cli("add", "刘洋", "--referred-by", wang)
+    chen = cli("add", "陈静", "--referred-by", li).stdout.strip()
+    assert cli("purchase", zhang, "1,000.50", "--date", "2026-11-01").exit_code == 0
+    assert cli("purchase", chen, "3000", "--date", "2026-11-02").exit_code == 0
+    ranked = json.loads(cli("report", "referrals", "--format", "json").stdout)
+    # 王明: 张伟 + 刘洋 = 2 brought in, 1 buying, 1000.50; 李娜: 陈静, 1 buying, 3000.00
+    assert [(r["rank"], r["id"], r["referred"], r["buying"], r["revenue"]) for r in ranked] == [
+        (1, int(wang), 2, 1, "1000.50"), (2, int(li), 1, 1, "3000.00")]
+    table = cli("report", "referrals")
+    assert table.exit_code == 0
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:4] == ["rank", "id", "name", "referred"]
+    assert lines[1].split()[:4] == ["1", wang, "王明", "2"] and "##" in lines[1]
+    refused = cli("report", "referrals", "--currency", "元")
+    assert (refused.exit_code, refused.stderr) == (
+        1, "crmctl: unknown currency '元'; known: CNY, USD, EUR, GBP, HKD, JPY, KRW\n")

@@ -85,3 +85,28 @@ def charts(data: dict):
     for part in parts[1:]:
         spaced += [Text(""), part]
     return Group(*spaced)
+
+
+@app.command("referrals")
+def referrals(
+    ctx: typer.Context,
+    limit: int = typer.Option(None, help="Only the top N referrers."),
+    currency: str = typer.Option(None, help="Revenue in this currency (default: setting)."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
+) -> None:
+    """Referrers (推荐) ranked by customers brought in, then by those customers' revenue.
+
+    Example: crmctl report referrals --limit 10
+    """
+    from crmctl.core import referrals as core_referrals
+    from crmctl.render import emit_rows, stdout_is_terminal
+
+    with session(ctx) as conn:
+        rows = core_referrals.ranking(conn, limit=limit, currency=currency)
+    columns = ["rank", "id", "name", "tier", "referred", "buying", "revenue", "currency",
+               "last_referred_at"]
+    if fmt == Format.table:
+        top = max((r["referred"] for r in rows), default=0)
+        rows = [{**r, "bar": bar(r["referred"], top, stdout_is_terminal())} for r in rows]
+        columns = ["rank", "id", "name", "referred", "bar", "buying", "revenue", "currency"]
+    emit_rows(rows, columns, fmt, empty="no referrals yet (add --referred-by ID links them)")
