@@ -321,6 +321,9 @@ def test_cli_target_dry_run_and_report_json(initialized, monkeypatch):
         "return_on_budget": 0.0}
     table = cli("campaign", "report", cid)
     assert table.exit_code == 0 and "回馈" in table.stdout and "goal 2 (50.0%)" in table.stdout
+    # off a terminal: plain bars, no block or box characters, no colour
+    assert "#" * 12 + "." * 12 in table.stdout
+    assert not any(ch in table.stdout for ch in "█░─│\x1b")
     actions = [e["action"] for e in json.loads(cli("audit", "log", "--format", "json",
                                                    "--entity", "campaign").stdout)]
     assert actions == ["respond", "target", "create"]

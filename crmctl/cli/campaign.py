@@ -201,10 +201,14 @@ def _times(value: float | None) -> str:
 
 
 def _bar(fraction: float | None, width: int = 24) -> str:
+    """Block characters on a terminal; '#' and '.' in plain text (cron, pipes)."""
+    from crmctl.render import stdout_is_terminal
+
     if fraction is None:
         return ""
+    full, empty, over = ("█", "░", " ▶") if stdout_is_terminal() else ("#", ".", " >")
     filled = round(min(max(fraction, 0.0), 1.0) * width)
-    return "█" * filled + "░" * (width - filled) + (" ▶" if fraction > 1 else "")
+    return full * filled + empty * (width - filled) + (over if fraction > 1 else "")
 
 
 def _report_table(f: dict):
