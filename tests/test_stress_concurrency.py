@@ -152,3 +152,25 @@ def test_followups_waits_for_nothing_while_an_import_runs(db, tmp_path):
     assert state.whole and state.customers == 20020
     if not still_running:
         pytest.skip("the import finished before followups ran; the overlap was not exercised")
+
+
+def test_processes_opening_an_old_database_at_once_migrate_it_once(tmp_path, monkeypatch):
+    """crmctl upgraded, then cron and a person open the old database at the same moment:
+    each open runs the pending migrations; only one may apply each (found by this test:
+    the others failed with 'table … already exists')."""
+    from crmctl.store import create_database, migrations
+
+    every = list(migrations.MIGRATIONS)
+    db = tmp_path / "old.db"
+    env = crmctl_env(db, CRMCTL_BUSY_TIMEOUT_MS="20000")
+    for round_ in range(2):
+        for side in ("", "-wal", "-shm"):
+            (tmp_path / f"old.db{side}").unlink(missing_ok=True)
+        monkeypatch.setattr(migrations, "MIGRATIONS", every[:1])
+        create_database(db, PASSPHRASE.encode()).close()
+        monkeypatch.setattr(migrations, "MIGRATIONS", every)
+        procs = [start(["list", "--format", "json"], env) for _ in range(4)]
+        results = [(p.wait(120), *p.communicate()) for p in procs]
+        assert [(code, err) for code, _, err in results] == [(0, "")] * 4, round_
+        assert all(json.loads(out) == [] for _, out, _ in results)
+        assert health(db).whole

@@ -223,6 +223,10 @@ def migrate(conn) -> int:
         )
     for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
         with atomic(conn):
+            # Another process opening the same old database may have run it while we
+            # waited for the write lock: look again under the lock.
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= version:
+                continue
             _run_statements(conn, migration)
             conn.execute(f"PRAGMA user_version = {version}")
     return len(MIGRATIONS)
