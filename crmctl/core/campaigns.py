@@ -171,6 +171,25 @@ def target(conn, campaign_id, flt: Filter | None = None, *, dry_run: bool = Fals
     """
     camp = get(conn, campaign_id)
     flt = replace(flt or Filter(), consent=None, limit=None)
+    if dry_run:
+        return {**_plan(conn, camp, flt)[0], "dry_run": True}
+    with atomic(conn):  # read and write under one lock: a concurrent target cannot interleave
+        result, new, excluded = _plan(conn, camp, flt)
+        if new or excluded:
+            now = clock.now_text()
+            conn.executemany("INSERT INTO campaign_targets (campaign_id, customer_id, added_at)"
+                             " VALUES (?, ?, ?)", [(camp.id, cid, now) for cid in new])
+            conn.executemany("DELETE FROM campaign_exclusions WHERE campaign_id = ? "
+                             "AND customer_id = ?", [(camp.id, cid) for cid in new])
+            conn.executemany("INSERT INTO campaign_exclusions (campaign_id, customer_id, at)"
+                             " VALUES (?, ?, ?)", [(camp.id, cid, now) for cid in excluded])
+            audit.record(conn, "target", "campaign", camp.id,
+                         (["targets"] if new else []) + (["exclusions"] if excluded else []))
+    return result
+
+
+def _plan(conn, camp: Campaign, flt: Filter) -> tuple[dict, list[int], list[int]]:
+    """(counts, ids to add as targets, ids newly excluded for lack of consent)."""
     matched = [c.id for c in iter_customers(conn, flt)]
     consenting = _consenting(conn, camp.channel, matched)
     already = {r[0] for r in conn.execute(
@@ -178,24 +197,11 @@ def target(conn, campaign_id, flt: Filter | None = None, *, dry_run: bool = Fals
     new = [cid for cid in matched if cid in consenting and cid not in already]
     excluded = [cid for cid in matched if cid not in consenting and cid not in already]
     result = {"campaign_id": camp.id, "channel": camp.channel, "matched": len(matched),
-              "added": len(new), "already_targeted": sum(c in already for c in matched),
-              "excluded_no_consent": len(excluded), "dry_run": dry_run}
+              "added": len(new), "already_targeted": len(matched) - len(new) - len(excluded),
+              "excluded_no_consent": len(excluded), "dry_run": False}
     known = {r[0] for r in conn.execute(
         "SELECT customer_id FROM campaign_exclusions WHERE campaign_id = ?", (camp.id,))}
-    excluded = [cid for cid in excluded if cid not in known]
-    if dry_run or not (new or excluded):
-        return result
-    now = clock.now_text()
-    with atomic(conn):
-        conn.executemany("INSERT INTO campaign_targets (campaign_id, customer_id, added_at) "
-                         "VALUES (?, ?, ?)", [(camp.id, cid, now) for cid in new])
-        conn.executemany("DELETE FROM campaign_exclusions WHERE campaign_id = ? "
-                         "AND customer_id = ?", [(camp.id, cid) for cid in new])
-        conn.executemany("INSERT INTO campaign_exclusions (campaign_id, customer_id,"
-                         " at) VALUES (?, ?, ?)", [(camp.id, cid, now) for cid in excluded])
-        audit.record(conn, "target", "campaign", camp.id,
-                     (["targets"] if new else []) + (["exclusions"] if excluded else []))
-    return result
+    return result, new, [cid for cid in excluded if cid not in known]
 
 
 def _consenting(conn, channel: str, ids: list[int]) -> set[int]:
