@@ -302,3 +302,10 @@ def test_every_write_audited_with_names_not_values(crm, db_path):
                   "华东", "vip", PASSPHRASE):
         assert value not in rows, value
     assert crm("audit", "verify").exit_code == 0
+
+
+def test_debug_lets_the_error_through(crm):
+    from crmctl.errors import NotFound
+
+    result = crm("show", "99", env={"CRMCTL_DEBUG": "1"})
+    assert isinstance(result.exception, NotFound)

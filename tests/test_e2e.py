@@ -151,3 +151,13 @@ def test_help_imports_nothing_heavy(cron):
     heavy = {"pandas", "numpy", "openpyxl", "vobject", "icalendar", "rich", "phonenumbers",
              "email_validator", "keyring", "dateutil", "charset_normalizer"}
     assert not imported & heavy
+
+
+def test_debug_shows_the_real_traceback(cron):
+    assert cron("init").returncode == 0
+    done = cron("--debug", "show", "42")
+    assert done.returncode != 0
+    err = text(done.stderr)
+    assert "Traceback" in err
+    assert err.rstrip().splitlines()[-1] == "crmctl.errors.NotFound: no customer 42"
+    assert "AttributeError" not in err

@@ -40,7 +40,8 @@ class CrmGroup(TyperGroup):
         except click_exceptions.ClickException as exc:
             sys.stderr.write(f"crmctl: {exc.format_message()}\n")
             code = exc.exit_code
-        except click_exceptions.Abort:
+        except typer.Abort:  # (typer._click.exceptions has no Abort: looking it up there
+            # raised AttributeError whenever --debug let an error through)
             sys.stderr.write("crmctl: aborted\n")
             code = ExitStatus.FAILED
         except typer.Exit as exc:
