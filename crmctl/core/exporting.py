@@ -52,18 +52,26 @@ _NUMERIC = {"id", "customer_id", "referred_by", "campaign_id", "satisfaction", "
 
 # --- spreadsheet safety: the one rule and its inverse ----------------------------------------
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_AFTER_QUOTE = FORMULA_START + ("'",)
 
 
 def neutralize(cell):
-    """A leading ' when a text cell starts with = + - @ tab or CR; anything else unchanged."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+    """A leading ' when a text cell starts with = + - @ tab or CR; anything else unchanged.
+
+    A cell that itself starts with ' followed by one of those (or by another ') gets one
+    too, so that ``restore`` gives every value back exactly: '=x is written ''=x.
+    """
+    if isinstance(cell, str) and (cell.startswith(FORMULA_START) or (
+            cell.startswith("'") and cell[1:2] != "" and cell[1] in _AFTER_QUOTE)):
         return "'" + cell
     return cell
 
 
 def restore(cell):
-    """The inverse of ``neutralize``: drop a leading ' iff the next character is one of those."""
-    if isinstance(cell, str) and cell.startswith("'") and cell[1:2] in FORMULA_START and cell[1:2]:
+    """The inverse of ``neutralize``, for import: drop a leading ' iff the next character is
+    one of = + - @ tab CR or '. ``restore(neutralize(x)) == x`` for every string."""
+    if isinstance(cell, str) and cell.startswith("'") and cell[1:2] != "" \
+            and cell[1] in _AFTER_QUOTE:
         return cell[1:]
     return cell
 
@@ -71,7 +79,10 @@ def restore(cell):
 def neutralize_sql(expr: str) -> str:
     """``neutralize`` as an SQL expression over ``expr`` (same rule, run in SQLite)."""
     starts = ", ".join(f"char({ord(c)})" for c in FORMULA_START)
-    return f"CASE WHEN substr({expr}, 1, 1) IN ({starts}) THEN '''' || {expr} ELSE {expr} END"
+    quote = "''''"  # one ' as an SQL literal
+    return (f"CASE WHEN substr({expr}, 1, 1) IN ({starts}) OR (substr({expr}, 1, 1) = {quote}"
+            f" AND substr({expr}, 2, 1) IN ({starts}, {quote})) THEN {quote} || {expr} "
+            f"ELSE {expr} END")
 
 
 # --- what to export -----------------------------------------------------------------------

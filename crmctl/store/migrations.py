@@ -208,7 +208,68 @@ def m003_interactions_rated(conn) -> None:
     )
 
 
-MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_interactions_rated]
+def m004_followups_report(conn) -> None:
+    # What keeps `crmctl followups` under half a second at 100,000 customers and 1,000,000
+    # interactions (bench/followups_bench.py):
+    # - customers_due: per tier, those whose last contact (or, never contacted, the day
+    #   added) is older than a limit, as one index range each instead of a table scan;
+    # - customers_birthday_day / customers_first_purchase_day: care dates by MM-DD range;
+    # - latest_ratings: each customer's newest satisfaction rating, kept by triggers
+    #   whoever writes interactions (newest `at` wins, then the highest id), so the churn
+    #   rule "latest rating <= 2" reads a few rows instead of every rated interaction.
+    #   No foreign key on purpose: a cascade from `rm` must not trip over it; the
+    #   customers trigger removes the row instead.
+    recompute = """
+            DELETE FROM latest_ratings WHERE customer_id = {cid};
+            INSERT INTO latest_ratings (customer_id, at, satisfaction)
+                SELECT customer_id, at, satisfaction FROM interactions
+                WHERE customer_id = {cid} AND satisfaction IS NOT NULL
+                  AND EXISTS (SELECT 1 FROM customers WHERE id = {cid})
+                ORDER BY at DESC, id DESC LIMIT 1;"""
+    conn.executescript(
+        f"""
+        CREATE INDEX customers_due ON customers(tier, coalesce(last_contact_at, created_at))
+            WHERE forgotten_at IS NULL;
+        CREATE INDEX customers_birthday_day ON customers(substr(birthday, -5))
+            WHERE birthday IS NOT NULL AND forgotten_at IS NULL;
+        CREATE INDEX customers_first_purchase_day ON customers(substr(first_purchase_at, 6, 5))
+            WHERE first_purchase_at IS NOT NULL AND forgotten_at IS NULL;
+        CREATE TABLE latest_ratings (
+            customer_id  INTEGER PRIMARY KEY,
+            at           TEXT NOT NULL,
+            satisfaction INTEGER NOT NULL
+        );
+        CREATE INDEX latest_ratings_low ON latest_ratings(satisfaction) WHERE satisfaction <= 2;
+        INSERT INTO latest_ratings (customer_id, at, satisfaction)
+            SELECT customer_id, at, satisfaction FROM (
+                SELECT customer_id, at, satisfaction, row_number() OVER (
+                    PARTITION BY customer_id ORDER BY at DESC, id DESC) AS n
+                FROM interactions WHERE satisfaction IS NOT NULL) WHERE n = 1;
+        CREATE TRIGGER interactions_rating_insert AFTER INSERT ON interactions
+            WHEN NEW.satisfaction IS NOT NULL BEGIN
+            INSERT INTO latest_ratings (customer_id, at, satisfaction)
+                VALUES (NEW.customer_id, NEW.at, NEW.satisfaction)
+                ON CONFLICT (customer_id) DO UPDATE SET at = excluded.at,
+                    satisfaction = excluded.satisfaction WHERE excluded.at >= latest_ratings.at;
+        END;
+        CREATE TRIGGER interactions_rating_update
+            AFTER UPDATE OF customer_id, at, satisfaction ON interactions BEGIN
+            {recompute.format(cid="OLD.customer_id")}
+            {recompute.format(cid="NEW.customer_id")}
+        END;
+        CREATE TRIGGER interactions_rating_delete AFTER DELETE ON interactions
+            WHEN OLD.satisfaction IS NOT NULL BEGIN
+            {recompute.format(cid="OLD.customer_id")}
+        END;
+        CREATE TRIGGER customers_rating_delete AFTER DELETE ON customers BEGIN
+            DELETE FROM latest_ratings WHERE customer_id = OLD.id;
+        END;
+        """
+    )
+
+
+MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_interactions_rated,
+                              m004_followups_report]
 
 
 def migrate(conn) -> int:
