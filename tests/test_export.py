@@ -200,12 +200,20 @@ def test_marketing_keeps_only_consent_granted_now(conn, people, tmp_path):
               ("李娜", "email", 0, "2026-06-01T00:00:00Z"),
               ("Anna", "email", 0, "2026-01-01T00:00:00Z"),   # withdrawn, then granted
               ("Anna", "email", 1, "2026-06-01T00:00:00Z"),
+              ("Anna", "wechat", 1, "2026-01-01T00:00:00Z"),
               ("欧阳", "wechat", 1, "2026-01-01T00:00:00Z")]  # another channel only
     conn.executemany("INSERT INTO consent_events (customer_id, channel, granted, at, source) "
                      "VALUES (?, ?, ?, ?, 'test')",
                      [(people[who], ch, g, at) for who, ch, g, at in events])
     _, data = _export(conn, tmp_path, "m.csv", marketing="email")
     assert [int(r["id"]) for r in _csv(data)] == [people["王明"], people["Anna"]]
+    # the consent condition comes before --limit: the last one who consents, not the last one
+    _, data = _export(conn, tmp_path, "m1.csv", marketing="email", flt=Filter(limit=1, sort="-id"))
+    assert [int(r["id"]) for r in _csv(data)] == [people["Anna"]]
+    # with --consent for another channel too: both must be granted
+    _, data = _export(conn, tmp_path, "m3.csv", marketing="email",
+                      flt=Filter(consent="wechat", limit=1, sort="-id"))
+    assert [int(r["id"]) for r in _csv(data)] == [people["Anna"]]
     _, data = _export(conn, tmp_path, "m2.csv", marketing="wechat", flt=Filter(tier="gold"))
     assert _csv(data) == []
     with pytest.raises(InvalidValue, match="unknown consent channel 'fax'"):

@@ -142,16 +142,23 @@ def list_query(flt: Filter, marketing: str | None = None) -> tuple[str, dict]:
 
     Columns: id, name, company, title, email, phone, tier, stage, tags (joined with ;),
     created_at, last_contact_at, wechat, industry, region, company_size, source, note,
-    birthday, referred_by, updated_at. Raises InvalidValue for a bad filter.
+    birthday, referred_by, updated_at. Raises InvalidValue for a bad filter. ``marketing``
+    (consent for the channel granted now) is one more condition, applied before --limit.
     """
+    from dataclasses import replace
+
     from crmctl.core import consent, customers
 
+    both = bool(marketing and flt.consent and consent.check_channel(flt.consent) != marketing)
+    if marketing and not both:  # the same condition as list --consent
+        flt = replace(flt, consent=marketing)
     capture = _Capture()
-    for _ in customers.iter_customers(capture, flt):
+    for _ in customers.iter_customers(capture, replace(flt, limit=None) if both else flt):
         pass
     sql, params = capture.sql, dict(capture.params)
-    if marketing:  # consent for the channel granted now: the latest event is a grant
-        sql = f"SELECT * FROM ({sql}) c WHERE {consent.granted_sql('c.id', marketing)}"
+    if both:  # a second channel: its condition outside, then the limit
+        sql = (f"SELECT * FROM ({sql}) c WHERE {consent.granted_sql('c.id', marketing)}"
+               f"{_limit(flt)}")
     return sql, params
 
 
