@@ -158,6 +158,15 @@ def test_xlsx_cells_are_text_never_formulas(conn, people, tmp_path):
     assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
 
 
+def test_xlsx_refuses_more_rows_than_a_sheet_holds(conn, people, tmp_path, monkeypatch):
+    monkeypatch.setattr(exporting, "XLSX_MAX_ROWS", 3)
+    before = _audit(conn)
+    with pytest.raises(InvalidValue, match="xlsx holds at most 3 rows under its header"):
+        _export(conn, tmp_path, "big.xlsx", fmt="xlsx")
+    assert os.listdir(tmp_path / "exports") == [] and _audit(conn) == before
+    assert _export(conn, tmp_path, "three.xlsx", fmt="xlsx", flt=Filter(limit=3))[0]["rows"] == 3
+
+
 def test_vcard_round_trips_through_vobject(conn, people, tmp_path):
     import vobject
 

@@ -36,6 +36,7 @@ FORMATS = ("csv", "json", "xlsx", "vcf", "ics")
 WHATS = ("customers", "interactions", "purchases", "followups")
 ENTITY = {"customers": "customer", "interactions": "interaction", "purchases": "purchase",
           "followups": "followup"}
+XLSX_MAX_ROWS = 1_048_575  # a sheet has 1,048,576 rows, one is the header
 FOLLOWUP_HORIZON_DAYS = 30  # --what followups without --until: the next 30 days
 
 # The contract's customer columns in order, then the rest of the record.
@@ -283,6 +284,10 @@ def write_xlsx(stream, table: Table) -> int:
     sheet.append(list(table.columns))
     n = 0
     for row in table.rows:
+        if n == XLSX_MAX_ROWS:
+            sheet.close()  # finish openpyxl's temp part cleanly before giving up
+            raise InvalidValue(f"xlsx holds at most {XLSX_MAX_ROWS:,} rows under its header; "
+                               "export csv, or narrow with a filter or --limit")
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
                       for v in row])
         n += 1
