@@ -327,3 +327,50 @@ def test_installed_command_under_cron(initialized, tmp_path):
     done = subprocess.run([str(exe), "followups"], env=env, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=20)
     assert done.returncode == 3 and done.stdout == "" and done.stderr.count("\n") == 1
+
+
+def ratings(conn) -> list[tuple]:
+    return conn.execute("SELECT customer_id, satisfaction FROM latest_ratings "
+                        "ORDER BY customer_id").fetchall()
+
+
+def test_latest_rating_is_kept_by_triggers(conn):
+    from crmctl.core import privacy
+
+    wang, lina, zhang = (person(conn, n) for n in ("王明", "李娜", "张伟"))
+    interaction(conn, wang, 10, satisfaction=2)
+    interaction(conn, wang, 20, satisfaction=5)  # older: the latest stays 2
+    interaction(conn, wang, 5)  # unrated: no change
+    interaction(conn, lina, 3, satisfaction=1)
+    interaction(conn, zhang, 3, satisfaction=1)
+    assert ratings(conn) == [(wang, 2), (lina, 1), (zhang, 1)]
+    newest = conn.execute("SELECT id FROM interactions WHERE customer_id = ? "
+                          "AND satisfaction = 2", (wang,)).fetchone()[0]
+    conn.execute("UPDATE interactions SET satisfaction = 4 WHERE id = ?", (newest,))
+    assert ratings(conn)[0] == (wang, 4)
+    conn.execute("DELETE FROM interactions WHERE id = ?", (newest,))
+    assert ratings(conn)[0] == (wang, 5)  # back to the older rating
+    customers.remove(conn, lina)
+    privacy.forget(conn, zhang)
+    assert ratings(conn) == [(wang, 5)]
+    assert by_reason(followups.due(conn), "churn-risk") == {}
+
+
+def test_m004_backfills_the_latest_ratings(db_path, monkeypatch):
+    from crmctl.store import create_database, migrations, open_database
+
+    every = list(migrations.MIGRATIONS)
+    monkeypatch.setattr(migrations, "MIGRATIONS", every[:3])
+    key = os.environ["CRMCTL_PASSPHRASE"].encode()
+    old = create_database(db_path, key)
+    wang = person(old, "王明")
+    interaction(old, wang, 9, satisfaction=5)
+    interaction(old, wang, 4, satisfaction=2)
+    interaction(old, wang, 4, satisfaction=1)  # same moment: the later row wins
+    old.close()
+    monkeypatch.setattr(migrations, "MIGRATIONS", every)
+    conn = open_database(db_path, key)
+    assert ratings(conn) == [(wang, 1)]
+    assert by_reason(followups.due(conn), "churn-risk")[wang]["purpose"] == \
+        "last satisfaction 1/5 (2026-11-19)"
+    conn.close()

@@ -171,7 +171,7 @@ def _row(cid, name, tier, due_day, reason, purpose, fid=None) -> dict:
 def _stored(conn, until: date, where: str, params: dict) -> list[dict]:
     cur = conn.execute(
         "SELECT f.id, f.customer_id, c.name, c.tier, f.due, f.kind, f.purpose "
-        "FROM followups f JOIN customers c ON c.id = f.customer_id "
+        "FROM followups f CROSS JOIN customers c ON c.id = f.customer_id "
         f"WHERE f.done_at IS NULL AND f.due <= :until AND {where}",
         {**params, "until": until.isoformat()})
     return [_row(cid, name, tier, day, kind, purpose, fid)
@@ -196,63 +196,53 @@ class _Risks:
 
 def _scan_customers(conn, today: date, until: date, where: str, params: dict,
                     cadence: dict, risks: _Risks) -> list[dict]:
-    """One pass over the customers: cadence rows, care rows, and silence as a churn risk.
+    """Cadence rows, care rows, and silence as a churn risk, through the m004 indexes.
 
-    Only rows that can matter come back: a last contact (or, never contacted, the day
-    added) old enough for the cadence by ``until`` or for 2x cadence by today — a text
-    comparison with the first UTC instant of the local day that makes it so — or a care
-    date near. Customers with an open stored follow-up get no cadence row.
+    Per tier, one index range (customers_due): those whose last contact (or, never
+    contacted, the day added) is before the first UTC instant of the local day that makes
+    them due by ``until`` or silent for 2x cadence by today. Customers with an open stored
+    follow-up get no cadence row.
     """
-    from crmctl.core.lifecycle import TIERS
-
-    since = "coalesce(c.last_contact_at, c.created_at)"
-    limits = {}
-    for t, days in cadence.items():  # local day of `since` + days <= the day given
-        limits[f"cad_{t}"] = day_start_utc(until - timedelta(days=days - 1))
-        limits[f"churn_{t}"] = day_start_utc(today - timedelta(days=CHURN_FACTOR * days - 1))
-    late = " OR ".join(f"(c.tier = '{t}' AND {since} < max(:cad_{t}, :churn_{t}))"
-                       for t in TIERS)
-    care = (f"{_mmdd_filter('c.birthday', today, until)} OR "
-            f"{_mmdd_filter('c.first_purchase_at', today, until)}")
     planned = {cid for (cid,) in conn.execute(
         "SELECT customer_id FROM followups WHERE done_at IS NULL")}
-    cur = conn.execute(
-        f"SELECT c.id, c.name, c.tier, date({since}, 'localtime'), c.last_contact_at IS NULL, "
-        "c.birthday, substr(c.first_purchase_at, 1, 10) "
-        f"FROM customers c WHERE {where} AND ({late} OR {care})", {**params, **limits})
+    since = "coalesce(c.last_contact_at, c.created_at)"
     rows = []
-    for cid, name, tier, day, never, birthday, first in cur:
-        last, days = date.fromisoformat(day), cadence[tier]
-        quiet = (today - last).days
-        if quiet >= CHURN_FACTOR * days:  # the churn-risk row says it, louder
-            risks.add(cid, name, tier, last + timedelta(days=CHURN_FACTOR * days),
-                      f"{'never contacted' if never else 'no contact'} for {quiet} days "
-                      f"({tier}: every {days})")
-        elif last + timedelta(days=days) <= until and cid not in planned:
-            what = f"never contacted since added {day}" if never else f"last contact {day}"
-            rows.append(_row(cid, name, tier, last + timedelta(days=days), "cadence",
-                             f"{tier} cadence: every {days} days; {what}"))
-        if (birthday or first) and until >= today:
-            rows += _care(cid, name, tier, birthday, first, today, until)
-    return rows
+    for tier, days in cadence.items():  # local day of `since` + days <= the day given
+        limit = max(day_start_utc(until - timedelta(days=days - 1)),
+                    day_start_utc(today - timedelta(days=CHURN_FACTOR * days - 1)))
+        cur = conn.execute(
+            f"SELECT c.id, c.name, date({since}, 'localtime'), c.last_contact_at IS NULL "
+            f"FROM customers c INDEXED BY customers_due WHERE c.tier = :late_tier "
+            f"AND {since} < :late_limit "
+            f"AND {where}", {**params, "late_tier": tier, "late_limit": limit})
+        for cid, name, day, never in cur:
+            last = date.fromisoformat(day)
+            quiet = (today - last).days
+            if quiet >= CHURN_FACTOR * days:  # the churn-risk row says it, louder
+                risks.add(cid, name, tier, last + timedelta(days=CHURN_FACTOR * days),
+                          f"{'never contacted' if never else 'no contact'} for {quiet} days "
+                          f"({tier}: every {days})")
+            elif last + timedelta(days=days) <= until and cid not in planned:
+                what = f"never contacted since added {day}" if never else f"last contact {day}"
+                rows.append(_row(cid, name, tier, last + timedelta(days=days), "cadence",
+                                 f"{tier} cadence: every {days} days; {what}"))
+    return rows + _care(conn, today, until, where, params)
 
 
 def _rated_and_complaints(conn, today: date, where: str, params: dict, risks: _Risks) -> None:
     """Churn risk from the interactions: a latest rating <= 2, a complaint open > 7 days."""
-    # The newest rating per customer, in one pass over the covering index of m003.
+    # The newest rating per customer is kept by triggers in latest_ratings (m004).
     for cid, name, tier, score, day in conn.execute(
-            "SELECT c.id, c.name, c.tier, r.s, date(r.at, 'localtime') FROM (SELECT "
-            "customer_id, satisfaction AS s, max(at) AS at FROM interactions "
-            "WHERE satisfaction IS NOT NULL GROUP BY customer_id) r "
-            f"JOIN customers c ON c.id = r.customer_id WHERE r.s <= {LOW_SATISFACTION} "
-            f"AND {where}", params):
+            "SELECT c.id, c.name, c.tier, r.satisfaction, date(r.at, 'localtime') "
+            "FROM latest_ratings r CROSS JOIN customers c ON c.id = r.customer_id "
+            f"WHERE r.satisfaction <= {LOW_SATISFACTION} AND {where}", params):
         risks.add(cid, name, tier, date.fromisoformat(day), f"last satisfaction {score}/5 ({day})")
     opened_before = day_start_utc(today - timedelta(days=COMPLAINT_OPEN_DAYS))
     for cid, name, tier, day, n, kinds in conn.execute(
             "SELECT c.id, c.name, c.tier, date(min(i.at), 'localtime'), count(*), "
             "group_concat(DISTINCT coalesce(i.complaint_category, 'other')) "
             "FROM interactions i INDEXED BY interactions_open_complaints "
-            "JOIN customers c ON c.id = i.customer_id WHERE i.complaint = 1 "
+            "CROSS JOIN customers c ON c.id = i.customer_id WHERE i.complaint = 1 "
             "AND i.resolved_at IS NULL AND i.at < :opened_before "
             f"AND {where} GROUP BY c.id", {**params, "opened_before": opened_before}):
         first = date.fromisoformat(day)
@@ -275,34 +265,46 @@ def next_occurrence(month: int, day: int, today: date, first_year: int | None = 
     return when if when >= today else on_day(year + 1, month, day)
 
 
-def _mmdd_filter(column: str, today: date, until: date) -> str:
-    """A generous SQL prefilter on the MM-DD tail of a date column (Python decides)."""
-    if until < today:
-        return "0"
+def _month_days(today: date, until: date) -> list[str] | None:
+    """The MM-DD of every day from today to until (None: all of them), Feb 29 with Feb 28."""
     if (until - today).days >= 365:
-        return f"{column} IS NOT NULL"
-    lo, hi = today.strftime("%m-%d"), until.strftime("%m-%d")
-    tail = f"substr({column}, -5)"
-    span = (f"{tail} BETWEEN '{lo}' AND '{hi}'" if lo <= hi
-            else f"({tail} >= '{lo}' OR {tail} <= '{hi}')")
-    return f"({span} OR {tail} = '02-29')"
+        return None
+    days = {(today + timedelta(days=n)).strftime("%m-%d")
+            for n in range((until - today).days + 1)}
+    return sorted(days | ({"02-29"} if "02-28" in days else set()))
 
 
-def _care(cid, name, tier, birthday, first, today: date, until: date) -> list[dict]:
+def _care(conn, today: date, until: date, where: str, params: dict) -> list[dict]:
+    """Birthdays and first-purchase anniversaries from today to until (MM-DD indexes)."""
+    if until < today:
+        return []
+    days = _month_days(today, until)
     rows = []
-    if birthday:
-        born = int(birthday[:4]) if birthday[0] != "-" else None
-        when = next_occurrence(int(birthday[-5:-3]), int(birthday[-2:]), today)
-        if when <= until:
-            age = f" (turns {when.year - born})" if born else ""
-            rows.append(_row(cid, name, tier, when, "care", f"birthday{age}"))
-    if first:
-        bought = date.fromisoformat(first)
-        when = next_occurrence(bought.month, bought.day, today, bought.year + 1)
-        if when <= until:
-            rows.append(_row(cid, name, tier, when, "care",
-                             f"{_ordinal(when.year - bought.year)} anniversary of the first "
-                             f"purchase ({first})"))
+    for column, expr, index in (
+            ("birthday", "substr(c.birthday, -5)", "customers_birthday_day"),
+            ("first_purchase_at", "substr(c.first_purchase_at, 6, 5)",
+             "customers_first_purchase_day")):
+        # the planner would rather walk customers_due (partial on forgotten_at, like
+        # every query here) and look each row up: tell it which index answers this
+        near, hint = (f"c.{column} IS NOT NULL", "") if days is None else (
+            f"c.{column} IS NOT NULL AND {expr} IN ({', '.join(repr(d) for d in days)})",
+            f" INDEXED BY {index}")
+        cur = conn.execute(f"SELECT c.id, c.name, c.tier, substr(c.{column}, 1, 10) "
+                           f"FROM customers c{hint} WHERE {near} AND {where}", params)
+        for cid, name, tier, value in cur:
+            if column == "birthday":
+                born = int(value[:4]) if value[0] != "-" else None
+                when = next_occurrence(int(value[-5:-3]), int(value[-2:]), today)
+                if when <= until:
+                    age = f" (turns {when.year - born})" if born else ""
+                    rows.append(_row(cid, name, tier, when, "care", f"birthday{age}"))
+                continue
+            bought = date.fromisoformat(value)
+            when = next_occurrence(bought.month, bought.day, today, bought.year + 1)
+            if when <= until:
+                rows.append(_row(cid, name, tier, when, "care",
+                                 f"{_ordinal(when.year - bought.year)} anniversary of the "
+                                 f"first purchase ({value})"))
     return rows
 
 
