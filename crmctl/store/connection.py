@@ -64,6 +64,18 @@ def classify_unreadable(path: Path) -> Exception:
     return NotADatabase(f"{path} is not a crmctl database (not an encrypted SQLite file)")
 
 
+SQLITE_NOTADB = 26  # what a wrong key (or a file that is not a database) gives
+SQLITE_CANTOPEN = 14
+
+
+def _cannot_open(path: Path, exc: Exception) -> Exception:
+    """A database that the key would open but the file system does not let SQLite use:
+    a read-only directory or mount (the -wal/-shm files cannot be made), a full disk."""
+    if getattr(exc, "sqlite_errorcode", None) == SQLITE_CANTOPEN:
+        return InvalidValue(f"cannot open {path} ({exc}): is it or its directory read-only?")
+    return InvalidValue(f"cannot open {path} ({exc}): is the disk full?")
+
+
 def _connect(path: Path, key: bytes) -> CrmConnection:
     conn = sqlcipher.connect(
         str(path), factory=CrmConnection, isolation_level=None, check_same_thread=False
@@ -100,9 +112,11 @@ def open_database(path: Path | str, key: bytes, *, command: str = "api") -> CrmC
     conn = _connect(path, key)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlcipher.DatabaseError:
+    except sqlcipher.DatabaseError as exc:
         conn.close()
-        raise classify_unreadable(path) from None
+        if getattr(exc, "sqlite_errorcode", SQLITE_NOTADB) == SQLITE_NOTADB:
+            raise classify_unreadable(path) from None
+        raise _cannot_open(path, exc) from None  # not the key: the file system said no
     conn.command = command
     try:
         _apply_pragmas(conn)
