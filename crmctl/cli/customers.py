@@ -35,7 +35,13 @@ def init(ctx: typer.Context) -> None:
         from crmctl.errors import InvalidValue
 
         raise InvalidValue(f"{path} already exists; refusing to overwrite it")
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:  # a file in the way, a read-only file system…
+        from crmctl.errors import InvalidValue
+
+        raise InvalidValue(f"cannot create {path}: cannot make directory {path.parent} "
+                           f"({exc.strerror})") from None
     passphrase = get_passphrase(path, confirm=True, use_keyring=False)
     create_database(path, passphrase.secret, command=command_name(ctx)).close()
     message(f"created {path}")
