@@ -253,6 +253,14 @@ def test_search_with_sort_limit_and_both_indexes(conn, searchable):
     assert found(conn, "anna an acme gmbh") == ["Anna Schmidt"]
 
 
+def test_search_phone_typed_with_separators(conn, searchable):
+    assert found(conn, "138-0013-8000") == ["王明"]
+    assert found(conn, "139 1234-5678") == ["欧阳明华"]
+    assert found(conn, "+86 (139) 1234.5678") == ["欧阳明华"]
+    customers.add(conn, {"name": "张伟", "note": "签约 2026-11-23"})
+    assert found(conn, "2026-11-23") == ["张伟"]
+
+
 def test_search_mixed_script_short_word(conn):
     customers.add(conn, {"name": "刘洋", "company": "A股投资"})
     customers.add(conn, {"name": "T恤王"})

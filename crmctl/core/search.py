@@ -75,6 +75,19 @@ def _gram_query(word: str) -> str:
     return _quoted(word) + "*"
 
 
+_PHONE_LIKE = re.compile(r"\+?[\d\s().\-]+")
+
+
+def _trigram_query(word: str) -> str:
+    """A 3+ character word for ``search_trigram``: a substring anywhere. A phone number
+    typed with separators (138-0013-8000) also matches as bare digits, the way it is
+    stored (E.164)."""
+    digits = re.sub(r"\D", "", word)
+    if _PHONE_LIKE.fullmatch(word) and len(digits) >= 3 and digits != word.lstrip("+"):
+        return f"({_quoted(word)} OR {_quoted(digits)})"
+    return _quoted(word)
+
+
 def plan(query: str) -> list[tuple[str, str]]:
     """The FTS5 tables to consult for a query, each with one MATCH expression.
 
@@ -86,7 +99,7 @@ def plan(query: str) -> list[tuple[str, str]]:
     # NUL would end the FTS5 query string early ("unterminated string"): treat it as a space
     words = [w.strip('"') for w in fold(query).replace("\x00", " ").split()]
     words = [w for w in words if w]
-    trigram = [_quoted(w) for w in words if len(w) >= 3]
+    trigram = [_trigram_query(w) for w in words if len(w) >= 3]
     grams = [_gram_query(w) for w in words if len(w) < 3]
     out = []
     if trigram:
