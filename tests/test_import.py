@@ -437,3 +437,28 @@ def test_gbk_forced_on_gbk_file_and_utf8_not_garbled(conn, tmp_path):
     assert run(conn, path).encoding == "utf-8"
     assert run(conn, DATA / "chinese_gbk.csv", encoding="gbk").inserted == 4
     assert "华为" in rows(conn)["王明"].company
+
+
+def schema(conn):
+    return (conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall(),
+            [conn.execute(f"SELECT k, v FROM {t}_config ORDER BY k").fetchall()
+             for t in ("search_trigram", "search_grams")])
+
+
+def test_big_import_rebuilds_what_it_dropped(conn, tmp_path, monkeypatch):
+    """A big import drops some indexes and pauses FTS automerge; the schema ends the same."""
+    monkeypatch.setattr(importing, "PARALLEL_FROM_BYTES", 100)
+    customers.add(conn, {"name": "先来的"}, tier="gold", tags=["old"])
+    before = schema(conn)
+    path = tmp_path / "b.csv"
+    path.write_text("姓名,客户级别,标签\n" + "".join(f"客户{i},金牌,t{i % 3}\n" for i in range(400)),
+                    encoding="utf-8")
+    run(conn, path, dry_run=True, workers=1)
+    assert schema(conn)[0] == before[0]
+    assert run(conn, path, workers=1).inserted == 400
+    after = schema(conn)
+    assert after[0] == before[0]
+    assert all(dict(cfg).get("automerge", 4) == 4 for cfg in after[1])
+    assert len(customers.list_customers(conn, customers.Filter(tier="gold"))) == 401
+    assert len(customers.list_customers(conn, customers.Filter(tag=["t1"]))) == 133
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

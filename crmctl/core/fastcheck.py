@@ -162,7 +162,7 @@ class RowValidator:
         values[11] = self._birthday(cells)
         raw = self._first(cells, "tier")
         if raw is not None:
-            values[12] = mapping.tier_word(raw)
+            values[12] = _tier_of(raw)
             if values[12] is None:
                 raise InvalidValue(f"unknown tier {raw!r} (use diamond/gold/silver/regular, "
                                    "钻石/金牌/银牌/普通 or A/B/C/D)")
@@ -186,14 +186,25 @@ class RowValidator:
         return None
 
     def _tags(self, cells) -> list[str]:
-        from crmctl.core.tags import normalize_tag
-
         out: list[str] = []
         for i in self.by.get("tags", ()):
             value = cells[i]
             if value:
-                out.extend(normalize_tag(t) for t in mapping.split_tags(mapping.unprefix(value)))
+                out.extend(_tags_of(value))
         return out
+
+
+@lru_cache(maxsize=1024)
+def _tier_of(cell: str) -> str | None:
+    return mapping.tier_word(cell)
+
+
+@lru_cache(maxsize=4096)
+def _tags_of(cell: str) -> tuple[str, ...]:
+    """The tags in one cell (tag cells repeat a lot: parsed once each)."""
+    from crmctl.core.tags import normalize_tag
+
+    return tuple(normalize_tag(t) for t in mapping.split_tags(mapping.unprefix(cell)))
 
 
 def validate_chunk(validator: RowValidator, chunk: list[tuple[int, list[str]]]):

@@ -1,0 +1,156 @@
+"""How fast is `crmctl import` on a big CSV, against a floor measured in the same run?
+
+Writes (once, cached in bench/out/) a CSV of N real-shaped rows with Chinese headers
+(姓名, 公司, 职位, 手机, 邮箱, 行业, 地区, 客户级别, 标签, 备注; 0.5% of rows carry an invalid
+email or phone, 0.2% repeat an earlier email), then, each in its own child process:
+
+- floor: a bare sqlcipher3 ``executemany`` of the same rows, streamed from ``csv.reader``,
+  into one plain table of the same columns, in a new database with crmctl's key and
+  pragmas, in one transaction;
+- import: ``crmctl import FILE --format json`` into a new crmctl database.
+
+Prints both times, the ratio, and the peak RSS of each child (resource.getrusage maxrss,
+which includes the import's worker processes).
+
+    .venv/bin/python bench/import_bench.py                  # N = 1,000,000
+    .venv/bin/python bench/import_bench.py --rows 100000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+KEY = "bench passphrase"
+HEADER = ["姓名", "公司", "职位", "手机", "邮箱", "行业", "地区", "客户级别", "标签", "备注"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌亮波宁辉鹏飞"
+FIRST = ("Anna", "John", "Maria", "David", "Sarah", "Michael", "Laura", "Peter", "Emma")
+LAST = ("Schmidt", "Smith", "Müller", "Johnson", "Garcia", "Brown", "Martin", "Rossi")
+CITY = ("北京", "上海", "深圳", "杭州", "广州", "成都", "南京", "武汉", "苏州", "西安")
+TRADE = ("科技", "贸易", "机械", "电子", "食品", "物流", "医药", "建材", "服饰", "咨询")
+TITLES = ("采购经理", "总经理", "销售总监", "工程师", "财务", "Buyer", "CTO", "")
+TIERS = ("钻石", "金牌", "银牌", "普通", "", "", "A", "B")
+TAGS = ("VIP", "展会2026", "老客户", "VIP、展会2026", "", "", "")
+MAIL = ("qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "sina.com", "Example.CN")
+PREFIX = ("134", "135", "136", "137", "138", "139", "150", "151", "152", "158", "159", "186",
+          "187", "188", "189", "131", "132", "155", "156", "176", "177", "180", "181", "199")
+NOTES = ("老客户，重视价格", "展会认识", "需要回访报价", "prefers email", "", "", "")
+
+
+def make_csv(path: Path, rows: int) -> None:
+    rng = random.Random(4)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HEADER)
+        for i in range(rows):
+            if rng.random() < 0.8:
+                name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+                local = f"user{i}"
+            else:
+                first, last = rng.choice(FIRST), rng.choice(LAST)
+                name, local = f"{first} {last}", f"{first}.{last}{i}"
+            email = f"{local}@{rng.choice(MAIL)}"
+            phone = rng.choice(PREFIX) + f"{i:08d}"
+            if rng.random() < 0.3:
+                phone = f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}"
+            r = rng.random()
+            if r < 0.0025:
+                email = email.replace("@", "@@")
+            elif r < 0.005:
+                phone = "12345"
+            elif r < 0.007 and i > 10:
+                email = f"user{i // 2}@qq.com"
+            company = rng.choice(CITY) + rng.choice(GIVEN) + rng.choice(GIVEN) + rng.choice(TRADE) + "有限公司"
+            w.writerow([name, company, rng.choice(TITLES), phone, email, rng.choice(TRADE),
+                        rng.choice(CITY), rng.choice(TIERS), rng.choice(TAGS), rng.choice(NOTES)])
+    tmp.replace(path)
+
+
+FLOOR = """
+import csv, sys, time
+sys.path.insert(0, {root!r})
+from crmctl.store.connection import _apply_pragmas, _connect
+from pathlib import Path
+conn = _connect(Path({db!r}), {key!r}.encode())
+_apply_pragmas(conn)
+conn.execute("CREATE TABLE t ({cols})")
+start = time.perf_counter()
+with open({csv!r}, encoding="utf-8", newline="") as f:
+    reader = csv.reader(f)
+    next(reader)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany("INSERT INTO t VALUES ({marks})", reader)
+    conn.execute("COMMIT")
+print(time.perf_counter() - start)
+"""
+
+
+def child(argv: list[str], env: dict | None = None) -> tuple[float, str, float]:
+    """(wall seconds, stdout, peak RSS MB of this child and its children)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"child failed ({done.returncode}): {done.stderr.strip()}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, done.stdout, max(peak, before) / 1024
+
+
+def fresh(path: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    data = OUT / f"import-{args.rows}.csv"
+    if not data.exists():
+        print(f"writing {data} …", file=sys.stderr)
+        make_csv(data, args.rows)
+    python = sys.executable
+    crmctl = str(Path(python).with_name("crmctl"))
+    env = {**os.environ, "CRMCTL_PASSPHRASE": KEY}
+    env.pop("CRMCTL_PASSPHRASE_FILE", None)
+    env.pop("CRMCTL_PASSPHRASE_CMD", None)
+    print(f"rows={args.rows:,}  file={data.stat().st_size / 1e6:.0f} MB  cores={os.cpu_count()}"
+          f"  load={os.getloadavg()[0]:.1f}")
+    for attempt in range(args.repeat):
+        floor_db = fresh(OUT / "import-floor.db")
+        script = FLOOR.format(root=str(ROOT), db=str(floor_db), key=KEY, csv=str(data),
+                              cols=", ".join(f"c{i} TEXT" for i in range(len(HEADER))),
+                              marks=", ".join("?" * len(HEADER)))
+        floor_wall, floor_out, floor_rss = child([python, "-c", script])
+        floor = float(floor_out.strip())
+        db = fresh(OUT / "import-crm.db")
+        subprocess.run([crmctl, "--db", str(db), "init"], env=env, check=True,
+                       capture_output=True)
+        wall, out, rss = child([crmctl, "--db", str(db), "import", str(data), "--format",
+                                "json"], env)
+        summary = json.loads(out)
+        print(f"run {attempt + 1}: floor {floor:.2f} s (child {floor_wall:.2f} s, "
+              f"{floor_rss:.0f} MB)  import {wall:.2f} s  ratio {wall / floor:.2f}x  "
+              f"peak RSS {rss:.0f} MB  "
+              f"inserted={summary['inserted']:,} skipped={summary['skipped']:,} "
+              f"rejected={summary['rejected']:,}  load={os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
