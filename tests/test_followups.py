@@ -145,10 +145,10 @@ def test_churn_complaint_open_7_vs_8_days(conn):
     churn = by_reason(followups.due(conn), "churn-risk")
     assert set(churn) == {eight}
     assert churn[eight]["due"] == "2026-11-23"
-    assert churn[eight]["purpose"] == "complaint open 8 days (delivery)"
+    assert churn[eight]["purpose"] == "complaint open 8 days"
     # a week on, both complaints of 李娜 are over 7 days; all reasons on one row
     later = by_reason(followups.due(conn, today=TODAY + timedelta(days=7)), "churn-risk")
-    assert later[eight]["purpose"] == "2 complaints open, oldest 15 days (delivery,billing)"
+    assert later[eight]["purpose"] == "2 complaints open, oldest 15 days"
 
 
 def test_care_birthday_tomorrow_and_anniversary(conn):
