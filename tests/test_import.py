@@ -9,6 +9,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmctl.core import audit, customers, importing, mapping
 from crmctl.core.importing import Options
@@ -275,6 +277,7 @@ def test_reimport_of_crmctl_export_restores_exact_values(conn, tmp_path):
         w.writerow([7, "王明", "'=HYPERLINK(\"x\")", "'-经理", "wang@huawei.com", "'+8613800138000",
                     "gold", "loyal", "VIP;展会", "2020-01-01T00:00:00Z", "", "wm88", "通信",
                     "深圳", "'-", "'@展会", "'plain quote stays", "--03-12"])
+        w.writerow([8, "李娜", "''=x", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""])
     run(conn, path)
     wang = rows(conn)["王明"]
     assert (wang.company, wang.title, wang.phone, wang.tier, wang.tags) == (
@@ -282,6 +285,15 @@ def test_reimport_of_crmctl_export_restores_exact_values(conn, tmp_path):
     assert (wang.company_size, wang.source, wang.note, wang.birthday, wang.wechat) == (
         "-", "@展会", "'plain quote stays", "--03-12", "wm88")
     assert wang.id == 1 and wang.stage == "prospect"  # id and stage are not imported
+    assert rows(conn)["李娜"].company == "'=x"  # exported as ''=x
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12))
+def test_unprefix_inverts_export_neutralize(value):
+    from crmctl.core.exporting import neutralize
+
+    assert mapping.unprefix(neutralize(value)) == value
 
 
 # --- mapping -------------------------------------------------------------------------
@@ -462,3 +474,30 @@ def test_big_import_rebuilds_what_it_dropped(conn, tmp_path, monkeypatch):
     assert len(customers.list_customers(conn, customers.Filter(tier="gold"))) == 401
     assert len(customers.list_customers(conn, customers.Filter(tag=["t1"]))) == 133
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.parametrize("fmt,excel", [("csv", False), ("csv", True), ("xlsx", False)])
+def test_round_trip_export_then_import_loses_nothing(conn, tmp_path, fmt, excel):
+    from crmctl.core import exporting
+    from crmctl.store import create_database
+    from conftest import PASSPHRASE
+
+    for name in ("chinese_gbk.csv", "google_legacy.csv", "outlook.csv", "thunderbird.csv"):
+        run(conn, DATA / name)
+    customers.edit(conn, 1, {"wechat": "wm88", "company_size": "-", "note": "=SUM(A1)",
+                             "birthday": "12-24"})
+    out = tmp_path / f"all.{fmt}"
+    exporting.export(conn, exporting.Request(fmt=fmt, excel=excel), out=out)
+    other = create_database(tmp_path / "other.db", PASSPHRASE.encode())
+    try:
+        summary = importing.run(other, out)
+        assert (summary.inserted, summary.rejected) == (customers.count(conn), 0)
+        volatile = ("id", "created_at", "updated_at", "last_contact_at", "referred_by")
+
+        def kept(c):
+            return {k: v for k, v in c.to_dict().items() if k not in volatile}
+
+        assert [kept(c) for c in customers.list_customers(other)] == \
+            [kept(c) for c in customers.list_customers(conn)]
+    finally:
+        other.close()

@@ -224,5 +224,7 @@ class _Rejects:
 
 
 def _neutral(cell: str) -> str:
-    """Spreadsheet safety for the rejects file, the same rule as crmctl's export."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+    """Spreadsheet safety for the rejects file: the rule of crmctl's export."""
+    from crmctl.core.exporting import neutralize
+
+    return neutralize(cell)

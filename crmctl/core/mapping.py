@@ -91,7 +91,6 @@ _TIER_GRADE = re.compile(r"^([a-d])(?:类|级|级别)?$")
 TAG_SPLIT = re.compile(r"\s*:::\s*|\s*[;,，；、|]\s*")
 GOOGLE_SYSTEM_LABELS = {"* mycontacts", "* starred"}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def header_key(header: str) -> str:
@@ -99,10 +98,11 @@ def header_key(header: str) -> str:
 
 
 def unprefix(cell: str) -> str:
-    """Undo crmctl's export neutralization: "'" before = + - @ tab CR is dropped."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@\t\r":
-        return cell[1:]
-    return cell
+    """Undo crmctl's export neutralization (exporting.restore, its exact inverse): a "'"
+    before = + - @ tab CR or another "'" is dropped."""
+    from crmctl.core.exporting import restore
+
+    return restore(cell)
 
 
 @dataclass
