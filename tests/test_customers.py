@@ -192,17 +192,35 @@ def test_list_bad_filters(conn, people, flt, message):
 
 # --- search ----------------------------------------------------------------------------
 
+SEARCHABLE = [
+    {"name": "王明", "company": "华为技术有限公司", "email": "wang.ming@huawei.com",
+     "phone": "13800138000"},
+    {"name": "王", "note": "只留了姓"},
+    {"name": "欧阳明华", "company": "腾讯", "phone": "13912345678"},
+    {"name": "Anna Schmidt", "company": "Acme Robotics GmbH", "email": "anna@acme.de"},
+    {"name": "Hannah Meyer", "note": "met at 展会, likes tea"},
+]
+
+
 @pytest.fixture
 def searchable(conn):
-    rows = [
-        {"name": "王明", "company": "华为技术有限公司", "email": "wang.ming@huawei.com",
-         "phone": "13800138000"},
-        {"name": "王", "note": "只留了姓"},
-        {"name": "欧阳明华", "company": "腾讯", "phone": "13912345678"},
-        {"name": "Anna Schmidt", "company": "Acme Robotics GmbH", "email": "anna@acme.de"},
-        {"name": "Hannah Meyer", "note": "met at 展会, likes tea"},
-    ]
-    return {r["name"]: customers.add(conn, r) for r in rows}
+    return {r["name"]: customers.add(conn, r) for r in SEARCHABLE}
+
+
+@pytest.fixture(scope="module")
+def search_db(tmp_path_factory):
+    """The SEARCHABLE people in one database shared by read-only tests (one key derivation
+    instead of one per test)."""
+    from crmctl.store import create_database
+
+    from conftest import PASSPHRASE
+
+    shared = create_database(tmp_path_factory.mktemp("search") / "crm.db",
+                             PASSPHRASE.encode())
+    for r in SEARCHABLE:
+        customers.add(shared, r)
+    yield shared
+    shared.close()
 
 
 @pytest.mark.parametrize("query, expected", [
@@ -226,15 +244,15 @@ def searchable(conn):
     ("TEA", ["Hannah Meyer"]),
     ("", ["王明", "王", "欧阳明华", "Anna Schmidt", "Hannah Meyer"]),
 ])
-def test_search(conn, searchable, query, expected):
-    assert found(conn, query) == expected
+def test_search(search_db, query, expected):
+    assert found(search_db, query) == expected
 
 
 @pytest.mark.parametrize("query", ['"', "*", "AND", "NEAR", "-", "NOT 王", 'an"na', "王*",
                                    "NEAR(王 明)", "(", ")", ":", "^", "a:b", "王 OR 李",
                                    "'", "-王", "+", "{x}", '"王明"', "%", "_", "\\"])
-def test_search_syntax_characters_do_not_crash(conn, searchable, query):
-    result = found(conn, query)
+def test_search_syntax_characters_do_not_crash(search_db, query):
+    result = found(search_db, query)
     assert isinstance(result, list)
 
 
