@@ -432,7 +432,8 @@ def test_round_trip_through_import_loses_nothing(initialized, tmp_path):
     cli = initialized
     cli("add", "王明", "--company", "+1 华为", "--phone", "13800138000", "--tag", "vip",
         "--title", "=采购经理", "--note", "@老客户")
-    cli("add", "Anna Schmidt", "--email", "anna@acme.de", "--company", "-Acme")
+    cli("add", "Anna Schmidt", "--email", "anna@acme.de", "--company", "-Acme",
+        "--note", "'=typed with a quote")
     exported = tmp_path / "all.csv"
     assert cli("export", "--out", exported).exit_code == 0
     other = tmp_path / "second.db"
@@ -440,7 +441,8 @@ def test_round_trip_through_import_loses_nothing(initialized, tmp_path):
     assert cli("init", env=env).exit_code == 0
     result = cli("import", exported, env=env)
     assert result.exit_code == 0, result.stderr
-    first = json.loads(cli("list", "--format", "json").stdout)
-    second = json.loads(cli("list", "--format", "json", env=env).stdout)
-    keys = ["name", "company", "title", "email", "phone", "tier", "tags"]
+    first = json.loads(cli("export", "--format", "json").stdout)
+    second = json.loads(cli("export", "--format", "json", env=env).stdout)
+    keys = [k for k in CUSTOMER_COLUMNS if k not in ("id", "created_at")]
+    assert second[1]["note"] == "'=typed with a quote" and second[0]["title"] == "=采购经理"
     assert [{k: c[k] for k in keys} for c in second] == [{k: c[k] for k in keys} for c in first]
