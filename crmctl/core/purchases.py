@@ -50,6 +50,9 @@ def check_currency(value: str | None) -> str:
     return code
 
 
+MAX_MINOR = 10**15  # 10 trillion CNY in fen: past any sale; 9,000 such still sum in 64 bits
+
+
 def parse_amount(text, currency: str) -> int:
     """An amount as typed -> integer minor units of ``currency``; one clear error otherwise."""
     currency = check_currency(currency)
@@ -66,6 +69,8 @@ def parse_amount(text, currency: str) -> int:
         raise InvalidValue(f"amount {raw} has more than {places} decimal places for {currency}")
     if minor == 0:
         raise InvalidValue("amount must be more than 0")
+    if minor > MAX_MINOR:  # SQLite integers are 64-bit, and sums of them must fit too
+        raise InvalidValue(f"amount {raw} is too large")
     return int(minor)
 
 
