@@ -242,6 +242,7 @@ def history(conn, people):
     interactions.log(conn, people["李娜"], channel="wechat", summary="投诉物流", complaint=True,
                      category="delivery", at="2026-11-21")
     fid = followups.schedule(conn, people["王明"], date(2026, 11, 26), "报价跟进")
+    followups.schedule(conn, people["李娜"], date(2026, 11, 24), "送样品")
     done = followups.schedule(conn, people["李娜"], date(2026, 11, 25), "already done")
     followups.done(conn, done)
     return fid
@@ -270,7 +271,11 @@ def test_followups_as_xlsx_and_ics(conn, people, history, tmp_path):
     rows = list(load_workbook(tmp_path / "exports" / "f.xlsx").active.values)
     assert list(rows[0]) == list(followups.COLUMNS)
     scheduled = [r for r in rows[1:] if r[5] == "scheduled"]
-    assert [(r[1], r[3], r[6]) for r in scheduled] == [("王明", "2026-11-26", "报价跟进")]
+    assert [(r[1], r[3], r[6]) for r in scheduled] == [("李娜", "2026-11-24", "送样品"),
+                                                       ("王明", "2026-11-26", "报价跟进")]
+    _, data = _export(conn, tmp_path, "vip.json", what="followups", fmt="json",
+                      flt=Filter(tag=["vip"]))
+    assert {r["name"] for r in json.loads(data)} == {"王明"}
     summary, data = _export(conn, tmp_path, "f.ics", fmt="ics")
     assert summary["what"] == "followups"
     events = Calendar.from_ical(data).walk("VEVENT")
@@ -297,6 +302,7 @@ REFUSALS = [
     (Request(fmt="ics", what="customers"), "ics exports follow-ups (a calendar); "
                                            "use --what followups"),
     (Request(what="purchases", flt=Filter(sort="name")), "--sort applies to --what customers only"),
+    (Request(what="followups", flt=Filter(limit=-1)), "--limit must be 0 or more"),
     (Request(flt=Filter(tier="platinum")), "unknown tier 'platinum'; tiers: diamond, gold, "
                                            "silver, regular")]
 

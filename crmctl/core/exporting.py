@@ -232,6 +232,7 @@ def followup_table(conn, req: Request, safe: bool) -> Table:
     """The follow-up report (``followups.due``) from today up to ``until``, overdue first."""
     from crmctl.core import followups
 
+    limited = bool(_limit(req.flt))  # validates --limit before the report is made
     until = req.until or clock.today() + timedelta(days=FOLLOWUP_HORIZON_DAYS)
     rows = followups.due(conn, until)
     if _has_filter(req.flt, req.marketing):
@@ -239,8 +240,8 @@ def followup_table(conn, req: Request, safe: bool) -> Table:
         wanted = {r[0] for r in conn.execute(f"SELECT c.id FROM customers c WHERE 1{where}",
                                              params)}
         rows = [r for r in rows if r["customer_id"] in wanted]
-    if req.flt.limit is not None:
-        rows = rows[:max(0, req.flt.limit)]
+    if limited:
+        rows = rows[:req.flt.limit]
     fix = neutralize if safe else (lambda v: v)
     return Table("followup", tuple(followups.COLUMNS),
                  [tuple(fix(r[c]) for c in followups.COLUMNS) for r in rows])
