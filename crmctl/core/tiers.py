@@ -14,7 +14,9 @@ Definitions used by `tier review` (today = the local calendar day):
 - **spend**: the sum of purchases in the default currency (setting ``currency``; other
   currencies are not converted and do not count) dated after the same day 12 months ago up
   to today: on 2026-11-23 the window is 2025-11-24 … 2026-11-23. A threshold is met when the
-  spend is equal to or above it.
+  spend is equal to or above it. After the tier was last lowered (by hand or by a rule),
+  only purchases dated after that day count, so the spend rule never undoes a downgrade
+  with the very purchases it was made over; new purchases earn the tier back.
 - **relationship length**: from the earlier of the customer's first purchase and the day the
   record was created; "3+ years" holds when that day is on or before today 3 years ago.
 - The rules, in order; the first that fires is the proposal (one per customer):
@@ -80,7 +82,7 @@ def rules(conn) -> dict:
         {"rule": "spend", "does": f"up to the highest tier whose threshold the trailing "
          f"{SPEND_MONTHS}-month spend in {cur} reaches (equal counts); diamond also at "
          f"{long_rel['spend']:,} with a relationship of {long_rel['years']}+ years; "
-         "never lowers a tier"},
+         "never lowers a tier; after a downgrade only later purchases count"},
         {"rule": "inactive", "does": f"down one tier after more than {days} days without a "
          "purchase and without a tier change"},
         {"rule": "satisfaction", "does": f"down one tier when the latest {sat['ratings']} "
@@ -135,12 +137,17 @@ def history(conn, customer_id) -> list[dict]:
 
 
 _REVIEW_SQL = """
-WITH spend AS (
-    SELECT customer_id, sum(amount_minor) AS minor FROM purchases
-    WHERE currency = :currency AND date > :spend_after AND date <= :today
-    GROUP BY customer_id),
-changed AS (
-    SELECT customer_id, max(at) AS at FROM tier_history GROUP BY customer_id),
+WITH changed AS (
+    SELECT customer_id, max(at) AS at,
+           max(CASE WHEN old_tier IS NOT NULL AND {rank_new} > {rank_old} THEN at END)
+               AS lowered_at
+    FROM tier_history GROUP BY customer_id),
+spend AS (
+    SELECT p.customer_id, sum(p.amount_minor) AS minor
+    FROM purchases p LEFT JOIN changed ch ON ch.customer_id = p.customer_id
+    WHERE p.currency = :currency AND p.date > :spend_after AND p.date <= :today
+      AND (ch.lowered_at IS NULL OR p.date > date(ch.lowered_at, 'localtime'))
+    GROUP BY p.customer_id),
 ranked AS (
     SELECT i.customer_id, i.satisfaction AS s,
            row_number() OVER (PARTITION BY i.customer_id ORDER BY i.at DESC, i.id DESC) AS rn
@@ -181,7 +188,8 @@ SELECT id, name, tier, rank, spend, spend_rank, long_rel, last_purchase_at, tier
 FROM judged
 WHERE spend_rank < rank OR (rank < 3 AND (inactive OR oldest IS NOT NULL))
 ORDER BY id
-"""
+""".format(**{f"rank_{col}": "CASE {0}_tier WHEN 'diamond' THEN 0 WHEN 'gold' THEN 1 "
+              "WHEN 'silver' THEN 2 ELSE 3 END".format(col) for col in ("new", "old")})
 
 
 def _params(conn, today: date) -> dict:
