@@ -501,3 +501,13 @@ def test_round_trip_export_then_import_loses_nothing(conn, tmp_path, fmt, excel)
             [kept(c) for c in customers.list_customers(conn)]
     finally:
         other.close()
+
+
+def test_duplicate_emails_compare_as_add_does(conn, tmp_path):
+    """Case-insensitive like customers.find_duplicate (SQLite lower(): ASCII letters)."""
+    customers.add(conn, {"name": "Jürgen", "email": "Juergen.Ünal@Example.de"})
+    path = tmp_path / "u.csv"
+    path.write_text("name,email\nJ1,juergen.Ünal@example.DE\nJ2,juergen.ünal@example.de\n",
+                    encoding="utf-8")
+    summary = run(conn, path)
+    assert (summary.skipped, summary.inserted) == (1, 1)

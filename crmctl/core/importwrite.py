@@ -26,6 +26,8 @@ _EMAIL_HITS = ("SELECT j.value, min(c.id) FROM json_each(?) j JOIN customers c "
                "AND c.forgotten_at IS NULL GROUP BY j.value")
 _PHONE_HITS = ("SELECT j.value, min(c.id) FROM json_each(?) j JOIN customers c "
                "ON c.phone = j.value AND c.forgotten_at IS NULL GROUP BY j.value")
+# SQLite's lower() folds ASCII only; the keys must match what the index holds.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 TIER = COLUMNS.index("tier")
 EMAIL, PHONE = COLUMNS.index("email"), COLUMNS.index("phone")
 
@@ -45,7 +47,7 @@ class Writer:
         """Write one chunk of validated rows; return the rows refused as (row, reason)."""
         if not good:
             return []
-        emails = {r[1][EMAIL].lower() for r in good if r[1][EMAIL]}
+        emails = {r[1][EMAIL].translate(_ASCII_LOWER) for r in good if r[1][EMAIL]}
         phones = {r[1][PHONE] for r in good if r[1][PHONE]}
         by_email = dict(self.conn.execute(_EMAIL_HITS, (json.dumps(list(emails)),))) if emails else {}
         by_phone = dict(self.conn.execute(_PHONE_HITS, (json.dumps(list(phones)),))) if phones else {}
@@ -56,7 +58,7 @@ class Writer:
         refused: list[tuple[int, str]] = []
         for row in good:
             rownum, values = row[0], row[1]
-            key_e = values[EMAIL].lower() if values[EMAIL] else None
+            key_e = values[EMAIL].translate(_ASCII_LOWER) if values[EMAIL] else None
             key_p = values[PHONE]
             targets = self._targets(key_e, key_p, by_email, by_phone, seen_email, seen_phone)
             if not targets:
