@@ -50,7 +50,7 @@ def check_currency(value: str | None) -> str:
     return code
 
 
-MAX_MINOR = 10**15  # 10 trillion CNY in fen: past any sale; 9,000 such still sum in 64 bits
+MAX_MINOR = 10**17  # a quadrillion CNY in fen: past any sale; 92 such still sum in 64 bits
 
 
 def parse_amount(text, currency: str) -> int:
