@@ -345,3 +345,72 @@ def test_sqlcipher_cli_opens_it(db_path):
     done = subprocess.run(["sqlcipher", str(db_path)], input=script, capture_output=True,
                           text=True, timeout=30)
     assert "李娜" in done.stdout, done.stderr
+
+
+# --- damage, busy, tampering -----------------------------------------------------------
+
+def _damaged_copy(db_path, pages) -> None:
+    """A real database with ~120 pages, then 16 bytes zeroed inside each of ``pages``
+    (negative numbers count from the end); page 1 (the key check) stays intact."""
+    conn = create_database(db_path, KEY)
+    for i in range(30):
+        customers.add(conn, {"name": f"王明{i}", "note": "备注" * 1500})
+    conn.close()
+    data = bytearray(db_path.read_bytes())
+    count = len(data) // 4096
+    for page in pages:
+        number = page if page > 0 else count + 1 + page
+        assert number > 1
+        offset = (number - 1) * 4096 + 200
+        data[offset:offset + 16] = bytes(16)
+    db_path.write_bytes(bytes(data))
+
+
+def test_damaged_schema_pages_exit_4_not_wrong_passphrase(cli, db_path):
+    _damaged_copy(db_path, range(2, 100))  # every page but the first: the schema too
+    before = snapshot(db_path)
+    result = cli("list")
+    assert result.exit_code == 4
+    assert one_line(result).startswith(f"crmctl: the database {db_path} is damaged")
+    assert snapshot(db_path) == before
+
+
+def test_damaged_data_pages_exit_4(cli, db_path):
+    _damaged_copy(db_path, range(-10, 0))
+    result = cli("list", "--format", "json")
+    assert result.exit_code == 4
+    assert one_line(result).startswith("crmctl: the database is damaged")
+
+
+def test_busy_database_exit_1(initialized, db_path, monkeypatch):
+    from crmctl.store import connection
+
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 100)
+    holder = open_database(db_path, KEY)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = initialized("add", "王明")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.exit_code == 1
+    assert one_line(result) == ("crmctl: database is busy (another crmctl holds the write "
+                                "lock); try again")
+    assert result.stdout == ""
+
+
+def test_audit_tampering_exit_4(initialized, db_path):
+    for name in ("王明", "李娜", "张伟"):
+        assert initialized("add", name).exit_code == 0
+    ok = initialized("audit", "verify", "--format", "json")
+    assert ok.exit_code == 0
+    assert {k: v for k, v in __import__("json").loads(ok.stdout).items()
+            if k in ("ok", "entries", "first_bad")} == {"ok": True, "entries": 3,
+                                                       "first_bad": None}
+    conn = open_database(db_path, KEY)
+    conn.execute("UPDATE audit_log SET fields = '[\"name\",\"email\"]' WHERE id = 2")
+    conn.close()
+    bad = initialized("audit", "verify")
+    assert bad.exit_code == 4
+    assert one_line(bad) == ("crmctl: audit log verification failed at entry 2: contents do "
+                             "not match hash")

@@ -66,6 +66,7 @@ def classify_unreadable(path: Path) -> Exception:
 
 SQLITE_NOTADB = 26  # what a wrong key (or a file that is not a database) gives
 SQLITE_CANTOPEN = 14
+SQLITE_CORRUPT = 11
 
 
 def _cannot_open(path: Path, exc: Exception) -> Exception:
@@ -111,12 +112,22 @@ def open_database(path: Path | str, key: bytes, *, command: str = "api") -> CrmC
         raise NotADatabase(f"{path} is an empty file, not a crmctl database")
     conn = _connect(path, key)
     try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        # Reads page 1 only: its HMAC proves the key before anything else is looked at.
+        conn.execute("PRAGMA user_version").fetchone()
     except sqlcipher.DatabaseError as exc:
         conn.close()
         if getattr(exc, "sqlite_errorcode", SQLITE_NOTADB) == SQLITE_NOTADB:
             raise classify_unreadable(path) from None
         raise _cannot_open(path, exc) from None  # not the key: the file system said no
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher.DatabaseError as exc:
+        conn.close()
+        if getattr(exc, "sqlite_errorcode", None) in (SQLITE_NOTADB, SQLITE_CORRUPT):
+            # The key opened page 1, so a page that fails its HMAC is damage, not the key.
+            raise IntegrityFailure(f"the database {path} is damaged ({exc}); "
+                                   "restore it from a backup") from None
+        raise _cannot_open(path, exc) from None
     conn.command = command
     try:
         _apply_pragmas(conn)
@@ -165,7 +176,9 @@ def translate_sqlite_error(exc: Exception) -> Exception | None:
     message = str(exc).lower()
     if isinstance(exc, sqlcipher.OperationalError) and ("locked" in message or "busy" in message):
         return Busy("database is busy (another crmctl holds the write lock); try again")
-    if "malformed" in message or "corrupt" in message or "hmac check failed" in message:
+    # After a successful open, "file is not a database" means a page failed its HMAC check.
+    if ("malformed" in message or "corrupt" in message or "hmac check failed" in message
+            or "file is not a database" in message):
         return IntegrityFailure(f"the database is damaged: {exc}")
     if "readonly" in message or "read-only" in message:
         return InvalidValue("the database is read-only; nothing was changed")
