@@ -10,8 +10,10 @@ import io
 import json
 import re
 import shutil
+import unicodedata
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlcipher3 import dbapi2
 
 from conftest import PASSPHRASE
@@ -309,3 +311,21 @@ def test_debug_lets_the_error_through(crm):
 
     result = crm("show", "99", env={"CRMCTL_DEBUG": "1"})
     assert isinstance(result.exception, NotFound)
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(st.characters(blacklist_characters="\x00"), min_size=1, max_size=30)
+       .filter(lambda s: s.strip()),
+       note=st.text(st.characters(blacklist_characters="\x00"), max_size=60))
+def test_any_unicode_round_trips_through_add_and_show(initialized, name, note):
+    """Whatever the text, `add` then `show --format json` gives it back NFC, whitespace
+    runs folded, trimmed."""
+    def folded(text):
+        return " ".join(unicodedata.normalize("NFC", text).split())
+
+    added = initialized("add", f"--note={note}", "--", name)
+    assert added.exit_code == 0, added.stderr
+    shown = as_json(initialized("show", added.stdout.strip(), "--format", "json"))
+    assert shown["name"] == folded(name)
+    assert shown["note"] == (folded(note) or None)
