@@ -1,0 +1,272 @@
+"""Hostile arguments: hypothesis drives every command (through the in-process `cli`) with
+unicode of every kind, empty strings, 10,000-character values, NUL bytes, ids that are not
+numbers and option values that make no sense. Always: an exit code of the contract, no
+traceback and no "internal error", one stderr line on failure, and afterwards the database
+whole (integrity_check, cipher_integrity_check, audit verify). Then the import pipeline
+gets arbitrary bytes, quoting, encodings, huge fields and NUL bytes.
+
+Few examples in the default suite; `make check` runs the slow variants with many more.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import PASSPHRASE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from stress_helpers import health, no_traceback
+
+QUICK, THOROUGH = 12, 150
+EXAMPLES = [pytest.param(QUICK, id="quick"),
+            pytest.param(THOROUGH, id="thorough", marks=pytest.mark.slow)]
+
+# --- strategies ---------------------------------------------------------------------------
+
+CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+RTL = st.characters(min_codepoint=0x0590, max_codepoint=0x06FF)
+EMOJI = st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF)
+COMBINING = st.characters(min_codepoint=0x0300, max_codepoint=0x036F)
+ANY = st.characters(blacklist_categories=("Cs",))
+CHARS = st.one_of(CJK, RTL, EMOJI, COMBINING, ANY, st.sampled_from("\u200f\u202e\ufeff\t\n\r"))
+
+ODD = ["", " ", "abc", "-1", "0", "1e3", "9" * 40, "1.0", " 1 ", "٣", "１", "0x1", "NaN",
+       "'; DROP TABLE customers;--", '"', "NULL", "*", "%s%n", "王明 OR 1=1", "NEAR(a b)",
+       "\x00", "a\x00b", "--", "-", "--help"]
+
+hostile = st.one_of(
+    st.sampled_from(ODD),
+    st.text(CHARS, max_size=40),
+    st.text(CHARS, min_size=1, max_size=4).map(lambda s: (s * 10_000)[:10_000]),
+    st.tuples(st.text(CHARS, max_size=8), st.text(CHARS, max_size=8)).map("\x00".join),
+)
+
+
+def choice_or_hostile(*valid: str):
+    return st.one_of(st.sampled_from(valid), hostile)
+
+
+ids = st.one_of(st.sampled_from(["1", "2", "3", "5", "999999"]), hostile)
+tiers = choice_or_hostile("diamond", "gold", "silver", "regular", "DIAMOND", "黄金")
+stages = choice_or_hostile("prospect", "customer", "repeat", "loyal", "churned")
+sorts = choice_or_hostile("id", "-id", "name", "-name", "company", "created", "updated",
+                          "last-contact", "tier", "-tier", "--name")
+formats = choice_or_hostile("table", "json", "csv")
+channels = choice_or_hostile("email", "phone", "sms", "wechat", "meeting", "visit", "chat",
+                             "social", "other")
+whens = choice_or_hostile("today", "tomorrow", "+3d", "+2w", "+1m", "monday", "friday",
+                          "2026-12-01", "2026-02-30", "0001-01-01", "9999-12-31",
+                          "+99999999d", "-3d", "yesterday", "2026-11-20T15:30")
+amounts = choice_or_hostile("100", "1234.50", "0", "-5", "1e9", "0.001", "99999999999999999999",
+                            "1,000", "¥100", "inf")
+
+
+def maybe(option: str, values):
+    """Either nothing or [option, value]."""
+    return st.one_of(st.just([]), values.map(lambda v: [option, v]))
+
+
+def command(*parts):
+    """A command line: fixed words and strategies (a strategy of lists is spliced in)."""
+    return st.tuples(*[p if isinstance(p, st.SearchStrategy) else st.just(p) for p in parts]
+                     ).map(lambda t: [x for p in t for x in (p if isinstance(p, list) else [p])])
+
+
+CUSTOMER_COMMANDS = st.one_of(
+    command("add", hostile, maybe("--company", hostile), maybe("--email", hostile),
+            maybe("--phone", hostile), maybe("--tier", tiers), maybe("--birthday", hostile),
+            maybe("--note", hostile), maybe("--tag", hostile), maybe("--referred-by", ids),
+            maybe("--wechat", hostile)),
+    command("list", maybe("--tier", tiers), maybe("--stage", stages), maybe("--sort", sorts),
+            maybe("--format", formats), maybe("--search", hostile), maybe("--limit", ids),
+            maybe("--tag", hostile), maybe("--consent", channels)),
+    command("show", ids, maybe("--format", formats)),
+    command("edit", ids, maybe("--name", hostile), maybe("--email", hostile),
+            maybe("--phone", hostile), maybe("--clear", hostile), maybe("--note", hostile),
+            maybe("--birthday", hostile)),
+    command("rm", ids, st.sampled_from([[], ["--yes"]])),
+    command("tag", st.sampled_from(["add", "remove"]), hostile, ids),
+    command("tag", "list", maybe("--format", formats)),
+)
+
+RECORD_COMMANDS = st.one_of(
+    command("tier", "set", ids, tiers, "--reason", hostile),
+    command("tier", "history", ids),
+    command("tier", "review", maybe("--format", formats)),
+    command("log-contact", ids, "--channel", channels, "--summary", hostile,
+            maybe("--at", whens), maybe("--direction", choice_or_hostile("in", "out")),
+            maybe("--satisfaction", choice_or_hostile("1", "5", "0", "6")),
+            maybe("--next", whens), maybe("--outcome", hostile),
+            maybe("--resolves-complaint", choice_or_hostile("all", "1"))),
+    command("purchase", ids, amounts, maybe("--date", whens),
+            maybe("--currency", choice_or_hostile("CNY", "USD", "JPY", "cny", "XXX")),
+            maybe("--note", hostile)),
+    command("followups", maybe("--until", whens), maybe("--tier", tiers),
+            maybe("--tag", hostile), maybe("--format", formats)),
+    command("followups", "schedule", ids, whens, maybe("--purpose", hostile)),
+    command("followups", st.sampled_from(["done", "snooze"]), ids, whens),
+    command("consent", ids, choice_or_hostile("grant", "withdraw"), channels,
+            maybe("--source", hostile), maybe("--at", whens)),
+)
+
+OTHER_COMMANDS = st.one_of(
+    command("forget", ids, st.sampled_from([[], ["--yes"]])),
+    command("audit", "log", maybe("--since", whens), maybe("--action", hostile),
+            maybe("--entity", hostile), maybe("--limit", ids), maybe("--format", formats)),
+    command("audit", "verify", maybe("--expect", hostile)),
+    command("audit", st.sampled_from(["head", "data"])),
+    command("config", "set", choice_or_hostile("default_region", "currency", "cadence_days.gold"),
+            hostile),
+    command("campaign", "create", hostile, "--channel", channels,
+            maybe("--budget", amounts), maybe("--start", whens), maybe("--end", whens)),
+    command("campaign", st.sampled_from(["show", "report", "target"]), ids,
+            maybe("--format", formats)),
+    command("campaign", "respond", ids, ids, maybe("--outcome", hostile)),
+    command("report", maybe("--format", formats)),
+    command("export", "--format", choice_or_hostile("csv", "json", "vcf", "ics"),
+            maybe("--what", choice_or_hostile("customers", "interactions", "purchases",
+                                              "followups")),
+            maybe("--search", hostile), maybe("--tier", tiers), maybe("--sort", sorts),
+            maybe("--marketing", channels)),
+    command("export", "--customer", ids),
+)
+
+# --- the property -------------------------------------------------------------------------
+
+
+def seed(db_path) -> None:
+    """Five customers with contacts, a purchase, a follow-up and a campaign to aim at."""
+    from crmctl.core import customers
+    from crmctl.store import create_database
+
+    conn = create_database(db_path, PASSPHRASE.encode())
+    for name, phone in (("王明", "13800138000"), ("李娜", "13900139000"), ("Anna", None),
+                        ("محمد", None), ("张伟", "13700137000")):
+        customers.add(conn, {"name": name, "phone": phone, "company": "华为"})
+    conn.close()
+
+
+def assert_clean(result, args) -> None:
+    shown = [a if len(a) < 60 else a[:20] + f"…({len(a)} chars)" for a in args]
+    assert result.exit_code in {0, 1, 2, 3, 4}, shown
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        shown, repr(result.exception))
+    assert no_traceback(result.stdout, result.stderr), shown
+    assert "internal error" not in result.stderr, (shown, result.stderr)
+    if result.exit_code:
+        assert result.stderr.startswith("crmctl: ") and result.stderr.count("\n") == 1, (
+            shown, result.stderr[:500])
+
+
+def fuzz(cli, db_path, commands, examples: int) -> None:
+    seed(db_path)
+
+    @settings(max_examples=examples, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(commands)
+    def one(args):
+        assert_clean(cli(*args), args)
+
+    one()
+    state = health(db_path)
+    assert state.whole, state
+    verified = cli("audit", "verify", "--format", "json")
+    assert verified.exit_code == 0 and json.loads(verified.stdout)["ok"] is True
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_customer_commands_survive_hostile_arguments(cli, db_path, examples):
+    fuzz(cli, db_path, CUSTOMER_COMMANDS, examples)
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_record_commands_survive_hostile_arguments(cli, db_path, examples):
+    fuzz(cli, db_path, RECORD_COMMANDS, examples)
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_other_commands_survive_hostile_arguments(cli, db_path, examples):
+    fuzz(cli, db_path, OTHER_COMMANDS, examples)
+
+
+# --- the import pipeline ------------------------------------------------------------------
+
+HEADERS = ["name", "姓名", "Name", "First Name", "Last Name", "company", "公司", "email",
+           "E-mail Address", "电子邮件", "phone", "手机", "Mobile Phone", "note", "备注",
+           "tags", "birthday", "wechat", "微信"]
+cells = st.one_of(
+    hostile,
+    st.sampled_from(["王明", "13800138000", "+86 138 0013 8000", "wang@example.cn", "a@b",
+                     "1990-01-01", "=cmd|' /C calc'!A0", '"quoted, with comma"', "a\nb",
+                     "vip;展会2026", "", "李娜"]),
+)
+ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1", "shift_jis"]
+
+
+@st.composite
+def csv_files(draw) -> bytes:
+    import csv
+    import io
+
+    width = draw(st.integers(1, 6))
+    header = draw(st.lists(st.one_of(st.sampled_from(HEADERS), hostile), min_size=width,
+                           max_size=width))
+    rows = draw(st.lists(st.lists(cells, min_size=0, max_size=width + 2), max_size=8))
+    buffer = io.StringIO()
+    dialect = draw(st.sampled_from([{}, {"delimiter": ";"}, {"delimiter": "\t"},
+                                    {"quoting": csv.QUOTE_ALL}, {"delimiter": "|"}]))
+    writer = csv.writer(buffer, **dialect)
+    writer.writerow(header)
+    writer.writerows(rows)
+    data = buffer.getvalue().encode(draw(st.sampled_from(ENCODINGS)), errors="replace")
+    if draw(st.booleans()):  # damage: raw bytes dropped in somewhere
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.binary(min_size=1, max_size=8)) + data[at:]
+    return data
+
+
+import_options = st.lists(st.one_of(
+    maybe("--encoding", choice_or_hostile("auto", "utf-8", "gb18030", "utf-16", "latin-1")),
+    maybe("--mapping", choice_or_hostile("auto", "google", "outlook", "chinese", "crmctl")),
+    maybe("--on-duplicate", choice_or_hostile("skip", "update", "error")),
+    maybe("--tag", hostile),
+    st.sampled_from([[], ["--dry-run"]]),
+), max_size=3).map(lambda parts: [x for p in parts for x in p])
+
+
+def import_fuzz(cli, db_path, tmp_path, examples: int, contents) -> None:
+    seed(db_path)
+    count = [health(db_path).customers]
+
+    @settings(max_examples=examples, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(contents, st.sampled_from([".csv", ".txt", ".xlsx", ""]), import_options)
+    def one(data, suffix, options):
+        path = tmp_path / f"in{suffix}"
+        path.write_bytes(data)
+        args = ["import", str(path), "--format", "json", *options]
+        result = cli(*args)
+        assert_clean(result, args)
+        assert result.exit_code in {0, 1, 2}, result.stderr
+        if result.exit_code == 0:
+            summary = json.loads(result.stdout)
+            parts = summary["inserted"] + summary["updated"] + summary["skipped"]
+            assert parts + summary["rejected"] == summary["rows"], summary
+            if "--dry-run" not in options:
+                count[0] += summary["inserted"]
+
+    one()
+    state = health(db_path)
+    assert state.whole, state
+    assert state.customers == count[0]  # every reported insert is there, nothing else
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_import_survives_arbitrary_bytes(cli, db_path, tmp_path, examples):
+    import_fuzz(cli, db_path, tmp_path, examples, st.binary(max_size=3000))
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_import_survives_hostile_csv(cli, db_path, tmp_path, examples):
+    import_fuzz(cli, db_path, tmp_path, examples, csv_files())
