@@ -196,7 +196,7 @@ def fill(path: Path, leave: int) -> None:
 def test_disk_full_tmpfs(db, tmp_path):
     """A 600 KB tmpfs holding the database: a big import fills it; a full disk stops even
     the opening (the -shm file); init on it leaves nothing; a backup onto it is refused."""
-    csv_file = big_csv(tmp_path / "big.csv", 20000)
+    csv_file = big_csv(tmp_path / "big.csv", 8000)
     with mounted(tmp_path / "small", "-t", "tmpfs", "-o", "size=600k", "tmpfs") as small:
         live = small / "crm.db"
         shutil.copy2(db, live)
@@ -232,7 +232,7 @@ def _limit_file_size(limit: int):
 def test_disk_full_simulated_with_a_file_size_limit(db, tmp_path):
     """No root needed: RLIMIT_FSIZE makes the kernel refuse writes past 300 KB (EFBIG),
     as a full disk refuses them; the import fails whole and nothing is lost."""
-    csv_file = big_csv(tmp_path / "big.csv", 20000)
+    csv_file = big_csv(tmp_path / "big.csv", 8000)
     env = crmctl_env(db)
     before = snapshot(db)
     done = subprocess.run([str(Path(os.sys.executable).with_name("crmctl")), "import",
