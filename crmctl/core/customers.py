@@ -236,11 +236,14 @@ def iter_customers(conn, flt: Filter | None = None):
         where.append(consent.granted_sql("c.id", consent.check_channel(flt.consent)))
     source, rowid = "customers c", "c.id"
     terms = search.plan(flt.search) if flt.search else []
+    # With the search as the only filter, drive the query from the index (rowids come out
+    # in order), so a common word with --limit stops after a page instead of reading every
+    # match first. Beside another filter (a tag of ten people) that could read thousands
+    # of rows to find a few, so then the matches are looked up as a set instead.
+    drive = len(where) == 1
     for i, (table, expression) in enumerate(terms):
         params[f"q{i}"] = expression
-        if i == 0:
-            # Drive the query from the index (rowids come out in order), so a common word
-            # with --limit stops after a page instead of reading every match first.
+        if i == 0 and drive:
             source, rowid = f"{table} s CROSS JOIN customers c ON c.id = s.rowid", "s.rowid"
             where.append(f"s.{table} MATCH :q0")
         else:
