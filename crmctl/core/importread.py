@@ -108,7 +108,7 @@ def _decodes(path: Path, encoding: str) -> bool:
         for block in _blocks(path):
             decoder.decode(block)
         decoder.decode(b"", final=True)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):  # UnicodeError: utf-16 without a BOM
         return False
     return True
 
@@ -159,7 +159,7 @@ def _open_csv(path: Path, head: bytes, size: int, encoding: str, max_cell: int):
             text.seek(0)
             reader = csv.reader(text, delimiter=sniff_delimiter(sample))
             header = next(reader, None)
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:  # UnicodeDecodeError, or utf-16 without a BOM
             raise _decode_error(path, encoding, exc) from None
         except csv.Error as exc:
             raise _csv_error(path, 1, exc, max_cell) from None
@@ -180,14 +180,15 @@ def _csv_rows(path, reader, encoding: str, max_cell: int):
             rownum += 1
             if cells and any(cells):
                 yield rownum, cells
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:
         raise _decode_error(path, encoding, exc) from None
     except csv.Error as exc:
         raise _csv_error(path, rownum + 1, exc, max_cell) from None
 
 
-def _decode_error(path, encoding: str, exc: UnicodeDecodeError) -> InvalidValue:
-    return InvalidValue(f"{path} is not valid {encoding} text ({exc.reason}); "
+def _decode_error(path, encoding: str, exc: UnicodeError) -> InvalidValue:
+    reason = getattr(exc, "reason", None) or str(exc)
+    return InvalidValue(f"{path} is not valid {encoding} text ({reason}); "
                         "check --encoding (auto detects UTF-8, UTF-16, GB18030)")
 
 
