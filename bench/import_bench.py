@@ -119,6 +119,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="validating processes (CRMCTL_IMPORT_WORKERS); default: crmctl's")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     data = OUT / f"import-{args.rows}.csv"
@@ -130,7 +132,10 @@ def main() -> None:
     env = {**os.environ, "CRMCTL_PASSPHRASE": KEY}
     env.pop("CRMCTL_PASSPHRASE_FILE", None)
     env.pop("CRMCTL_PASSPHRASE_CMD", None)
+    if args.workers is not None:
+        env["CRMCTL_IMPORT_WORKERS"] = str(args.workers)
     print(f"rows={args.rows:,}  file={data.stat().st_size / 1e6:.0f} MB  cores={os.cpu_count()}"
+          f"  workers={'default' if args.workers is None else args.workers}"
           f"  load={os.getloadavg()[0]:.1f}")
     for attempt in range(args.repeat):
         floor_db = fresh(OUT / "import-floor.db")

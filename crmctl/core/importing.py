@@ -58,7 +58,7 @@ class Options:
     dry_run: bool = False
     rejects: str | None = None
     tags: list[str] = field(default_factory=list)
-    workers: int | None = None  # None: one per core for big files
+    workers: int | None = None  # validating processes; 0: in-process; None: cores - 1 if big
 
 
 class _DryRun(Exception):
@@ -154,11 +154,26 @@ def _work(chunk):
     return validate_chunk(_WORKER_VALIDATOR, chunk)
 
 
+def default_workers(source) -> int:
+    """Validating processes beside the writer: none for small files or on 2 cores.
+
+    The writing process is the bottleneck (SQLite, one writer). Measured on 2 vCPUs shared
+    with other work, a validating process beside it slowed its writes by 1.7x, more than it
+    saved (bench/README.md). CRMCTL_IMPORT_WORKERS overrides, for benchmarks.
+    """
+    if os.environ.get("CRMCTL_IMPORT_WORKERS", "").isdigit():
+        return int(os.environ["CRMCTL_IMPORT_WORKERS"])
+    cores = os.cpu_count() or 1
+    if source.size < PARALLEL_FROM_BYTES or source.encoding == "xlsx" or cores <= 2:
+        return 0
+    return min(cores - 2, 4)
+
+
 def _validated(source, validator: RowValidator, workers: int | None):
     """(chunk, (good, bad)) in file order; big files are validated by a process pool."""
     if workers is None:
-        workers = (os.cpu_count() or 1) if source.size >= PARALLEL_FROM_BYTES else 1
-    if workers <= 1:
+        workers = default_workers(source)
+    if workers <= 0:
         for chunk in _chunks(source):
             yield chunk, validate_chunk(validator, chunk)
         return
