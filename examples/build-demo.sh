@@ -4,28 +4,22 @@
 set -euo pipefail
 crmctl=${1:-crmctl}
 here=$(cd "$(dirname "$0")" && pwd)
+run() { printf '\n$ crmctl %s\n' "$*"; "$crmctl" "$@"; }
 
 "$crmctl" init
-# One `add` per row (the bulk `crmctl import` is the faster way for real files).
-python3 - "$here/customers.csv" "$crmctl" <<'PY'
-import csv, subprocess, sys
-path, crmctl = sys.argv[1], sys.argv[2]
-with open(path, encoding="utf-8", newline="") as f:
-    for row in csv.DictReader(f):
-        args = [crmctl, "add", row["name"]]
-        for field in ("company", "title", "email", "phone", "tier", "birthday", "note"):
-            if row[field]:
-                args += [f"--{field}", row[field]]
-        for tag in filter(None, row["tags"].split(";")):
-            args += ["--tag", tag]
-        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-PY
+run import "$here/customers.csv" --tag demo
 
-echo; echo '$ crmctl list'
-"$crmctl" list
-echo; echo '$ crmctl list --search 王'
-"$crmctl" list --search 王
-echo; echo '$ crmctl show 1'
-"$crmctl" show 1
-echo; echo '$ crmctl audit verify'
-"$crmctl" audit verify
+# A little history, dated relative to today so the follow-up report always has something.
+"$crmctl" log-contact 1 --channel phone --summary "年度框架续签, 询价" --at -35d --satisfaction 4 >/dev/null
+"$crmctl" purchase 1 128000.00 --date -30d --note "框架协议一期" >/dev/null
+"$crmctl" log-contact 2 --channel meeting --summary "季度回顾" --at -3d --satisfaction 5 --next +4d >/dev/null
+"$crmctl" log-contact 5 --channel wechat --summary "发票开错了" --at -10d --complaint --category billing --satisfaction 2 >/dev/null
+"$crmctl" purchase 6 4800.50 --currency EUR --date -200d >/dev/null
+"$crmctl" followups schedule 3 today --purpose "寄送新品样品" >/dev/null
+
+run list
+run list --search 王
+run show 1
+run followups --until +7d
+run tier review
+run audit verify
