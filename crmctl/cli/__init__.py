@@ -114,37 +114,25 @@ def root(
     ctx.obj = Globals(db=db, debug=debug)
 
 
+# (module, group name): a group name makes a sub-app (`crmctl tier set`); None adds the
+# module's commands at the top level (`crmctl add`, `crmctl import`).
+SUB_APPS = [
+    ("customers", None), ("contacts", None), ("followups", "followups"), ("tier", "tier"),
+    ("tags", "tag"), ("importing", None), ("exporting", None), ("privacy", None),
+    ("campaign", "campaign"), ("report", "report"), ("audit", "audit"), ("backup", None),
+    ("key", "key"), ("config", "config"),
+]
+
+
 def _register() -> None:
-    from crmctl.cli import audit, config, customers, key, tags
+    from importlib import import_module
 
-    app.add_typer(customers.app)
-    app.add_typer(tags.app, name="tag")
-    app.add_typer(audit.app, name="audit")
-    app.add_typer(key.app, name="key")
-    app.add_typer(config.app, name="config")
-    from crmctl.cli import backup, privacy
-
-    app.add_typer(privacy.app)
-    app.add_typer(backup.app)
-    from crmctl.cli import campaign
-
-    app.add_typer(campaign.app, name="campaign")
-    from crmctl.cli import contacts, tier
-
-    app.add_typer(contacts.app)
-    app.add_typer(tier.app, name="tier")
-    from crmctl.cli import followups
-
-    app.add_typer(followups.app, name="followups")
-    from crmctl.cli import report
-
-    app.add_typer(report.app, name="report")
-    from crmctl.cli import importing
-
-    app.add_typer(importing.app)
-    from crmctl.cli import exporting
-
-    app.add_typer(exporting.app)
+    for module_name, group in SUB_APPS:
+        module = import_module(f"crmctl.cli.{module_name}")
+        if group:
+            app.add_typer(module.app, name=group)
+        else:
+            app.add_typer(module.app)
 
 
 _register()

@@ -24,7 +24,9 @@ def new_app(help: str | None = None, **settings) -> typer.Typer:
     """A sub-app with crmctl's settings: plain help (rich help costs ~130 ms at start-up),
     -h as well as --help, and no locals in tracebacks (they may hold a passphrase)."""
     settings.setdefault("no_args_is_help", help is not None)
-    return typer.Typer(help=help, rich_markup_mode=None, add_completion=False,
+    if help is not None:  # an explicit help=None would hide a callback's docstring
+        settings["help"] = help
+    return typer.Typer(rich_markup_mode=None, add_completion=False,
                        pretty_exceptions_show_locals=False,
                        context_settings={"help_option_names": ["-h", "--help"]}, **settings)
 
