@@ -62,7 +62,7 @@ def open_source(path: Path, encoding: str = "auto", max_cell: int = 1_000_000):
 def _codec(name: str) -> str:
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
         raise InvalidValue(f"unknown encoding {name!r}") from None
 
 
@@ -222,9 +222,13 @@ def _open_xlsx(path: Path, size: int):
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
+    except InvalidFileException:  # a zip (PK…) named other than .xlsx
+        raise InvalidValue(f"{path} holds a zip archive (an xlsx workbook?) but is named "
+                           f"{path.suffix or 'without an extension'}; rename it to .xlsx") from None
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InvalidValue(f"cannot read {path} as an xlsx workbook: {exc}") from None
     try:
