@@ -315,9 +315,10 @@ def test_debug_lets_the_error_through(crm):
 
 @settings(max_examples=8, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.text(st.characters(blacklist_characters="\x00"), min_size=1, max_size=30)
-       .filter(lambda s: s.strip()),
-       note=st.text(st.characters(blacklist_characters="\x00"), max_size=60))
+@given(name=st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+                   min_size=1, max_size=30).filter(lambda s: s.strip()),
+       note=st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+                    max_size=60))
 def test_any_unicode_round_trips_through_add_and_show(initialized, name, note):
     """Whatever the text, `add` then `show --format json` gives it back NFC, whitespace
     runs folded, trimmed."""
@@ -329,3 +330,13 @@ def test_any_unicode_round_trips_through_add_and_show(initialized, name, note):
     shown = as_json(initialized("show", added.stdout.strip(), "--format", "json"))
     assert shown["name"] == folded(name)
     assert shown["note"] == (folded(note) or None)
+
+
+def test_text_that_is_not_utf8_is_refused_in_one_line(initialized, db_path):
+    """Non-UTF-8 bytes in argv arrive as lone surrogates: a clear refusal, nothing added."""
+    before = state(db_path)
+    result = initialized("add", "王明", "--note", "b\udcffad")
+    assert result.exit_code == 1
+    assert result.stderr == ("crmctl: text is not valid UTF-8 (is the terminal set to "
+                             "another encoding?)\n")
+    assert state(db_path) == before

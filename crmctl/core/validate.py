@@ -18,6 +18,12 @@ def clean_text(value: str | None) -> str | None:
     """NFC, trimmed, inner runs of white space folded; empty becomes None."""
     if value is None:
         return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # Bytes that were not UTF-8 on the command line arrive as lone surrogates.
+        raise InvalidValue("text is not valid UTF-8 (is the terminal set to another "
+                           "encoding?)") from None
     value = _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
     return value or None
 
