@@ -162,7 +162,11 @@ def _toml_columns(headers: list[str], mapping: str) -> list[str]:
     import tomllib
 
     path = Path(mapping)
-    if not path.suffix == ".toml" and not path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):  # a name too long for a path, or with a NUL in it
+        exists = False
+    if not path.suffix == ".toml" and not exists:
         raise InvalidValue(f"unknown mapping {mapping!r}: use auto, "
                            f"{', '.join(SOURCES)} or a FILE.toml")
     try:
