@@ -131,14 +131,35 @@ def test_two_crmctl_processes_add_fifty_each(db):
     assert verified.returncode == 0 and json.loads(verified.stdout)["entries"] == 120
 
 
+def wait_until_locked(db, proc, limit: float = 60) -> None:
+    """Return once another process holds the write lock (probe: BEGIN IMMEDIATE, no wait)."""
+    from crmctl.store import open_database
+
+    conn = open_database(db, PASSPHRASE.encode())
+    conn.execute("PRAGMA busy_timeout = 0")
+    deadline = time.monotonic() + limit
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except Exception as exc:  # noqa: BLE001 - sqlcipher's OperationalError
+                if "locked" in str(exc) or "busy" in str(exc):
+                    return
+                raise
+            conn.execute("ROLLBACK")
+            time.sleep(0.02)
+    finally:
+        conn.close()
+
+
 def test_followups_waits_for_nothing_while_an_import_runs(db, tmp_path):
     """cron's `followups` beside a running import (which holds the write lock throughout)."""
-    rows = "\n".join(f"导入{i},导入公司{i % 30},+86137{i:08d}" for i in range(20000))
+    rows = "\n".join(f"导入{i},导入公司{i % 30},+86137{i:08d}" for i in range(40000))
     (tmp_path / "big.csv").write_text("name,company,phone\n" + rows + "\n", encoding="utf-8")
     env = crmctl_env(db, CRMCTL_BUSY_TIMEOUT_MS="300")
     importer = start(["import", tmp_path / "big.csv", "--format", "json"], env)
     try:
-        time.sleep(2.0)  # let it open the database and begin writing
+        wait_until_locked(db, importer)
         cron = run(["followups", "--format", "json"], env)
         still_running = importer.poll() is None
         out, err = importer.communicate(timeout=300)
@@ -147,9 +168,9 @@ def test_followups_waits_for_nothing_while_an_import_runs(db, tmp_path):
             importer.kill()
     assert (cron.returncode, cron.stderr) == (0, "")
     assert importer.returncode == 0, err
-    assert json.loads(out)["inserted"] == 20000
+    assert json.loads(out)["inserted"] == 40000
     state = health(db)
-    assert state.whole and state.customers == 20020
+    assert state.whole and state.customers == 40020
     if not still_running:
         pytest.skip("the import finished before followups ran; the overlap was not exercised")
 
