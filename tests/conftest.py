@@ -66,6 +66,22 @@ def isolated(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def pin_clock(monkeypatch):
+    """pin_clock(NOW, tz): crmctl's clock (CRMCTL_NOW) and the process time zone, pinned
+    for one test and restored after it."""
+    import time
+
+    def pin(now: str, tz: str = "Asia/Shanghai") -> None:
+        monkeypatch.setenv("TZ", tz)
+        monkeypatch.setenv("CRMCTL_NOW", now)
+        time.tzset()
+
+    yield pin
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "crm.db"
 

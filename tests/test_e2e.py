@@ -4,7 +4,6 @@ database and a passphrase file; no TERM, no LANG), no terminal, stdin from /dev/
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys

@@ -11,7 +11,6 @@ import io
 import json
 import os
 import subprocess
-import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -27,13 +26,8 @@ KEYS = ["customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose
 
 
 @pytest.fixture(autouse=True)
-def pinned(monkeypatch):
-    monkeypatch.setenv("TZ", "Asia/Shanghai")
-    monkeypatch.setenv("CRMCTL_NOW", NOW)
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def pinned(pin_clock):
+    pin_clock(NOW)
 
 
 def local(day: date, hour: int = 10) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import date, datetime
 
 import pytest
@@ -16,13 +15,8 @@ SPEND = {"diamond": 500000, "gold": 100000, "silver": 20000}
 
 
 @pytest.fixture(autouse=True)
-def pinned(monkeypatch):
-    monkeypatch.setenv("TZ", "Asia/Shanghai")
-    monkeypatch.setenv("CRMCTL_NOW", NOW)
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def pinned(pin_clock):
+    pin_clock(NOW)
 
 
 def local(y, m, d, hour=10) -> str:

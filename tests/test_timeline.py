@@ -4,7 +4,6 @@ newest first, and the consent state."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import date
 
 import pytest
@@ -16,13 +15,8 @@ NOW = "2026-11-23T09:00:00+08:00"
 
 
 @pytest.fixture(autouse=True)
-def pinned(monkeypatch):
-    monkeypatch.setenv("TZ", "Asia/Shanghai")
-    monkeypatch.setenv("CRMCTL_NOW", NOW)
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def pinned(pin_clock):
+    pin_clock(NOW)
 
 
 def history(conn, cid: int) -> dict:

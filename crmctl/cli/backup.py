@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import typer
 
-from crmctl.cli.context import PROMPT_TRIES, command_name, db_path, new_app
+from crmctl.cli.context import command_name, db_path, keyed_session, new_app
 from crmctl.errors import PassphraseError, UsageError
 from crmctl.render import message
 
 app = new_app()
-
-
-@contextmanager
-def keyed_session(ctx: typer.Context) -> Iterator[tuple]:
-    """Like context.session, but also hands over the passphrase (a copy must be keyed)."""
-    from crmctl.store import open_database
-    from crmctl.store.passphrase import get_passphrase
-
-    path = db_path(ctx)
-    if not path.exists():
-        open_database(path, b"")  # raises the clear "no database" error
-    for attempt in range(PROMPT_TRIES):
-        passphrase = get_passphrase(path)
-        try:
-            conn = open_database(path, passphrase.secret, command=command_name(ctx))
-            break
-        except PassphraseError:
-            if passphrase.source != "prompt" or attempt == PROMPT_TRIES - 1:
-                raise
-            typer.echo("wrong passphrase, try again", err=True)
-    try:
-        yield conn, passphrase
-    finally:
-        conn.close()
 
 
 @app.command()

@@ -56,8 +56,13 @@ def command_name(ctx: typer.Context) -> str:
 
 
 @contextmanager
-def session(ctx: typer.Context) -> Iterator:
-    """Open the database named by --db / CRMCTL_DB with the passphrase, for one command."""
+def keyed_session(ctx: typer.Context) -> Iterator[tuple]:
+    """Open the database named by --db / CRMCTL_DB; yield (conn, passphrase).
+
+    A wrong passphrase typed at the prompt may be typed again; from any other source it
+    is final (exit 3). Commands that write keyed copies (backup, rekey) need the
+    passphrase itself; every other command uses ``session``.
+    """
     from crmctl.store import open_database
 
     path = globals_of(ctx).db_path
@@ -73,9 +78,16 @@ def session(ctx: typer.Context) -> Iterator:
                 raise
             typer.echo("wrong passphrase, try again", err=True)
     try:
-        yield conn
+        yield conn, passphrase
     finally:
         conn.close()
+
+
+@contextmanager
+def session(ctx: typer.Context) -> Iterator:
+    """Open the database for one command: ``with session(ctx) as conn:``."""
+    with keyed_session(ctx) as (conn, _passphrase):
+        yield conn
 
 
 def db_path(ctx: typer.Context) -> Path:
