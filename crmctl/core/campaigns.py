@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from crmctl.core import audit, clock, consent
-from crmctl.core.customers import Filter, iter_customers, parse_id
+from crmctl.core.customers import Filter, matching_ids, parse_id
 from crmctl.core.validate import clean_text
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
@@ -190,7 +190,7 @@ def target(conn, campaign_id, flt: Filter | None = None, *, dry_run: bool = Fals
 
 def _plan(conn, camp: Campaign, flt: Filter) -> tuple[dict, list[int], list[int]]:
     """(counts, ids to add as targets, ids newly excluded for lack of consent)."""
-    matched = [c.id for c in iter_customers(conn, flt)]
+    matched = matching_ids(conn, flt)
     consenting = _consenting(conn, camp.channel, matched)
     already = {r[0] for r in conn.execute(
         "SELECT customer_id FROM campaign_targets WHERE campaign_id = ?", (camp.id,))}

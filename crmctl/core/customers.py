@@ -216,6 +216,22 @@ def list_customers(conn, flt: Filter | None = None) -> list[Customer]:
 
 def iter_customers(conn, flt: Filter | None = None):
     """Customers matching the filter, streamed (exports use this at a million rows)."""
+    sql, params = select_query(flt)
+    for row in conn.execute(sql, params):
+        yield _customer(row)
+
+
+def matching_ids(conn, flt: Filter | None = None) -> list[int]:
+    """Only the ids of the customers ``list`` would show for this filter, in its order."""
+    sql, params = select_query(flt)
+    return [row[0] for row in conn.execute(f"SELECT id FROM ({sql})", params)]
+
+
+def select_query(flt: Filter | None = None) -> tuple[str, dict]:
+    """The SQL and named parameters behind ``list`` for a filter (columns as in _select).
+
+    One place builds it, so list, export and campaign targeting mean the same by a filter.
+    """
     from crmctl.core import consent, tags as tag_ops
 
     flt = flt or Filter()
@@ -254,8 +270,7 @@ def iter_customers(conn, flt: Filter | None = None):
         if flt.limit < 0:
             raise InvalidValue("--limit must be 0 or more")
         limit = f"LIMIT {int(flt.limit)}"
-    for row in conn.execute(_select(" AND ".join(where), order, limit, source), params):
-        yield _customer(row)
+    return _select(" AND ".join(where), order, limit, source), params
 
 
 def _order(sort: str, rowid: str = "c.id") -> str:

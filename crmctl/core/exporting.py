@@ -5,7 +5,7 @@
   start with ``+``, so they too. ``restore`` is the exact inverse, for re-import. For the
   million-row customer CSV the same rule runs inside the SELECT (``neutralize_sql``).
 - Filters mean exactly what they mean for ``list``: the export runs the query
-  ``customers.iter_customers`` builds for the same ``Filter`` (see ``list_query``).
+  ``customers.select_query`` builds for the same ``Filter`` (see ``list_query``).
 - Files are written mode 0600 through a temp file in the destination directory (created
   0600 with O_EXCL) and renamed into place together with the audit entry; ``None`` as the
   destination writes to the stream given (stdout). Every export appends one audit entry
@@ -130,16 +130,8 @@ class Table:
     to_json: Callable[[dict], dict] = staticmethod(lambda d: d)
 
 
-class _Capture:
-    """Stands in for a connection, to learn the exact query ``list`` runs for a Filter."""
-
-    def execute(self, sql, params=()):
-        self.sql, self.params = sql, params
-        return iter(())
-
-
 def list_query(flt: Filter, marketing: str | None = None) -> tuple[str, dict]:
-    """The SQL and parameters of ``customers.iter_customers`` for this filter (and consent).
+    """The SQL and parameters of ``customers.select_query`` for this filter (and consent).
 
     Columns: id, name, company, title, email, phone, tier, stage, tags (joined with ;),
     created_at, last_contact_at, wechat, industry, region, company_size, source, note,
@@ -153,10 +145,7 @@ def list_query(flt: Filter, marketing: str | None = None) -> tuple[str, dict]:
     both = bool(marketing and flt.consent and consent.check_channel(flt.consent) != marketing)
     if marketing and not both:  # the same condition as list --consent
         flt = replace(flt, consent=marketing)
-    capture = _Capture()
-    for _ in customers.iter_customers(capture, replace(flt, limit=None) if both else flt):
-        pass
-    sql, params = capture.sql, dict(capture.params)
+    sql, params = customers.select_query(replace(flt, limit=None) if both else flt)
     if both:  # a second channel: its condition outside, then the limit
         sql = (f"SELECT * FROM ({sql}) c WHERE {consent.granted_sql('c.id', marketing)}"
                f"{_limit(flt)}")
