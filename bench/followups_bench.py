@@ -38,6 +38,7 @@ os.environ["CRMCTL_NOW"] = NOW
 os.environ.setdefault("TZ", "Asia/Shanghai")
 time.tzset()
 
+from _common import timed  # noqa: E402
 from crmctl.core import followups, settings  # noqa: E402
 from crmctl.store import atomic, create_database, open_database  # noqa: E402
 
@@ -130,17 +131,6 @@ def build(path: Path, n_customers: int, n_interactions: int) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    """Median wall time in ms over ``repeat`` runs (after one warm-up), and the last result."""
-    result = fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), result
 
 
 def run(argv: list[str], env: dict, repeat: int) -> float:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _common import timed  # noqa: E402
 from crmctl.core import customers, search  # noqa: E402
 from crmctl.store import atomic, create_database, open_database  # noqa: E402
 
@@ -96,17 +96,6 @@ def build(path: Path, n: int) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    """Median wall time in ms over ``repeat`` runs (after one warm-up), and the last result."""
-    result = fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), result
 
 
 def pick_queries(conn, n: int) -> list[tuple[str, str]]:

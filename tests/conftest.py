@@ -81,6 +81,17 @@ def pin_clock(monkeypatch):
     time.tzset()
 
 
+def inspect_db(read):
+    """Open the test's database (CRMCTL_DB) with the test passphrase, return read(conn)."""
+    from crmctl.store import open_database
+
+    conn = open_database(os.environ["CRMCTL_DB"], PASSPHRASE.encode())
+    try:
+        return read(conn)
+    finally:
+        conn.close()
+
+
 @pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "crm.db"

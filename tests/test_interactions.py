@@ -203,15 +203,9 @@ def test_a_contact_at_local_2330_lands_on_that_local_day(conn, tz, monkeypatch):
 
 
 def _db_state():
-    from conftest import PASSPHRASE
+    from conftest import inspect_db
 
-    from crmctl.store import open_database
-
-    conn = open_database(os.environ["CRMCTL_DB"], PASSPHRASE.encode())
-    try:
-        return state(conn)
-    finally:
-        conn.close()
+    return inspect_db(state)
 
 
 def test_cli_log_contact(initialized):

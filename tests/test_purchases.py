@@ -138,16 +138,9 @@ def test_trailing_spend_window_edges(conn):
 
 
 def _count_purchases():
-    from crmctl.store import open_database
-    import os
+    from conftest import inspect_db
 
-    from conftest import PASSPHRASE
-
-    conn = open_database(os.environ["CRMCTL_DB"], PASSPHRASE.encode())
-    try:
-        return counts(conn)
-    finally:
-        conn.close()
+    return inspect_db(counts)
 
 
 def test_cli_purchase_prints_the_id_and_refuses_bad_input(initialized):

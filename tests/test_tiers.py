@@ -5,7 +5,6 @@ follow-ups; tier set and its refusals; the rules shown come from settings."""
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import date
 
@@ -249,15 +248,9 @@ def test_rules_come_from_settings(conn, add):
 
 
 def _db_state():
-    from conftest import PASSPHRASE
+    from conftest import inspect_db
 
-    from crmctl.store import open_database
-
-    conn = open_database(os.environ["CRMCTL_DB"], PASSPHRASE.encode())
-    try:
-        return state(conn)
-    finally:
-        conn.close()
+    return inspect_db(state)
 
 
 def test_cli_tier_commands(initialized):
