@@ -119,7 +119,13 @@ class RowValidator:
         self.used = sorted({i for idx in self.by.values() for i in idx})
 
     def _first(self, cells, target):
-        for i in self.by.get(target, ()):
+        return self._first_of(cells, self.by.get(target, ()))
+
+    @staticmethod
+    def _first_of(cells, indexes):
+        """The first cell among ``indexes`` that is not empty once cleaned (export's
+        spreadsheet-safety quote removed), or None."""
+        for i in indexes:
             value = cells[i]
             if value:
                 if value[0] == "'":
@@ -142,15 +148,7 @@ class RowValidator:
                                                 for t in ("given", "middle", "family"))))
         values[0] = normalize_name(name) if name is None or len(name) > 200 else name
         for pos, idx in self.text_fields:
-            for i in idx:
-                value = cells[i]
-                if value:
-                    if value[0] == "'":
-                        value = mapping.unprefix(value)
-                    value = clean(value)
-                    if value:
-                        values[pos] = value
-                        break
+            values[pos] = self._first_of(cells, idx)
         raw = self._first(cells, "email")
         if raw is not None:
             raw = mapping.first_value(raw)
