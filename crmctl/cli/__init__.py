@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import MutableMapping
 from typing import Optional
 
 import typer
@@ -23,7 +24,39 @@ def _fail(message: str, status: int) -> None:
 
 
 class CrmGroup(TyperGroup):
-    """The root group: maps errors to exit codes in one place."""
+    """The root group: maps errors to exit codes in one place, and builds lazily.
+
+    Only the sub-app that runs is imported and turned into click (``LazyCommands``);
+    root --help lists every command from the COMMANDS table.
+    """
+
+    def __init__(self, **attrs) -> None:
+        super().__init__(**attrs)
+        self.commands = LazyCommands(self.commands)
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self.commands)
+
+    def format_commands(self, ctx, formatter) -> None:
+        """TyperGroup.format_commands, with the short help of a command not built yet
+        taken from COMMANDS instead of building it."""
+        from gettext import gettext
+
+        from typer._click.utils import make_default_short_help
+
+        names = [name for name in self.list_commands(ctx)
+                 if name not in self.commands.built or not self.commands[name].hidden]
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.commands.built:
+                rows.append((name, self.commands[name].get_short_help_str(limit)))
+            else:
+                rows.append((name, make_default_short_help(COMMANDS[name][1], limit).strip()))
+        with formatter.section(gettext("Commands")):
+            formatter.write_dl(rows)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         from typer._click import exceptions as click_exceptions
@@ -53,8 +86,6 @@ class CrmGroup(TyperGroup):
     def invoke(self, ctx):
         from typer._click.exceptions import ClickException
 
-        from crmctl.store import translate_sqlite_error
-
         debug = "--debug" in sys.argv or os.environ.get("CRMCTL_DEBUG") == "1"
         try:
             return super().invoke(ctx)
@@ -72,6 +103,8 @@ class CrmGroup(TyperGroup):
         except Exception as exc:  # noqa: BLE001 - the one place that catches everything
             if debug:
                 raise
+            from crmctl.store import translate_sqlite_error
+
             mapped = translate_sqlite_error(exc)
             if mapped is not None:
                 _fail(str(mapped), mapped.exit_status)
@@ -123,19 +156,100 @@ SUB_APPS = [
     ("key", "key"), ("config", "config"),
 ]
 
+# Every top-level command, in --help order: name -> (module, first sentence of its help).
+# Root --help is printed from this table without importing a single sub-app module; a
+# command's module is imported (and turned into click) only when that command runs.
+# tests/test_cli_lazy.py proves this table equals what registering SUB_APPS with
+# add_typer produces (names, order, modules, help): change a docstring, run those tests.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("customers", "Create a new encrypted database (mode 0600); refuses to "
+             "overwrite a file."),
+    "add": ("customers", "Add a customer and print its id alone on stdout."),
+    "list": ("customers", "List customers, filtered and sorted."),
+    "show": ("customers", "Show one customer's card and timeline."),
+    "edit": ("customers", "Change a customer's fields (tier has its own command: tier set)."),
+    "rm": ("customers", "Delete a customer and their interactions, purchases and follow-ups."),
+    "log-contact": ("contacts", "Record an interaction and print its id alone on stdout."),
+    "purchase": ("contacts", "Record a purchase and print its id alone on stdout."),
+    "followups": ("followups", "Who to contact by --until (default today), overdue first: "
+                  "scheduled follow-ups, tier cadence since the last contact, churn risk, "
+                  "tier-change notices and care dates (birthdays, first-purchase "
+                  "anniversaries)."),
+    "tier": ("tier", "Customer tiers (客户分级): set by hand, review by rule, history, rules."),
+    "tag": ("tags", "Tag customers for segmentation."),
+    "import": ("importing", "Import customers from Google Contacts, Outlook, Thunderbird, "
+               "Excel or crmctl CSV/xlsx."),
+    "export": ("exporting", "Export data for spreadsheets, mailing tools, address books and "
+               "calendars."),
+    "consent": ("privacy", "Record a grant or withdrawal of consent per channel, or show "
+                "the ledger."),
+    "forget": ("privacy", "Erase a person (right to be forgotten): every personal value "
+               "removed, a tombstone kept."),
+    "campaign": ("campaign", "Marketing campaigns (营销活动): plan, target within consent, "
+                 "measure."),
+    "report": ("report", "Tiers, lifecycle stages, value (RFM) segments, churn risk, open "
+               "complaints by category and interactions per week (last 12), as bar charts "
+               "or JSON."),
+    "audit": ("audit", "The operation log (操作日志) and its integrity."),
+    "backup": ("backup", "Write a verified encrypted copy of the database (mode 0600), safe "
+               "while in use."),
+    "restore": ("backup", "Replace the database with a backup, after verifying it; the "
+                "previous file is kept as crm.db.before-restore-<time>."),
+    "rekey": ("backup", "Change the passphrase: a verified copy under the new one replaces "
+              "the file, so an interruption leaves a database that opens with the old or "
+              "the new passphrase."),
+    "key": ("key", "Remember the passphrase in the OS keyring."),
+    "config": ("config", "Settings stored in the database."),
+}
 
-def _register() -> None:
+
+def load_sub_app(module_name: str) -> dict:
+    """Import one sub-app module and turn it into click: {command name: click command}.
+
+    Exactly what ``app.add_typer(module.app[, name=group])`` makes when typer builds the
+    whole tree, for this one module only.
+    """
     from importlib import import_module
 
-    for module_name, group in SUB_APPS:
-        module = import_module(f"crmctl.cli.{module_name}")
-        if group:
-            app.add_typer(module.app, name=group)
-        else:
-            app.add_typer(module.app)
+    from typer.main import get_group_from_info
+    from typer.models import TyperInfo
+
+    group = dict(SUB_APPS)[module_name]
+    module = import_module(f"crmctl.cli.{module_name}")
+    info = TyperInfo(module.app, name=group) if group else TyperInfo(module.app)
+    built = get_group_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
+                                rich_markup_mode=app.rich_markup_mode,
+                                suggest_commands=app.suggest_commands)
+    return {group: built} if group else dict(built.commands)
 
 
-_register()
+class LazyCommands(MutableMapping):
+    """The root group's commands: every name in COMMANDS, built on first look-up.
+
+    Iterating gives the names without importing anything (unknown-command suggestions use
+    them); looking one up imports its module and builds all of that module's commands.
+    """
+
+    def __init__(self, built: Optional[dict] = None) -> None:
+        self.built = dict(built or {})
+
+    def __getitem__(self, name: str):
+        if name not in self.built and name in COMMANDS:
+            self.built.update(load_sub_app(COMMANDS[name][0]))
+        return self.built[name]
+
+    def __setitem__(self, name: str, command) -> None:
+        self.built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("crmctl's commands are fixed by COMMANDS")
+
+    def __iter__(self):
+        yield from COMMANDS
+        yield from (name for name in self.built if name not in COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS) + sum(name not in COMMANDS for name in self.built)
 
 
 def main() -> None:

@@ -1,0 +1,202 @@
+"""The lazy root group: the COMMANDS table cannot drift from the real commands.
+
+crmctl's root group imports a sub-app module only when one of its commands runs, and
+prints root --help from the static COMMANDS table (crmctl/cli/__init__.py). These tests
+build the whole tree the eager way (every SUB_APPS module registered with add_typer, as
+typer does it) and prove the lazy group shows the same names, order, help and sub-help.
+If one fails after a docstring changed, the message shows the table entry to paste.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from importlib import import_module
+
+import pytest
+import typer
+from typer.core import TyperGroup
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from crmctl.cli import COMMANDS, SUB_APPS, CrmGroup, app
+
+WIDTHS = [50, 64, 80, 120, 200]
+
+
+def eager_app() -> typer.Typer:
+    """The root app with every sub-app registered up front (the pre-lazy crmctl)."""
+    full = copy.copy(app)
+    full.info = copy.copy(app.info)
+    full.info.cls = TyperGroup
+    full.registered_groups = []
+    for module_name, group in SUB_APPS:
+        register(full, module_name, group)
+    return full
+
+
+def register(target: typer.Typer, module_name: str, group: str | None) -> None:
+    """What crmctl's _register() did for each sub-app before the root became lazy."""
+    module = import_module(f"crmctl.cli.{module_name}")
+    if group:
+        target.add_typer(module.app, name=group)
+    else:
+        target.add_typer(module.app)
+
+
+@pytest.fixture(scope="module")
+def eager():
+    return eager_app()
+
+
+@pytest.fixture(scope="module")
+def eager_group(eager):
+    return get_command(eager)
+
+
+def expected_table(eager_group) -> dict[str, tuple[str, str]]:
+    owner = {}
+    for module_name, group in SUB_APPS:
+        alone = typer.Typer()
+        register(alone, module_name, group)
+        owner.update({name: module_name for name in get_command(alone).commands})
+    return {name: (owner[name], command.get_short_help_str(10**6))
+            for name, command in eager_group.commands.items()}
+
+
+def test_table_equals_full_registration(eager_group):
+    expected = expected_table(eager_group)
+    assert list(COMMANDS) == list(expected), "names or order differ"
+    mismatched = {name: expected[name] for name in expected if COMMANDS[name] != expected[name]}
+    assert not mismatched, f"update COMMANDS in crmctl/cli/__init__.py: {mismatched!r}"
+
+
+def test_every_sub_app_module_is_in_the_table():
+    assert {module for module, _ in COMMANDS.values()} == {module for module, _ in SUB_APPS}
+    groups = {group for _, group in SUB_APPS if group}
+    for name, (module, _) in COMMANDS.items():
+        if name in groups:
+            assert dict(SUB_APPS)[module] == name
+
+
+def test_root_group_is_lazy_and_has_no_sub_app_built():
+    group = get_command(app)
+    assert isinstance(group, CrmGroup)
+    assert group.commands.built == {}
+    assert group.list_commands(None) == list(COMMANDS)
+    assert group.commands.built == {}  # listing names built nothing
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_root_help_is_the_full_registrations_help(eager, width):
+    runner = CliRunner()
+    lazy = runner.invoke(app, ["--help"], prog_name="crmctl", terminal_width=width)
+    full = runner.invoke(eager, ["--help"], prog_name="crmctl", terminal_width=width)
+    assert lazy.exit_code == full.exit_code == 0
+    assert "Commands:" in lazy.stdout
+    assert lazy.stdout == full.stdout
+
+
+def leaf_paths(group, prefix=()):
+    """Every command path in the tree: ('tier',), ('tier', 'set'), ('add',)…"""
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, TyperGroup):
+            yield from leaf_paths(command, (*prefix, name))
+
+
+def test_every_sub_help_is_the_full_registrations_help(eager, eager_group):
+    runner = CliRunner()
+    paths = list(leaf_paths(eager_group))
+    assert len(paths) >= 40
+    for path in paths:
+        lazy = runner.invoke(app, [*path, "--help"], prog_name="crmctl", terminal_width=100)
+        full = runner.invoke(eager, [*path, "--help"], prog_name="crmctl", terminal_width=100)
+        assert lazy.exit_code == full.exit_code == 0, path
+        assert "Example:" in lazy.stdout or isinstance(
+            eager_group.commands[path[0]], TyperGroup), path
+        assert lazy.stdout == full.stdout, path
+
+
+@pytest.mark.parametrize("args, built", [
+    (["tier", "--help"], {"tier"}),
+    (["tier", "set", "--help"], {"tier"}),
+    (["add", "--help"], {"init", "add", "list", "show", "edit", "rm"}),
+    (["import", "--help"], {"import"}),
+])
+def test_a_command_builds_only_its_own_module(args, built):
+    group = get_command(app)
+    with pytest.raises(SystemExit) as done:
+        group.main(args, prog_name="crmctl")
+    assert done.value.code == 0
+    assert set(group.commands.built) == built
+
+
+def test_root_help_imports_no_sub_app_module():
+    code = ("import sys; sys.argv = ['crmctl', '--help']\n"
+            "from crmctl.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('crmctl'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    imported = done.stdout.splitlines()[-1].split()
+    assert "crmctl.cli" in imported
+    sub_apps = {f"crmctl.cli.{module}" for module, _ in SUB_APPS}
+    assert not sub_apps & set(imported)
+    assert not any(m.startswith(("crmctl.store", "crmctl.core", "crmctl.render"))
+                   for m in imported), imported
+
+
+def test_unknown_command_is_one_line_with_a_suggestion(cli):
+    result = cli("lst")
+    assert result.exit_code == 2
+    assert result.stderr == ("crmctl: No such command 'lst'. Did you mean 'list'? "
+                             "(see 'crmctl --help')\n")
+    result = cli("frobnicate")
+    assert result.exit_code == 2
+    assert result.stderr == "crmctl: No such command 'frobnicate'. (see 'crmctl --help')\n"
+    assert result.stdout == ""
+
+
+def test_unknown_sub_command_of_a_lazy_group(cli):
+    result = cli("tier", "sett")
+    assert result.exit_code == 2
+    assert result.stderr == ("crmctl: No such command 'sett'. Did you mean 'set'? "
+                             "(see 'crmctl tier --help')\n")
+
+
+def test_version_and_short_help_option(cli):
+    version = cli("--version")
+    assert version.exit_code == 0 and version.stdout.startswith("crmctl ")
+    short = cli("-h")
+    assert short.exit_code == 0
+    for name in COMMANDS:
+        assert f"\n  {name} " in short.stdout
+
+
+def test_global_db_option_reaches_a_lazily_built_command(cli, tmp_path):
+    path = tmp_path / "elsewhere.db"
+    missing = cli("--db", path, "show", "1")
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith("crmctl: ") and missing.stderr.count("\n") == 1
+    assert not path.exists()
+    made = cli("--db", path, "init")
+    assert made.exit_code == 0, made.stderr
+    assert path.exists()
+    absent = cli("--db", path, "show", "42")
+    assert absent.exit_code == 1
+    assert absent.stderr.startswith("crmctl: ") and "42" in absent.stderr
+
+
+def test_lazy_commands_mapping():
+    group = get_command(app)
+    commands = group.commands
+    assert len(commands) == len(COMMANDS) and list(commands) == list(COMMANDS)
+    assert commands.get("no-such-command") is None
+    assert commands.built == {}
+    assert commands["tag"].name == "tag"
+    assert set(commands.built) == {"tag"}
+    extra = typer.main.get_command(import_module("crmctl.cli.config").app)
+    group.add_command(extra, "extra")
+    assert list(commands)[-1] == "extra" and len(commands) == len(COMMANDS) + 1
