@@ -15,7 +15,6 @@ from typing import Iterator
 import typer
 
 from crmctl.errors import PassphraseError
-from crmctl.store.passphrase import get_passphrase
 
 PROMPT_TRIES = 3
 
@@ -63,7 +62,8 @@ def keyed_session(ctx: typer.Context) -> Iterator[tuple]:
     is final (exit 3). Commands that write keyed copies (backup, rekey) need the
     passphrase itself; every other command uses ``session``.
     """
-    from crmctl.store import open_database
+    from crmctl.store import open_database  # (sqlcipher3: not for `crmctl SUB --help`)
+    from crmctl.store.passphrase import get_passphrase
 
     path = globals_of(ctx).db_path
     if not path.exists():
