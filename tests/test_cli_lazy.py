@@ -200,3 +200,14 @@ def test_lazy_commands_mapping():
     extra = typer.main.get_command(import_module("crmctl.cli.config").app)
     group.add_command(extra, "extra")
     assert list(commands)[-1] == "extra" and len(commands) == len(COMMANDS) + 1
+
+
+def test_no_command_shows_the_help_on_stderr_exit_2(cli):
+    bare = cli()
+    assert bare.exit_code == 2 and bare.stdout == ""
+    assert bare.stderr.startswith("Usage: crmctl [OPTIONS] COMMAND [ARGS]...\n")
+    assert all(f"\n  {name} " in bare.stderr for name in COMMANDS)
+    group = cli("tier")
+    assert group.exit_code == 2
+    assert group.stderr.startswith("Usage: crmctl tier [OPTIONS] COMMAND [ARGS]...\n")
+    assert "crmctl: " not in group.stderr and "\n  set " in group.stderr

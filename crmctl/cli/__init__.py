@@ -66,6 +66,9 @@ class CrmGroup(TyperGroup):
                                   complete_var=complete_var, standalone_mode=False, **extra)
             # Not standalone, Typer returns a typer.Exit's code instead of exiting.
             code = result if isinstance(result, int) else ExitStatus.OK
+        except click_exceptions.NoArgsIsHelpError as exc:  # `crmctl`, `crmctl tier`: the
+            sys.stderr.write(f"{exc.format_message()}\n")  # help itself, not "crmctl: Usage…"
+            code = ExitStatus.USAGE
         except click_exceptions.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
             sys.stderr.write(f"crmctl: {exc.format_message()}{hint}\n")
