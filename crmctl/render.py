@@ -58,6 +58,26 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(to_json(data) + "\n")
 
 
+def json_object_sql(columns: Sequence[str]) -> str:
+    """An SQL expression that renders a row's columns as one object of emit_json's list
+    (same keys, indent and escapes; integer, text and null values), so that SQLite, not
+    Python, turns a long listing into JSON text: emit_json_objects prints the list."""
+    parts = []
+    for n, column in enumerate(columns):
+        lead = ("  {\n    " if n == 0 else ",\n    ") + json.dumps(column, ensure_ascii=False)
+        parts.append("'{}: ' || json_quote(\"{}\")".format(
+            lead.replace("'", "''"), column.replace('"', '""')))
+    return " || ".join(parts + ["'\n  }'"]) if parts else "'  {}'"
+
+
+def emit_json_objects(objects: Sequence[str]) -> None:
+    """Print objects rendered by json_object_sql as the list emit_json would print."""
+    if not objects:
+        sys.stdout.write("[]\n")
+        return
+    sys.stdout.write("[\n" + ",\n".join(objects) + "\n]\n")
+
+
 def emit_csv(rows: Iterable[dict], columns: Sequence[str]) -> None:
     writer = csv.writer(sys.stdout)
     writer.writerow(columns)

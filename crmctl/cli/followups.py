@@ -39,6 +39,14 @@ def report(
     from crmctl.core import dates, followups
 
     day = dates.parse_when(until)
+    if fmt == Format.json:  # each row made JSON text by SQLite: no Python per row
+        from crmctl.render import emit_json_objects, json_object_sql
+
+        with session(ctx) as conn:
+            rows = followups.due_rows(conn, day, overdue_only=overdue, tier=tier, tag=tag,
+                                      projection=json_object_sql(followups.COLUMNS))
+        emit_json_objects([text for (text,) in rows])
+        return
     with session(ctx) as conn:
         rows = followups.due(conn, day, overdue_only=overdue, tier=tier, tag=tag)
     if fmt != Format.table:

@@ -1,0 +1,227 @@
+"""The follow-up report as one SQL statement: every source, already in the output's shape.
+
+``statement`` returns the SELECT (and its parameters) whose rows are the report: the
+contract's columns (``COLUMNS``) in order, sorted, overdue_days computed. The rules are
+described in ``crmctl.core.followups``; here each source is one SELECT over the m004
+indexes, and SQLite does the rest (dates, texts, the churn-risk grouping, the sort), so a
+report of 22,000 rows costs no Python per row. Only the care dates (birthdays and
+first-purchase anniversaries, a handful a day) are worked out in Python, where the
+calendar rules (Feb 29) are plain to read; they join the statement through ``json_each``.
+
+Days are local calendar days: ``date(instant, 'localtime')`` in SQLite and
+``day_start_utc`` in Python follow the same process time zone.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from datetime import date, datetime, time, timedelta
+
+from crmctl.core import clock
+
+REASONS = ("scheduled", "notify", "churn-risk", "cadence", "care")
+COLUMNS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
+           "followup_id")
+CHURN_FACTOR = 2  # no contact for this many cadences
+LOW_SATISFACTION = 2  # a latest rating at or below this
+COMPLAINT_OPEN_DAYS = 7  # a complaint open more than this many days
+
+# churn-risk reasons of one customer, in the order their texts are joined
+SILENCE, RATING, COMPLAINT = 0, 1, 2
+
+
+def day_start_utc(day: date) -> str:
+    """The stored (UTC) form of the first instant of a local calendar day."""
+    return clock.to_utc_text(datetime.combine(day, time()).astimezone())
+
+
+def customer_filter(tier: str | None, tag: str | None, alias: str = "c") -> tuple[str, dict]:
+    """SQL (and its named parameters) restricting to live customers of a tier and a tag."""
+    where, params = [f"{alias}.forgotten_at IS NULL"], {}
+    if tier:
+        from crmctl.core.customers import check_tier
+
+        where.append(f"{alias}.tier = :tier")
+        params["tier"] = check_tier(tier)
+    if tag:
+        from crmctl.core.tags import normalize_tag
+
+        where.append(f"{alias}.id IN (SELECT ct.customer_id FROM customer_tags ct "
+                     "JOIN tags t ON t.id = ct.tag_id WHERE t.name = :tag)")
+        params["tag"] = normalize_tag(tag)
+    return " AND ".join(where), params
+
+
+def statement(conn, until: date, today: date, *, overdue_only: bool = False,
+              tier: str | None = None, tag: str | None = None,
+              projection: str | None = None) -> tuple[str, dict]:
+    """The report's SELECT and parameters: rows of COLUMNS, sorted by due day (overdue
+    first), then tier (best first), customer, reason, follow-up id.
+
+    ``projection``: SQL over those columns to select instead of them (e.g. each row as
+    JSON text, ``render.json_object_sql``); the sort stays in the same SELECT."""
+    from crmctl.core import settings
+    from crmctl.core.lifecycle import TIER_RANK
+
+    where, params = customer_filter(tier, tag)
+    cadence = settings.get(conn, "cadence_days")
+    params.update(today=today.isoformat(), until=until.isoformat(),
+                  opened_before=day_start_utc(today - timedelta(days=COMPLAINT_OPEN_DAYS)),
+                  care=json.dumps(_care(conn, today, until, where, params),
+                                  ensure_ascii=False))
+    scans = []
+    for n, (tier_name, days) in enumerate(cadence.items()):
+        # the local day of the last contact + days <= until, or + 2x days <= today
+        params[f"t{n}"], params[f"d{n}"] = tier_name, int(days)
+        params[f"l{n}"] = max(day_start_utc(until - timedelta(days=days - 1)),
+                              day_start_utc(today - timedelta(days=CHURN_FACTOR * days - 1)))
+        scans.append(_SCAN.format(n=n, where=where))
+    tier_rank = " ".join(f"WHEN '{t}' THEN {r}" for t, r in TIER_RANK.items())
+    reason_rank = " ".join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(REASONS))
+    sql = _REPORT.format(
+        scans=" UNION ALL ".join(scans) or _NO_SCAN, where=where,
+        churn=CHURN_FACTOR, low=LOW_SATISFACTION, complaint_days=COMPLAINT_OPEN_DAYS + 1,
+        overdue="WHERE due < :today" if overdue_only else "",
+        tier_rank=tier_rank, reason_rank=reason_rank,
+        projection=projection or ", ".join(COLUMNS))
+    return sql, params
+
+
+# One index range of customers_due per tier (covering: no table row is read): those whose
+# last contact (never contacted: the day added) makes them cadence-due by `until` or
+# silent for 2x cadence by today.
+_SCAN = """
+    SELECT c.id, c.name, c.tier, :d{n} AS days, c.last_contact_at IS NULL AS never,
+           date(coalesce(c.last_contact_at, c.created_at), 'localtime') AS last
+    FROM customers c INDEXED BY customers_due
+    WHERE c.tier = :t{n} AND coalesce(c.last_contact_at, c.created_at) < :l{n} AND {where}"""
+_NO_SCAN = ("SELECT NULL AS id, NULL AS name, NULL AS tier, 0 AS days, 0 AS never, "
+            "NULL AS last WHERE 0")
+
+_REPORT = """
+WITH quiet AS MATERIALIZED (
+    SELECT id, name, tier, days, never, last,
+           CAST(julianday(:today) - julianday(last) AS INTEGER) AS quiet
+    FROM ({scans})
+),
+risks (id, name, tier, start, kind, why) AS (
+    SELECT id, name, tier, date(last, '+' || ({churn} * days) || ' days'), 0,
+           iif(never, 'never contacted', 'no contact') || ' for ' || quiet || ' days ('
+           || tier || ': every ' || days || ')'
+    FROM quiet WHERE quiet >= {churn} * days
+    UNION ALL
+    -- the newest rating per customer is kept by triggers in latest_ratings (m004)
+    SELECT c.id, c.name, c.tier, date(r.at, 'localtime'), 1,
+           'last satisfaction ' || r.satisfaction || '/5 (' || date(r.at, 'localtime') || ')'
+    FROM latest_ratings r NOT INDEXED CROSS JOIN customers c ON c.id = r.customer_id
+    WHERE r.satisfaction <= {low} AND {where}
+    UNION ALL
+    -- customer_id and at only: the partial index answers without reading interactions
+    SELECT c.id, c.name, c.tier, date(min(i.at), 'localtime', '+{complaint_days} days'), 2,
+           iif(count(*) > 1, count(*) || ' complaints open, oldest ', 'complaint open ')
+           || CAST(julianday(:today) - julianday(date(min(i.at), 'localtime')) AS INTEGER)
+           || ' days'
+    FROM interactions i INDEXED BY interactions_open_complaints
+    CROSS JOIN customers c ON c.id = i.customer_id
+    WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.at < :opened_before AND {where}
+    GROUP BY c.id
+),
+report (customer_id, name, tier, due, reason, purpose, followup_id, nth) AS (
+    SELECT f.customer_id, c.name, c.tier, f.due, f.kind, f.purpose, f.id, 0
+    FROM followups f CROSS JOIN customers c ON c.id = f.customer_id
+    WHERE f.done_at IS NULL AND f.due <= :until AND {where}
+    UNION ALL
+    -- cadence: not when silent for 2x (churn risk says it) nor when a follow-up is planned
+    SELECT id, name, tier, date(last, '+' || days || ' days'), 'cadence',
+           tier || ' cadence: every ' || days || ' days; '
+           || iif(never, 'never contacted since added ', 'last contact ') || last, NULL, 0
+    FROM quiet
+    WHERE quiet < {churn} * days AND date(last, '+' || days || ' days') <= :until
+      AND id NOT IN (SELECT customer_id FROM followups WHERE done_at IS NULL)
+    UNION ALL
+    SELECT id, name, tier, min(start), 'churn-risk',
+           substr(coalesce('; ' || max(iif(kind = 0, why, NULL)), '')
+                  || coalesce('; ' || max(iif(kind = 1, why, NULL)), '')
+                  || coalesce('; ' || max(iif(kind = 2, why, NULL)), ''), 3), NULL, 0
+    FROM risks GROUP BY id
+    UNION ALL
+    SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, 'care', value ->> 4, NULL,
+           CAST(key AS INTEGER)
+    FROM json_each(:care)
+),
+shaped AS (
+    SELECT customer_id, name, tier, due,
+           max(0, CAST(julianday(:today) - julianday(due) AS INTEGER)) AS overdue_days,
+           reason, purpose, followup_id, nth
+    FROM report {overdue}
+)
+SELECT {projection} FROM shaped
+ORDER BY due, CASE tier {tier_rank} ELSE 9 END, customer_id, CASE reason {reason_rank} END,
+         coalesce(followup_id, 0), nth
+"""
+
+
+# --- care dates: birthdays and first-purchase anniversaries ---------------------------------
+
+def on_day(year: int, month: int, day: int) -> date:
+    """A yearly date in a given year; Feb 29 falls on Feb 28 in other years."""
+    if month == 2 and day == 29 and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return date(year, month, day)
+
+
+def next_occurrence(month: int, day: int, today: date, first_year: int | None = None) -> date:
+    """The first yearly occurrence on or after ``today`` (and not before ``first_year``)."""
+    year = max(today.year, first_year or today.year)
+    when = on_day(year, month, day)
+    return when if when >= today else on_day(year + 1, month, day)
+
+
+def _month_days(today: date, until: date) -> list[str] | None:
+    """The MM-DD of every day from today to until (None: all of them), Feb 29 with Feb 28."""
+    if (until - today).days >= 365:
+        return None
+    days = {(today + timedelta(days=n)).strftime("%m-%d")
+            for n in range((until - today).days + 1)}
+    return sorted(days | ({"02-29"} if "02-28" in days else set()))
+
+
+def _care(conn, today: date, until: date, where: str, params: dict) -> list[list]:
+    """Birthdays and first-purchase anniversaries from today to until (MM-DD indexes):
+    [customer_id, name, tier, due, purpose] each, birthdays first."""
+    if until < today:
+        return []
+    days = _month_days(today, until)
+    rows = []
+    for column, expr, index in (
+            ("birthday", "substr(c.birthday, -5)", "customers_birthday_day"),
+            ("first_purchase_at", "substr(c.first_purchase_at, 6, 5)",
+             "customers_first_purchase_day")):
+        # the planner would rather walk customers_due (partial on forgotten_at, like
+        # every query here) and look each row up: tell it which index answers this
+        near, hint = (f"c.{column} IS NOT NULL", "") if days is None else (
+            f"c.{column} IS NOT NULL AND {expr} IN ({', '.join(repr(d) for d in days)})",
+            f" INDEXED BY {index}")
+        cur = conn.execute(f"SELECT c.id, c.name, c.tier, substr(c.{column}, 1, 10) "
+                           f"FROM customers c{hint} WHERE {near} AND {where}", params)
+        for cid, name, tier, value in cur:
+            if column == "birthday":
+                born = int(value[:4]) if value[0] != "-" else None
+                when = next_occurrence(int(value[-5:-3]), int(value[-2:]), today)
+                if when <= until:
+                    age = f" (turns {when.year - born})" if born else ""
+                    rows.append([cid, name, tier, when.isoformat(), f"birthday{age}"])
+                continue
+            bought = date.fromisoformat(value)
+            when = next_occurrence(bought.month, bought.day, today, bought.year + 1)
+            if when <= until:
+                rows.append([cid, name, tier, when.isoformat(),
+                             f"{_ordinal(when.year - bought.year)} anniversary of the "
+                             f"first purchase ({value})"])
+    return rows
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
