@@ -67,9 +67,11 @@ def expected_table(eager_group) -> dict[str, tuple[str, str]]:
 
 def test_table_equals_full_registration(eager_group):
     expected = expected_table(eager_group)
-    assert list(COMMANDS) == list(expected), "names or order differ"
-    mismatched = {name: expected[name] for name in expected if COMMANDS[name] != expected[name]}
-    assert not mismatched, f"update COMMANDS in crmctl/cli/__init__.py: {mismatched!r}"
+    wrong = {name: entry for name, entry in expected.items() if COMMANDS.get(name) != entry}
+    extra = [name for name in COMMANDS if name not in expected]
+    assert not wrong and not extra, (
+        f"update COMMANDS in crmctl/cli/__init__.py: set {wrong!r}, remove {extra!r}")
+    assert list(COMMANDS) == list(expected), f"COMMANDS order: {list(expected)!r}"
 
 
 def test_every_sub_app_module_is_in_the_table():
