@@ -203,19 +203,3 @@ def _tags_of(cell: str) -> tuple[str, ...]:
     from crmctl.core.tags import normalize_tag
 
     return tuple(normalize_tag(t) for t in mapping.split_tags(mapping.unprefix(cell)))
-
-
-def validate_chunk(validator: RowValidator, chunk: list[tuple[int, list[str]]]):
-    """([(row, values, tags, trigram text, grams text)…], [(row, reason)…]) for a chunk."""
-    from crmctl.core.search import document
-
-    good, bad = [], []
-    for rownum, cells in chunk:
-        try:
-            values, tags = validator(cells)
-        except InvalidValue as exc:
-            bad.append((rownum, str(exc)))
-            continue
-        good.append((rownum, values, tags,
-                     *document((values[0], values[1], values[3], values[4], values[10]))))
-    return good, bad

@@ -4,8 +4,9 @@ The pipeline, streamed in chunks so a million rows fit in a few hundred MB:
 1. read: encoding detected (BOM, strict UTF-8, then GB18030, then charset-normalizer),
    delimiter sniffed, every cell text; or an xlsx sheet streamed by openpyxl;
 2. map: the header row becomes a Plan (crmctl.core.mapping);
-3. validate: each row normalized as `add` would, fast paths first (crmctl.core.fastcheck),
-   in worker processes when the file is big;
+3. validate: each row normalized as `add` would, a column at a time where whole-column
+   checks are sure (crmctl.core.fastcolumns), else row by row with fast paths first
+   (crmctl.core.fastcheck); in worker processes when the file is big and cores allow;
 4. write: one transaction for the whole file; duplicates found per chunk by set-based SQL
    (json_each against the email and phone indexes) and within the chunk by dict; inserts,
    tags and the search index by executemany; one audit entry for the import.
@@ -22,7 +23,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from crmctl.core import audit, clock, mapping, settings
-from crmctl.core.fastcheck import RowValidator, validate_chunk
+from crmctl.core.fastcheck import RowValidator
+from crmctl.core.fastcolumns import ColumnValidator
 from crmctl.core.importwrite import Writer, bulk_mode
 from crmctl.errors import InvalidValue, NotFound, UsageError
 from crmctl.store import atomic
@@ -142,16 +144,16 @@ def _chunks(source) -> Iterator[list]:
         yield chunk
 
 
-_WORKER_VALIDATOR: RowValidator | None = None
+_WORKER_VALIDATOR: ColumnValidator | None = None
 
 
-def _init_worker(validator: RowValidator) -> None:
+def _init_worker(validator: ColumnValidator) -> None:
     global _WORKER_VALIDATOR
     _WORKER_VALIDATOR = validator
 
 
 def _work(chunk):
-    return validate_chunk(_WORKER_VALIDATOR, chunk)
+    return _WORKER_VALIDATOR(chunk)
 
 
 def default_workers(source) -> int:
@@ -173,9 +175,10 @@ def _validated(source, validator: RowValidator, workers: int | None):
     """(chunk, (good, bad)) in file order; big files are validated by a process pool."""
     if workers is None:
         workers = default_workers(source)
+    validator = ColumnValidator(validator)
     if workers <= 0:
         for chunk in _chunks(source):
-            yield chunk, validate_chunk(validator, chunk)
+            yield chunk, validator(chunk)
         return
     import multiprocessing
 

@@ -1,0 +1,203 @@
+"""Validating a chunk of import rows a column at a time.
+
+``RowValidator`` (crmctl.core.fastcheck) decides one row at a time; at a million rows its
+Python per row costs several times the whole database write. Here each column of a chunk is
+checked with whole-column operations (``map`` over a C method, one scan of the joined
+column), and only the cells whose answer is not certain that way send their row to the
+RowValidator, which stays the authority: a row it would reject is rejected with its reason,
+a row it would change (spaces folded, an export quote removed, a phone written with
+separators, an upper-case email domain…) gets its answer. tests/test_fastcolumns.py checks
+with hypothesis that a chunk validated here equals the same chunk validated row by row.
+
+Cells a column accepts without asking: printable text with no leading, trailing or doubled
+space, in NFC, not starting with the export's ``'`` (exactly when ``fastcheck.clean`` returns
+the cell unchanged); an email of the plain shape ``fastcheck.email`` is sure of; a CN mobile
+written as bare digits (optionally after +86/86); a tier word or tag cell that its cached
+parser takes; a birthday ``fastcheck.birthday`` takes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from itertools import repeat
+
+from crmctl.core import fastcheck, mapping
+from crmctl.errors import InvalidValue
+
+TEXT_FIELDS = ("company", "title", "wechat", "industry", "region", "company_size", "source",
+               "note")
+# Plans with these targets compose a field from several cells: validated row by row.
+ROW_ONLY = ("given", "middle", "family", "birth_year", "birth_month", "birth_day")
+# fastcheck's email shape, with its special-use TLD rule inside (case-insensitively)
+_EMAIL = re.compile(rf"({fastcheck._LOCAL})@((?:{fastcheck._LABEL}\.)+"
+                    rf"(?!(?i:{'|'.join(sorted(fastcheck.SPECIAL_USE))})\Z)[A-Za-z]{{2,63}})")
+
+
+class ColumnValidator:
+    """validate_chunk's answer for a chunk, from whole-column checks where they are sure."""
+
+    def __init__(self, rows: fastcheck.RowValidator):
+        self.rows = rows
+        self.width = rows.width
+        by = rows.by
+        self.usable = (not any(t in by for t in ROW_ONLY) and "name" in by
+                       and all(len(by[t]) == 1 for t in by if t != "ignore"))
+        self.column = {t: idx[0] for t, idx in by.items()} if self.usable else {}
+        self._mobile = None
+
+    def __call__(self, chunk: list[tuple[int, list[str]]]):
+        """([(row, values, tags, trigram text, grams text)…], [(row, reason)…]) in row order:
+        validate_rows's answer, with each good row's search texts."""
+        from crmctl.core.search import documents
+
+        good, bad = self.validate(chunk)
+        docs = documents((v[0], v[1], v[3], v[4], v[10]) for v in (g[1] for g in good))
+        return [(*g, *d) for g, d in zip(good, docs)], bad
+
+    def validate(self, chunk: list[tuple[int, list[str]]]):
+        """([(row, values, tags)…], [(row, reason)…]) in row order, as validate_rows."""
+        if not self.usable or not chunk:
+            return validate_rows(self.rows, chunk)
+        unsure: set[int] = set()
+        cells = []
+        for i, (_, row) in enumerate(chunk):
+            if len(row) != self.width:
+                unsure.add(i)
+                row = [""] * self.width
+            cells.append(row)
+        columns = list(zip(*cells))
+        out = {}
+        for target, index in self.column.items():
+            out[target] = self._field(target, columns[index], unsure)
+        name = out.get("name")
+        for i in [i for i, v in enumerate(name) if not v or len(v) > 200]:
+            unsure.add(i)
+        return self._assemble(chunk, out, unsure)
+
+    def _field(self, target: str, column: tuple, unsure: set[int]):
+        if target == "tags":
+            return self._tags(column, unsure)
+        _text_column(column, unsure, self.rows.replaced)
+        if target == "email":
+            return self._emails(column, unsure)
+        if target == "phone":
+            return self._phones(column, unsure)
+        if target == "tier":
+            return _cached(column, unsure, fastcheck._tier_of, none_is_bad=True)
+        if target == "birthday":
+            return _cached(column, unsure, fastcheck.birthday)
+        return column
+
+    def _emails(self, column: tuple, unsure: set[int]) -> list:
+        out = []
+        for i, (value, m) in enumerate(zip(column, map(_EMAIL.fullmatch, column))):
+            if m is None:
+                if value:
+                    unsure.add(i)
+                out.append(None)
+                continue
+            local, domain = m.groups()
+            if len(local) > 64 or len(value) > 254 or len(domain) > 253 or "--" in domain:
+                unsure.add(i)
+            out.append(value if domain.islower() else f"{local}@{domain.lower()}")
+        return out
+
+    def _phones(self, column: tuple, unsure: set[int]) -> list:
+        if self.rows.region != "CN":
+            unsure.update(i for i, v in enumerate(column) if v)  # the library decides
+            return [None] * len(column)
+        if self._mobile is None:
+            # bare digits, optionally after +86/86: a subset of fastcheck.phone's shapes
+            self._mobile = re.compile(
+                rf"(?:\+?86)?(?=1[0-9]{{10}}\Z)({fastcheck._cn_mobile().pattern})")
+        out = []
+        for i, (value, m) in enumerate(zip(column, map(self._mobile.fullmatch, column))):
+            if m is not None:
+                out.append("+86" + m.group(1))
+                continue
+            fast = fastcheck.phone(value) if value else None
+            if value and fast is None:
+                unsure.add(i)
+            out.append(fast)
+        return out
+
+    def _tags(self, column: tuple, unsure: set[int]) -> list:
+        bad_text = "\x00\ufffd" if self.rows.replaced else "\x00"
+        parsed: dict[str, tuple | None] = {}
+        for cell in set(column):
+            if any(ch in cell for ch in bad_text):
+                parsed[cell] = None
+                continue
+            try:
+                parsed[cell] = fastcheck._tags_of(cell) if cell else ()
+            except InvalidValue:
+                parsed[cell] = None
+        out = list(map(parsed.__getitem__, column))
+        unsure.update(i for i, t in enumerate(out) if t is None)
+        return out
+
+    def _assemble(self, chunk, out: dict, unsure: set[int]):
+        fields = [out.get(f) or repeat(None) for f in mapping.COLUMNS]
+        tags = out.get("tags") or repeat(())
+        good, bad = [], []
+        for i, (values, row_tags) in enumerate(zip(zip(*fields), tags)):
+            rownum, cells = chunk[i]
+            if i in unsure:
+                try:
+                    fixed, fixed_tags = self.rows(cells)
+                except InvalidValue as exc:
+                    bad.append((rownum, str(exc)))
+                    continue
+                good.append((rownum, fixed, fixed_tags))
+            else:
+                good.append((rownum, list(values), list(row_tags)))
+        return good, bad
+
+
+def _text_column(column: tuple, unsure: set[int], replaced: bool) -> None:
+    """Mark the cells ``fastcheck.clean`` would change (or the row validator refuse)."""
+    joined = "\n".join(column)
+    if (all(map(str.isprintable, column)) and "  " not in joined and " \n" not in joined
+            and "\n " not in joined and "\n'" not in joined and joined[:1] not in (" ", "'")
+            and joined[-1:] != " " and not (replaced and "\ufffd" in joined)
+            and (joined.isascii() or unicodedata.is_normalized("NFC", joined))):
+        return
+    for i, value in enumerate(column):
+        if value and not _plain(value, replaced):
+            unsure.add(i)
+
+
+def _plain(value: str, replaced: bool) -> bool:
+    return (value.isprintable() and value[0] not in (" ", "'") and value[-1] != " "
+            and "  " not in value and not (replaced and "\ufffd" in value)
+            and (value.isascii() or unicodedata.is_normalized("NFC", value)))
+
+
+def _cached(column: tuple, unsure: set[int], parse, none_is_bad: bool = False) -> list:
+    """parse() once per distinct cell (tier words and birthdays repeat a lot)."""
+    parsed: dict[str, object] = {"": None}
+    for cell in set(column):
+        if cell:
+            try:
+                parsed[cell] = parse(cell)
+            except InvalidValue:
+                parsed[cell] = InvalidValue
+    out = list(map(parsed.__getitem__, column))
+    for i, value in enumerate(out):
+        if value is InvalidValue or (none_is_bad and value is None and column[i]):
+            unsure.add(i)
+    return out
+
+
+def validate_rows(validator: fastcheck.RowValidator, chunk):
+    """The same answer, one row at a time."""
+    good, bad = [], []
+    for rownum, cells in chunk:
+        try:
+            values, tags = validator(cells)
+        except InvalidValue as exc:
+            bad.append((rownum, str(exc)))
+            continue
+        good.append((rownum, values, tags))
+    return good, bad
