@@ -62,12 +62,13 @@ def json_object_sql(columns: Sequence[str]) -> str:
     """An SQL expression that renders a row's columns as one object of emit_json's list
     (same keys, indent and escapes; integer, text and null values), so that SQLite, not
     Python, turns a long listing into JSON text: emit_json_objects prints the list."""
-    parts = []
-    for n, column in enumerate(columns):
-        lead = ("  {\n    " if n == 0 else ",\n    ") + json.dumps(column, ensure_ascii=False)
-        parts.append("'{}: ' || json_quote(\"{}\")".format(
-            lead.replace("'", "''"), column.replace('"', '""')))
-    return " || ".join(parts + ["'\n  }'"]) if parts else "'  {}'"
+    if not columns:
+        return "'  {}'"
+    # one format() call: a chain of || would copy the growing text once per column
+    keys = [json.dumps(c, ensure_ascii=False).replace("%", "%%") for c in columns]
+    template = "  {\n" + ",\n".join(f"    {key}: %s" for key in keys) + "\n  }"
+    values = ", ".join('json_quote("{}")'.format(c.replace('"', '""')) for c in columns)
+    return "format('{}', {})".format(template.replace("'", "''"), values)
 
 
 def emit_json_objects(objects: Sequence[str]) -> None:

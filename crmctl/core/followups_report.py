@@ -27,13 +27,15 @@ CHURN_FACTOR = 2  # no contact for this many cadences
 LOW_SATISFACTION = 2  # a latest rating at or below this
 COMPLAINT_OPEN_DAYS = 7  # a complaint open more than this many days
 
-# churn-risk reasons of one customer, in the order their texts are joined
-SILENCE, RATING, COMPLAINT = 0, 1, 2
-
 
 def day_start_utc(day: date) -> str:
     """The stored (UTC) form of the first instant of a local calendar day."""
     return clock.to_utc_text(datetime.combine(day, time()).astimezone())
+
+
+def julian(day: date) -> float:
+    """SQLite's julianday() of a calendar day (its midnight)."""
+    return day.toordinal() + 1721424.5
 
 
 def customer_filter(tier: str | None, tag: str | None, alias: str = "c") -> tuple[str, dict]:
@@ -67,6 +69,7 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
     where, params = customer_filter(tier, tag)
     cadence = settings.get(conn, "cadence_days")
     params.update(today=today.isoformat(), until=until.isoformat(),
+                  jtoday=julian(today), juntil=julian(until),
                   opened_before=day_start_utc(today - timedelta(days=COMPLAINT_OPEN_DAYS)),
                   care=json.dumps(_care(conn, today, until, where, params),
                                   ensure_ascii=False))
@@ -90,38 +93,35 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
 
 # One index range of customers_due per tier (covering: no table row is read): those whose
 # last contact (never contacted: the day added) makes them cadence-due by `until` or
-# silent for 2x cadence by today.
+# silent for 2x cadence by today. Days are carried as julian day numbers (jl: the local
+# day of the last contact, at midnight) so each row converts its instant once.
 _SCAN = """
     SELECT c.id, c.name, c.tier, :d{n} AS days, c.last_contact_at IS NULL AS never,
-           date(coalesce(c.last_contact_at, c.created_at), 'localtime') AS last
+           julianday(coalesce(c.last_contact_at, c.created_at), 'localtime', 'start of day')
+           AS jl
     FROM customers c INDEXED BY customers_due
     WHERE c.tier = :t{n} AND coalesce(c.last_contact_at, c.created_at) < :l{n} AND {where}"""
 _NO_SCAN = ("SELECT NULL AS id, NULL AS name, NULL AS tier, 0 AS days, 0 AS never, "
-            "NULL AS last WHERE 0")
+            "NULL AS jl WHERE 0")
 
+# risks: one row per churn-risk reason of a customer (kind: 0 silence, 1 rating,
+# 2 complaint), with its start day and numbers; their texts are written once grouped.
 _REPORT = """
-WITH quiet AS MATERIALIZED (
-    SELECT id, name, tier, days, never, last,
-           CAST(julianday(:today) - julianday(last) AS INTEGER) AS quiet
-    FROM ({scans})
-),
-risks (id, name, tier, start, kind, why) AS (
-    SELECT id, name, tier, date(last, '+' || ({churn} * days) || ' days'), 0,
-           iif(never, 'never contacted', 'no contact') || ' for ' || quiet || ' days ('
-           || tier || ': every ' || days || ')'
-    FROM quiet WHERE quiet >= {churn} * days
+WITH quiet AS MATERIALIZED ({scans}),
+risks (id, name, tier, start, kind, n, m, never) AS (
+    SELECT id, name, tier, jl + {churn} * days, 0, CAST(:jtoday - jl AS INTEGER), days, never
+    FROM quiet WHERE :jtoday - jl >= {churn} * days
     UNION ALL
     -- the newest rating per customer is kept by triggers in latest_ratings (m004)
-    SELECT c.id, c.name, c.tier, date(r.at, 'localtime'), 1,
-           'last satisfaction ' || r.satisfaction || '/5 (' || date(r.at, 'localtime') || ')'
+    SELECT c.id, c.name, c.tier, julianday(r.at, 'localtime', 'start of day'), 1,
+           r.satisfaction, NULL, NULL
     FROM latest_ratings r NOT INDEXED CROSS JOIN customers c ON c.id = r.customer_id
     WHERE r.satisfaction <= {low} AND {where}
     UNION ALL
     -- customer_id and at only: the partial index answers without reading interactions
-    SELECT c.id, c.name, c.tier, date(min(i.at), 'localtime', '+{complaint_days} days'), 2,
-           iif(count(*) > 1, count(*) || ' complaints open, oldest ', 'complaint open ')
-           || CAST(julianday(:today) - julianday(date(min(i.at), 'localtime')) AS INTEGER)
-           || ' days'
+    SELECT c.id, c.name, c.tier,
+           julianday(min(i.at), 'localtime', 'start of day') + {complaint_days}, 2, count(*),
+           CAST(:jtoday - julianday(min(i.at), 'localtime', 'start of day') AS INTEGER), NULL
     FROM interactions i INDEXED BY interactions_open_complaints
     CROSS JOIN customers c ON c.id = i.customer_id
     WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.at < :opened_before AND {where}
@@ -133,17 +133,21 @@ report (customer_id, name, tier, due, reason, purpose, followup_id, nth) AS (
     WHERE f.done_at IS NULL AND f.due <= :until AND {where}
     UNION ALL
     -- cadence: not when silent for 2x (churn risk says it) nor when a follow-up is planned
-    SELECT id, name, tier, date(last, '+' || days || ' days'), 'cadence',
-           tier || ' cadence: every ' || days || ' days; '
-           || iif(never, 'never contacted since added ', 'last contact ') || last, NULL, 0
+    SELECT id, name, tier, date(jl + days), 'cadence',
+           printf('%s cadence: every %d days; %s%s', tier, days,
+                  iif(never, 'never contacted since added ', 'last contact '), date(jl)),
+           NULL, 0
     FROM quiet
-    WHERE quiet < {churn} * days AND date(last, '+' || days || ' days') <= :until
+    WHERE :jtoday - jl < {churn} * days AND jl + days <= :juntil
       AND id NOT IN (SELECT customer_id FROM followups WHERE done_at IS NULL)
     UNION ALL
-    SELECT id, name, tier, min(start), 'churn-risk',
-           substr(coalesce('; ' || max(iif(kind = 0, why, NULL)), '')
-                  || coalesce('; ' || max(iif(kind = 1, why, NULL)), '')
-                  || coalesce('; ' || max(iif(kind = 2, why, NULL)), ''), 3), NULL, 0
+    SELECT id, name, tier, date(min(start)), 'churn-risk', substr(
+        coalesce(max(iif(kind = 0, printf('; %s for %d days (%s: every %d)',
+            iif(never, 'never contacted', 'no contact'), n, tier, m), NULL)), '')
+        || coalesce(max(iif(kind = 1, printf('; last satisfaction %d/5 (%s)', n, date(start)),
+            NULL)), '')
+        || coalesce(max(iif(kind = 2, iif(n > 1, printf('; %d complaints open, oldest %d days',
+            n, m), printf('; complaint open %d days', m)), NULL)), ''), 3), NULL, 0
     FROM risks GROUP BY id
     UNION ALL
     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, 'care', value ->> 4, NULL,
@@ -152,7 +156,7 @@ report (customer_id, name, tier, due, reason, purpose, followup_id, nth) AS (
 ),
 shaped AS (
     SELECT customer_id, name, tier, due,
-           max(0, CAST(julianday(:today) - julianday(due) AS INTEGER)) AS overdue_days,
+           max(0, CAST(:jtoday - julianday(due) AS INTEGER)) AS overdue_days,
            reason, purpose, followup_id, nth
     FROM report {overdue}
 )
