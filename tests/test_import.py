@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from crmctl.core import audit, customers, importing, mapping
 from crmctl.core.importing import Options
-from crmctl.errors import Duplicate, InvalidValue, NotFound
+from crmctl.errors import CrmError, Duplicate, InvalidValue, NotFound
 
 DATA = Path(__file__).parent / "data"
 
@@ -439,6 +439,40 @@ def test_wrong_encoding_forced(conn, tmp_path):
                      + "王明,w@x.com\n".encode("utf-8"))
     with pytest.raises(InvalidValue, match="is not valid ascii text"):
         importing.run(conn, path, Options(encoding="ascii"))
+    assert state(conn) == before
+
+
+def test_an_error_in_the_reading_process_is_raised_and_nothing_is_written(conn, tmp_path):
+    """With a second process reading and validating, a decoding error three chunks into
+    the file reaches the writer as the same one-line error, and the transaction is undone."""
+    before = state(conn)
+    rows = 3 * importing.CHUNK_ROWS
+    path = tmp_path / "late.csv"
+    path.write_bytes(b"name,email\n" + b"".join(b"A%d,a%d@x.com\n" % (i, i) for i in range(rows))
+                     + "王明,w@x.com\n".encode("utf-8"))
+    with pytest.raises(InvalidValue, match="is not valid ascii text"):
+        importing.run(conn, path, Options(encoding="ascii", workers=1))
+    assert state(conn) == before
+    assert importing.run(conn, path, Options(workers=1)).inserted == rows + 1
+
+
+def test_a_reading_process_that_dies_leaves_nothing_written(conn, tmp_path, monkeypatch):
+    before = state(conn)
+    path = tmp_path / "many.csv"
+    path.write_text("姓名,手机\n" + "".join(f"客户{i},139{i:08d}\n" for i in range(12_000)),
+                    encoding="utf-8")
+    real = importing._validate
+    calls = []
+
+    def dies_on_the_second_chunk(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            os._exit(9)  # in the child: as if the kernel had killed it
+        return real(*args)
+
+    monkeypatch.setattr(importing, "_validate", dies_on_the_second_chunk)
+    with pytest.raises(CrmError, match="reading process ended unexpectedly; nothing was imported"):
+        importing.run(conn, path, Options(workers=1))
     assert state(conn) == before
 
 

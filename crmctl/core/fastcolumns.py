@@ -23,6 +23,7 @@ import unicodedata
 from itertools import repeat
 
 from crmctl.core import fastcheck, mapping
+from crmctl.core.search import documents
 from crmctl.errors import InvalidValue
 
 TEXT_FIELDS = ("company", "title", "wechat", "industry", "region", "company_size", "source",
@@ -49,8 +50,6 @@ class ColumnValidator:
     def __call__(self, chunk: list[tuple[int, list[str]]]):
         """([(row, values, tags, trigram text, grams text)…], [(row, reason)…]) in row order:
         validate_rows's answer, with each good row's search texts."""
-        from crmctl.core.search import documents
-
         good, bad = self.validate(chunk)
         docs = documents((v[0], v[1], v[3], v[4], v[10]) for v in (g[1] for g in good))
         return [(*g, *d) for g, d in zip(good, docs)], bad

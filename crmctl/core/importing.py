@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import os
-from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -26,7 +25,7 @@ from crmctl.core import audit, clock, mapping, settings
 from crmctl.core.fastcheck import RowValidator
 from crmctl.core.fastcolumns import ColumnValidator
 from crmctl.core.importwrite import Writer, bulk_mode
-from crmctl.errors import InvalidValue, NotFound, UsageError
+from crmctl.errors import CrmError, InvalidValue, NotFound, UsageError
 from crmctl.store import atomic
 
 CHUNK_ROWS = 5_000
@@ -60,7 +59,7 @@ class Options:
     dry_run: bool = False
     rejects: str | None = None
     tags: list[str] = field(default_factory=list)
-    workers: int | None = None  # validating processes; 0: in-process; None: cores - 1 if big
+    workers: int | None = None  # 1: read and validate in a second process; None: if it pays
 
 
 class _DryRun(Exception):
@@ -99,11 +98,13 @@ def run(conn, path, options: Options | None = None,
             try:
                 with atomic(conn), bulk_mode(conn, _is_big(conn, source)):
                     writer = Writer(conn, options.on_duplicate, extra_tags, clock.now_text())
-                    for chunk, (good, bad) in _validated(source, validator, options.workers):
-                        summary.rows += len(chunk)
-                        rejects.add(chunk, bad + writer.write(good))
+                    chunks = _validated(source, validator, options.workers,
+                                        keep_cells=rejects.target is not None)
+                    for position, cells, rows, (good, bad) in chunks:
+                        summary.rows += rows
+                        rejects.add(cells, bad + writer.write(good))
                         if progress:
-                            progress(source.position(), source.size)
+                            progress(position, source.size)
                     _finish(conn, writer, plan, extra_tags, summary)
                     if options.dry_run:
                         raise _DryRun
@@ -144,56 +145,94 @@ def _chunks(source) -> Iterator[list]:
         yield chunk
 
 
-_WORKER_VALIDATOR: ColumnValidator | None = None
-
-
-def _init_worker(validator: ColumnValidator) -> None:
-    global _WORKER_VALIDATOR
-    _WORKER_VALIDATOR = validator
-
-
-def _work(chunk):
-    return _WORKER_VALIDATOR(chunk)
-
-
 def default_workers(source) -> int:
-    """Validating processes beside the writer: none for small files or on 2 cores.
+    """1: a second process reads and validates while this one writes; 0: all in-process.
 
-    The writing process is the bottleneck (SQLite, one writer). Measured on 2 vCPUs shared
-    with other work, a validating process beside it slowed its writes by 1.7x, more than it
-    saved (bench/README.md). CRMCTL_IMPORT_WORKERS overrides, for benchmarks.
+    The writer (SQLite, one per database) is the bottleneck; reading, validating and making
+    the search texts are most of the rest, so with two cores they run beside it. Small
+    files and xlsx (openpyxl's streaming reader) stay in-process. CRMCTL_IMPORT_WORKERS
+    overrides (0 or 1), for benchmarks.
     """
     if os.environ.get("CRMCTL_IMPORT_WORKERS", "").isdigit():
-        return int(os.environ["CRMCTL_IMPORT_WORKERS"])
-    cores = os.cpu_count() or 1
-    if source.size < PARALLEL_FROM_BYTES or source.encoding == "xlsx" or cores <= 2:
+        return min(int(os.environ["CRMCTL_IMPORT_WORKERS"]), 1)
+    if source.size < PARALLEL_FROM_BYTES or source.encoding == "xlsx" or (os.cpu_count() or 1) < 2:
         return 0
-    return min(cores - 2, 4)
+    return 1
 
 
-def _validated(source, validator: RowValidator, workers: int | None):
-    """(chunk, (good, bad)) in file order; big files are validated by a process pool."""
+def _validated(source, validator: RowValidator, workers: int | None, keep_cells: bool):
+    """(position, cells by row number, rows, (good, bad)) a chunk at a time, in file order.
+
+    ``cells`` holds what the rejects file may need: every row when ``keep_cells``, else
+    only the rows validation refused.
+    """
     if workers is None:
         workers = default_workers(source)
     validator = ColumnValidator(validator)
-    if workers <= 0:
-        for chunk in _chunks(source):
-            yield chunk, validator(chunk)
-        return
-    import multiprocessing
+    chunks = ((source.position(), *_validate(chunk, validator, keep_cells))
+              for chunk in _chunks(source))
+    if workers <= 0 or not hasattr(os, "fork"):
+        yield from chunks
+    else:
+        yield from _beside(chunks)
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(validator,)) as pool:
-        pending: deque = deque()
-        for chunk in _chunks(source):
-            pending.append((chunk, pool.apply_async(_work, (chunk,))))
-            if len(pending) > workers:
-                done, result = pending.popleft()
-                yield done, result.get()
-        while pending:
-            done, result = pending.popleft()
-            yield done, result.get()
+
+def _validate(chunk, validator: ColumnValidator, keep_cells: bool):
+    good, bad = validator(chunk)
+    if keep_cells:
+        cells = dict(chunk)
+    else:
+        refused = {rownum for rownum, _ in bad}
+        cells = {rownum: c for rownum, c in chunk if rownum in refused}
+    return cells, len(chunk), (good, bad)
+
+
+def _beside(chunks):
+    """Run ``chunks`` in a forked child, two chunks ahead of the writer, over a pipe.
+
+    The child inherits the open file (the parent no longer reads it) and never touches the
+    database; it leaves with os._exit, so no inherited finalizer runs. An error there
+    (a damaged file halfway through) is raised here, in file order.
+    """
+    import pickle
+    from multiprocessing import connection
+
+    receive, send = connection.Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # the child
+        receive.close()
+        status = 0
+        try:
+            for item in chunks:
+                send.send_bytes(pickle.dumps(("chunk", item), pickle.HIGHEST_PROTOCOL))
+            send.send_bytes(pickle.dumps(("end", None)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there
+            status = 1
+            try:
+                send.send_bytes(pickle.dumps(("error", exc)))
+            except Exception:  # noqa: BLE001 - not picklable: its text then
+                send.send_bytes(pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}"))))
+        finally:
+            os._exit(status)
+    send.close()
+    try:
+        while True:
+            kind, item = pickle.loads(receive.recv_bytes())
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    except EOFError:  # killed (out of memory?) before it could say why
+        raise CrmError("the import's reading process ended unexpectedly; "
+                       "nothing was imported") from None
+    finally:
+        receive.close()
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
 
 
 class _Rejects:
@@ -220,11 +259,10 @@ class _Rejects:
             self._writer.writerow(["row", "reason", *self.headers])
         return self
 
-    def add(self, chunk, bad) -> None:
+    def add(self, cells: dict, bad) -> None:
         self.count += len(bad)
         if self._writer is None or not bad:
             return
-        cells = dict(chunk)
         for rownum, reason in sorted(bad):
             self._writer.writerow([rownum, reason, *(_neutral(c) for c in cells[rownum])])
 
