@@ -1,8 +1,9 @@
 """How fast does crmctl start, as a whole process, against a bare interpreter?
 
-Runs each command 10 times (after one warm-up) and prints the medians in ms — wall time
-and the child's CPU time (user + sys), which waiting for other processes does not inflate —
-and their ratio to the floor `python -c pass` measured in the same run.
+Runs each command 10 times (after one warm-up; the commands take turns) and prints the
+medians in ms — wall time and the child's CPU time (user + sys), which waiting for other
+processes does not inflate — and their ratio to the floor `python -c pass` measured in the
+same run.
 
 Also in the same run:
 - "eager": the start-up crmctl had before its root group became lazy (every sub-app module
@@ -54,23 +55,33 @@ conn.execute("SELECT count(*) FROM customers WHERE forgotten_at IS NULL").fetcho
 """
 
 
-def median_ms(argv: list[str], runs: int, env: dict | None = None) -> tuple[float, float]:
-    """Median wall time and median CPU time (user + sys of the child) in ms.
-
-    On a shared machine the wall time waits for other processes; the CPU time does not.
-    """
+def run_once(argv: list[str], env: dict | None) -> tuple[float, float]:
+    """Wall time and CPU time (user + sys of the child) of one run, in ms."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
                    env=env)
-    wall, cpu = [], []
+    wall = (time.perf_counter() - t0) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+
+
+def medians(cases: list[tuple[str, list[str]]], runs: int,
+            env: dict | None = None) -> list[tuple[str, float, float]]:
+    """(label, median wall, median CPU) per case, after one warm-up each.
+
+    The cases take turns (one run of each per round), so a change in the machine's load
+    during the measurement falls on all of them alike. On a shared machine the wall time
+    waits for other processes; the CPU time does not.
+    """
+    for _, argv in cases:
+        run_once(argv, env)
+    times: dict[str, list[tuple[float, float]]] = {label: [] for label, _ in cases}
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
-                       env=env)
-        wall.append((time.perf_counter() - t0) * 1000)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
-    return statistics.median(wall), statistics.median(cpu)
+        for label, argv in cases:
+            times[label].append(run_once(argv, env))
+    return [(label, statistics.median(w for w, _ in times[label]),
+             statistics.median(c for _, c in times[label])) for label, _ in cases]
 
 
 def table(title: str, results: list[tuple[str, float, float]]) -> None:
@@ -114,7 +125,7 @@ def real_command(runs: int) -> None:
                                                    "--format", "json"]),
         ]
         table("a real command on an empty database (key derivation included):",
-              [(label, *median_ms(argv, runs, env)) for label, argv in cases])
+              medians(cases, runs, env))
 
 
 def main() -> None:
@@ -123,8 +134,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"median of {args.runs} runs each; load average {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} CPUs")
-    table("start-up, floor = bare `python -c pass`:",
-          [(label, *median_ms(argv, args.runs)) for label, argv in help_cases()])
+    table("start-up, floor = bare `python -c pass`:", medians(help_cases(), args.runs))
     real_command(args.runs)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
