@@ -108,8 +108,8 @@ def test_cli_json_is_the_report_rendered_by_emit_json(initialized):
     cli = initialized
     ids = [cli("add", name, "--tier", tier).stdout.strip() for name, tier in (
         ('王"明\\', "gold"), ("李娜😀", "diamond"), ("张伟 50%", "regular"))]
-    for cid, when, purpose in ((ids[0], "tomorrow", '报价 "A\\B"\t终'), (ids[1], "today", "续约"),
-                               (ids[2], "+1w", "50% 折扣 {order}")):
+    for cid, when, purpose in ((ids[0], "tomorrow", '报价 "A\\B"\t终'),
+                               (ids[1], "today", "续约"), (ids[2], "+1w", "50% 折扣 {x}")):
         assert cli("followups", "schedule", cid, when, "--purpose", purpose).exit_code == 0
     for args, until in (((), TODAY), (("--until", "+1w"), TODAY + timedelta(days=7)),
                         (("--until", "+1w", "--tier", "gold"), None)):
