@@ -211,6 +211,67 @@ def test_failed_migration_leaves_previous_version(db_path, monkeypatch):
     conn.close()
 
 
+CHECKED = {  # table: (column, allowed values, a value the rule refuses)
+    "customers": ("tier", ["diamond", "gold", "silver", "regular"], "platinum"),
+    "interactions": ("channel", ["phone", "email", "meeting", "visit", "wechat", "chat",
+                                 "social", "other"], "fax"),
+    "consent_events": ("granted", [0, 1], 2),
+}
+
+
+def _check_rule(conn, table: str, column: str, value) -> bool:
+    """Whether the table's CHECK lets ``value`` through (tested on an empty copy)."""
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")  # the copy's parents are not in temp
+    conn.execute("SAVEPOINT probe")
+    try:
+        conn.execute(sql.replace(f"CREATE TABLE {table}", "CREATE TEMP TABLE probe", 1))
+        columns = [r[1] for r in conn.execute("PRAGMA temp.table_info(probe)") if r[3]]
+        fill = {c: {"granted": 1, "channel": "email"}.get(c, "x") for c in columns}
+        fill[column] = value
+        names = ", ".join(fill)
+        conn.execute(f"INSERT INTO probe ({names}) VALUES ({', '.join('?' * len(fill))})",
+                     list(fill.values()))
+        return True
+    except dbapi2.IntegrityError:
+        return False
+    finally:
+        conn.execute("ROLLBACK TO probe")
+        conn.execute("RELEASE probe")
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+def test_m005_rewrites_in_list_checks_as_the_same_rule(db_path, monkeypatch):
+    """The IN-list CHECKs (an ephemeral table built per INSERT) become OR chains that let
+    through exactly what they did: every allowed value, NULL where NULL was allowed, and
+    nothing else; a database at version 4 with data keeps it and stays intact."""
+    from crmctl.store import migrations
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", list(MIGRATIONS[:4]))
+    conn = create_database(db_path, KEY)
+    conn.execute("INSERT INTO customers (name, tier, created_at, updated_at) "
+                 "VALUES ('王明', 'gold', 'a', 'a')")
+    conn.commit()
+    before = {t: [_check_rule(conn, t, c, v) for v in [*ok, bad]]
+              for t, (c, ok, bad) in CHECKED.items()}
+    conn.close()
+    monkeypatch.setattr(migrations, "MIGRATIONS", list(MIGRATIONS))
+    conn = open_database(db_path, KEY)
+    texts = " ".join(r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE sql "
+                                                "LIKE '%CHECK%'"))
+    assert " IN (" not in texts.replace(" IN\n", " IN (") and "tier = 'gold' OR" in texts
+    after = {t: [_check_rule(conn, t, c, v) for v in [*ok, bad]]
+             for t, (c, ok, bad) in CHECKED.items()}
+    assert after == before == {t: [True] * len(ok) + [False] for t, (_, ok, _) in CHECKED.items()}
+    assert _check_rule(conn, "interactions", "direction", None)  # NULL passes, as before
+    assert not _check_rule(conn, "interactions", "direction", "sideways")
+    assert conn.execute("SELECT name, tier FROM customers").fetchall() == [("王明", "gold")]
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    with pytest.raises(dbapi2.IntegrityError, match="CHECK constraint failed"):
+        conn.execute("UPDATE customers SET tier = 'platinum'")
+    conn.close()
+
+
 # --- atomic() --------------------------------------------------------------------------
 
 def names(conn) -> list[str]:

@@ -7,6 +7,8 @@ Append new migrations at the end; never edit one that has shipped.
 
 from __future__ import annotations
 
+import re
+
 from typing import Callable
 
 from crmctl.errors import NotADatabase
@@ -269,8 +271,38 @@ def m004_followups_report(conn) -> None:
     )
 
 
+_IN_CHECK = re.compile(r"CHECK \((\w+) IN\s*\(([^()]*)\)\)")
+
+
+def _or_chain(match: re.Match) -> str:
+    column, items = match.group(1), [item.strip() for item in match.group(2).split(",")]
+    return "CHECK (" + " OR ".join(f"{column} = {item}" for item in items) + ")"
+
+
+def m005_checks_without_in_lists(conn) -> None:
+    """CHECK (x IN (…)) builds an ephemeral table for its list each time an INSERT runs, i.e.
+    once per row of an executemany: ~4 µs a row, half the cost of inserting a customer. The
+    same rule as an OR chain costs nothing measurable (NULL passes both, as before). Only
+    the constraint's text changes and the data already obeys it, so instead of rebuilding
+    the tables (whose DROP would cascade) this uses SQLite's documented procedure for such
+    changes: edit the schema text with writable_schema and bump schema_version."""
+    tables = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+                          "AND sql LIKE '%CHECK%IN%'").fetchall()
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        for name, sql in tables:
+            rewritten = _IN_CHECK.sub(_or_chain, sql)
+            if rewritten != sql:
+                conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
+                             (rewritten, name))
+        conn.execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+
+
 MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_interactions_rated,
-                              m004_followups_report]
+                              m004_followups_report, m005_checks_without_in_lists]
 
 
 def migrate(conn) -> int:
