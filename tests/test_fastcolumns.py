@@ -84,7 +84,7 @@ def test_plain_rows_never_reach_the_row_validator(monkeypatch):
     good, bad = ColumnValidator(rows).validate(chunk)
     assert not calls and not bad
     assert good[0][1][3] == "wang@example.cn" and good[0][1][4] == "+8613800138000"
-    assert good[0][1][12] == "gold" and good[0][2] == ["VIP"]
+    assert good[0][1][12] == "gold" and list(good[0][2]) == ["VIP"]
     assert good[1][1][4] == "+8613800138001" and good[1][1][11] == "1990-05-01"
 
 

@@ -21,13 +21,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from itertools import repeat
+from operator import add, itemgetter
 
 from crmctl.core import fastcheck, mapping
 from crmctl.core.search import documents
 from crmctl.errors import InvalidValue
 
-TEXT_FIELDS = ("company", "title", "wechat", "industry", "region", "company_size", "source",
-               "note")
+_ROWNUM, _VALUES = itemgetter(0), itemgetter(1)
+_SEARCHED = itemgetter(0, 1, 3, 4, 10)  # name, company, email, phone, note (search.SEARCHED_FIELDS)
 # Plans with these targets compose a field from several cells: validated row by row.
 ROW_ONLY = ("given", "middle", "family", "birth_year", "birth_month", "birth_day")
 # fastcheck's email shape, with its special-use TLD rule inside (case-insensitively)
@@ -51,27 +52,26 @@ class ColumnValidator:
         """([(row, values, tags, trigram text, grams text)…], [(row, reason)…]) in row order:
         validate_rows's answer, with each good row's search texts."""
         good, bad = self.validate(chunk)
-        docs = documents((v[0], v[1], v[3], v[4], v[10]) for v in (g[1] for g in good))
-        return [(*g, *d) for g, d in zip(good, docs)], bad
+        docs = documents(map(_SEARCHED, map(_VALUES, good)))
+        return list(map(add, good, docs)), bad
 
     def validate(self, chunk: list[tuple[int, list[str]]]):
-        """([(row, values, tags)…], [(row, reason)…]) in row order, as validate_rows."""
+        """([(row, values, tags)…], [(row, reason)…]) in row order, as validate_rows
+        (values and tags may be tuples here)."""
         if not self.usable or not chunk:
             return validate_rows(self.rows, chunk)
         unsure: set[int] = set()
-        cells = []
-        for i, (_, row) in enumerate(chunk):
-            if len(row) != self.width:
-                unsure.add(i)
-                row = [""] * self.width
-            cells.append(row)
+        cells = list(map(_VALUES, chunk))
+        if set(map(len, cells)) != {self.width}:  # ragged rows: the row validator's
+            unsure.update(i for i, row in enumerate(cells) if len(row) != self.width)
+            cells = [row if len(row) == self.width else [""] * self.width for row in cells]
         columns = list(zip(*cells))
         out = {}
         for target, index in self.column.items():
             out[target] = self._field(target, columns[index], unsure)
-        name = out.get("name")
-        for i in [i for i, v in enumerate(name) if not v or len(v) > 200]:
-            unsure.add(i)
+        name = out["name"]
+        if "" in name or max(map(len, name)) > 200:
+            unsure.update(i for i, v in enumerate(name) if not v or len(v) > 200)
         return self._assemble(chunk, out, unsure)
 
     def _field(self, target: str, column: tuple, unsure: set[int]):
@@ -138,19 +138,17 @@ class ColumnValidator:
 
     def _assemble(self, chunk, out: dict, unsure: set[int]):
         fields = [out.get(f) or repeat(None) for f in mapping.COLUMNS]
-        tags = out.get("tags") or repeat(())
-        good, bad = [], []
-        for i, (values, row_tags) in enumerate(zip(zip(*fields), tags)):
+        good = list(zip(map(_ROWNUM, chunk), zip(*fields), out.get("tags") or repeat(())))
+        bad = []
+        for i in sorted(unsure):
             rownum, cells = chunk[i]
-            if i in unsure:
-                try:
-                    fixed, fixed_tags = self.rows(cells)
-                except InvalidValue as exc:
-                    bad.append((rownum, str(exc)))
-                    continue
-                good.append((rownum, fixed, fixed_tags))
-            else:
-                good.append((rownum, list(values), list(row_tags)))
+            try:
+                good[i] = (rownum, *self.rows(cells))
+            except InvalidValue as exc:
+                bad.append((rownum, str(exc)))
+                good[i] = None
+        if bad:
+            good = list(filter(None, good))
         return good, bad
 
 

@@ -134,7 +134,7 @@ class Writer:
     def _merge(self, target, row, updates: dict) -> None:
         values, tags = row[1], row[2]
         if isinstance(target, list):  # a row of this chunk not yet written: merge into it
-            old = target[2]
+            old = target[2] = list(target[2])  # validated values may be a tuple
             for i, v in enumerate(values):
                 if v:
                     old[i] = v

@@ -28,6 +28,10 @@ def _expand_cjk(match: re.Match) -> str:
     return " " + " ".join([*run, *pairs]) + " "
 
 
+def _present(values):
+    return filter(None, values)
+
+
 def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
@@ -43,7 +47,7 @@ def documents(rows: Iterable[Iterable[str | None]]) -> list[tuple[str, str]]:
     NFKC and case folding act character by character between the newlines that separate
     the fields, so folding the joined texts equals joining the folded ones.
     """
-    texts = ["\n".join(v for v in values if v) for values in rows]
+    texts = list(map("\n".join, map(_present, rows)))
     joined = _RECORD.join(texts)
     if joined.count(_RECORD) != len(texts) - 1:
         return [_single(t) for t in texts]
