@@ -108,36 +108,68 @@ class Health:
         return self.integrity == [("ok",)] and not self.cipher_problems and self.audit_ok
 
 
-def health(db: Path, passphrase: str = PASSPHRASE) -> Health:
-    """Open the database as crmctl does and check everything that can be checked."""
-    from crmctl.core import audit
+def _opened(db: Path, passphrase: str):
     from crmctl.store import open_database
 
-    conn = open_database(db, passphrase.encode())
+    return open_database(db, passphrase.encode())
+
+
+def _health(conn) -> Health:
+    from crmctl.core import audit
+
+    verdict = audit.verify(conn)
+    return Health(
+        integrity=conn.execute("PRAGMA integrity_check").fetchall(),
+        cipher_problems=conn.execute("PRAGMA cipher_integrity_check").fetchall(),
+        audit_ok=verdict.ok, audit_entries=verdict.entries,
+        customers=conn.execute("SELECT count(*) FROM customers").fetchone()[0])
+
+
+def _snapshot(conn) -> dict[str, list]:
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE "
+        "'CREATE VIRTUAL%' AND name NOT LIKE 'search_%' AND name NOT LIKE 'sqlite_%'")]
+    return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+            for t in tables}
+
+
+def health(db: Path, passphrase: str = PASSPHRASE) -> Health:
+    """Open the database as crmctl does and check everything that can be checked."""
+    conn = _opened(db, passphrase)
     try:
-        verdict = audit.verify(conn)
-        return Health(
-            integrity=conn.execute("PRAGMA integrity_check").fetchall(),
-            cipher_problems=conn.execute("PRAGMA cipher_integrity_check").fetchall(),
-            audit_ok=verdict.ok, audit_entries=verdict.entries,
-            customers=conn.execute("SELECT count(*) FROM customers").fetchone()[0])
+        return _health(conn)
     finally:
         conn.close()
 
 
 def snapshot(db: Path, passphrase: str = PASSPHRASE) -> dict[str, list]:
     """Every row of every ordinary table: to prove a refused command changed nothing."""
-    from crmctl.store import open_database
-
-    conn = open_database(db, passphrase.encode())
+    conn = _opened(db, passphrase)
     try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE "
-            "'CREATE VIRTUAL%' AND name NOT LIKE 'search_%' AND name NOT LIKE 'sqlite_%'")]
-        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
-                for t in tables}
+        return _snapshot(conn)
     finally:
         conn.close()
+
+
+def state(db: Path, passphrase: str = PASSPHRASE) -> tuple[Health, dict[str, list]]:
+    """health() and snapshot() from one open (each open costs ~0.2 s of key derivation)."""
+    conn = _opened(db, passphrase)
+    try:
+        return _health(conn), _snapshot(conn)
+    finally:
+        conn.close()
+
+
+def seed(db: Path) -> None:
+    """Five customers (two scripts, one right-to-left) to import beside and aim at."""
+    from crmctl.core import customers
+    from crmctl.store import create_database
+
+    conn = create_database(db, PASSPHRASE.encode())
+    for name, phone in (("王明", "13800138000"), ("李娜", "13900139000"), ("Anna", None),
+                        ("محمد", None), ("张伟", "13700137000")):
+        customers.add(conn, {"name": name, "phone": phone, "company": "华为"})
+    conn.close()
 
 
 def no_traceback(*texts: str) -> bool:

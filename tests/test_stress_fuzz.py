@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import PASSPHRASE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from stress_helpers import health, no_traceback
+from stress_helpers import health, no_traceback, seed
 
 QUICK, THOROUGH = 12, 150
 EXAMPLES = [pytest.param(QUICK, id="quick"),
@@ -135,18 +134,6 @@ OTHER_COMMANDS = st.one_of(
 # --- the property -------------------------------------------------------------------------
 
 
-def seed(db_path) -> None:
-    """Five customers with contacts, a purchase, a follow-up and a campaign to aim at."""
-    from crmctl.core import customers
-    from crmctl.store import create_database
-
-    conn = create_database(db_path, PASSPHRASE.encode())
-    for name, phone in (("王明", "13800138000"), ("李娜", "13900139000"), ("Anna", None),
-                        ("محمد", None), ("张伟", "13700137000")):
-        customers.add(conn, {"name": name, "phone": phone, "company": "华为"})
-    conn.close()
-
-
 def assert_clean(result, args) -> None:
     shown = [a if len(a) < 60 else a[:20] + f"…({len(a)} chars)" for a in args]
     assert result.exit_code in {0, 1, 2, 3, 4}, shown
@@ -235,13 +222,18 @@ import_options = st.lists(st.one_of(
 ), max_size=3).map(lambda parts: [x for p in parts for x in p])
 
 
-def import_fuzz(cli, db_path, tmp_path, examples: int, contents) -> None:
+SUFFIXES = [".csv", ".txt", ".xlsx", ""]
+
+
+def import_fuzz(cli, db_path, tmp_path, examples: int, contents, suffixes=SUFFIXES) -> None:
+    """Import each drawn file: a clean exit (0, 1 or 2, one line), the summary's accounting
+    holds, and at the end the database is whole and holds exactly the reported inserts."""
     seed(db_path)
     count = [health(db_path).customers]
 
     @settings(max_examples=examples, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
-    @given(contents, st.sampled_from([".csv", ".txt", ".xlsx", ""]), import_options)
+    @given(contents, st.sampled_from(suffixes), import_options)
     def one(data, suffix, options):
         path = tmp_path / f"in{suffix}"
         path.write_bytes(data)

@@ -48,7 +48,10 @@ def open_source(path: Path, encoding: str = "auto", max_cell: int = 1_000_000):
     if not head.strip(b" \t\r\n\xef\xbb\xbf\xff\xfe"):
         raise InvalidValue(f"{path} is empty")
     if head.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
-        with _open_xlsx(path, size) as source:
+        if not head.startswith(b"PK"):
+            raise InvalidValue(f"{path} is named {path.suffix} but is not an xlsx workbook "
+                               "(not a zip archive); if it is CSV, rename it to .csv")
+        with _open_xlsx(path, size, max_cell) as source:
             yield source
         return
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -217,10 +220,20 @@ def _xlsx_cell(value) -> str:
     return str(value)
 
 
-@contextmanager
-def _open_xlsx(path: Path, size: int):
-    import zipfile
+XLSX_LAST_ROW = 1_048_576  # the last row a worksheet can have
 
+
+def _xlsx_damage(path: Path, exc: Exception) -> InvalidValue:
+    reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+    return InvalidValue(f"cannot read {path} as an xlsx workbook: {reason}")
+
+
+# openpyxl parses an untrusted file: a missing part (KeyError), XML that is not well-formed
+# (ParseError), a cell reference or value that makes no sense (ValueError, TypeError,
+# IndexError…), a damaged zip member (BadZipFile, zlib.error): each means "not a workbook
+# we can read", so the reading side catches Exception there (found by test_stress_xlsx).
+@contextmanager
+def _open_xlsx(path: Path, size: int, max_cell: int):
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -229,25 +242,51 @@ def _open_xlsx(path: Path, size: int):
     except InvalidFileException:  # a zip (PK…) named other than .xlsx
         raise InvalidValue(f"{path} holds a zip archive (an xlsx workbook?) but is named "
                            f"{path.suffix or 'without an extension'}; rename it to .xlsx") from None
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InvalidValue(f"cannot read {path} as an xlsx workbook: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - see above
+        raise _xlsx_damage(path, exc) from None
     try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
+        try:
+            if not book.worksheets:
+                raise InvalidValue(f"{path} holds no worksheet")
+            sheet = book.worksheets[0]
+            total = sheet.max_row or 1  # as the file claims it: for the progress bar only
+            # Rows as they are in the file, not padded to the claimed size: a dimension of
+            # A1:XFD1048576 would make every row 16,384 cells (an import that never ends).
+            sheet.reset_dimensions()
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, None)
+        except InvalidValue:
+            raise
+        except Exception as exc:  # noqa: BLE001 - see above
+            raise _xlsx_damage(path, exc) from None
         if header is None:
             raise InvalidValue(f"{path} is empty")
         headers = [_xlsx_cell(h).strip() for h in header]
         done = [0]
-
-        def numbered():
-            for rownum, row in enumerate(rows, start=2):
-                cells = [_xlsx_cell(v) for v in row]
-                done[0] = rownum
-                if any(cells):
-                    yield rownum, cells
-
-        total = sheet.max_row or 1
-        yield Source(headers, numbered(), "xlsx", total, lambda: done[0])
+        yield Source(headers, _xlsx_rows(path, rows, len(headers), max_cell, done), "xlsx",
+                     total, lambda: done[0])
     finally:
         book.close()
+
+
+def _xlsx_rows(path: Path, rows, width: int, max_cell: int, done: list):
+    """(row number, cells) of the non-empty rows; a cell right of the header's last one has no
+    column name and is left out (as when rows were padded to the sheet's width)."""
+    rownum = 1
+    try:
+        for row in rows:
+            rownum += 1
+            if rownum > XLSX_LAST_ROW:  # a row number no spreadsheet has: stop, do not pad
+                raise InvalidValue(f"{path}: rows beyond {XLSX_LAST_ROW:,}, the last row a "
+                                   "worksheet can have; this is not a contact file")
+            cells = [_xlsx_cell(v) for v in row[:width]]
+            if any(len(c) > max_cell for c in cells):
+                raise InvalidValue(f"{path} row {rownum}: a cell longer than {max_cell:,} "
+                                   "characters; this is not a contact file")
+            done[0] = rownum
+            if any(cells):
+                yield rownum, cells
+    except InvalidValue:
+        raise
+    except Exception as exc:  # noqa: BLE001 - see above
+        raise _xlsx_damage(path, exc) from None
