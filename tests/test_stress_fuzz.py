@@ -11,6 +11,7 @@ Few examples in the default suite; `make check` runs the slow variants with many
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -228,8 +229,11 @@ SUFFIXES = [".csv", ".txt", ".xlsx", ""]
 def import_fuzz(cli, db_path, tmp_path, examples: int, contents, suffixes=SUFFIXES) -> None:
     """Import each drawn file: a clean exit (0, 1 or 2, one line), the summary's accounting
     holds, and at the end the database is whole and holds exactly the reported inserts."""
+    from collections import Counter
+
     seed(db_path)
     count = [health(db_path).customers]
+    outcomes: Counter = Counter()
 
     @settings(max_examples=examples, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
@@ -241,6 +245,7 @@ def import_fuzz(cli, db_path, tmp_path, examples: int, contents, suffixes=SUFFIX
         result = cli(*args)
         assert_clean(result, args)
         assert result.exit_code in {0, 1, 2}, result.stderr
+        outcomes[result.exit_code] += 1
         if result.exit_code == 0:
             summary = json.loads(result.stdout)
             parts = summary["inserted"] + summary["updated"] + summary["skipped"]
@@ -248,7 +253,10 @@ def import_fuzz(cli, db_path, tmp_path, examples: int, contents, suffixes=SUFFIX
             if "--dry-run" not in options:
                 count[0] += summary["inserted"]
 
+    started = time.monotonic()
     one()
+    print(f"import fuzz: {sum(outcomes.values())} files in {time.monotonic() - started:.1f} s, "
+          f"exit codes {dict(sorted(outcomes.items()))}, {count[0]} customers at the end")
     state = health(db_path)
     assert state.whole, state
     assert state.customers == count[0]  # every reported insert is there, nothing else
@@ -262,3 +270,117 @@ def test_import_survives_arbitrary_bytes(cli, db_path, tmp_path, examples):
 @pytest.mark.parametrize("examples", EXAMPLES)
 def test_import_survives_hostile_csv(cli, db_path, tmp_path, examples):
     import_fuzz(cli, db_path, tmp_path, examples, csv_files())
+
+
+# --- CSV chaos: mixed encodings, quoting, line endings, NULs --------------------------------
+
+ROW_ENCODINGS = ["utf-8", "gb18030", "gbk", "big5", "latin-1", "shift_jis", "cp1252"]
+BOMS = [b"", b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"]
+
+
+@st.composite
+def chaotic_csv_files(draw) -> bytes:
+    """Rows written by hand (no csv module to keep them tidy): each row in its own encoding,
+    CR / LF / CRLF line ends mixed, quotes left open or spanning many lines, NULs, a BOM
+    that may not match the body (BOM + GBK)."""
+    width = draw(st.integers(1, 5))
+    header = draw(st.lists(st.sampled_from(HEADERS), min_size=width, max_size=width))
+    body = draw(st.lists(st.lists(cells, max_size=width + 1), max_size=8))
+    quote = st.sampled_from(['"', '""', '"\n', '"' + "\n" * 50 + '"', "\x00", "\r", ""])
+    ending = st.sampled_from(["\n", "\r\n", "\r"])
+    per_row_ending = draw(st.booleans())
+    first_ending = draw(ending)
+    data = draw(st.sampled_from(BOMS))
+    for row in [header, *body]:
+        text = draw(st.sampled_from([",", ";", "\t"])).join(
+            c if draw(st.integers(0, 5)) else draw(quote) + c + draw(quote) for c in row)
+        text += draw(ending) if per_row_ending else first_ending
+        data += text.encode(draw(st.sampled_from(ROW_ENCODINGS)), errors="replace")
+    return data
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_import_survives_csv_chaos(cli, db_path, tmp_path, examples):
+    import_fuzz(cli, db_path, tmp_path, examples, chaotic_csv_files(), suffixes=[".csv"])
+
+
+HEAD = "姓名,手机,备注"
+ROWS_2 = "王小明,13811112222,老客户\n李小娜,13922223333,新客户\n"
+# name: (file contents, exit code, the stderr line ({path}), or {summary key: value} on exit 0)
+CSV_CASES = {
+    "0 bytes": (b"", 1, "{path} is empty"),
+    "a UTF-8 BOM and nothing else": (b"\xef\xbb\xbf", 1, "{path} is empty"),
+    "header only, no newline": (HEAD.encode(), 0, {"rows": 0, "inserted": 0}),
+    "header only, BOM and CRLF": (b"\xef\xbb\xbf" + f"{HEAD}\r\n".encode(), 0,
+                                  {"rows": 0, "inserted": 0}),
+    "a 10 MB unquoted field": (f"{HEAD}\n王小明,13811112222,{'x' * 10_500_000}\n".encode(), 1,
+                               "{path} row 2: a cell longer than 1,000,000 characters; "
+                               "this is not a contact file"),
+    "a 10 MB quoted field over 3,500,000 lines": (
+        f'{HEAD}\n王小明,13811112222,"'.encode() + "备,\n".encode() * 3_500_000 + b'"\n', 1,
+        "{path} row 2: a cell longer than 1,000,000 characters; this is not a contact file"),
+    "CR-only line endings": (f"{HEAD}\n{ROWS_2}".replace("\n", "\r").encode(), 0,
+                             {"rows": 2, "inserted": 2}),
+    "CR-only line endings, GBK": (f"{HEAD}\n{ROWS_2}".replace("\n", "\r").encode("gbk"), 0,
+                                  {"rows": 2, "skipped": 2}),  # the same two people again
+    "a quoted cell over 500 lines": (
+        f'{HEAD}\n张小伟,13733334444,"{"第一行" + chr(10) * 500}"\n刘小红,13644445555,x\n'
+        .encode(), 0, {"rows": 2, "inserted": 2}),
+    # an open quote runs to the end of the file: one cell, as a spreadsheet reads it
+    "an unbalanced quote": (f'{HEAD}\n赵小刚,13555556666,"备注\n{ROWS_2}'.encode(), 0,
+                            {"rows": 1, "inserted": 1}),
+    "an unbalanced quote in the header": (f'"{HEAD}\n{ROWS_2}'.encode(), 1,
+                                          "{path}: no name column among its headers ('"),
+    "nothing but quotes": (b'"' * 5000, 1, "{path}: no name column among its headers ('"),
+    "NUL bytes throughout": (f"{HEAD}\n王\0小明,138\0,\0\0\n".encode(), 1,
+                             "{path} is not a text file (it holds binary data); import "
+                             "reads CSV or xlsx"),
+    "one NUL in a long file": (
+        (HEAD + "\n" + "".join(f"客户{i},+86150{i:08d},\n" for i in range(300))
+         + "孙\0小梅,13466667777,\n").encode(), 0, {"rows": 301, "inserted": 300, "rejected": 1}),
+    "UTF-8 BOM, GBK body": (b"\xef\xbb\xbf" + f"{HEAD}\n{ROWS_2}".encode("gbk"), 1,
+                            "{path} is not valid utf-8-sig text (invalid continuation byte); "
+                            "check --encoding (auto detects UTF-8, UTF-16, GB18030)"),
+    "UTF-16 BOM, UTF-8 body": (b"\xff\xfe" + f"{HEAD}\n{ROWS_2}".encode(), 1,
+                               "{path} is not valid utf-16 text ("),
+    # the GBK row is refused as junk bytes, the rest imports; before the fix the whole file
+    # was refused ("cannot tell the encoding", or GB18030 mojibake blamed on the mapping)
+    "a GBK row inside a UTF-8 file": (
+        f"{HEAD}\n周小军,13377778888,x\n".encode() + "吴小丽,13288889999,y\n".encode("gbk"), 0,
+        {"rows": 2, "inserted": 1, "rejected": 1}),
+    "UTF-8 rows inside a GBK file": (
+        f"{HEAD}\n".encode("gbk") + "郑小东,13199990000,x\n".encode()
+        + "冯小芳,13000001111,y\n".encode("gbk") * 20, 1,
+        "cannot tell the encoding of {path}; name it with --encoding (e.g. utf-8, gb18030, "
+        "utf-16)"),
+    "every byte value": (bytes(range(256)) * 16, 1, "{path} is not a text file ("),
+}
+
+
+def test_hostile_csv_files_named(cli, db_path, tmp_path):
+    """Each case in CSV_CASES imported in turn into one database: refusals are one line and
+    change nothing, imports keep their accounting, and the database ends whole with exactly
+    the customers the summaries reported."""
+    seed(db_path)
+    expected_customers, problems = 5, {}
+    for case, (data, code, expected) in CSV_CASES.items():
+        path = tmp_path / "联系人.csv"
+        path.write_bytes(data)
+        result = cli("import", path, "--format", "json")
+        clean = no_traceback(result.stdout, result.stderr) and "internal error" not in result.stderr
+        if not clean or result.exit_code != code:
+            problems[case] = (result.exit_code, result.stderr[:300])
+        elif code:
+            line = "crmctl: " + expected.format(path=path)
+            if not (result.stderr.startswith(line) and result.stderr.count("\n") == 1
+                    and (line.endswith(("(", "('")) or result.stderr == line + "\n")):
+                problems[case] = result.stderr[:300]
+        else:
+            summary = json.loads(result.stdout)
+            accounted = sum(summary[k] for k in ("inserted", "updated", "skipped", "rejected"))
+            if accounted != summary["rows"] or {k: summary[k] for k in expected} != expected:
+                problems[case] = summary
+            expected_customers += summary["inserted"]
+    assert problems == {}
+    state = health(db_path)
+    assert state.whole and state.customers == expected_customers == 5 + 2 + 2 + 1 + 300 + 1

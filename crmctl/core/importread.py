@@ -81,7 +81,7 @@ def detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
     if _decodes(path, "utf-8"):
         return "utf-8", "strict"
     bad, wide = _utf8_damage(path)
-    if wide >= 10 * bad:
+    if wide >= 10 * bad or _utf8_header(head):
         return "utf-8", "replace"
     if _decodes(path, "gb18030"):
         return "gb18030", "strict"
@@ -92,6 +92,17 @@ def detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
         return _codec(best.encoding), "strict"
     raise InvalidValue(f"cannot tell the encoding of {path}; name it with --encoding "
                        "(e.g. utf-8, gb18030, utf-16)")
+
+
+def _utf8_header(head: bytes) -> bool:
+    """The first line is UTF-8 with non-ASCII text in it (姓名,手机): a file saved as UTF-8
+    whose junk rows came from elsewhere (a GBK row pasted in), not a GBK file: GBK text
+    almost never happens to be valid UTF-8. Decoded as GB18030 it would be all mojibake."""
+    line = head.splitlines()[0] if head.strip() else b""
+    try:
+        return not line.decode("utf-8").isascii()
+    except UnicodeDecodeError:
+        return False
 
 
 def _looks_binary(head: bytes) -> bool:
