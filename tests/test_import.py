@@ -442,6 +442,15 @@ def test_wrong_encoding_forced(conn, tmp_path):
     assert state(conn) == before
 
 
+def test_no_name_column_message_stays_one_short_line(conn, tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("x" * 5000 + ",备注\n1,2\n", encoding="utf-8")
+    with pytest.raises(InvalidValue) as caught:
+        importing.run(conn, path)
+    assert str(caught.value) == (f"{path}: no name column among its headers ('{'x' * 29}…', "
+                                 "'备注'); name one with --mapping FILE.toml")
+
+
 def test_an_error_in_the_reading_process_is_raised_and_nothing_is_written(conn, tmp_path):
     """With a second process reading and validating, a decoding error three chunks into
     the file reaches the writer as the same one-line error, and the transaction is undone."""

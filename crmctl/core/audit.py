@@ -113,7 +113,7 @@ def entries(conn, *, since: str | None = None, action: str | None = None,
     sql += " ORDER BY id DESC"
     if limit:
         sql += " LIMIT ?"
-        params.append(limit)
+        params.append(min(limit, 2**63 - 1))  # past SQLite's integers: no limit
     return [_entry(row) for row in conn.execute(sql, params)]
 
 

@@ -123,13 +123,9 @@ def _count(value, what: str) -> int | None:
 
 
 def parse_campaign_id(value) -> int:
-    try:
-        cid = int(str(value).strip())
-    except ValueError:
-        raise InvalidValue(f"campaign id must be a number, not {value!r}") from None
-    if cid <= 0:
-        raise InvalidValue(f"campaign id must be a positive number, not {value!r}")
-    return cid
+    from crmctl.core.validate import parse_positive_id
+
+    return parse_positive_id(value, "campaign")
 
 
 def get(conn, campaign_id) -> Campaign:

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from crmctl.core import audit, clock, lifecycle, search, settings
-from crmctl.core.validate import clean_text, normalize_email, normalize_name, normalize_phone
+from crmctl.core.validate import (clean_text, normalize_email, normalize_name, normalize_phone,
+                                  parse_positive_id, sql_limit, SQL_INT_MAX)
 from crmctl.errors import Duplicate, InvalidValue, NotFound
 from crmctl.store import atomic
 
@@ -105,7 +106,8 @@ def _existing_referrer(conn, value) -> int:
         ref = int(value)
     except (TypeError, ValueError):
         raise InvalidValue(f"--referred-by takes a customer id, not {value!r}") from None
-    if not conn.execute("SELECT 1 FROM customers WHERE id = ?", (ref,)).fetchone():
+    if not 0 < ref <= SQL_INT_MAX or not conn.execute(
+            "SELECT 1 FROM customers WHERE id = ?", (ref,)).fetchone():
         raise NotFound(f"no customer {ref} (given as --referred-by)")
     return ref
 
@@ -201,13 +203,7 @@ def get(conn, customer_id) -> Customer:
 
 
 def parse_id(value) -> int:
-    try:
-        cid = int(str(value).strip())
-    except ValueError:
-        raise InvalidValue(f"customer id must be a number, not {value!r}") from None
-    if cid <= 0:
-        raise InvalidValue(f"customer id must be a positive number, not {value!r}")
-    return cid
+    return parse_positive_id(value, "customer")
 
 
 def list_customers(conn, flt: Filter | None = None) -> list[Customer]:
@@ -265,11 +261,7 @@ def select_query(flt: Filter | None = None) -> tuple[str, dict]:
         else:
             where.append(f"c.id IN (SELECT rowid FROM {table} WHERE {table} MATCH :q{i})")
     order = _order(flt.sort, rowid)
-    limit = ""
-    if flt.limit is not None:
-        if flt.limit < 0:
-            raise InvalidValue("--limit must be 0 or more")
-        limit = f"LIMIT {int(flt.limit)}"
+    limit = sql_limit(flt.limit)
     return _select(" AND ".join(where), order, limit, source), params
 
 

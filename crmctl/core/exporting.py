@@ -157,11 +157,9 @@ def _has_filter(flt: Filter, marketing: str | None) -> bool:
 
 
 def _limit(flt: Filter) -> str:
-    if flt.limit is None:
-        return ""
-    if flt.limit < 0:
-        raise InvalidValue("--limit must be 0 or more")
-    return f" LIMIT {int(flt.limit)}"
+    from crmctl.core.validate import sql_limit
+
+    return sql_limit(flt.limit)
 
 
 def _ids_clause(req: Request, column: str) -> tuple[str, dict]:

@@ -75,13 +75,9 @@ def plan(conn, customer_id, due: date, purpose: str | None) -> int:
 
 
 def parse_fid(value) -> int:
-    try:
-        fid = int(str(value).strip())
-    except ValueError:
-        raise InvalidValue(f"follow-up id must be a number, not {value!r}") from None
-    if fid <= 0:
-        raise InvalidValue(f"follow-up id must be a positive number, not {value!r}")
-    return fid
+    from crmctl.core.validate import parse_positive_id
+
+    return parse_positive_id(value, "follow-up")
 
 
 def _open_followup(conn, followup_id) -> tuple[int, str]:

@@ -90,7 +90,8 @@ def run(conn, path, options: Options | None = None,
         summary.encoding = source.encoding
         plan = mapping.make_plan(source.headers, options.mapping)
         if not plan.has_name():
-            shown = ", ".join(repr(h) for h in source.headers[:6] if h) or "none"
+            shown = ", ".join(repr(h if len(h) <= 30 else h[:29] + "…")
+                              for h in source.headers[:6] if h) or "none"
             raise InvalidValue(f"{path}: no name column among its headers ({shown}); "
                                "name one with --mapping FILE.toml")
         validator = RowValidator(plan, settings.get(conn, "default_region"), source.replaced)

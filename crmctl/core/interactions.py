@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 from crmctl.core import audit, clock, followups
 from crmctl.core.customers import parse_id
-from crmctl.core.validate import clean_text
+from crmctl.core.validate import clean_text, sql_limit
 from crmctl.errors import InvalidValue, NotFound, UsageError
 from crmctl.store import atomic
 
@@ -224,7 +224,7 @@ def for_customer(conn, customer_id: int, limit: int | None = None) -> list[dict]
     rows = conn.execute(
         "SELECT id, at, channel, direction, summary, outcome, satisfaction, complaint, "
         "complaint_category, resolved_at, campaign_id FROM interactions WHERE customer_id = ? "
-        "ORDER BY at DESC, id DESC" + (f" LIMIT {int(limit)}" if limit else ""),
+        "ORDER BY at DESC, id DESC" + (sql_limit(limit) if limit else ""),
         (customer_id,)).fetchall()
     keys = ("id", "at", "channel", "direction", "summary", "outcome", "satisfaction",
             "complaint", "category", "resolved_at", "campaign_id")

@@ -8,6 +8,7 @@ the default currency (exact, integer minor units; shown as a decimal string).
 
 from __future__ import annotations
 
+from crmctl.core.validate import sql_limit
 from crmctl.errors import InvalidValue
 
 
@@ -34,7 +35,7 @@ def ranking(conn, *, limit: int | None = None, currency: str | None = None) -> l
         FROM customers c JOIN customers r ON r.id = c.referred_by
         GROUP BY r.id
         ORDER BY referred DESC, revenue DESC, r.id
-        """ + (f" LIMIT {int(limit)}" if limit is not None else ""),
+        """ + sql_limit(limit),
         {"currency": currency}).fetchall()
     return [{"rank": rank, "id": rid, "name": FORGOTTEN_LABEL if forgotten else name,
              "tier": None if forgotten else tier, "referred": referred, "buying": buying,

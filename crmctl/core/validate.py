@@ -14,6 +14,32 @@ from crmctl.errors import InvalidValue
 _SPACES = re.compile(r"\s+")
 
 
+SQL_INT_MAX = 2**63 - 1  # SQLite's largest INTEGER; a bigger Python int cannot be bound
+
+
+def parse_positive_id(value, what: str) -> int:
+    """An id typed by a person: a positive number, and one SQLite can hold (a longer one
+    names nothing that exists)."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise InvalidValue(f"{what} id must be a number, not {value!r}") from None
+    if number <= 0:
+        raise InvalidValue(f"{what} id must be a positive number, not {value!r}")
+    if number > SQL_INT_MAX:
+        raise InvalidValue(f"{what} id {value} is too large to be an id")
+    return number
+
+
+def sql_limit(limit: int | None) -> str:
+    """' LIMIT n' (empty for None); a limit past SQLite's integers is no limit at all."""
+    if limit is None:
+        return ""
+    if limit < 0:
+        raise InvalidValue("--limit must be 0 or more")
+    return f" LIMIT {min(int(limit), SQL_INT_MAX)}"
+
+
 def clean_text(value: str | None) -> str | None:
     """NFC, trimmed, inner runs of white space folded; empty becomes None."""
     if value is None:
