@@ -382,6 +382,22 @@ def test_no_query_crashes(conn, query):
         pass
 
 
+def _document_one_value_at_a_time(values):
+    """search.document as it was: each value folded on its own."""
+    text = "\n".join(search.fold(v) for v in values if v)
+    return text, search._CJK_RUN.sub(search._expand_cjk, text)
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.text(max_size=12),
+                                   st.sampled_from(["王明", "Ｗａｎｇ", "ß", "e\u0301", "ﬁ", "\x1e",
+                                                    "A股", "İ", "株式会社", ""])),
+                         min_size=5, max_size=5), max_size=8))
+def test_search_documents_in_a_batch_equal_one_at_a_time(rows):
+    """Folding a chunk's joined texts at once gives each customer's texts exactly."""
+    assert search.documents(rows) == [_document_one_value_at_a_time(r) for r in rows]
+
+
 def test_search_document_expands_cjk():
     text, grams = search.document(["王明华", "Anna"])
     assert text == "王明华\nanna"
