@@ -55,6 +55,8 @@ def real_shaped_emails(draw):
 @example(".a@example.com")
 @example("a@-example.com")
 @example("a@exa--mple.com")
+@example("a@xn--fiqs8s.cn")  # an IDN label: the library turns it into Unicode
+@example("a@XN--FIQS8S.cn")
 @example("a@" + "b" * 64 + ".com")
 @example("a" * 65 + "@example.com")
 @example("a@x.test")

@@ -27,7 +27,7 @@ from crmctl.errors import InvalidValue
 
 _LOCAL = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_EMAIL = re.compile(rf"({_LOCAL})@((?:{_LABEL}\.)+[A-Za-z]{{2,63}})")
+EMAIL_SHAPE = re.compile(rf"({_LOCAL})@((?:{_LABEL}\.)+[A-Za-z]{{2,63}})")
 # email_validator.SPECIAL_USE_DOMAIN_NAMES (checked against the installed library in tests)
 SPECIAL_USE = frozenset(("arpa", "invalid", "local", "localhost", "onion", "test"))
 
@@ -36,10 +36,14 @@ _PHONE_SHAPE = re.compile(r"(?:\+?86[ -]?)?(1[0-9](?:[ -]?[0-9]){9})")
 
 def email(value: str) -> str | None:
     """The normalized address when the shape is certain, else None (ask the library)."""
-    m = _EMAIL.fullmatch(value.strip(" "))
-    if m is None:
-        return None
-    local, domain = m.groups()
+    m = EMAIL_SHAPE.fullmatch(value.strip(" "))
+    return None if m is None else email_of(m)
+
+
+def email_of(match: re.Match) -> str | None:
+    """email() for a match of EMAIL_SHAPE: the address, or None where the shape alone is
+    not enough (lengths, IDN ``--`` labels, special-use names)."""
+    local, domain = match.groups()
     if len(local) > 64 or len(domain) > 253 or len(local) + len(domain) + 1 > 254:
         return None
     domain = domain.lower()
@@ -52,7 +56,7 @@ def email(value: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _cn_mobile() -> re.Pattern:
+def cn_mobile() -> re.Pattern:
     import phonenumbers
 
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
@@ -67,7 +71,7 @@ def phone(value: str, region: str = "CN") -> str | None:
     if m is None:
         return None
     digits = m.group(1).replace(" ", "").replace("-", "")
-    if not _cn_mobile().fullmatch(digits):
+    if not cn_mobile().fullmatch(digits):
         return None
     return "+86" + digits
 
@@ -160,7 +164,7 @@ class RowValidator:
         values[11] = self._birthday(cells)
         raw = self._first(cells, "tier")
         if raw is not None:
-            values[12] = _tier_of(raw)
+            values[12] = tier_of(raw)
             if values[12] is None:
                 raise InvalidValue(f"unknown tier {raw!r} (use diamond/gold/silver/regular, "
                                    "钻石/金牌/银牌/普通 or A/B/C/D)")
@@ -188,17 +192,17 @@ class RowValidator:
         for i in self.by.get("tags", ()):
             value = cells[i]
             if value:
-                out.extend(_tags_of(value))
+                out.extend(tags_of(value))
         return out
 
 
 @lru_cache(maxsize=1024)
-def _tier_of(cell: str) -> str | None:
+def tier_of(cell: str) -> str | None:
     return mapping.tier_word(cell)
 
 
 @lru_cache(maxsize=4096)
-def _tags_of(cell: str) -> tuple[str, ...]:
+def tags_of(cell: str) -> tuple[str, ...]:
     """The tags in one cell (tag cells repeat a lot: parsed once each)."""
     from crmctl.core.tags import normalize_tag
 

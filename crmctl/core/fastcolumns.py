@@ -11,14 +11,13 @@ with hypothesis that a chunk validated here equals the same chunk validated row 
 
 Cells a column accepts without asking: printable text with no leading, trailing or doubled
 space, in NFC, not starting with the export's ``'`` (exactly when ``fastcheck.clean`` returns
-the cell unchanged); an email of the plain shape ``fastcheck.email`` is sure of; a CN mobile
-written as bare digits (optionally after +86/86); a tier word or tag cell that its cached
-parser takes; a birthday ``fastcheck.birthday`` takes.
+the cell unchanged); an email or phone whose answer ``fastcheck.email``/``fastcheck.phone``
+is sure of; a tier word or tag cell that its cached parser takes; a birthday
+``fastcheck.birthday`` takes.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from itertools import repeat
 from operator import add, itemgetter
@@ -31,13 +30,10 @@ _ROWNUM, _VALUES = itemgetter(0), itemgetter(1)
 _SEARCHED = itemgetter(0, 1, 3, 4, 10)  # name, company, email, phone, note (search.SEARCHED_FIELDS)
 # Plans with these targets compose a field from several cells: validated row by row.
 ROW_ONLY = ("given", "middle", "family", "birth_year", "birth_month", "birth_day")
-# fastcheck's email shape, with its special-use TLD rule inside (case-insensitively)
-_EMAIL = re.compile(rf"({fastcheck._LOCAL})@((?:{fastcheck._LABEL}\.)+"
-                    rf"(?!(?i:{'|'.join(sorted(fastcheck.SPECIAL_USE))})\Z)[A-Za-z]{{2,63}})")
 
 
 class ColumnValidator:
-    """validate_chunk's answer for a chunk, from whole-column checks where they are sure."""
+    """validate_rows's answer for a chunk, from whole-column checks where they are sure."""
 
     def __init__(self, rows: fastcheck.RowValidator):
         self.rows = rows
@@ -46,7 +42,6 @@ class ColumnValidator:
         self.usable = (not any(t in by for t in ROW_ONLY) and "name" in by
                        and all(len(by[t]) == 1 for t in by if t != "ignore"))
         self.column = {t: idx[0] for t, idx in by.items()} if self.usable else {}
-        self._mobile = None
 
     def __call__(self, chunk: list[tuple[int, list[str]]]):
         """([(row, values, tags, trigram text, grams text)…], [(row, reason)…]) in row order:
@@ -83,42 +78,20 @@ class ColumnValidator:
         if target == "phone":
             return self._phones(column, unsure)
         if target == "tier":
-            return _cached(column, unsure, fastcheck._tier_of, none_is_bad=True)
+            return _cached(column, unsure, fastcheck.tier_of, none_is_bad=True)
         if target == "birthday":
             return _cached(column, unsure, fastcheck.birthday)
         return column
 
     def _emails(self, column: tuple, unsure: set[int]) -> list:
-        out = []
-        for i, (value, m) in enumerate(zip(column, map(_EMAIL.fullmatch, column))):
-            if m is None:
-                if value:
-                    unsure.add(i)
-                out.append(None)
-                continue
-            local, domain = m.groups()
-            if len(local) > 64 or len(value) > 254 or len(domain) > 253 or "--" in domain:
-                unsure.add(i)
-            out.append(value if domain.islower() else f"{local}@{domain.lower()}")
+        out = [m and fastcheck.email_of(m) for m in map(fastcheck.EMAIL_SHAPE.fullmatch, column)]
+        unsure.update(i for i, (cell, email) in enumerate(zip(column, out)) if cell and not email)
         return out
 
     def _phones(self, column: tuple, unsure: set[int]) -> list:
-        if self.rows.region != "CN":
-            unsure.update(i for i, v in enumerate(column) if v)  # the library decides
-            return [None] * len(column)
-        if self._mobile is None:
-            # bare digits, optionally after +86/86: a subset of fastcheck.phone's shapes
-            self._mobile = re.compile(
-                rf"(?:\+?86)?(?=1[0-9]{{10}}\Z)({fastcheck._cn_mobile().pattern})")
-        out = []
-        for i, (value, m) in enumerate(zip(column, map(self._mobile.fullmatch, column))):
-            if m is not None:
-                out.append("+86" + m.group(1))
-                continue
-            fast = fastcheck.phone(value) if value else None
-            if value and fast is None:
-                unsure.add(i)
-            out.append(fast)
+        region = self.rows.region
+        out = [fastcheck.phone(cell, region) if cell else None for cell in column]
+        unsure.update(i for i, (cell, phone) in enumerate(zip(column, out)) if cell and not phone)
         return out
 
     def _tags(self, column: tuple, unsure: set[int]) -> list:
@@ -129,7 +102,7 @@ class ColumnValidator:
                 parsed[cell] = None
                 continue
             try:
-                parsed[cell] = fastcheck._tags_of(cell) if cell else ()
+                parsed[cell] = fastcheck.tags_of(cell) if cell else ()
             except InvalidValue:
                 parsed[cell] = None
         out = list(map(parsed.__getitem__, column))
