@@ -514,6 +514,7 @@ def test_big_import_rebuilds_what_it_dropped(conn, tmp_path, monkeypatch):
     after = schema(conn)
     assert after[0] == before[0]
     assert all(dict(cfg).get("automerge", 4) == 4 for cfg in after[1])
+    assert all(dict(cfg).get("hashsize", 1 << 20) == 1 << 20 for cfg in after[1])
     assert len(customers.list_customers(conn, customers.Filter(tier="gold"))) == 401
     assert len(customers.list_customers(conn, customers.Filter(tag=["t1"]))) == 133
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

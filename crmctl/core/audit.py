@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from crmctl.core.clock import now_text
+from crmctl.core.validate import SQL_INT_MAX
 from crmctl.errors import UsageError
 
 GENESIS = "0" * 64
@@ -113,7 +114,7 @@ def entries(conn, *, since: str | None = None, action: str | None = None,
     sql += " ORDER BY id DESC"
     if limit:
         sql += " LIMIT ?"
-        params.append(min(limit, 2**63 - 1))  # past SQLite's integers: no limit
+        params.append(min(limit, SQL_INT_MAX))  # past SQLite's integers: no limit
     return [_entry(row) for row in conn.execute(sql, params)]
 
 

@@ -6,7 +6,7 @@ The pipeline, streamed in chunks so a million rows fit in a few hundred MB:
 2. map: the header row becomes a Plan (crmctl.core.mapping);
 3. validate: each row normalized as `add` would, a column at a time where whole-column
    checks are sure (crmctl.core.fastcolumns), else row by row with fast paths first
-   (crmctl.core.fastcheck); in worker processes when the file is big and cores allow;
+   (crmctl.core.fastcheck); in a second process when the file is big and cores allow;
 4. write: one transaction for the whole file; duplicates found per chunk by set-based SQL
    (json_each against the email and phone indexes) and within the chunk by dict; inserts,
    tags and the search index by executemany; one audit entry for the import.
@@ -189,7 +189,7 @@ def _validate(chunk, validator: ColumnValidator, keep_cells: bool):
 
 
 def _beside(chunks):
-    """Run ``chunks`` in a forked child, two chunks ahead of the writer, over a pipe.
+    """Run ``chunks`` in a forked child, a chunk ahead of the writer, over a pipe.
 
     The child inherits the open file (the parent no longer reads it) and never touches the
     database; it leaves with os._exit, so no inherited finalizer runs. An error there
@@ -210,9 +210,10 @@ def _beside(chunks):
         except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there
             status = 1
             try:
-                send.send_bytes(pickle.dumps(("error", exc)))
+                message = pickle.dumps(("error", exc))
             except Exception:  # noqa: BLE001 - not picklable: its text then
-                send.send_bytes(pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}"))))
+                message = pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+            send.send_bytes(message)
         finally:
             os._exit(status)
     send.close()

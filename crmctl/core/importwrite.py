@@ -34,13 +34,11 @@ _PHONE_HITS = ("SELECT j.value, min(c.id) FROM json_each(?) j JOIN customers c "
 # SQLite's lower() folds ASCII only; the keys must match what the index holds.
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 TIER = COLUMNS.index("tier")
+EMAIL, PHONE = COLUMNS.index("email"), COLUMNS.index("phone")
 
 
 def _email_key(email: str) -> str:
     return email.lower() if email.isascii() else email.translate(_ASCII_LOWER)
-
-
-EMAIL, PHONE = COLUMNS.index("email"), COLUMNS.index("phone")
 
 
 class Writer:
