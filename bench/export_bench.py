@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from _common import cached_db  # noqa: E402
 from search_bench import make_row  # noqa: E402  realistic names, companies, emails, phones
 
 from crmctl.core import exporting  # noqa: E402
@@ -96,13 +97,7 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     path = OUT / f"export-{args.rows}.db"
-    if not path.exists():
-        try:
-            build(path, args.rows)
-        except BaseException:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            raise
+    cached_db(path, lambda p: build(p, args.rows))
     conn = open_database(path, KEY, command="bench export")
     floors, exports, rows = [], [], 0
     floor_csv, export_csv = OUT / "export-floor.csv", OUT / "export-crmctl.csv"

@@ -39,7 +39,7 @@ os.environ["CRMCTL_NOW"] = NOW
 os.environ.setdefault("TZ", "Asia/Shanghai")
 time.tzset()
 
-from _common import timed  # noqa: E402
+from _common import cached_db, timed  # noqa: E402
 from crmctl.core import followups  # noqa: E402
 from crmctl.store import atomic, create_database, open_database  # noqa: E402
 
@@ -195,13 +195,7 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     path = OUT / f"followups-{args.customers}-{args.interactions}.db"
-    if not path.exists():
-        try:
-            build(path, args.customers, args.interactions)
-        except BaseException:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            raise
+    cached_db(path, lambda p: build(p, args.customers, args.interactions))
     conn = open_database(path, KEY, command="bench")
     counts = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
               for t in ("customers", "interactions")]

@@ -32,6 +32,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import remove_db  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 KEY = "bench passphrase"
@@ -162,12 +165,6 @@ def child(argv: list[str], env: dict | None = None) -> tuple[float, str, float, 
     return wall, done.stdout, max(after.ru_maxrss, before.ru_maxrss) / 1024, cpu
 
 
-def fresh(path: Path) -> Path:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -191,20 +188,20 @@ def main() -> None:
           f"  workers={'default' if args.workers is None else args.workers}"
           f"  load={os.getloadavg()[0]:.1f}")
     for attempt in range(args.repeat):
-        floor_db = fresh(OUT / "import-floor.db")
+        floor_db = remove_db(OUT / "import-floor.db")
         script = FLOOR.format(root=str(ROOT), db=str(floor_db), key=KEY, csv=str(data),
                               cols=", ".join(f"c{i} TEXT" for i in range(len(HEADER))),
                               marks=", ".join("?" * len(HEADER)))
         floor_wall, floor_out, floor_rss, floor_cpu = child([python, "-c", script])
         floor = float(floor_out.strip())
-        db = fresh(OUT / "import-crm.db")
+        db = remove_db(OUT / "import-crm.db")
         subprocess.run([crmctl, "--db", str(db), "init"], env=env, check=True,
                        capture_output=True)
         wall, out, rss, cpu = child([crmctl, "--db", str(db), "import", str(data), "--format",
                                      "json"], env)
         summary = json.loads(out)
         # after the import: it holds every row in memory, and peak RSS is the largest child's
-        schema_script = SCHEMA_FLOOR.format(root=str(ROOT), db=str(fresh(OUT / "import-schema.db")),
+        schema_script = SCHEMA_FLOOR.format(root=str(ROOT), db=str(remove_db(OUT / "import-schema.db")),
                                             key=KEY, csv=str(data))
         schema = float(child([python, "-c", schema_script])[1].strip())
         print(f"run {attempt + 1}: floor {floor:.2f} s (its process {floor_wall:.2f} s, CPU "

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import timed  # noqa: E402
+from _common import cached_db, timed  # noqa: E402
 from crmctl.core import customers, search  # noqa: E402
 from crmctl.store import atomic, create_database, open_database  # noqa: E402
 
@@ -120,13 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     path = OUT / f"search-{args.n}.db"
-    if not path.exists():
-        try:
-            build(path, args.n)
-        except BaseException:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            raise
+    cached_db(path, lambda p: build(p, args.n))
     conn = open_database(path, KEY, command="bench")
     n = customers.count(conn)
     floor_pk, _ = timed(lambda: conn.execute("SELECT id FROM customers WHERE id = ?",
