@@ -408,4 +408,6 @@ def test_numbers_past_sqlite_integers_are_refused_in_one_line(cli, db_path):
     # a limit past SQLite's integers is no limit at all
     listed = cli("list", "--limit", HUGE, "--format", "json")
     assert listed.exit_code == 0 and len(json.loads(listed.stdout)) == health(db_path).customers
+    logged = cli("audit", "log", "--limit", HUGE, "--format", "json")
+    assert logged.exit_code == 0 and len(json.loads(logged.stdout)) >= 1
     assert health(db_path).whole
