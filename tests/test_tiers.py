@@ -337,3 +337,59 @@ def test_review_over_100k_customers_is_set_based(conn):
     print(f"\ntier review over {n:,} customers, 300,000 purchases, 300,000 interactions: "
           f"{took:.2f} s, {len(found):,} proposals; floor {floor:.3f} s; ratio {took / floor:.1f}")
     assert found and took < 30
+
+
+def test_reasons_are_worded_by_the_query_as_python_would(conn, add):
+    """The query words the reasons (printf); they read as format_money and the settings'
+    numbers do in Python: a currency without decimals, thresholds in the millions."""
+    from crmctl.core.purchases import format_money
+
+    settings.put(conn, "currency", "JPY")
+    settings.put(conn, "tier_spend", {"diamond": 50000000, "gold": 10000000, "silver": 2000000})
+    settings.put(conn, "diamond_long_relationship", {"spend": 20000000, "years": 3})
+    settings.put(conn, "downgrade_inactive_days", 1000)
+    silver, long_rel, lapsed = add("王明"), add("李娜", created="2022-01-01T09:00:00"), \
+        add("张伟", tier="gold", created="2022-01-01T09:00:00")
+    buy(conn, silver, "2345678", "2026-06-01")
+    buy(conn, long_rel, "21000000", "2026-06-01")
+    buy(conn, lapsed, "1", "2023-01-01")
+    got = {p.customer_id: p.reason for p in tiers.review(conn)}
+    assert got == {
+        silver: "trailing-12-month spend 2,345,678 JPY ≥ silver threshold 2,000,000",
+        long_rel: "trailing-12-month spend 21,000,000 JPY ≥ 20,000,000 with a relationship "
+                  "of 3+ years",
+        lapsed: "no purchase for more than 1000 days (last purchase 2023-01-01)"}
+    settings.put(conn, "currency", "USD")  # two decimals; a cent pads to 0.0x
+    buy(conn, silver, "2000000.05", "2026-06-02", currency="USD")
+    assert {p.customer_id: p.reason for p in tiers.review(conn)}[silver] == \
+        f"trailing-12-month spend {format_money(200000005, 'USD')} ≥ silver threshold 2,000,000"
+    assert format_money(200000005, "USD") == "2,000,000.05 USD"
+
+
+def test_review_json_made_by_sqlite_is_the_json_python_makes(initialized):
+    """`tier review --format json` is rendered per row by SQLite: byte for byte what
+    emit_json makes of the same proposals, names with quotes, backslashes, controls."""
+    from conftest import inspect_db
+
+    from crmctl.render import to_json
+
+    cli = initialized
+    names = ['王"明', "李\\娜", "张伟\t(华为)", "O'Brien 🙂", "陈\u0001静"]
+
+    def fill(conn):
+        for i, name in enumerate(names):
+            conn.execute("INSERT INTO customers (name, tier, created_at, updated_at) "
+                         "VALUES (?, 'regular', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                         (name,))
+            cid = conn.execute("SELECT max(id) FROM customers").fetchone()[0]
+            purchases.record(conn, cid, f"{20000 + i * 40000}.5{i}", when=date(2026, 6, 1))
+        return [p.to_dict() for p in tiers.review(conn)]
+
+    expected = inspect_db(fill)
+    assert len(expected) == len(names)
+    result = cli("tier", "review", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == to_json(expected) + "\n"
+    assert result.stderr == f"{len(names)} proposals; nothing changed " \
+        "(crmctl tier review --apply applies them)\n"
+    assert cli("tier", "review", "--format", "csv").stdout.count("\n") >= len(names) + 1

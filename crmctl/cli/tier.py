@@ -52,6 +52,15 @@ def review(
     """
     from crmctl.core import tiers
 
+    if fmt == Format.json and not apply:  # each row made JSON text by SQLite
+        from crmctl.render import emit_json_objects, json_object_sql
+
+        with session(ctx) as conn:
+            objects = [text for (text,) in tiers.review_rows(
+                conn, projection=json_object_sql(REVIEW_COLUMNS))]
+        emit_json_objects(objects)
+        _say_proposed(len(objects))
+        return
     with session(ctx) as conn:
         proposals = tiers.apply(conn) if apply else tiers.review(conn)
     rows = [p.to_dict() for p in proposals]
@@ -62,8 +71,13 @@ def review(
         message(f"applied {len(rows)} tier change{'s' if len(rows) != 1 else ''}"
                 + (f", with {len(rows)} notify follow-up{'s' if len(rows) != 1 else ''}"
                    if rows else ""))
-    elif rows:
-        message(f"{len(rows)} proposal{'s' if len(rows) != 1 else ''}; nothing changed "
+    else:
+        _say_proposed(len(rows))
+
+
+def _say_proposed(n: int) -> None:
+    if n:
+        message(f"{n} proposal{'s' if n != 1 else ''}; nothing changed "
                 "(crmctl tier review --apply applies them)")
 
 

@@ -45,7 +45,7 @@ from crmctl.core import audit, clock, followups, settings
 from crmctl.core.customers import check_tier, parse_id
 from crmctl.core.interactions import day_start_utc
 from crmctl.core.lifecycle import TIERS
-from crmctl.core.purchases import format_money, major_to_minor, spend_window
+from crmctl.core.purchases import CURRENCY_EXPONENTS, major_to_minor, spend_window
 from crmctl.core.validate import clean_text
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
@@ -188,13 +188,40 @@ judged AS (
            (coalesce(last_purchase_at, '') < :inactive_date
             AND tier_since < :inactive_instant) AS inactive
     FROM facts)
-SELECT id, name, tier, rank, spend, spend_rank, long_rel, last_purchase_at, tier_since,
-       inactive, oldest, latest
+SELECT id AS customer_id, name, tier,
+       CASE WHEN spend_rank < rank THEN {name_spend_rank} ELSE {name_next_rank} END AS proposed,
+       CASE WHEN spend_rank < rank THEN 'spend' WHEN inactive THEN 'inactive'
+            ELSE 'satisfaction' END AS rule,
+       CASE WHEN spend_rank < rank THEN
+                CASE WHEN spend_rank = 0 AND spend < :t_diamond
+                     THEN printf(:why_long, {money})
+                     ELSE printf(:why_spend, {money}, {name_spend_rank},
+                                 CASE spend_rank WHEN 0 THEN :w_diamond WHEN 1 THEN :w_gold
+                                      ELSE :w_silver END) END
+            WHEN inactive THEN
+                printf(:why_inactive, CASE WHEN coalesce(last_purchase_at, '') = ''
+                                           THEN 'no purchase yet'
+                                           ELSE 'last purchase ' || last_purchase_at END)
+            ELSE printf(:why_falling, oldest, latest) END AS reason
 FROM judged
 WHERE spend_rank < rank OR (rank < 3 AND (inactive OR oldest IS NOT NULL))
 ORDER BY id
-""".format(**{f"rank_{col}": "CASE {0}_tier WHEN 'diamond' THEN 0 WHEN 'gold' THEN 1 "
-              "WHEN 'silver' THEN 2 ELSE 3 END".format(col) for col in ("new", "old")})
+"""
+
+
+def _tier_name(rank: str) -> str:
+    return f"CASE {rank} " + " ".join(f"WHEN {i} THEN '{t}'" for i, t in enumerate(TIERS)) + " END"
+
+
+# format_money in SQL: "36,526.80 CNY" (:unit = 10 ** the currency's decimal places)
+_MONEY = ("CASE WHEN :unit = 1 THEN printf('%,d %s', spend, :currency) "
+          "ELSE printf(:money, iif(spend < 0, '-', ''), abs(spend) / :unit, abs(spend) % :unit, "
+          ":currency) END")
+_REVIEW_SQL = _REVIEW_SQL.format(
+    name_spend_rank=_tier_name("spend_rank"), name_next_rank=_tier_name("rank + 1"),
+    money=_MONEY,
+    **{f"rank_{col}": "CASE {0}_tier WHEN 'diamond' THEN 0 WHEN 'gold' THEN 1 "
+       "WHEN 'silver' THEN 2 ELSE 3 END".format(col) for col in ("new", "old")})
 
 
 def _params(conn, today: date) -> dict:
@@ -217,40 +244,43 @@ def _params(conn, today: date) -> dict:
         "inactive_instant": day_start_utc(today - timedelta(days=days)),
         "sat_since": day_start_utc(today - timedelta(days=sat["days"])),
         "sat_n": sat["ratings"], "sat_drop": sat["min_drop"],
-        # for the reasons' wording
-        "_spend": spend, "_long": long_rel, "_days": days,
+        **_wording(cur, spend, long_rel, days, sat["ratings"]),
+    }
+
+
+def _wording(cur: str, spend: dict, long_rel: dict, days: int, ratings: int) -> dict:
+    """The reasons' words, as printf formats for the query (settings' numbers already in)."""
+    places = CURRENCY_EXPONENTS.get(cur, 2)
+
+    def lit(value, spec: str = "") -> str:  # a number from settings, inside a printf format
+        return format(value, spec).replace("%", "%%")
+
+    return {
+        "unit": 10 ** places, "money": f"%s%,d.%0{places}d %s",
+        "w_diamond": f"{spend['diamond']:,}", "w_gold": f"{spend['gold']:,}",
+        "w_silver": f"{spend['silver']:,}",  # (printf arguments: no escaping)
+        "why_long": f"trailing-{SPEND_MONTHS}-month spend %s ≥ {lit(long_rel['spend'], ',')} "
+                    f"with a relationship of {lit(long_rel['years'])}+ years",
+        "why_spend": f"trailing-{SPEND_MONTHS}-month spend %s ≥ %s threshold %s",
+        "why_inactive": f"no purchase for more than {lit(days)} days (%s)",
+        "why_falling": f"falling satisfaction: latest {lit(ratings)} ratings never rose, "
+                       "%s → %s",
     }
 
 
 def review(conn, today: date | None = None) -> list[Proposal]:
     """What the rules propose today (changes nothing). Set-based: one query over all
-    customers; Python only words the reasons of the customers it returns."""
-    today = today or clock.today()
-    p = _params(conn, today)
-    query = {k: v for k, v in p.items() if not k.startswith("_")}
-    out = []
-    for row in conn.execute(_REVIEW_SQL, query):
-        (cid, name, tier, rank, spend, spend_rank, long_rel, last_purchase, tier_since,
-         inactive, oldest, latest) = row
-        if spend_rank < rank:
-            new = TIERS[spend_rank]
-            money = format_money(spend, p["currency"])
-            if new == "diamond" and spend < p["t_diamond"]:
-                why = (f"trailing-{SPEND_MONTHS}-month spend {money} ≥ {p['_long']['spend']:,} "
-                       f"with a relationship of {p['_long']['years']}+ years")
-            else:
-                why = (f"trailing-{SPEND_MONTHS}-month spend {money} ≥ {new} threshold "
-                       f"{p['_spend'][new]:,}")
-            out.append(Proposal(cid, name, tier, new, "spend", why))
-        elif inactive:
-            since = (f"last purchase {last_purchase}" if last_purchase else "no purchase yet")
-            out.append(Proposal(cid, name, tier, TIERS[rank + 1], "inactive",
-                                f"no purchase for more than {p['_days']} days ({since})"))
-        elif oldest is not None:
-            out.append(Proposal(cid, name, tier, TIERS[rank + 1], "satisfaction",
-                                f"falling satisfaction: latest {p['sat_n']} ratings never "
-                                f"rose, {oldest} → {latest}"))
-    return out
+    customers, which words the reasons too; no Python per customer."""
+    return [Proposal(*row) for row in review_rows(conn, today)]
+
+
+def review_rows(conn, today: date | None = None, projection: str | None = None) -> list[tuple]:
+    """review() as rows (customer_id, name, tier, proposed, rule, reason), or as
+    ``projection`` over those columns (e.g. render.json_object_sql: JSON text per row)."""
+    query = _params(conn, today or clock.today())
+    sql = _REVIEW_SQL if projection is None else \
+        f"SELECT {projection} FROM ({_REVIEW_SQL}) ORDER BY customer_id"
+    return conn.execute(sql, query).fetchall()
 
 
 def apply(conn, today: date | None = None) -> list[Proposal]:
