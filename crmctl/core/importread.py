@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -232,6 +233,7 @@ def _xlsx_cell(value) -> str:
 
 
 XLSX_LAST_ROW = 1_048_576  # the last row a worksheet can have
+XLSX_LAST_COLUMN = 16_384  # XFD
 
 
 def _xlsx_damage(path: Path, exc: Exception) -> InvalidValue:
@@ -261,17 +263,20 @@ def _open_xlsx(path: Path, size: int, max_cell: int):
                 raise InvalidValue(f"{path} holds no worksheet")
             sheet = book.worksheets[0]
             total = sheet.max_row or 1  # as the file claims it: for the progress bar only
-            # Rows as they are in the file, not padded to the claimed size: a dimension of
-            # A1:XFD1048576 would make every row 16,384 cells (an import that never ends).
-            sheet.reset_dimensions()
-            rows = sheet.iter_rows(values_only=True)
-            header = next(rows, None)
+            rows = _sheet_rows(sheet)
+            first = next(rows, None)
         except InvalidValue:
             raise
         except Exception as exc:  # noqa: BLE001 - see above
             raise _xlsx_damage(path, exc) from None
-        if header is None:
+        if first is None:
             raise InvalidValue(f"{path} is empty")
+        if first[0] < 1:
+            raise _out_of_order(path, first[0], None)
+        if first[0] == 1:
+            header = _row_values(first[1])
+        else:  # no row 1: no headers (as a sheet shows it); the row is checked with the rest
+            header, rows = (), itertools.chain([first], rows)
         headers = [_xlsx_cell(h).strip() for h in header]
         done = [0]
         yield Source(headers, _xlsx_rows(path, rows, len(headers), max_cell, done), "xlsx",
@@ -280,17 +285,55 @@ def _open_xlsx(path: Path, size: int, max_cell: int):
         book.close()
 
 
+def _sheet_rows(sheet):
+    """(row number, cells) of each row element in the worksheet's XML, from openpyxl's parser.
+
+    Not ``sheet.iter_rows``: its read-only reader drops a row numbered 0 (or one numbered
+    no higher than the row before it) without a trace, and pads a gap in the numbering with
+    empty rows (a row numbered 2,000,000 would mean two million of them), so rows could go
+    missing from an import's count. This is what iter_rows does, minus the padding."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = sheet.parent
+    with sheet._get_source() as src:
+        parser = WorkSheetParser(src, sheet._shared_strings, data_only=book.data_only,
+                                 epoch=book.epoch, date_formats=book._date_formats,
+                                 timedelta_formats=book._timedelta_formats)
+        yield from parser.parse()
+
+
+def _row_values(cells: list[dict], width: int | None = None) -> list:
+    """A row's values by column (1 = A) up to its last cell, at most ``width`` of them."""
+    width = min(max((c["column"] for c in cells), default=0),
+                XLSX_LAST_COLUMN if width is None else width)
+    values = [None] * width
+    for c in cells:
+        if 1 <= c["column"] <= width:
+            values[c["column"] - 1] = c["value"]
+    return values
+
+
+def _out_of_order(path: Path, rownum: int, after: int | None) -> InvalidValue:
+    where = f"after row {after}" if after else "first"
+    return InvalidValue(f"{path}: its worksheet has a row numbered {rownum} {where}; rows "
+                        "numbered below 1 or out of order would be lost, so nothing is imported "
+                        "(open and save the workbook again in Excel or LibreOffice)")
+
+
 def _xlsx_rows(path: Path, rows, width: int, max_cell: int, done: list):
     """(row number, cells) of the non-empty rows; a cell right of the header's last one has no
-    column name and is left out (as when rows were padded to the sheet's width)."""
-    rownum = 1
+    column name and is left out. Rows must be numbered upwards from 2 (after the header):
+    a row numbered 0 or below, or out of order, refuses the file (openpyxl would drop it)."""
+    last = 1
     try:
-        for row in rows:
-            rownum += 1
-            if rownum > XLSX_LAST_ROW:  # a row number no spreadsheet has: stop, do not pad
+        for rownum, row in rows:
+            if rownum <= last:
+                raise _out_of_order(path, rownum, last)
+            if rownum > XLSX_LAST_ROW:  # a row number no spreadsheet has
                 raise InvalidValue(f"{path}: rows beyond {XLSX_LAST_ROW:,}, the last row a "
                                    "worksheet can have; this is not a contact file")
-            cells = [_xlsx_cell(v) for v in row[:width]]
+            last = rownum
+            cells = [_xlsx_cell(v) for v in _row_values(row, width)]
             if any(len(c) > max_cell for c in cells):
                 raise InvalidValue(f"{path} row {rownum}: a cell longer than {max_cell:,} "
                                    "characters; this is not a contact file")
