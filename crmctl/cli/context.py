@@ -35,6 +35,12 @@ class Globals:
     db: str | None = None
     debug: bool = False
 
+    def __post_init__(self) -> None:
+        if self.db == "":  # --db "$UNSET": refused by every command, db or not
+            from crmctl.store.paths import resolve_db_path
+
+            resolve_db_path(self.db)
+
     @property
     def db_path(self) -> Path:
         from crmctl.store.paths import resolve_db_path

@@ -3,7 +3,8 @@
 Encodings, in this order: a BOM (UTF-8 or UTF-16); strict UTF-8; UTF-8 with a few junk
 bytes (rows holding them are rejected, the rest import); strict GB18030 (Excel "CSV" on
 Chinese Windows; tried after UTF-8 because it decodes almost any bytes); charset-normalizer;
-``--encoding`` overrides all of it. Every cell is text: a phone 013800… keeps its zero and a
+``--encoding`` overrides all of it. A UTF-8 BOM glued onto GBK text (some converters do it)
+is skipped, with --encoding gb18030 or when what follows the BOM is not UTF-8 but GB18030. Every cell is text: a phone 013800… keeps its zero and a
 person called "NA" or "Null" stays a person. Rows are numbered as a spreadsheet shows them
 (the header is row 1; a quoted cell spanning lines is still one row).
 """
@@ -73,7 +74,7 @@ def _codec(name: str) -> str:
 def detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
     """(encoding, errors) for the file; errors is 'replace' for UTF-8 with junk bytes."""
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig", "strict"
+        return _behind_utf8_bom(path, head)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", "strict"
     if _looks_binary(head):
@@ -95,6 +96,32 @@ def detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
                        "(e.g. utf-8, gb18030, utf-16)")
 
 
+def _behind_utf8_bom(path: Path, head: bytes) -> tuple[str, str]:
+    """A UTF-8 BOM usually tells the truth; but Excel on Chinese Windows and some converters
+    glue one onto GBK bytes. So what follows the BOM is judged as a file without one would
+    be (UTF-8, UTF-8 with a few junk bytes, GB18030), and the reader skips the BOM; no
+    guessing beyond those: the BOM says the file was meant as Unicode or Chinese."""
+    skip = len(codecs.BOM_UTF8)
+    if _decodes(path, "utf-8", skip):
+        return "utf-8-sig", "strict"
+    bad, wide = _utf8_damage(path, skip)
+    if wide >= 10 * bad or _utf8_header(head[skip:]):
+        return "utf-8-sig", "replace"
+    if _decodes(path, "gb18030", skip):
+        return "gb18030", "strict"
+    raise InvalidValue(f"{path} starts with a UTF-8 byte-order mark but is neither UTF-8 nor "
+                       "GB18030 text; name its encoding with --encoding (e.g. big5, cp1252)")
+
+
+def _skips_bom(head: bytes, encoding: str) -> int:
+    """Bytes of a UTF-8 BOM to skip before decoding with ``encoding`` (a BOM glued onto
+    GBK text is not part of the first header); utf-8-sig skips it itself."""
+    if head.startswith(codecs.BOM_UTF8) and encoding != "utf-8-sig" \
+            and not encoding.startswith(("utf-16", "utf-32")):
+        return len(codecs.BOM_UTF8)
+    return 0
+
+
 def _utf8_header(head: bytes) -> bool:
     """The first line is UTF-8 with non-ASCII text in it (姓名,手机): a file saved as UTF-8
     whose junk rows came from elsewhere (a GBK row pasted in), not a GBK file: GBK text
@@ -111,16 +138,17 @@ def _looks_binary(head: bytes) -> bool:
     return head.count(b"\x00") > len(head) // 100 or controls > len(head) // 20
 
 
-def _blocks(path: Path) -> Iterator[bytes]:
+def _blocks(path: Path, skip: int = 0) -> Iterator[bytes]:
     with path.open("rb") as f:
+        f.seek(skip)
         while block := f.read(BLOCK):
             yield block
 
 
-def _decodes(path: Path, encoding: str) -> bool:
+def _decodes(path: Path, encoding: str, skip: int = 0) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     try:
-        for block in _blocks(path):
+        for block in _blocks(path, skip):
             decoder.decode(block)
         decoder.decode(b"", final=True)
     except (UnicodeError, LookupError):  # UnicodeError: utf-16 without a BOM
@@ -128,11 +156,11 @@ def _decodes(path: Path, encoding: str) -> bool:
     return True
 
 
-def _utf8_damage(path: Path) -> tuple[int, int]:
+def _utf8_damage(path: Path, skip: int = 0) -> tuple[int, int]:
     """(replacement characters, non-ASCII characters) when decoding as UTF-8."""
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     bad = wide = 0
-    for block in _blocks(path):
+    for block in _blocks(path, skip):
         text = decoder.decode(block)
         n = text.count("\ufffd")
         bad += n
@@ -166,12 +194,14 @@ def _open_csv(path: Path, head: bytes, size: int, encoding: str, max_cell: int):
     else:
         encoding, errors = _codec(encoding), "strict"
     raw = path.open("rb")
+    raw.seek(_skips_bom(head, encoding))
     text = io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline="")
     previous_limit = csv.field_size_limit(max_cell)
     try:
         try:
+            start = text.tell()
             sample = text.read(SAMPLE)
-            text.seek(0)
+            text.seek(start)
             reader = csv.reader(text, delimiter=sniff_delimiter(sample))
             header = next(reader, None)
         except UnicodeError as exc:  # UnicodeDecodeError, or utf-16 without a BOM

@@ -12,6 +12,16 @@ def default_db_path() -> Path:
     return Path(user_data_dir("crmctl", appauthor=False)) / "crm.db"
 
 
+EMPTY_DB = ('--db is empty (an unset variable in --db "$VAR"?); give the database path, '
+            "or leave --db out to use CRMCTL_DB or the default")
+
+
 def resolve_db_path(option: str | None) -> Path:
+    """An explicit empty --db is refused (falling back to the real database would be the
+    wrong one); an empty CRMCTL_DB counts as unset, as it does for most tools."""
+    if option == "":
+        from crmctl.errors import UsageError
+
+        raise UsageError(EMPTY_DB)
     value = option or os.environ.get("CRMCTL_DB")
     return Path(value).expanduser() if value else default_db_path()
