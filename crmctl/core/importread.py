@@ -4,9 +4,10 @@ Encodings, in this order: a BOM (UTF-8 or UTF-16); strict UTF-8; UTF-8 with a fe
 bytes (rows holding them are rejected, the rest import); strict GB18030 (Excel "CSV" on
 Chinese Windows; tried after UTF-8 because it decodes almost any bytes); charset-normalizer;
 ``--encoding`` overrides all of it. A UTF-8 BOM glued onto GBK text (some converters do it)
-is skipped, with --encoding gb18030 or when what follows the BOM is not UTF-8 but GB18030. Every cell is text: a phone 013800… keeps its zero and a
-person called "NA" or "Null" stays a person. Rows are numbered as a spreadsheet shows them
-(the header is row 1; a quoted cell spanning lines is still one row).
+is skipped, with --encoding gb18030 or when what follows the BOM is not UTF-8 but GB18030.
+Every cell is text: a phone 013800… keeps its zero and a person called "NA" or "Null" stays
+a person. Rows are numbered as a spreadsheet shows them (the header is row 1; a quoted cell
+spanning lines is still one row).
 """
 
 from __future__ import annotations
