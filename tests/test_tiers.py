@@ -393,3 +393,57 @@ def test_review_json_made_by_sqlite_is_the_json_python_makes(initialized):
     assert result.stderr == f"{len(names)} proposals; nothing changed " \
         "(crmctl tier review --apply applies them)\n"
     assert cli("tier", "review", "--format", "csv").stdout.count("\n") >= len(names) + 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_falling_satisfaction_matches_the_rule_on_random_histories(conn, seed):
+    """The query looks only at customers whose newest rating (latest_ratings) is low enough
+    to have fallen; on random histories (ties in time, ratings before the window and before
+    a tier change, changed and deleted ratings) it proposes exactly what the rule says."""
+    import random
+
+    from crmctl.store import atomic
+
+    rng = random.Random(seed)
+    since = tiers._params(conn, TODAY)["sat_since"]
+
+    def moment() -> str:
+        return rng.choice([f"2025-{rng.randint(10, 12):02d}-{rng.randint(1, 28):02d}",
+                           f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}"]) + \
+            f"T{rng.choice([0, 9, 16]):02d}:00:00Z"
+
+    with atomic(conn):
+        for cid in range(1, 301):
+            conn.execute("INSERT INTO customers (id, name, tier, created_at, updated_at, "
+                         "last_purchase_at) VALUES (?, ?, 'gold', '2025-01-01T00:00:00Z', "
+                         "'2025-01-01T00:00:00Z', '2026-10-01')", (cid, f"客户{cid}"))
+            if rng.random() < 0.3:
+                conn.execute("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, "
+                             "reason, source) VALUES (?, ?, 'silver', 'gold', '续约', 'manual')",
+                             (cid, moment()))
+            for _ in range(rng.randint(0, 6)):
+                conn.execute("INSERT INTO interactions (customer_id, at, channel, summary, "
+                             "satisfaction) VALUES (?, ?, 'phone', '回访', ?)",
+                             (cid, moment(), rng.choice([None, 1, 2, 3, 4, 5, 5])))
+        ids = [i for (i,) in conn.execute("SELECT id FROM interactions")]
+        for iid in rng.sample(ids, len(ids) // 20):  # the triggers keep latest_ratings right
+            conn.execute("UPDATE interactions SET satisfaction = ? WHERE id = ?",
+                         (rng.choice([None, 1, 5]), iid))
+        for iid in rng.sample(ids, len(ids) // 20):
+            conn.execute("DELETE FROM interactions WHERE id = ?", (iid,))
+
+    changed = dict(conn.execute("SELECT customer_id, max(at) FROM tier_history GROUP BY 1"))
+    ratings: dict[int, list] = {}
+    for cid, at, iid, score in conn.execute(
+            "SELECT customer_id, at, id, satisfaction FROM interactions "
+            "WHERE satisfaction IS NOT NULL"):
+        if at >= since and at > changed.get(cid, ""):
+            ratings.setdefault(cid, []).append((at, iid, score))
+    expected = {}
+    for cid, rated in ratings.items():
+        latest = [score for _, _, score in sorted(rated, reverse=True)[:3]]  # newest first
+        if len(latest) == 3 and all(a <= b for a, b in zip(latest, latest[1:])) \
+                and latest[-1] - latest[0] >= 2:
+            expected[cid] = ("silver", "satisfaction")
+    assert expected, "the random histories should hold some falling ratings"
+    assert proposed(conn) == expected
