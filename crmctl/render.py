@@ -71,6 +71,23 @@ def json_object_sql(columns: Sequence[str]) -> str:
     return "format('{}', {})".format(template.replace("'", "''"), values)
 
 
+def json_list_sql(columns: Sequence[str], order: str) -> str:
+    """An SQL aggregate that renders all rows, in ``order`` (an ORDER BY list), as the whole
+    document emit_json would print for a list of them, as UTF-8 bytes: one value to write,
+    with no Python object per row and no decoding and re-encoding of the text."""
+    newline = "char(10)"
+    objects = f"group_concat({json_object_sql(columns)}, ',' || {newline} ORDER BY {order})"
+    return (f"CAST(coalesce('[' || {newline} || {objects} || {newline} || ']', '[]') "
+            f"|| {newline} AS BLOB)")
+
+
+def emit_bytes(data: bytes) -> None:
+    """Write text already encoded as UTF-8 (e.g. made by json_list_sql) to stdout."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
 def emit_json_objects(objects: Sequence[str]) -> None:
     """Print objects rendered by json_object_sql as the list emit_json would print."""
     if not objects:

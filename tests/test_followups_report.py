@@ -104,6 +104,31 @@ def test_json_object_sql_renders_as_emit_json():
     assert json.loads(expected)[0]['a"b'] == 'x"y\\z\n\tend\x01'
 
 
+def test_json_list_sql_renders_the_whole_list_as_emit_json_in_its_order():
+    columns = ["id", "name", "none"]
+    rows = [(2, '李"娜\n', None), (1, "王明😀\u2028", 7), (3, "50% {x}", None)]
+    conn = dbapi2.connect(":memory:")
+    conn.execute("CREATE TABLE t (id, name, none)")
+    aggregate = render.json_list_sql(columns, "id DESC")
+    assert conn.execute(f"SELECT {aggregate} FROM t").fetchone()[0] == b"[]\n"
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+    document = conn.execute(f"SELECT {aggregate} FROM t").fetchone()[0]
+    expected = render.to_json([dict(zip(columns, row)) for row in sorted(rows, reverse=True)])
+    assert document == (expected + "\n").encode("utf-8")
+
+
+def test_the_report_reads_customers_through_small_covering_indexes_only(conn):
+    """Each customer the report names is looked up in customers_card (id, tier, name) and
+    low ratings come from latest_ratings_low alone (m006): no whole customer row, no scan
+    of every rating. At 100,000 customers this halves the encrypted pages read."""
+    sql, params = followups.statement(conn, TODAY, TODAY + timedelta(days=7), tag="vip")
+    plan = [row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    lookups = [step for step in plan if step.startswith(("SEARCH c ", "SCAN c "))]
+    assert lookups and all("COVERING INDEX" in step for step in lookups), plan
+    assert any("COVERING INDEX latest_ratings_low" in step for step in plan), plan
+    assert not any(step.split()[:2] == ["SCAN", "r"] for step in plan), plan
+
+
 def test_cli_json_is_the_report_rendered_by_emit_json(initialized):
     cli = initialized
     ids = [cli("add", name, "--tier", tier).stdout.strip() for name, tier in (

@@ -39,13 +39,16 @@ def report(
     from crmctl.core import dates, followups
 
     day = dates.parse_when(until)
-    if fmt == Format.json:  # each row made JSON text by SQLite: no Python per row
-        from crmctl.render import emit_json_objects, json_object_sql
+    if fmt == Format.json:  # the whole document made by SQLite: no Python per row
+        from functools import partial
+
+        from crmctl.render import emit_bytes, json_list_sql
 
         with session(ctx) as conn:
-            rows = followups.due_rows(conn, day, overdue_only=overdue, tier=tier, tag=tag,
-                                      projection=json_object_sql(followups.COLUMNS))
-        emit_json_objects([text for (text,) in rows])
+            [(document,)] = followups.due_rows(
+                conn, day, overdue_only=overdue, tier=tier, tag=tag,
+                aggregate=partial(json_list_sql, followups.COLUMNS))
+        emit_bytes(document)
         return
     with session(ctx) as conn:
         rows = followups.due(conn, day, overdue_only=overdue, tier=tier, tag=tag)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import json
 from datetime import date, datetime, time, timedelta
+from typing import Callable
 
 from crmctl.core import clock
 
@@ -57,12 +58,15 @@ def customer_filter(tier: str | None, tag: str | None, alias: str = "c") -> tupl
 
 def statement(conn, until: date, today: date, *, overdue_only: bool = False,
               tier: str | None = None, tag: str | None = None,
-              projection: str | None = None) -> tuple[str, dict]:
+              projection: str | None = None,
+              aggregate: Callable[[str], str] | None = None) -> tuple[str, dict]:
     """The report's SELECT and parameters: rows of COLUMNS, sorted by due day (overdue
     first), then tier (best first), customer, reason, follow-up id.
 
     ``projection``: SQL over those columns to select instead of them (e.g. each row as
-    JSON text, ``render.json_object_sql``); the sort stays in the same SELECT."""
+    JSON text, ``render.json_object_sql``); the sort stays in the same SELECT.
+    ``aggregate``: given the sort (an ORDER BY list), an aggregate over those columns that
+    makes one row of the whole report (e.g. ``render.json_list_sql``: the JSON document)."""
     from crmctl.core import settings
     from crmctl.core.lifecycle import TIER_RANK
 
@@ -82,12 +86,14 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
         scans.append(_SCAN.format(n=n, where=where))
     tier_rank = " ".join(f"WHEN '{t}' THEN {r}" for t, r in TIER_RANK.items())
     reason_rank = " ".join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(REASONS))
+    order = (f"due, CASE tier {tier_rank} ELSE 9 END, customer_id, "
+             f"CASE reason {reason_rank} END, coalesce(followup_id, 0), nth")
+    select = (f"{aggregate(order)} FROM shaped" if aggregate else
+              f"{projection or ', '.join(COLUMNS)} FROM shaped ORDER BY {order}")
     sql = _REPORT.format(
         scans=" UNION ALL ".join(scans) or _NO_SCAN, where=where,
         churn=CHURN_FACTOR, low=LOW_SATISFACTION, complaint_days=COMPLAINT_OPEN_DAYS + 1,
-        overdue="WHERE due < :today" if overdue_only else "",
-        tier_rank=tier_rank, reason_rank=reason_rank,
-        projection=projection or ", ".join(COLUMNS))
+        overdue="WHERE due < :today" if overdue_only else "") + select
     return sql, params
 
 
@@ -115,7 +121,8 @@ risks (id, name, tier, start, kind, n, m, never) AS (
     -- the newest rating per customer is kept by triggers in latest_ratings (m004)
     SELECT c.id, c.name, c.tier, julianday(r.at, 'localtime', 'start of day'), 1,
            r.satisfaction, NULL, NULL
-    FROM latest_ratings r NOT INDEXED CROSS JOIN customers c ON c.id = r.customer_id
+    FROM latest_ratings r INDEXED BY latest_ratings_low
+    CROSS JOIN customers c INDEXED BY customers_card ON c.id = r.customer_id
     WHERE r.satisfaction <= {low} AND {where}
     UNION ALL
     -- customer_id and at only: the partial index answers without reading interactions
@@ -123,13 +130,13 @@ risks (id, name, tier, start, kind, n, m, never) AS (
            julianday(min(i.at), 'localtime', 'start of day') + {complaint_days}, 2, count(*),
            CAST(:jtoday - julianday(min(i.at), 'localtime', 'start of day') AS INTEGER), NULL
     FROM interactions i INDEXED BY interactions_open_complaints
-    CROSS JOIN customers c ON c.id = i.customer_id
+    CROSS JOIN customers c INDEXED BY customers_card ON c.id = i.customer_id
     WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.at < :opened_before AND {where}
     GROUP BY c.id
 ),
 report (customer_id, name, tier, due, reason, purpose, followup_id, nth) AS (
     SELECT f.customer_id, c.name, c.tier, f.due, f.kind, f.purpose, f.id, 0
-    FROM followups f CROSS JOIN customers c ON c.id = f.customer_id
+    FROM followups f CROSS JOIN customers c INDEXED BY customers_card ON c.id = f.customer_id
     WHERE f.done_at IS NULL AND f.due <= :until AND {where}
     UNION ALL
     -- cadence: not when silent for 2x (churn risk says it) nor when a follow-up is planned
@@ -160,10 +167,7 @@ shaped AS (
            reason, purpose, followup_id, nth
     FROM report {overdue}
 )
-SELECT {projection} FROM shaped
-ORDER BY due, CASE tier {tier_rank} ELSE 9 END, customer_id, CASE reason {reason_rank} END,
-         coalesce(followup_id, 0), nth
-"""
+SELECT """
 
 
 # --- care dates: birthdays and first-purchase anniversaries ---------------------------------
