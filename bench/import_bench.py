@@ -13,7 +13,8 @@ Prints both times, the ratio, and the peak RSS of each child (resource.getrusage
 which includes the import's worker processes); also each child's CPU time (what a shared
 machine's contention does not inflate) and a "schema floor": the SQLite work alone of writing
 the same rows into crmctl's own tables and two search indexes, so the gap between the bare
-floor and the import can be split into what the schema costs and what the pipeline adds.
+floor and the import can be split into what the schema costs and what the pipeline adds; and
+the same schema floor without the search indexes (what they cost).
 
     .venv/bin/python bench/import_bench.py                  # N = 1,000,000
     .venv/bin/python bench/import_bench.py --rows 100000 --repeat 3
@@ -139,8 +140,9 @@ with open({csv!r}, encoding="utf-8", newline="") as f:
             conn.executemany("INSERT INTO customers (name, company, title, email, phone, "
                              "industry, region, note, created_at, updated_at) VALUES (?, ?, ?, "
                              "?, ?, ?, ?, ?, ?, ?)", values)
-            conn.executemany("INSERT INTO search_trigram(rowid, text) VALUES (?, ?)", tri)
-            conn.executemany("INSERT INTO search_grams(rowid, text) VALUES (?, ?)", grams)
+            if {search}:
+                conn.executemany("INSERT INTO search_trigram(rowid, text) VALUES (?, ?)", tri)
+                conn.executemany("INSERT INTO search_grams(rowid, text) VALUES (?, ?)", grams)
             timed += time.perf_counter() - start
         start = time.perf_counter()
     conn.execute("COMMIT")
@@ -201,16 +203,18 @@ def main() -> None:
                                      "json"], env)
         summary = json.loads(out)
         # after the import: it holds every row in memory, and peak RSS is the largest child's
-        schema_script = SCHEMA_FLOOR.format(root=str(ROOT), db=str(remove_db(OUT / "import-schema.db")),
-                                            key=KEY, csv=str(data))
-        schema = float(child([python, "-c", schema_script])[1].strip())
+        schema, unsearched = (float(child([python, "-c", SCHEMA_FLOOR.format(
+            root=str(ROOT), db=str(remove_db(OUT / "import-schema.db")), key=KEY,
+            csv=str(data), search=search)])[1].strip()) for search in (True, False))
         print(f"run {attempt + 1}: floor {floor:.2f} s (its process {floor_wall:.2f} s, CPU "
               f"{floor_cpu:.2f} s, {floor_rss:.0f} MB)  import {wall:.2f} s (CPU {cpu:.2f} s)  "
               f"ratio {wall / floor:.2f}x (CPU, whole processes: {cpu / floor_cpu:.2f}x)  "
               f"peak RSS {rss:.0f} MB  load={os.getloadavg()[0]:.1f}\n"
               f"       schema floor (SQLite alone, crmctl's tables and search indexes) "
               f"{schema:.2f} s = {schema / floor:.2f}x the floor; import = "
-              f"{wall / schema:.2f}x the schema floor  "
+              f"{wall / schema:.2f}x the schema floor\n"
+              f"       the same without the two search indexes {unsearched:.2f} s = "
+              f"{unsearched / floor:.2f}x the floor  "
               f"inserted={summary['inserted']:,} skipped={summary['skipped']:,} "
               f"rejected={summary['rejected']:,}")
 
