@@ -76,6 +76,17 @@ def test_a_real_utf8_bom_file_still_reads_as_utf8(conn, tmp_path):
     assert importing.run(conn, path, Options(encoding="utf-8")).inserted == 2
 
 
+def test_bom_on_utf8_with_a_pasted_gbk_row(conn, tmp_path):
+    """Behind a BOM the rest is judged as a file without one: UTF-8 with one GBK row pasted
+    in imports its good rows and rejects that one (it is not read as GB18030 mojibake)."""
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(BOM + GBK_ROWS.encode("utf-8") + "张伟,腾讯,13700001111\n".encode("gbk"))
+    summary = importing.run(conn, path, Options())
+    assert summary.encoding == "utf-8-sig"
+    assert (summary.inserted, summary.rejected, summary.rows) == (2, 1, 3)
+    assert names(conn) == ["李娜", "王明"]
+
+
 def test_cli_bom_on_gbk_body(initialized, bom_gbk):
     cli = initialized
     result = cli("import", bom_gbk, "--encoding", "gb18030", "--format", "json")
