@@ -134,13 +134,14 @@ risks (id, name, tier, start, kind, n, m, never) AS (
     WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.at < :opened_before AND {where}
     GROUP BY c.id
 ),
-report (customer_id, name, tier, due, reason, purpose, followup_id, nth) AS (
-    SELECT f.customer_id, c.name, c.tier, f.due, f.kind, f.purpose, f.id, 0
+-- jdue: the due day as a julian day number, from the numbers at hand where there are some
+report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) AS (
+    SELECT f.customer_id, c.name, c.tier, f.due, julianday(f.due), f.kind, f.purpose, f.id, 0
     FROM followups f CROSS JOIN customers c INDEXED BY customers_card ON c.id = f.customer_id
     WHERE f.done_at IS NULL AND f.due <= :until AND {where}
     UNION ALL
     -- cadence: not when silent for 2x (churn risk says it) nor when a follow-up is planned
-    SELECT id, name, tier, date(jl + days), 'cadence',
+    SELECT id, name, tier, date(jl + days), jl + days, 'cadence',
            printf('%s cadence: every %d days; %s%s', tier, days,
                   iif(never, 'never contacted since added ', 'last contact '), date(jl)),
            NULL, 0
@@ -148,7 +149,7 @@ report (customer_id, name, tier, due, reason, purpose, followup_id, nth) AS (
     WHERE :jtoday - jl < {churn} * days AND jl + days <= :juntil
       AND id NOT IN (SELECT customer_id FROM followups WHERE done_at IS NULL)
     UNION ALL
-    SELECT id, name, tier, date(min(start)), 'churn-risk', substr(
+    SELECT id, name, tier, date(min(start)), min(start), 'churn-risk', substr(
         coalesce(max(iif(kind = 0, printf('; %s for %d days (%s: every %d)',
             iif(never, 'never contacted', 'no contact'), n, tier, m), NULL)), '')
         || coalesce(max(iif(kind = 1, printf('; last satisfaction %d/5 (%s)', n, date(start)),
@@ -157,13 +158,14 @@ report (customer_id, name, tier, due, reason, purpose, followup_id, nth) AS (
             n, m), printf('; complaint open %d days', m)), NULL)), ''), 3), NULL, 0
     FROM risks GROUP BY id
     UNION ALL
-    SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, 'care', value ->> 4, NULL,
+    SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, julianday(value ->> 3), 'care',
+           value ->> 4, NULL,
            CAST(key AS INTEGER)
     FROM json_each(:care)
 ),
 shaped AS (
     SELECT customer_id, name, tier, due,
-           max(0, CAST(:jtoday - julianday(due) AS INTEGER)) AS overdue_days,
+           max(0, CAST(:jtoday - jdue AS INTEGER)) AS overdue_days,
            reason, purpose, followup_id, nth
     FROM report {overdue}
 )
