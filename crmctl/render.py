@@ -1,8 +1,8 @@
 """Rendering in one place: rich tables for people, JSON and CSV for scripts.
 
 On a terminal: rich tables (CJK-width aware). Piped or under cron: the same table as plain
-aligned text, with no colour and no box characters. ``--format json|csv``: machine output,
-never coloured.
+aligned text, with no colour and no box characters, made without rich (emit_plain_table:
+one line per row, never folded). ``--format json|csv``: machine output, never coloured.
 """
 
 from __future__ import annotations
@@ -129,12 +129,77 @@ def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,
         emit_json([{c: row.get(c) for c in columns} for row in rows])
     elif fmt == Format.csv:
         emit_csv(rows, columns)
+    elif not stdout_is_terminal():
+        emit_plain_table(rows, columns, headers=headers, title=title, empty=empty)
     else:
         out = table(rows, columns, headers=headers, title=title, empty=empty)
         if isinstance(out, str):
-            console(stderr=True).print(out)
+            message(out)
         else:
             print_renderable(out)
+
+
+# Between two columns: rich's padding (0, 1) on each side of the boundary, with no box.
+COLUMN_GAP = "  "
+_LINES_PER_WRITE = 256
+# A line break (also \r\n, \x85, U+2028/2029), tab or other control character: one space.
+_CONTROLS = {code: " " for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: each line break (CR LF counts as one), tab or other control
+    character becomes one space."""
+    if text.isprintable():
+        return text
+    return text.replace("\r\n", " ").translate(_CONTROLS)
+
+
+def _cell_line(value: Any) -> str:
+    """one_line(cell(value)), with a short way for the usual printable text."""
+    if type(value) is str and value.isprintable():
+        return value
+    return one_line(cell(value))
+
+
+def emit_plain_table(rows: Iterable[dict], columns: Sequence[str], *,
+                     headers: Sequence[str] | None = None, title: str | None = None,
+                     empty: str = "nothing to show") -> None:
+    """A listing as plain aligned text, without rich (for stdout off a terminal).
+
+    The text rich made there: the title line (if any), the header line, then one line per
+    row; each column left-aligned and padded to its widest cell by display width (CJK and
+    emoji count 2: rich.cells, so the widths are the ones rich's tables use), two blanks
+    between columns, no blanks at the ends of lines. Never folded however wide, and a cell's
+    line breaks and tabs are spaces (one_line): one row, one line. No rows: ``empty`` on
+    stderr. Lines are written a chunk at a time as they are made.
+    """
+    head = [one_line(str(h)) for h in (headers or columns)]
+    body = [[_cell_line(value) for value in map(row.get, columns)] for row in rows]
+    if not body:
+        message(empty)
+        return
+    from rich.cells import cell_len
+
+    def width(text: str) -> int:
+        return len(text) if text.isascii() else cell_len(text)
+
+    # the last column is not padded (no blanks at line ends): its width is not needed
+    pads = [max(width(head[i]), max(width(cells[i]) for cells in body))
+            for i in range(len(head) - 1)]
+    write = sys.stdout.write
+    if title:
+        write(one_line(title).rstrip() + "\n")
+    lines = []
+    for cells in (head, *body):
+        line = [text.ljust(pad if text.isascii() else pad - cell_len(text) + len(text))
+                for text, pad in zip(cells, pads)]
+        line.extend(cells[len(pads):])
+        lines.append(COLUMN_GAP.join(line).rstrip())
+        if len(lines) == _LINES_PER_WRITE:
+            write("\n".join(lines) + "\n")
+            lines.clear()
+    if lines:
+        write("\n".join(lines) + "\n")
 
 
 def print_renderable(renderable) -> None:
