@@ -83,6 +83,13 @@ def _cannot_open(path: Path, exc: Exception) -> Exception:
 
 
 def _connect(path: Path, key: bytes) -> CrmConnection:
+    from crmctl import prefetch
+
+    return prefetch.claim(path, key) or new_connection(path, key)
+
+
+def new_connection(path: Path, key: bytes) -> CrmConnection:
+    """A connection to the file with the key set (derived at the first read)."""
     conn = sqlcipher.connect(
         str(path), factory=CrmConnection, isolation_level=None, check_same_thread=False
     )

@@ -124,6 +124,22 @@ def get_passphrase(
     raise PassphraseError(NO_SOURCE_MESSAGE)
 
 
+def without_side_effects(environ) -> bytes | None:
+    """The passphrase get_passphrase would give when its source can be read without side
+    effects: the file or the variable. None when it would come from a command, the keyring
+    or a prompt, or when reading fails (get_passphrase then says why)."""
+    if environ.get("CRMCTL_PASSPHRASE_FILE"):
+        try:
+            secret = _from_file(environ["CRMCTL_PASSPHRASE_FILE"])
+        except PassphraseError:
+            return None
+    elif environ.get("CRMCTL_PASSPHRASE_CMD"):
+        return None
+    else:
+        secret = environ.get("CRMCTL_PASSPHRASE", "")
+    return secret.encode("utf-8") if secret else None
+
+
 def get_new_passphrase(*, prompt: Callable[[bool], str] = _prompt) -> bytes:
     """The new passphrase for rekey / backup --new-passphrase: env or a prompt asked twice."""
     if os.environ.get("CRMCTL_NEW_PASSPHRASE"):
