@@ -33,7 +33,6 @@ import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta, timezone
-from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,7 +44,7 @@ time.tzset()
 
 from _common import cached_db, timed  # noqa: E402
 from crmctl.core import followups  # noqa: E402
-from crmctl.render import json_list_sql  # noqa: E402
+from crmctl.render import json_list_sql, json_object_sql  # noqa: E402
 from crmctl.store import atomic, create_database, open_database  # noqa: E402
 
 KEY = b"bench passphrase"
@@ -193,8 +192,6 @@ LOW_RATED = "SELECT count(*) FROM latest_ratings WHERE satisfaction <= 2"
 
 
 def parts(conn, repeat: int) -> None:
-    from crmctl.render import json_object_sql
-
     print("  parts of it:")
     for label, fn in [
         ("rows as tuples (due_rows)", lambda: followups.due_rows(conn)),
@@ -252,7 +249,8 @@ def main() -> None:
     statement_file = OUT / "followups-report-statement.json"
     conn = open_database(path, KEY, command="bench")
     sql, params = followups.statement(conn, date(2026, 11, 23), date(2026, 11, 23),
-                                      aggregate=partial(json_list_sql, followups.COLUMNS))
+                                      projection=json_object_sql(followups.COLUMNS),
+                                      aggregate=json_list_sql("row"))
     conn.close()
     statement_file.write_text(json.dumps([sql, params], ensure_ascii=False), encoding="utf-8")
     runs = run({"floor": [str(python), "-c", FLOOR, str(path)],

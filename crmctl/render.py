@@ -71,14 +71,17 @@ def json_object_sql(columns: Sequence[str]) -> str:
     return "format('{}', {})".format(template.replace("'", "''"), values)
 
 
-def json_list_sql(columns: Sequence[str], order: str) -> str:
-    """An SQL aggregate that renders all rows, in ``order`` (an ORDER BY list), as the whole
-    document emit_json would print for a list of them, as UTF-8 bytes: one value to write,
-    with no Python object per row and no decoding and re-encoding of the text."""
+def json_list_sql(objects: str) -> str:
+    """An SQL aggregate over ``objects``, texts made by json_object_sql and fed to it in
+    order, that makes the document emit_json prints for the list of them, as UTF-8 bytes:
+    one value to write, with no Python object per row and no decoding and re-encoding.
+
+    Feed it from a subquery with the ORDER BY (SQLite keeps a FROM-clause subquery's order
+    for an aggregate other than count, min and max), not with group_concat's own ORDER BY,
+    which collects its input in a b-tree: ~100 ms more for the 22,000 rows of a report."""
     newline = "char(10)"
-    objects = f"group_concat({json_object_sql(columns)}, ',' || {newline} ORDER BY {order})"
-    return (f"CAST(coalesce('[' || {newline} || {objects} || {newline} || ']', '[]') "
-            f"|| {newline} AS BLOB)")
+    return (f"CAST(coalesce('[' || {newline} || group_concat({objects}, ',' || {newline}) || "
+            f"{newline} || ']', '[]') || {newline} AS BLOB)")
 
 
 def emit_bytes(data: bytes) -> None:

@@ -109,10 +109,11 @@ def test_json_list_sql_renders_the_whole_list_as_emit_json_in_its_order():
     rows = [(2, '李"娜\n', None), (1, "王明😀\u2028", 7), (3, "50% {x}", None)]
     conn = dbapi2.connect(":memory:")
     conn.execute("CREATE TABLE t (id, name, none)")
-    aggregate = render.json_list_sql(columns, "id DESC")
-    assert conn.execute(f"SELECT {aggregate} FROM t").fetchone()[0] == b"[]\n"
+    document_sql = (f"SELECT {render.json_list_sql('o')} FROM (SELECT "
+                    f"{render.json_object_sql(columns)} AS o FROM t ORDER BY id DESC)")
+    assert conn.execute(document_sql).fetchone()[0] == b"[]\n"
     conn.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
-    document = conn.execute(f"SELECT {aggregate} FROM t").fetchone()[0]
+    document = conn.execute(document_sql).fetchone()[0]
     expected = render.to_json([dict(zip(columns, row)) for row in sorted(rows, reverse=True)])
     assert document == (expected + "\n").encode("utf-8")
 

@@ -40,14 +40,12 @@ def report(
 
     day = dates.parse_when(until)
     if fmt == Format.json:  # the whole document made by SQLite: no Python per row
-        from functools import partial
-
-        from crmctl.render import emit_bytes, json_list_sql
+        from crmctl.render import emit_bytes, json_list_sql, json_object_sql
 
         with session(ctx) as conn:
             [(document,)] = followups.due_rows(
                 conn, day, overdue_only=overdue, tier=tier, tag=tag,
-                aggregate=partial(json_list_sql, followups.COLUMNS))
+                projection=json_object_sql(followups.COLUMNS), aggregate=json_list_sql("row"))
         emit_bytes(document)
         return
     with session(ctx) as conn:

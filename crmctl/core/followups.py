@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from datetime import date
-from typing import Callable, Iterator
+from typing import Iterator
 
 from crmctl.core import audit, clock
 from crmctl.core.followups_report import (  # noqa: F401 - the report's names, here too
@@ -128,10 +128,10 @@ def due(conn, until: date | None = None, *, overdue_only: bool = False,
 def due_rows(conn, until: date | None = None, *, overdue_only: bool = False,
              tier: str | None = None, tag: str | None = None, today: date | None = None,
              projection: str | None = None,
-             aggregate: Callable[[str], str] | None = None) -> list[tuple]:
+             aggregate: str | None = None) -> list[tuple]:
     """The report's rows as tuples of COLUMNS, or of ``projection`` (SQL over those
     columns, e.g. each row as JSON text made by SQLite: ``render.json_object_sql``), or
-    one row of ``aggregate`` over them all (given the sort: ``render.json_list_sql``)."""
+    one row of ``aggregate`` over those, in order (``render.json_list_sql("row")``)."""
     today = today or clock.today()
     sql, params = statement(conn, until or today, today, overdue_only=overdue_only,
                             tier=tier, tag=tag, projection=projection, aggregate=aggregate)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import calendar
 import json
 from datetime import date, datetime, time, timedelta
-from typing import Callable
 
 from crmctl.core import clock
 
@@ -59,14 +58,15 @@ def customer_filter(tier: str | None, tag: str | None, alias: str = "c") -> tupl
 def statement(conn, until: date, today: date, *, overdue_only: bool = False,
               tier: str | None = None, tag: str | None = None,
               projection: str | None = None,
-              aggregate: Callable[[str], str] | None = None) -> tuple[str, dict]:
+              aggregate: str | None = None) -> tuple[str, dict]:
     """The report's SELECT and parameters: rows of COLUMNS, sorted by due day (overdue
     first), then tier (best first), customer, reason, follow-up id.
 
     ``projection``: SQL over those columns to select instead of them (e.g. each row as
     JSON text, ``render.json_object_sql``); the sort stays in the same SELECT.
-    ``aggregate``: given the sort (an ORDER BY list), an aggregate over those columns that
-    makes one row of the whole report (e.g. ``render.json_list_sql``: the JSON document)."""
+    ``aggregate``: an aggregate over ``row``, the rows of ``projection`` in the report's
+    order, that makes one row of the whole report (e.g. ``render.json_list_sql("row")``,
+    the JSON document)."""
     from crmctl.core import settings
     from crmctl.core.lifecycle import TIER_RANK
 
@@ -88,8 +88,9 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
     reason_rank = " ".join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(REASONS))
     order = (f"due, CASE tier {tier_rank} ELSE 9 END, customer_id, "
              f"CASE reason {reason_rank} END, coalesce(followup_id, 0), nth")
-    select = (f"{aggregate(order)} FROM shaped" if aggregate else
-              f"{projection or ', '.join(COLUMNS)} FROM shaped ORDER BY {order}")
+    select = f"{projection or ', '.join(COLUMNS)} FROM shaped ORDER BY {order}"
+    if aggregate:  # over the sorted rows, in order (see render.json_list_sql)
+        select = f"{aggregate} FROM (SELECT {projection} AS row FROM shaped ORDER BY {order})"
     sql = _REPORT.format(
         scans=" UNION ALL ".join(scans) or _NO_SCAN, where=where,
         churn=CHURN_FACTOR, low=LOW_SATISFACTION, complaint_days=COMPLAINT_OPEN_DAYS + 1,
