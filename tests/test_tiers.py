@@ -447,3 +447,63 @@ def test_falling_satisfaction_matches_the_rule_on_random_histories(conn, seed):
             expected[cid] = ("silver", "satisfaction")
     assert expected, "the random histories should hold some falling ratings"
     assert proposed(conn) == expected
+
+
+def _seed_for_apply(conn, monkeypatch) -> None:
+    """Customers every rule fires for (and some it does not), a non-empty audit log, a
+    follow-up and a tier change already there: ids and the chain continue from them."""
+    from crmctl.core import followups
+
+    for i in range(30):
+        tier = ("diamond", "gold", "silver", "regular")[i % 4]
+        monkeypatch.setenv("CRMCTL_NOW", f"20{23 + i % 3}-0{1 + i % 9}-05T09:00:00")
+        cid = customers.add(conn, {"name": f"客户{i}", "company": "华为"}, tier=tier)
+        monkeypatch.setenv("CRMCTL_NOW", NOW)
+        if i % 3 == 0:
+            buy(conn, cid, str(1000 * (i + 1) ** 3), f"2026-{1 + i % 10:02d}-15")
+        if i % 5 == 1:
+            buy(conn, cid, "50", "2026-10-01")
+            rate(conn, cid, [5, 4, 2 + i % 2])
+    followups.schedule(conn, 2, TODAY, "回访王明")
+    tiers.set_tier(conn, 3, "gold", "大客户，手动上调")
+
+
+def _rows(conn) -> dict:
+    out = {t: [tuple(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY id")]
+           for t in ("customers", "tier_history", "followups", "audit_log")}
+    from crmctl.core import audit
+
+    out["verify"] = audit.verify(conn)
+    assert out["verify"].ok
+    return out
+
+
+def test_apply_in_batch_writes_what_changing_one_by_one_writes(conn, tmp_path, monkeypatch):
+    """apply() (set-based) against the per-proposal _change() loop on a second database
+    with the same data: every row of customers, tier history, follow-ups and the audit
+    log (ids, order, fields, hash chain) the same."""
+    from conftest import PASSPHRASE
+
+    from crmctl.store import atomic, create_database
+
+    one_by_one = create_database(tmp_path / "loop.db", PASSPHRASE.encode())
+    try:
+        for db in (conn, one_by_one):
+            _seed_for_apply(db, monkeypatch)
+        before = _rows(conn)
+        assert before == _rows(one_by_one)
+        applied = tiers.apply(conn)
+        with atomic(one_by_one):
+            expected = tiers.review(one_by_one, TODAY)
+            for p in expected:
+                tiers._change(one_by_one, p.customer_id, p.tier, p.proposed,
+                              f"{p.rule}: {p.reason}", "rule", TODAY)
+        assert applied == expected
+        assert {p.rule for p in applied} == set(tiers.RULES)  # every rule fired
+        batch, loop = _rows(conn), _rows(one_by_one)
+        assert len(batch["audit_log"]) == len(before["audit_log"]) + 2 * len(applied)
+        assert len(batch["followups"]) == len(before["followups"]) + len(applied)
+        assert batch == loop
+        assert tiers.review(conn) == []
+    finally:
+        one_by_one.close()

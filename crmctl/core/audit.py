@@ -87,6 +87,33 @@ def record(conn, action: str, entity: str, entity_id, fields=()) -> str:
     return digest
 
 
+def record_many(conn, items) -> str | None:
+    """Append many entries in order, as that many record() calls would, the chain computed
+    in one pass and the rows written with one executemany; ``items`` holds (action, entity,
+    entity_id, fields). All share one ``at``. Call inside the transaction of the changes."""
+    prev = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    entry_id, prev_hash = (prev[0], prev[1]) if prev else (0, GENESIS)
+    at, user, command = now_text(), os_user(), getattr(conn, "command", "api")
+    field_texts: dict = {}
+    rows = []
+    for action, entity, entity_id, fields in items:
+        key = tuple(fields)
+        fields_json = field_texts.get(key)
+        if fields_json is None:
+            fields_json = field_texts[key] = json.dumps(sorted(set(key)), ensure_ascii=False)
+        entry_id += 1
+        ident = None if entity_id is None else str(entity_id)
+        digest = entry_hash(entry_id, at, user, command, action, entity, ident, fields_json,
+                            prev_hash)
+        rows.append((entry_id, at, user, command, action, entity, ident, fields_json,
+                     prev_hash, digest))
+        prev_hash = digest
+    conn.executemany(
+        "INSERT INTO audit_log (id, at, os_user, command, action, entity, entity_id, fields,"
+        " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return rows[-1][9] if rows else None
+
+
 def _entry(row) -> Entry:
     return Entry(row[0], row[1], row[2], row[3], row[4], row[5], row[6], json.loads(row[7]),
                  row[8], row[9])

@@ -289,7 +289,39 @@ def apply(conn, today: date | None = None) -> list[Proposal]:
     today = today or clock.today()
     with atomic(conn):
         proposals = review(conn, today)
-        for prop in proposals:
-            _change(conn, prop.customer_id, prop.tier, prop.proposed,
-                    f"{prop.rule}: {prop.reason}", "rule", today)
+        _change_many(conn, proposals, today)
     return proposals
+
+
+def _change_many(conn, proposals: list[Proposal], today: date) -> None:
+    """_change() for many proposals, set-based: the same rows in every table, the audit
+    entries in the same order with the same chain, as _change() one after another (with one
+    ``now`` for all). The customers are those review() just found in this transaction, so
+    followups.schedule()'s checks (kind known, customer present and not forgotten) hold."""
+    if not proposals:
+        return
+    now = clock.now_text()
+    conn.executemany("UPDATE customers SET tier = ?, updated_at = ? WHERE id = ?",
+                     [(p.proposed, now, p.customer_id) for p in proposals])
+    conn.executemany(
+        "INSERT INTO tier_history (customer_id, at, old_tier, new_tier, reason, source)"
+        " VALUES (?, ?, ?, ?, ?, 'rule')",
+        [(p.customer_id, now, p.tier, p.proposed, f"{p.rule}: {p.reason}") for p in proposals])
+    purposes: dict = {}
+    for p in proposals:
+        if (p.tier, p.proposed) not in purposes:
+            purposes[p.tier, p.proposed] = clean_text(notify_purpose(p.tier, p.proposed))
+    before = conn.execute("SELECT coalesce(max(id), 0) FROM followups").fetchone()[0]
+    conn.executemany(
+        "INSERT INTO followups (customer_id, due, kind, purpose, created_at)"
+        " VALUES (?, ?, 'notify', ?, ?)",
+        [(p.customer_id, today.isoformat(), purposes[p.tier, p.proposed], now)
+         for p in proposals])
+    fids = [row[0] for row in conn.execute(
+        "SELECT id FROM followups WHERE id > ? ORDER BY id", (before,))]
+    if len(fids) != len(proposals):  # (cannot happen: ids only grow within a transaction)
+        raise RuntimeError("follow-up ids out of step with the tier changes")
+    notify_fields = ["customer_id", "due", "purpose"]
+    audit.record_many(conn, (entry for p, fid in zip(proposals, fids) for entry in (
+        ("tier", "customer", p.customer_id, ["tier"]),
+        ("notify", "followup", fid, notify_fields))))
