@@ -507,3 +507,33 @@ def test_apply_in_batch_writes_what_changing_one_by_one_writes(conn, tmp_path, m
         assert tiers.review(conn) == []
     finally:
         one_by_one.close()
+
+
+def test_audit_record_many_is_record_called_in_turn(conn, tmp_path):
+    """audit.record_many (the batch apply's audit) appends exactly the entries, hashes and
+    chain record() does, for awkward texts too (quotes, backslashes, Chinese, None ids)."""
+    from conftest import PASSPHRASE
+
+    from crmctl.core import audit
+    from crmctl.store import atomic, create_database
+
+    items = [("tier", "customer", 7, ["tier"]), ("notify", "followup", 12, ["purpose", "due"]),
+             ("备注", 'a "quoted" \\ entity', None, ["名字", "x\ny", "tier", "tier"]),
+             ("tier", "customer", "王明", [])]
+    other = create_database(tmp_path / "other.db", PASSPHRASE.encode())
+    try:
+        for db in (conn, other):
+            db.command = 'tier review "x"'
+            customers.add(db, {"name": "李娜"})  # a log that is not empty
+        with atomic(conn):
+            head = audit.record_many(conn, items)
+        with atomic(other):
+            heads = [audit.record(other, *item) for item in items]
+        rows = "SELECT * FROM audit_log ORDER BY id"
+        assert conn.execute(rows).fetchall() == other.execute(rows).fetchall()
+        assert head == heads[-1] == audit.head(conn) and audit.verify(conn).ok
+        with atomic(conn):
+            assert audit.record_many(conn, []) is None
+        assert audit.head(conn) == head
+    finally:
+        other.close()
