@@ -134,6 +134,9 @@ def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,
         emit_csv(rows, columns)
     elif not stdout_is_terminal():
         emit_plain_table(rows, columns, headers=headers, title=title, empty=empty)
+    elif len(rows := list(rows)) > RICH_MAX_ROWS:
+        # rich lays out ~700 rows a second: 22,000 follow-ups would take half a minute
+        emit_plain_table(rows, columns, headers=headers, title=title, empty=empty)
     else:
         out = table(rows, columns, headers=headers, title=title, empty=empty)
         if isinstance(out, str):
@@ -142,6 +145,8 @@ def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,
             print_renderable(out)
 
 
+# Longer listings are plain aligned text on a terminal too (see emit_rows).
+RICH_MAX_ROWS = 1000
 # Between two columns: rich's padding (0, 1) on each side of the boundary, with no box.
 COLUMN_GAP = "  "
 _LINES_PER_WRITE = 256

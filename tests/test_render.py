@@ -183,3 +183,22 @@ def test_cli_list_off_a_terminal_exactly(initialized, pin_clock):
         "  prospect  vip\n"
         "2   Anna Schmidt  " + " " * 154 + "                  anna@acme.de  gold     prospect\n"
         "3   李娜          " + company + "                                regular  prospect\n")
+
+
+@pytest.mark.parametrize("n, plain", [(3, False), (render.RICH_MAX_ROWS, False),
+                                      (render.RICH_MAX_ROWS + 1, True)])
+def test_on_a_terminal_long_listings_are_plain_text_too(capsys, monkeypatch, n, plain):
+    """rich lays out ~700 rows a second: a person should not wait half a minute for 22,000
+    follow-ups. Up to RICH_MAX_ROWS rows a terminal gets rich's table (box lines); past it,
+    the plain aligned text, generated rows and all."""
+    monkeypatch.setattr(render, "stdout_is_terminal", lambda: True)
+    rows = ({"id": i, "name": "王明" if i % 2 else "Anna Schmidt"} for i in range(n))
+    emit_rows(rows, ["id", "name"], Format.table, title="客户")
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert ("─" not in out) == plain
+    if plain:
+        assert lines[:3] == ["客户", "id    name", "0     Anna Schmidt"]
+        assert len(lines) == n + 2 and lines[-1].startswith(f"{n - 1}  ")
+    else:
+        assert sum("王明" in line for line in lines) == n // 2
