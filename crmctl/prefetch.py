@@ -16,7 +16,6 @@ never a command's output, the keyring or a prompt.
 
 from __future__ import annotations
 
-import hmac
 import threading
 from pathlib import Path
 
@@ -57,6 +56,8 @@ def claim(path: Path, key: bytes):
     thread.join()
     if not _opened:
         return None
+    import hmac  # (here, not at start-up)
+
     early_path, early_key, conn = _opened.pop()
     if early_path == Path(path) and hmac.compare_digest(early_key, key):
         return conn

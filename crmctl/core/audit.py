@@ -70,57 +70,26 @@ def entry_hash(entry_id: int, at: str, user: str, command: str, action: str, ent
 
 def record(conn, action: str, entity: str, entity_id, fields=()) -> str:
     """Append one entry; call inside the transaction of the change it records."""
-    prev = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    entry_id = prev[0] + 1 if prev else 1
-    prev_hash = prev[1] if prev else GENESIS
-    at = now_text()
-    user = os_user()
-    command = getattr(conn, "command", "api")
-    fields_json = json.dumps(sorted(set(fields)), ensure_ascii=False)
-    ident = None if entity_id is None else str(entity_id)
-    digest = entry_hash(entry_id, at, user, command, action, entity, ident, fields_json, prev_hash)
-    conn.execute(
-        "INSERT INTO audit_log (id, at, os_user, command, action, entity, entity_id, fields,"
-        " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (entry_id, at, user, command, action, entity, ident, fields_json, prev_hash, digest),
-    )
-    return digest
+    return record_many(conn, [(action, entity, entity_id, fields)])
 
 
 def record_many(conn, items) -> str | None:
     """Append many entries in order, as that many record() calls would, the chain computed
     in one pass and the rows written with one executemany; ``items`` holds (action, entity,
-    entity_id, fields). All share one ``at``. Call inside the transaction of the changes.
-
-    The hashed payload is entry_hash()'s JSON put together from pieces encoded once (the
-    same bytes: json.dumps of a list is its items' encodings joined by commas), checked
-    against entry_hash() on the first entry."""
-    from json.encoder import encode_basestring as js  # json.dumps' (ensure_ascii=False)
-
+    entity_id, fields). All share one ``at``. Call inside the transaction of the changes."""
     prev = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     entry_id, prev_hash = (prev[0], prev[1]) if prev else (0, GENESIS)
     at, user, command = now_text(), os_user(), getattr(conn, "command", "api")
-    common = f"{js(at)},{js(user)},{js(command)}"
-    kinds: dict = {}
     rows = []
-    sha256 = hashlib.sha256
     for action, entity, entity_id, fields in items:
-        kind = kinds.get((action, entity, tuple(fields)))
-        if kind is None:
-            fields_json = json.dumps(sorted(set(fields)), ensure_ascii=False)
-            kind = kinds[action, entity, tuple(fields)] = (
-                fields_json, f"{common},{js(action)},{js(entity)},", f",{js(fields_json)},")
-        fields_json, before_ident, after_ident = kind
         entry_id += 1
         ident = None if entity_id is None else str(entity_id)
-        payload = (f"[{entry_id},{before_ident}{'null' if ident is None else js(ident)}"
-                   f"{after_ident}{js(prev_hash)}]")
-        digest = sha256(payload.encode("utf-8")).hexdigest()
+        fields_json = json.dumps(sorted(set(fields)), ensure_ascii=False)
+        digest = entry_hash(entry_id, at, user, command, action, entity, ident, fields_json,
+                            prev_hash)
         rows.append((entry_id, at, user, command, action, entity, ident, fields_json,
                      prev_hash, digest))
         prev_hash = digest
-    if rows and entry_hash(*rows[0][:9]) != rows[0][9]:
-        raise RuntimeError("audit.record_many: payload differs from entry_hash()")
     conn.executemany(
         "INSERT INTO audit_log (id, at, os_user, command, action, entity, entity_id, fields,"
         " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

@@ -23,9 +23,7 @@ the most overdue come first. Forgotten customers never appear.
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
 from datetime import date
-from typing import Iterator
 
 from crmctl.core import audit, clock
 from crmctl.core.followups_report import (  # noqa: F401 - the report's names, here too
@@ -39,9 +37,12 @@ from crmctl.core.followups_report import (  # noqa: F401 - the report's names, h
 )
 from crmctl.core.validate import clean_text
 from crmctl.errors import InvalidValue, NotFound
-from crmctl.store import atomic
+from crmctl.store import atomic, page_cache
 
 KINDS = ("scheduled", "notify")
+AUDITED_FIELDS = ["customer_id", "due", "purpose"]  # the audit entry of a new follow-up
+# The report looks customers up by id from several sources: each page decrypted once.
+REPORT_CACHE_KIB = 64 * 1024
 
 
 def schedule(conn, customer_id: int, due: date, purpose: str | None = None,
@@ -58,7 +59,7 @@ def schedule(conn, customer_id: int, due: date, purpose: str | None = None,
             "VALUES (?, ?, ?, ?, ?)",
             (customer_id, due.isoformat(), kind, clean_text(purpose), clock.now_text()))
         audit.record(conn, "schedule" if kind == "scheduled" else "notify", "followup",
-                     cur.lastrowid, ["customer_id", "due", "purpose"])
+                     cur.lastrowid, AUDITED_FIELDS)
     return cur.lastrowid
 
 
@@ -135,7 +136,7 @@ def due_rows(conn, until: date | None = None, *, overdue_only: bool = False,
     today = today or clock.today()
     sql, params = statement(conn, until or today, today, overdue_only=overdue_only,
                             tier=tier, tag=tag, projection=projection, aggregate=aggregate)
-    with report_cache(conn):
+    with page_cache(conn, REPORT_CACHE_KIB):
         cur = conn.execute(sql, params)
         # The result tuples hold no reference cycles: collecting while 20,000 of them are
         # made only walks them again (~3% of `crmctl followups` at 100,000 customers).
@@ -148,13 +149,3 @@ def due_rows(conn, until: date | None = None, *, overdue_only: bool = False,
                 gc.enable()
 
 
-@contextmanager
-def report_cache(conn) -> Iterator:
-    """A page cache that holds the customers table while the report runs: each source
-    looks customers up by id, and each page is then decrypted once, not once per source."""
-    previous = conn.execute("PRAGMA cache_size").fetchone()[0]
-    conn.execute(f"PRAGMA cache_size = {min(previous, -65536)}")  # negative: KiB
-    try:
-        yield conn
-    finally:
-        conn.execute(f"PRAGMA cache_size = {previous}")

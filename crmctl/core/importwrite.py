@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from crmctl.core import search
 from crmctl.core.mapping import COLUMNS
 from crmctl.errors import Duplicate
+from crmctl.store import page_cache
 
 # nullif(?, ''): binding "" and letting SQL make it NULL is cheaper than binding None
 _INSERT = (f"INSERT INTO customers ({', '.join(COLUMNS)}, created_at, updated_at) "
@@ -216,9 +217,7 @@ FTS_BULK_CONFIG = (("automerge", 0, 4), ("hashsize", 16 * 1024 * 1024, 1024 * 10
 def bulk_mode(conn, big: bool):
     """Inside the import's transaction: a bigger page cache; for a big import, the indexes
     above dropped and rebuilt, and FTS5 tuned for bulk while rows go in (restored after)."""
-    old_cache = conn.execute("PRAGMA cache_size").fetchone()[0]
-    conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
-    try:
+    with page_cache(conn, IMPORT_CACHE_KIB):
         if not big:
             yield
             return
@@ -238,5 +237,3 @@ def bulk_mode(conn, big: bool):
             conn.execute(f"INSERT INTO {table}({table}, rank) VALUES (?, ?)", (key, value))
         for _, sql in saved:
             conn.execute(sql)
-    finally:
-        conn.execute(f"PRAGMA cache_size = {old_cache}")

@@ -5,6 +5,7 @@ from crmctl.store.connection import (
     atomic,
     create_database,
     open_database,
+    page_cache,
     translate_sqlite_error,
 )
 from crmctl.store.paths import default_db_path, resolve_db_path
@@ -15,6 +16,7 @@ __all__ = [
     "create_database",
     "default_db_path",
     "open_database",
+    "page_cache",
     "resolve_db_path",
     "translate_sqlite_error",
 ]

@@ -200,6 +200,19 @@ def translate_sqlite_error(exc: Exception) -> Exception | None:
 
 
 @contextmanager
+def page_cache(conn: sqlcipher.Connection, kib: int) -> Iterator[sqlcipher.Connection]:
+    """A page cache of at least ``kib`` KiB for the block, the previous size after it: for
+    work that reads or changes the same pages many times (each page read from the file is
+    decrypted and its HMAC checked once while it stays in the cache)."""
+    previous = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {min(previous, -kib)}")  # negative: KiB
+    try:
+        yield conn
+    finally:
+        conn.execute(f"PRAGMA cache_size = {previous}")
+
+
+@contextmanager
 def atomic(conn: sqlcipher.Connection) -> Iterator[sqlcipher.Connection]:
     """One write transaction (BEGIN IMMEDIATE); nested calls become savepoints."""
     if conn.in_transaction:
