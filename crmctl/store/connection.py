@@ -8,12 +8,10 @@ a database at all.
 
 from __future__ import annotations
 
-import math
 import os
-from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
@@ -48,6 +46,9 @@ def _looks_encrypted(path: Path) -> bool:
     SQLCipher pages are 4096 bytes of ciphertext (the first 16 bytes are the salt), so
     their byte entropy is close to 8 bits. A text file, an image or a truncated file is not.
     """
+    import math
+    from collections import Counter
+
     size = path.stat().st_size
     if size < 1024 or size % 512:
         return False

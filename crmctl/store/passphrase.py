@@ -11,11 +11,9 @@ The passphrase is never an argument, and is never put into an exception message.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from crmctl.errors import PassphraseError
 
@@ -26,12 +24,17 @@ NO_SOURCE_MESSAGE = (
 )
 
 
-@dataclass(frozen=True)
 class Passphrase:
-    """The secret and where it came from (so a wrong one from a prompt may be asked again)."""
+    """The secret and where it came from (so a wrong one from a prompt may be asked again).
 
-    secret: bytes
-    source: str  # file | command | env | keyring | prompt
+    A plain class, not a dataclass: the early open (crmctl.prefetch) imports this module
+    on its way to the key derivation, and dataclasses costs ~15 ms of imports there."""
+
+    __slots__ = ("secret", "source")
+
+    def __init__(self, secret: bytes, source: str) -> None:
+        self.secret = secret
+        self.source = source  # file | command | env | keyring | prompt
 
     def __repr__(self) -> str:  # never show the secret, even in a debug traceback
         return f"Passphrase(source={self.source!r})"
@@ -51,6 +54,8 @@ def _from_file(path: str) -> str:
 
 
 def _from_command(command: str) -> str:
+    import subprocess  # (here: only this source runs a command)
+
     try:
         done = subprocess.run(
             command, shell=True, stdin=subprocess.DEVNULL, capture_output=True, timeout=60
