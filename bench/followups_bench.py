@@ -182,7 +182,12 @@ conn.set_key(os.environ["CRMCTL_PASSPHRASE"].encode())
 with open(sys.argv[2], encoding="utf-8") as f:
     sql, params = json.load(f)
 conn.execute("PRAGMA cache_size = -65536")
-sys.stdout.buffer.write(conn.execute(sql, params).fetchone()[0])
+body = conn.execute(sql, params).fetchone()[0]
+out = sys.stdout.buffer
+if body is None:
+    out.write(b"[]\\n")
+else:
+    out.write(b"[\\n"); out.write(body); out.write(b"\\n]\\n")
 """
 
 LATEST_RATING = ("SELECT count(*) FROM (SELECT customer_id, satisfaction AS s, max(at) "

@@ -104,18 +104,20 @@ def test_json_object_sql_renders_as_emit_json():
     assert json.loads(expected)[0]['a"b'] == 'x"y\\z\n\tend\x01'
 
 
-def test_json_list_sql_renders_the_whole_list_as_emit_json_in_its_order():
+def test_json_list_sql_renders_the_whole_list_as_emit_json_in_its_order(capsysbinary):
     columns = ["id", "name", "none"]
     rows = [(2, '李"娜\n', None), (1, "王明😀\u2028", 7), (3, "50% {x}", None)]
     conn = dbapi2.connect(":memory:")
     conn.execute("CREATE TABLE t (id, name, none)")
     document_sql = (f"SELECT {render.json_list_sql('o')} FROM (SELECT "
                     f"{render.json_object_sql(columns)} AS o FROM t ORDER BY id DESC)")
-    assert conn.execute(document_sql).fetchone()[0] == b"[]\n"
+    assert conn.execute(document_sql).fetchone()[0] is None
+    render.emit_json_body(None)
+    assert capsysbinary.readouterr().out == b"[]\n"
     conn.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
-    document = conn.execute(document_sql).fetchone()[0]
+    render.emit_json_body(conn.execute(document_sql).fetchone()[0])
     expected = render.to_json([dict(zip(columns, row)) for row in sorted(rows, reverse=True)])
-    assert document == (expected + "\n").encode("utf-8")
+    assert capsysbinary.readouterr().out == (expected + "\n").encode("utf-8")
 
 
 def test_the_report_reads_customers_through_small_covering_indexes_only(conn):

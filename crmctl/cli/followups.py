@@ -40,13 +40,13 @@ def report(
 
     day = dates.parse_when(until)
     if fmt == Format.json:  # the whole document made by SQLite: no Python per row
-        from crmctl.render import emit_bytes, json_list_sql, json_object_sql
+        from crmctl.render import emit_json_body, json_list_sql, json_object_sql
 
         with session(ctx) as conn:
-            [(document,)] = followups.due_rows(
+            [(body,)] = followups.due_rows(
                 conn, day, overdue_only=overdue, tier=tier, tag=tag,
                 projection=json_object_sql(followups.COLUMNS), aggregate=json_list_sql("row"))
-        emit_bytes(document)
+        emit_json_body(body)
         return
     with session(ctx) as conn:
         rows = followups.due(conn, day, overdue_only=overdue, tier=tier, tag=tag)
