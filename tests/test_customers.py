@@ -402,3 +402,26 @@ def test_search_document_expands_cjk():
     text, grams = search.document(["王明华", "Anna"])
     assert text == "王明华\nanna"
     assert set(grams.split()) >= {"王", "明", "华", "王明", "明华", "anna"}
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(run=st.text(CJK, min_size=1, max_size=5), latin=st.text(LATIN, min_size=1, max_size=6),
+       before=st.booleans())
+def test_search_finds_two_characters_across_a_cjk_latin_boundary(conn, run, latin, before):
+    """A 2-character query across the join of a Chinese run and a following Latin word
+    (中国股app: 股a), or a Latin letter and a following run (A股票: a股), is found,
+    however long the run is."""
+    text = latin + run if before else run + latin
+    assume(unicodedata.normalize("NFKC", text).casefold() == text.lower())
+    cid = customers.add(conn, {"name": "客户", "company": text})
+    piece = (latin[-1] + run[0]) if before else (run[-1] + latin[0])
+    if before and len(latin) > 1:  # a Latin letter matches a word's start only (documented)
+        return
+    assert cid in [c.id for c in customers.list_customers(conn, Filter(search=piece))], piece
+
+
+def test_search_document_keeps_both_ends_of_a_cjk_run_beside_its_neighbours():
+    _, grams = search.document(["中国股app"])
+    assert grams.split() == ["中", "国", "股", "中国", "国股", "股", "app"]
+    _, grams = search.document(["王"])
+    assert grams.split() == ["王"]

@@ -475,3 +475,43 @@ def test_audit_tampering_exit_4(initialized, db_path):
     assert bad.exit_code == 4
     assert one_line(bad) == ("crmctl: audit log verification failed at entry 2: contents do "
                              "not match hash")
+
+
+def test_m007_rewrites_the_grams_index_of_live_customers_only(db_path, monkeypatch):
+    """A database indexed by the old CJK expansion (a run's pairs after its last character)
+    is reindexed at version 7: 股a finds 中国股app, everything found before is still found,
+    and a forgotten customer stays out of the index."""
+    from crmctl.core import customers, privacy, search
+    from crmctl.core.customers import Filter
+    from crmctl.store import migrations
+
+    def old_expansion(match):
+        run = match.group(0)
+        return " " + " ".join([*run, *(run[i:i + 2] for i in range(len(run) - 1))]) + " "
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", list(MIGRATIONS[:6]))
+    monkeypatch.setattr(search, "_expand_cjk", old_expansion)
+    conn = create_database(db_path, KEY)
+    kept = customers.add(conn, {"name": "王明华", "company": "中国股app", "note": "会议室B"})
+    other = customers.add(conn, {"name": "Anna Schmidt", "company": "A股票"})
+    gone = customers.add(conn, {"name": "李娜", "company": "上海股app"})
+    privacy.forget(conn, gone)
+
+    def found(c, query):
+        return [x.id for x in customers.list_customers(c, Filter(search=query))]
+
+    assert found(conn, "股a") == [] and found(conn, "室b") == []
+    conn.close()
+    monkeypatch.setattr(migrations, "MIGRATIONS", list(MIGRATIONS))
+    monkeypatch.undo()
+    conn = open_database(db_path, KEY)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert found(conn, "股a") == [kept] and found(conn, "室b") == [kept]
+    for query, ids in [("王", [kept]), ("明华", [kept]), ("a股", [other]), ("an", [other]),
+                       ("李", []), ("李娜", []), ("上海", [])]:
+        assert found(conn, query) == ids, query
+    assert conn.execute("SELECT count(*) FROM search_grams WHERE search_grams MATCH '王'"
+                        ).fetchone()[0] == 1
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.execute("INSERT INTO search_grams(search_grams, rank) VALUES ('integrity-check', 0)")
+    conn.close()

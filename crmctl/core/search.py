@@ -23,9 +23,12 @@ _RECORD = "\x1e"  # between documents in a batch; validated text never holds it
 
 
 def _expand_cjk(match: re.Match) -> str:
+    """王明华 → 王 明 华 王明 明华 华: the characters, the pairs, and the last character
+    again, so that both ends of the run stay beside the text around it (a query 股a is the
+    phrase 股 a*, which must find 中国股app as a* finds A股票)."""
     run = match.group(0)
     pairs = [run[i:i + 2] for i in range(len(run) - 1)]
-    return " " + " ".join([*run, *pairs]) + " "
+    return " " + " ".join([*run, *pairs, *run[-1:] * (len(run) > 1)]) + " "
 
 
 def _present(values):
