@@ -229,19 +229,29 @@ def print_renderable(renderable) -> None:
 
 
 def emit_card(title: str, pairs: Sequence[tuple[str, Any]]) -> None:
-    """A record as label: value lines (empty values left out)."""
-    from rich.table import Table
+    """A record as label: value lines (empty values left out). Off a terminal, one line per
+    field however long the value (a note is not folded at 160 columns; its line breaks
+    are spaces, as in tables), labels padded as rich pads them on a terminal."""
+    shown = [(label, cell(value)) for label, value in pairs if value not in (None, "", [])]
+    if not stdout_is_terminal():
+        from rich.cells import cell_len
 
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold" if stdout_is_terminal() else "")
-    grid.add_column(overflow="fold")
-    for label, value in pairs:
-        if value not in (None, "", []):
-            grid.add_row(label, cell(value))
+        pad = max((cell_len(label) for label, _ in shown), default=0)
+        lines = [one_line(title).rstrip()]
+        lines += [(label + " " * (pad - cell_len(label)) + COLUMN_GAP + one_line(text)).rstrip()
+                  for label, text in shown]
+        sys.stdout.write("\n".join(lines) + "\n")
+        return
     from rich.console import Group
+    from rich.table import Table
     from rich.text import Text
 
-    print_renderable(Group(Text(title, style="bold" if stdout_is_terminal() else ""), grid))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    for label, text in shown:
+        grid.add_row(label, text)
+    print_renderable(Group(Text(title, style="bold"), grid))
 
 
 def message(text: str) -> None:

@@ -202,3 +202,30 @@ def test_on_a_terminal_long_listings_are_plain_text_too(capsys, monkeypatch, n, 
         assert len(lines) == n + 2 and lines[-1].startswith(f"{n - 1}  ")
     else:
         assert sum("王明" in line for line in lines) == n // 2
+
+
+def test_a_card_off_a_terminal_is_one_line_per_field_however_long(initialized, pin_clock):
+    """`show` piped to mail or grep: a 300-character note is one line, not folded at 160
+    columns; a line break in it is a space; labels padded as rich pads them on a terminal."""
+    pin_clock("2026-11-24T10:00:00+08:00")
+    note = "年度框架协议负责人，" * 30 + "\n第二行"
+    cli = initialized
+    assert cli("add", "王明", "--company", "华为", "--note", note).exit_code == 0
+    result = cli("show", "1")
+    assert result.exit_code == 0 and result.stderr == "no history yet\n"
+    card = result.stdout.splitlines()
+    assert card[:3] == ["#1 王明", "company     华为", "tier        regular"]
+    assert ("note        " + note.replace("\n", " ")) in card
+
+
+def test_a_card_on_a_terminal_is_rich_grid_with_the_same_lines(capsys, monkeypatch):
+    monkeypatch.setattr(render, "stdout_is_terminal", lambda: True)
+    render.emit_card("#7 李娜", [("company", "华为"), ("title", None), ("tags", ["vip"]),
+                                 ("created at", "2026-11-24")])
+    monkeypatch.setattr(render, "stdout_is_terminal", lambda: False)
+    on_terminal = capsys.readouterr().out
+    render.emit_card("#7 李娜", [("company", "华为"), ("title", None), ("tags", ["vip"]),
+                                 ("created at", "2026-11-24")])
+    plain = capsys.readouterr().out
+    assert plain == "#7 李娜\ncompany     华为\ntags        vip\ncreated at  2026-11-24\n"
+    assert [line.rstrip() for line in on_terminal.splitlines()] == plain.splitlines()
