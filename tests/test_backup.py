@@ -102,7 +102,9 @@ def test_restore_refuses_non_db_and_wrong_passphrase(initialized, tmp_path):
         1, f"crmctl: {tmp_path / 'notes.txt'} is not a crmctl database "
            "(not an encrypted SQLite file)\n")
     r = cli("restore", other, "--yes")
-    assert (r.exit_code, r.stderr) == (3, f"crmctl: wrong passphrase for {other}\n")
+    assert (r.exit_code, r.stderr) == (
+        3, f"crmctl: the current passphrase does not open {other}; run restore on a terminal "
+           "to be asked for the backup's\n")
     r = cli("restore", tmp_path / "missing.db", "--yes")
     assert (r.exit_code, r.stderr) == (1, f"crmctl: no backup at {tmp_path / 'missing.db'}\n")
     r = cli("restore", tmp_path / "b.db")

@@ -81,8 +81,9 @@ def _backup_key(src: Path, key: bytes) -> bytes:
         store_backup.verify_file(src, key)
         return key
     except PassphraseError:
-        if not stdin_is_terminal():
-            raise
+        if not stdin_is_terminal():  # say what would work, not only what did not
+            raise PassphraseError(f"the current passphrase does not open {src}; run restore "
+                                  "on a terminal to be asked for the backup's") from None
     return getpass.getpass(f"Passphrase of {src}: ").encode("utf-8")
 
 
