@@ -110,6 +110,20 @@ def test_default_region_us(initialized):
     assert as_json(initialized("list", "--format", "json"))[0]["phone"] == "+14155552671"
 
 
+@pytest.mark.parametrize("key, value, line", [
+    ("default_region", "1" * 5000,  # json.loads refuses ints of 4,300+ digits (ValueError)
+     "crmctl: unknown phone region '111111111111…' (use a code like CN, US, DE)"),
+    ("default_region", "中国", "crmctl: unknown phone region '中国' (use a code like CN, US, DE)"),
+    ("downgrade_inactive_days", "9" * 5000,
+     "crmctl: setting 'downgrade_inactive_days' takes a whole number, like 365"),
+])
+def test_config_set_refuses_bad_values_in_one_line(initialized, key, value, line):
+    before = initialized("config", "list", "--format", "json").stdout
+    result = initialized("config", "set", key, value)
+    assert (result.exit_code, result.stderr, result.stdout) == (1, line + "\n", "")
+    assert initialized("config", "list", "--format", "json").stdout == before
+
+
 @pytest.mark.parametrize("args, line", [
     (["--email", "wang@@example"], "crmctl: invalid email 'wang@@example': "),
     (["--phone", "12345"], "crmctl: invalid phone '12345': "),

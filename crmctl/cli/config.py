@@ -37,7 +37,7 @@ def set_(ctx: typer.Context, key: str, value: str = typer.Argument(
 
     try:
         parsed = json.loads(value)
-    except json.JSONDecodeError:
+    except ValueError:  # not JSON, or a number too long for int() (4,300 digits): text
         parsed = value
     with session(ctx) as conn:
         settings.put(conn, key, parsed)

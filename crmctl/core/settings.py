@@ -70,5 +70,6 @@ def _check_region(value: str) -> str:
 
     region = value.upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise InvalidValue(f"unknown phone region {value!r} (use a code like CN, US, DE)")
+        shown = value if len(value) <= 12 else value[:12] + "…"
+        raise InvalidValue(f"unknown phone region {shown!r} (use a code like CN, US, DE)")
     return region
