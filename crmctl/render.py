@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from enum import Enum
-from typing import Any, Iterable, Sequence
+from typing import Any, Collection, Iterable, Sequence
 
 
 class Format(str, Enum):
@@ -58,17 +58,28 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(to_json(data) + "\n")
 
 
-def json_object_sql(columns: Sequence[str]) -> str:
+def json_object_sql(columns: Sequence[str], *, integers: Collection[str] = (),
+                    words: Collection[str] = ()) -> str:
     """An SQL expression that renders a row's columns as one object of emit_json's list
     (same keys, indent and escapes; integer, text and null values), so that SQLite, not
-    Python, turns a long listing into JSON text: emit_json_objects prints the list."""
+    Python, turns a long listing into JSON text: emit_json_objects prints the list.
+
+    A caller that knows its columns may spare json_quote (a function call per value, ~5%
+    of a long report): ``integers`` hold an integer or NULL, ``words`` a text that is never
+    NULL and never needs escaping (a CHECK-constrained word such as a tier)."""
     if not columns:
         return "'  {}'"
     # one format() call: a chain of || would copy the growing text once per column
     keys = [json.dumps(c, ensure_ascii=False).replace("%", "%%") for c in columns]
-    template = "  {\n" + ",\n".join(f"    {key}: %s" for key in keys) + "\n  }"
-    values = ", ".join('json_quote("{}")'.format(c.replace('"', '""')) for c in columns)
-    return "format('{}', {})".format(template.replace("'", "''"), values)
+    template = "  {\n" + ",\n".join(
+        f"    {key}: " + ('"%s"' if c in words else "%s") for key, c in zip(keys, columns)
+    ) + "\n  }"
+    values = []
+    for c in columns:
+        name = '"{}"'.format(c.replace('"', '""'))
+        values.append(f"coalesce({name}, 'null')" if c in integers else
+                      name if c in words else f"json_quote({name})")
+    return "format('{}', {})".format(template.replace("'", "''"), ", ".join(values))
 
 
 def json_list_sql(objects: str) -> str:
