@@ -254,7 +254,9 @@ def main() -> None:
     statement_file = OUT / "followups-report-statement.json"
     conn = open_database(path, KEY, command="bench")
     sql, params = followups.statement(conn, date(2026, 11, 23), date(2026, 11, 23),
-                                      projection=json_object_sql(followups.COLUMNS),
+                                      projection=json_object_sql(
+                                          followups.COLUMNS, integers=followups.INTEGER_COLUMNS,
+                                          words=followups.WORD_COLUMNS),
                                       aggregate=json_list_sql("row"))
     conn.close()
     statement_file.write_text(json.dumps([sql, params], ensure_ascii=False), encoding="utf-8")

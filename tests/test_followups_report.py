@@ -166,28 +166,3 @@ def test_json_object_sql_spares_json_quote_for_integers_and_words():
              for row in values]
     assert "[\n" + ",\n".join(texts) + "\n]" == render.to_json(
         [dict(zip(columns, row)) for row in values])
-
-
-def test_the_sort_is_the_same_with_ids_too_large_to_pack(conn):
-    """The packed first sort key (day, tier, customer in one integer) is used only while
-    customer ids fit; with a larger id the report sorts on the plain columns, same order."""
-    rows = []
-    for big in (False, True):
-        for n, (name, tier, days) in enumerate((("王明", "gold", 61), ("李娜", "diamond", 15),
-                                                 ("张伟", "gold", 61), ("刘洋", "silver", 200))):
-            if big and n == 2:  # an id no writer of crmctl makes, but a valid one
-                conn.execute("INSERT INTO customers (id, name, tier, created_at, updated_at, "
-                             "last_contact_at) VALUES (?, ?, ?, ?, ?, ?)",
-                             (2 ** 40, name, tier, ago(1000), ago(1000), ago(days)))
-            else:
-                person(conn, name, tier, contacted=days)
-        sql, _ = followups.statement(conn, TODAY, TODAY)
-        assert ("<< " in sql) is not big
-        rows.append(followups.due(conn))
-        conn.execute("PRAGMA foreign_keys = OFF")
-        conn.execute("DELETE FROM customers")
-    for report in rows:
-        keys = [(r["due"], ["diamond", "gold", "silver", "regular"].index(r["tier"]),
-                 r["customer_id"]) for r in report]
-        assert len(report) == 4 and keys == sorted(keys)
-    assert [r["name"] for r in rows[0]] == [r["name"] for r in rows[1]]

@@ -45,7 +45,10 @@ def report(
         with session(ctx) as conn:
             [(body,)] = followups.due_rows(
                 conn, day, overdue_only=overdue, tier=tier, tag=tag,
-                projection=json_object_sql(followups.COLUMNS), aggregate=json_list_sql("row"))
+                projection=json_object_sql(followups.COLUMNS,
+                                           integers=followups.INTEGER_COLUMNS,
+                                           words=followups.WORD_COLUMNS),
+                aggregate=json_list_sql("row"))
         emit_json_body(body)
         return
     with session(ctx) as conn:

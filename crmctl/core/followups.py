@@ -28,7 +28,9 @@ from datetime import date
 from crmctl.core import audit, clock
 from crmctl.core.followups_report import (  # noqa: F401 - the report's names, here too
     COLUMNS,
+    INTEGER_COLUMNS,
     REASONS,
+    WORD_COLUMNS,
     customer_filter,
     day_start_utc,
     next_occurrence,

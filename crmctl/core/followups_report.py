@@ -26,14 +26,11 @@ COLUMNS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purp
 CHURN_FACTOR = 2  # no contact for this many cadences
 LOW_SATISFACTION = 2  # a latest rating at or below this
 COMPLAINT_OPEN_DAYS = 7  # a complaint open more than this many days
-# JSON of a row without json_quote where none is needed (render.json_object_sql): ids and
-# day counts are integers (or NULL), tier and reason CHECK-constrained words
-JSON_INTEGERS = ("customer_id", "overdue_days", "followup_id")
-JSON_WORDS = ("tier", "reason")
-# The sort's first key packs the due day, the tier and the customer into one integer (the
-# sorter compares one integer instead of a text, a CASE and an integer): customer ids
-# below 2**ID_BITS (and the day number times 16 below 2**(63 - ID_BITS): any day to 9999)
-ID_BITS = 35
+# What the columns hold, for a renderer that can spare json_quote where no value needs it
+# (render.json_object_sql, ~4 % of the report): ids and day counts are integers (or NULL),
+# tier and reason are words (a tier is CHECK-constrained; reasons are REASONS).
+INTEGER_COLUMNS = ("customer_id", "overdue_days", "followup_id")
+WORD_COLUMNS = ("tier", "reason")
 
 
 def day_start_utc(day: date) -> str:
@@ -94,15 +91,8 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
         scans.append(_SCAN.format(n=n, where=where))
     tier_rank = " ".join(f"WHEN '{t}' THEN {r}" for t, r in TIER_RANK.items())
     reason_rank = " ".join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(REASONS))
-    first = f"due, CASE tier {tier_rank} ELSE 9 END, customer_id"
-    lowest, highest = conn.execute("SELECT (SELECT min(id) FROM customers), "
-                             "(SELECT max(id) FROM customers)").fetchone()
-    if lowest is None or (lowest >= 0 and highest < 2 ** ID_BITS):
-        # jdue is the due day's julian day number at midnight (N + 0.5): N orders as due
-        first = (f"((CAST(jdue AS INTEGER) * 16 + CASE tier {tier_rank} ELSE 9 END) "
-                 f"<< {ID_BITS}) + customer_id")
-    order = f"{first}, CASE reason {reason_rank} END, coalesce(followup_id, 0), nth"
-    projection = _plain_json(projection)
+    order = (f"due, CASE tier {tier_rank} ELSE 9 END, customer_id, "
+             f"CASE reason {reason_rank} END, coalesce(followup_id, 0), nth")
     select = f"{projection or ', '.join(COLUMNS)} FROM shaped ORDER BY {order}"
     if aggregate:  # over the sorted rows, in order (see render.json_list_sql)
         select = f"{aggregate} FROM (SELECT {projection} AS row FROM shaped ORDER BY {order})"
@@ -111,16 +101,6 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
         churn=CHURN_FACTOR, low=LOW_SATISFACTION, complaint_days=COMPLAINT_OPEN_DAYS + 1,
         overdue="WHERE due < :today" if overdue_only else "") + select
     return sql, params
-
-
-def _plain_json(projection: str | None) -> str | None:
-    """The CLI's JSON of a row (render.json_object_sql of COLUMNS) without json_quote where
-    the report's values never need it; any other projection as it is."""
-    from crmctl.render import json_object_sql
-
-    if projection != json_object_sql(COLUMNS):
-        return projection
-    return json_object_sql(COLUMNS, integers=JSON_INTEGERS, words=JSON_WORDS)
 
 
 # One index range of customers_due per tier (covering: no table row is read): those whose
@@ -192,7 +172,7 @@ report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) A
 shaped AS (
     SELECT customer_id, name, tier, due,
            max(0, CAST(:jtoday - jdue AS INTEGER)) AS overdue_days,
-           reason, purpose, followup_id, nth, jdue
+           reason, purpose, followup_id, nth
     FROM report {overdue}
 )
 SELECT """
