@@ -263,6 +263,7 @@ def main() -> None:
     runs = run({"floor": [str(python), "-c", FLOOR, str(path)],
                 "report floor": [str(python), "-c", REPORT_FLOOR, str(path), str(statement_file)],
                 "crmctl": [str(crmctl), "followups", "--format", "json"],
+                "table": [str(crmctl), "followups"],  # what cron mails: plain text
                 "help": [str(crmctl), "--help"]}, env, args.repeat)
     (floor, floor_cpu, _), (whole, whole_cpu, report) = runs["floor"], runs["crmctl"]
     report_floor, report_floor_cpu, same = runs["report floor"]
@@ -277,6 +278,10 @@ def main() -> None:
           f"writing its output, byte for byte crmctl's): {report_floor:.0f} ms wall, "
           f"{report_floor_cpu:.0f} ms CPU; crmctl = {whole / report_floor:.2f}x it "
           f"(CPU {whole_cpu / report_floor_cpu:.2f}x)")
+    table, table_cpu, text = runs["table"]
+    print(f"    crmctl followups (the table cron mails, {len(text.splitlines()):,} lines): "
+          f"{table:.0f} ms wall, {table_cpu:.0f} ms CPU = {table / floor:.2f}x the floor "
+          f"(CPU {table_cpu / floor_cpu:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 from enum import Enum
 from typing import Any, Collection, Iterable, Sequence
@@ -180,11 +181,33 @@ def one_line(text: str) -> str:
     return text.replace("\r\n", " ").translate(_CONTROLS)
 
 
-def _cell_line(value: Any) -> str:
-    """one_line(cell(value)), with a short way for the usual printable text."""
-    if type(value) is str and value.isprintable():
-        return value
-    return one_line(cell(value))
+# Text whose every character is printable ASCII (1 cell, 1 byte in UTF-8) or in these
+# ranges (2 cells, 3 bytes: CJK ideographs, kana, Hangul syllables, full-width forms; every
+# one of them checked against rich.cells in tests/test_render.py) measures without rich:
+# cells = characters + (UTF-8 bytes - characters) / 2. Anything else goes to rich.cells.
+_SIMPLE_WIDE = re.compile("[\x20-\x7e\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf"
+                          "\u4e00-\u9fff\uac00-\ud7a3\uff01-\uff60]*")
+
+
+def display_width(text: str) -> int:
+    """Terminal cells of one line of text, as rich.cells.cell_len counts them."""
+    if text.isascii():
+        return len(text)
+    if _SIMPLE_WIDE.fullmatch(text):
+        return len(text) + (len(text.encode("utf-8")) - len(text)) // 2
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def _padded(texts: list[str]) -> list[str]:
+    """Each text left-aligned in the cells of the widest."""
+    if "".join(texts).isascii():  # the usual column: ids, dates, words; str methods only
+        pad = max(map(len, texts))
+        return [text.ljust(pad) for text in texts]
+    widths = list(map(display_width, texts))
+    pad = max(widths)
+    return [text.ljust(pad - width + len(text)) for text, width in zip(texts, widths)]
 
 
 def emit_plain_table(rows: Iterable[dict], columns: Sequence[str], *,
@@ -194,38 +217,46 @@ def emit_plain_table(rows: Iterable[dict], columns: Sequence[str], *,
 
     The text rich made there: the title line (if any), the header line, then one line per
     row; each column left-aligned and padded to its widest cell by display width (CJK and
-    emoji count 2: rich.cells, so the widths are the ones rich's tables use), two blanks
-    between columns, no blanks at the ends of lines. Never folded however wide, and a cell's
-    line breaks and tabs are spaces (one_line): one row, one line. No rows: ``empty`` on
-    stderr. Lines are written a chunk at a time as they are made.
+    emoji count 2, the widths rich's tables use), two blanks between columns, no blanks at
+    the ends of lines. Never folded however wide, and a cell's line breaks and tabs are
+    spaces (one_line): one row, one line. No rows: ``empty`` on stderr.
     """
-    head = [one_line(str(h)) for h in (headers or columns)]
-    body = [[_cell_line(value) for value in map(row.get, columns)] for row in rows]
+    body = [[value if type(value) is str else cell(value) for value in map(row.get, columns)]
+            for row in rows]
+    emit_plain_cells(headers or columns, body, title=title, empty=empty)
+
+
+def emit_text_table(headers: Sequence[str], body: Sequence[Sequence[str]], *,
+                    title: str | None = None, empty: str = "nothing to show") -> None:
+    """emit_rows' table for rows already made of text cells (e.g. by SQL), one per header."""
+    if stdout_is_terminal() and len(body) <= RICH_MAX_ROWS:
+        emit_rows([dict(zip(headers, cells)) for cells in body], headers, Format.table,
+                  title=title, empty=empty)
+    else:
+        emit_plain_cells(headers, body, title=title, empty=empty)
+
+
+def emit_plain_cells(headers: Sequence[str], body: Sequence[Sequence[str]], *,
+                     title: str | None = None, empty: str = "nothing to show") -> None:
+    """emit_plain_table for rows already made of text cells (e.g. by SQL): the same text.
+
+    Worked a column at a time (a column of ASCII is measured and padded by str methods
+    alone), and written 256 lines at a time."""
     if not body:
         message(empty)
         return
-    from rich.cells import cell_len
-
-    def width(text: str) -> int:
-        return len(text) if text.isascii() else cell_len(text)
-
+    columns = [[one_line(str(head)), *cells] for head, cells in zip(headers, zip(*body))]
+    for i, texts in enumerate(columns):
+        if not "".join(texts).isprintable():
+            columns[i] = [one_line(text) for text in texts]
     # the last column is not padded (no blanks at line ends): its width is not needed
-    pads = [max(width(head[i]), max(width(cells[i]) for cells in body))
-            for i in range(len(head) - 1)]
+    padded = [_padded(texts) for texts in columns[:-1]]
+    lines = [COLUMN_GAP.join(cells).rstrip() for cells in zip(*padded, columns[-1])]
     write = sys.stdout.write
     if title:
         write(one_line(title).rstrip() + "\n")
-    lines = []
-    for cells in (head, *body):
-        line = [text.ljust(pad if text.isascii() else pad - cell_len(text) + len(text))
-                for text, pad in zip(cells, pads)]
-        line.extend(cells[len(pads):])
-        lines.append(COLUMN_GAP.join(line).rstrip())
-        if len(lines) == _LINES_PER_WRITE:
-            write("\n".join(lines) + "\n")
-            lines.clear()
-    if lines:
-        write("\n".join(lines) + "\n")
+    for start in range(0, len(lines), _LINES_PER_WRITE):
+        write("\n".join(lines[start:start + _LINES_PER_WRITE]) + "\n")
 
 
 def print_renderable(renderable) -> None:

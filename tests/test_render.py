@@ -6,11 +6,13 @@ cell shows as a space. CliRunner and capsys are not terminals, so emit_rows take
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import sys
 import unicodedata
 
 import pytest
+from hypothesis import given, settings as hsettings, strategies as st
 
 from crmctl import render
 from crmctl.render import Format, emit_plain_table, emit_rows
@@ -229,3 +231,44 @@ def test_a_card_on_a_terminal_is_rich_grid_with_the_same_lines(capsys, monkeypat
     plain = capsys.readouterr().out
     assert plain == "#7 李娜\ncompany     华为\ntags        vip\ncreated at  2026-11-24\n"
     assert [line.rstrip() for line in on_terminal.splitlines()] == plain.splitlines()
+
+
+def test_display_width_is_rich_cell_len():
+    """The short way (printable ASCII plus the ranges of 2-cell, 3-byte characters in
+    render._SIMPLE_WIDE) gives rich's widths: every character of those ranges checked."""
+    from rich.cells import cell_len
+
+    ranges = re.findall("(.)-(.)", render._SIMPLE_WIDE.pattern.strip("[]*"))
+    assert ranges[0] == (" ", "~") and len(ranges) == 7
+    for start, end in ranges[1:]:
+        for code in range(ord(start), ord(end) + 1):
+            ch = chr(code)
+            assert (cell_len(ch), len(ch.encode("utf-8"))) == (2, 3), hex(code)
+    for text in ["王明", "Anna 王明 ｆｕｌｌ", "アンナ", "한국", "😀", "Zoë", "e\u0301", "👍🏽",
+                 "王\u200d明", "a\u3000b", "¥1,200", "", "ＡＢＣ", "〜"]:
+        assert render.display_width(text) == cell_len(text), text
+
+
+@given(st.text(max_size=30))
+@hsettings(max_examples=300, deadline=None)
+def test_display_width_matches_rich_on_any_text(text):
+    from rich.cells import cell_len
+
+    text = render.one_line(text)
+    assert render.display_width(text) == cell_len(text)
+
+
+@pytest.mark.parametrize("n, plain", [(2, False), (render.RICH_MAX_ROWS + 1, True)])
+def test_a_table_of_text_cells_is_the_table_of_the_same_rows(capsys, monkeypatch, n, plain):
+    """emit_text_table (cells made by SQL) prints what emit_rows prints for those rows, on a
+    terminal (rich's table up to RICH_MAX_ROWS) and off it."""
+    body = [(str(i), "王明" if i % 2 else "Anna Schmidt", "", "vip\n华东") for i in range(n)]
+    heads = ["id", "name", "empty", "tags"]
+    for terminal in (True, False):
+        monkeypatch.setattr(render, "stdout_is_terminal", lambda: terminal)
+        emit_rows([dict(zip(heads, cells)) for cells in body], heads, Format.table,
+                  title="客户", empty="none")
+        expected = capsys.readouterr()
+        render.emit_text_table(heads, body, title="客户", empty="none")
+        assert capsys.readouterr() == expected
+        assert ("─" not in expected.out) == (plain or not terminal)
