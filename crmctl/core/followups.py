@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 from datetime import date
 
-from crmctl.core import audit, clock
+from crmctl.core import clock
 from crmctl.core.followups_report import (  # noqa: F401 - the report's names, here too
     COLUMNS,
     INTEGER_COLUMNS,
@@ -50,6 +50,8 @@ REPORT_CACHE_KIB = 64 * 1024
 def schedule(conn, customer_id: int, due: date, purpose: str | None = None,
              kind: str = "scheduled") -> int:
     """Store a follow-up for a customer; return its id. Joins the caller's transaction."""
+    from crmctl.core import audit  # (here: the report, what cron runs, writes nothing)
+
     if kind not in KINDS:
         raise InvalidValue(f"unknown follow-up kind {kind!r}")
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
@@ -98,6 +100,8 @@ def _open_followup(conn, followup_id) -> tuple[int, str]:
 
 def done(conn, followup_id, note: str | None = None) -> int:
     """Mark a stored follow-up done (once); return its id."""
+    from crmctl.core import audit  # (here: the report, what cron runs, writes nothing)
+
     with atomic(conn):
         fid, _ = _open_followup(conn, followup_id)
         note = clean_text(note)
@@ -109,6 +113,8 @@ def done(conn, followup_id, note: str | None = None) -> int:
 
 def snooze(conn, followup_id, until: date) -> tuple[int, str]:
     """Move an open follow-up to a later day; return (id, previous due day)."""
+    from crmctl.core import audit  # (here: the report, what cron runs, writes nothing)
+
     if until < clock.today():
         raise InvalidValue(f"cannot snooze to a day in the past ({until.isoformat()})")
     with atomic(conn):
