@@ -515,3 +515,20 @@ def test_m007_rewrites_the_grams_index_of_live_customers_only(db_path, monkeypat
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     conn.execute("INSERT INTO search_grams(search_grams, rank) VALUES ('integrity-check', 0)")
     conn.close()
+
+
+def test_an_upgrade_is_said_once_on_stderr(db_path, cli, monkeypatch):
+    """A command that finds an older schema says, before migrating (m007 takes half a
+    minute at a million customers), what it is doing; stdout stays clean, and the next
+    command says nothing."""
+    from crmctl.store import migrations
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", list(MIGRATIONS[:6]))
+    create_database(db_path, KEY).close()
+    monkeypatch.setattr(migrations, "MIGRATIONS", list(MIGRATIONS))
+    first = cli("list", "--format", "json")
+    assert (first.exit_code, first.stdout) == (0, "[]\n")
+    assert first.stderr == (f"upgrading {db_path} from schema version 6 to {len(MIGRATIONS)} "
+                            "(once; up to a minute at a million customers)\n")
+    again = cli("list", "--format", "json")
+    assert (again.exit_code, again.stdout, again.stderr) == (0, "[]\n", "")

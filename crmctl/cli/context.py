@@ -68,6 +68,7 @@ def keyed_session(ctx: typer.Context) -> Iterator[tuple]:
     is final (exit 3). Commands that write keyed copies (backup, rekey) need the
     passphrase itself; every other command uses ``session``.
     """
+    from crmctl.render import message
     from crmctl.store import open_database  # (sqlcipher3: not for `crmctl SUB --help`)
     from crmctl.store.passphrase import get_passphrase
 
@@ -77,7 +78,10 @@ def keyed_session(ctx: typer.Context) -> Iterator[tuple]:
     for attempt in range(PROMPT_TRIES):
         passphrase = get_passphrase(path)
         try:
-            conn = open_database(path, passphrase.secret, command=command_name(ctx))
+            conn = open_database(path, passphrase.secret, command=command_name(ctx),
+                                 on_upgrade=lambda old, new: message(
+                                     f"upgrading {path} from schema version {old} to {new} "
+                                     "(once; up to a minute at a million customers)"))
             break
         except PassphraseError:
             if passphrase.source != "prompt" or attempt == PROMPT_TRIES - 1:

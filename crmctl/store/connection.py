@@ -112,8 +112,10 @@ def _apply_pragmas(conn: CrmConnection) -> None:
     conn.execute("PRAGMA temp_store = MEMORY")  # no plaintext temp files on disk
 
 
-def open_database(path: Path | str, key: bytes, *, command: str = "api") -> CrmConnection:
-    """Open an existing crmctl database with its passphrase and bring its schema up to date."""
+def open_database(path: Path | str, key: bytes, *, command: str = "api",
+                  on_upgrade=None) -> CrmConnection:
+    """Open an existing crmctl database with its passphrase and bring its schema up to date
+    (``on_upgrade(old, new)``: called before migrations run, see migrations.migrate)."""
     from crmctl.store.migrations import migrate
 
     path = Path(path)
@@ -144,7 +146,7 @@ def open_database(path: Path | str, key: bytes, *, command: str = "api") -> CrmC
     conn.command = command
     try:
         _apply_pragmas(conn)
-        migrate(conn)
+        migrate(conn, on_upgrade)
     except BaseException:
         conn.close()
         raise

@@ -341,8 +341,10 @@ MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_inter
                               m006_customers_card, m007_search_grams_run_ends]
 
 
-def migrate(conn) -> int:
-    """Run every migration the database has not seen; return the final version."""
+def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
+    """Run every migration the database has not seen; return the final version.
+    ``on_upgrade(old, new)`` is called first when there is one to run (m007 rewrites the
+    search index: half a minute at a million customers, worth a word to the person)."""
     from crmctl.store.connection import atomic
 
     current = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -351,6 +353,8 @@ def migrate(conn) -> int:
             f"this database is at schema version {current}, newer than this crmctl "
             f"understands ({len(MIGRATIONS)}); upgrade crmctl"
         )
+    if current < len(MIGRATIONS) and on_upgrade:
+        on_upgrade(current, len(MIGRATIONS))
     for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
         with atomic(conn):
             # Another process opening the same old database may have run it while we
