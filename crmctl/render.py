@@ -276,12 +276,10 @@ def emit_card(title: str, pairs: Sequence[tuple[str, Any]]) -> None:
     are spaces, as in tables), labels padded as rich pads them on a terminal."""
     shown = [(label, cell(value)) for label, value in pairs if value not in (None, "", [])]
     if not stdout_is_terminal():
-        from rich.cells import cell_len
-
-        pad = max((cell_len(label) for label, _ in shown), default=0)
+        labels = _padded([label for label, _ in shown]) if shown else []
         lines = [one_line(title).rstrip()]
-        lines += [(label + " " * (pad - cell_len(label)) + COLUMN_GAP + one_line(text)).rstrip()
-                  for label, text in shown]
+        lines += [(label + COLUMN_GAP + one_line(text)).rstrip()
+                  for label, (_, text) in zip(labels, shown)]
         sys.stdout.write("\n".join(lines) + "\n")
         return
     from rich.console import Group

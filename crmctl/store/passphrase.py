@@ -113,13 +113,10 @@ def get_passphrase(
     use_keyring: bool = True,
 ) -> Passphrase:
     """The passphrase for ``db_path`` from the first source that has one."""
-    env = os.environ
-    if env.get("CRMCTL_PASSPHRASE_FILE"):
-        return _nonempty(_from_file(env["CRMCTL_PASSPHRASE_FILE"]), "file")
-    if env.get("CRMCTL_PASSPHRASE_CMD"):
-        return _nonempty(_from_command(env["CRMCTL_PASSPHRASE_CMD"]), "command")
-    if env.get("CRMCTL_PASSPHRASE"):
-        return _nonempty(env["CRMCTL_PASSPHRASE"], "env")
+    found = _environment_source(os.environ)
+    if found:
+        source, value = found
+        return _nonempty(_READERS[source](value), source)
     if use_keyring:
         remembered = from_keyring(db_path)
         if remembered:
@@ -129,19 +126,30 @@ def get_passphrase(
     raise PassphraseError(NO_SOURCE_MESSAGE)
 
 
+# The sources set in the environment, in the contract's order (then keyring, then prompt)
+_ENVIRONMENT = (("file", "CRMCTL_PASSPHRASE_FILE"), ("command", "CRMCTL_PASSPHRASE_CMD"),
+                ("env", "CRMCTL_PASSPHRASE"))
+_READERS = {"file": _from_file, "command": _from_command, "env": lambda value: value}
+
+
+def _environment_source(environ) -> tuple[str, str] | None:
+    """(source, the variable's value) of the first passphrase variable that is set."""
+    return next(((source, environ[name]) for source, name in _ENVIRONMENT
+                 if environ.get(name)), None)
+
+
 def without_side_effects(environ) -> bytes | None:
     """The passphrase get_passphrase would give when its source can be read without side
     effects: the file or the variable. None when it would come from a command, the keyring
     or a prompt, or when reading fails (get_passphrase then says why)."""
-    if environ.get("CRMCTL_PASSPHRASE_FILE"):
-        try:
-            secret = _from_file(environ["CRMCTL_PASSPHRASE_FILE"])
-        except PassphraseError:
-            return None
-    elif environ.get("CRMCTL_PASSPHRASE_CMD"):
+    found = _environment_source(environ)
+    if found is None or found[0] == "command":
         return None
-    else:
-        secret = environ.get("CRMCTL_PASSPHRASE", "")
+    source, value = found
+    try:
+        secret = _READERS[source](value)
+    except PassphraseError:
+        return None
     return secret.encode("utf-8") if secret else None
 
 
