@@ -1,3 +1,3 @@
-from crmctl.launch import main
+from crmctl.cli import main
 
 main()

@@ -47,6 +47,7 @@ def restore(
     Example: crmctl restore /mnt/usb/crm-2026-11-20.db --yes
     """
     from crmctl.store import backup as store_backup
+    from crmctl.store import exclusive_lock
     from crmctl.store.passphrase import get_passphrase, stdin_is_terminal
 
     if not yes and not stdin_is_terminal():
@@ -54,10 +55,11 @@ def restore(
     live = db_path(ctx)
     if not live.exists():
         key = get_passphrase(live, use_keyring=False).secret
-        kept = store_backup.restore(src, _backup_key(src, key), live, key,
-                                    command=command_name(ctx))
+        with exclusive_lock(live):
+            kept = store_backup.restore(src, _backup_key(src, key), live, key,
+                                        command=command_name(ctx))
     else:
-        with keyed_session(ctx) as (conn, passphrase):
+        with keyed_session(ctx, exclusive=True) as (conn, passphrase):
             src_key = _backup_key(src, passphrase.secret)  # verifies SRC: refuse before asking
             if not yes:
                 typer.confirm(f"Replace {live} with {src}?", abort=True)
@@ -90,7 +92,8 @@ def _backup_key(src: Path, key: bytes) -> bytes:
 @app.command()
 def rekey(ctx: typer.Context) -> None:
     """Change the passphrase: a verified copy under the new one replaces the file, so an
-    interruption leaves a database that opens with the old or the new passphrase.
+    interruption leaves a database that opens with the old or the new passphrase. No other
+    crmctl has the database open meanwhile (they wait, or say "database is busy").
 
     The new passphrase comes from CRMCTL_NEW_PASSPHRASE or is asked twice.
 
@@ -100,7 +103,7 @@ def rekey(ctx: typer.Context) -> None:
     from crmctl.store import backup as store_backup
     from crmctl.store.passphrase import get_new_passphrase
 
-    with keyed_session(ctx) as (conn, passphrase):
+    with keyed_session(ctx, exclusive=True) as (conn, passphrase):
         new_key = get_new_passphrase()
         if new_key == passphrase.secret:
             raise InvalidValue("the new passphrase is the same as the current one")

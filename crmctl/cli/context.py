@@ -61,20 +61,32 @@ def command_name(ctx: typer.Context) -> str:
 
 
 @contextmanager
-def keyed_session(ctx: typer.Context) -> Iterator[tuple]:
+def keyed_session(ctx: typer.Context, *, exclusive: bool = False) -> Iterator[tuple]:
     """Open the database named by --db / CRMCTL_DB; yield (conn, passphrase).
 
     A wrong passphrase typed at the prompt may be typed again; from any other source it
     is final (exit 3). Commands that write keyed copies (backup, rekey) need the
-    passphrase itself; every other command uses ``session``.
+    passphrase itself; every other command uses ``session``. ``exclusive``: no other
+    crmctl has the database open until the block ends (rekey, restore, forget).
     """
-    from crmctl.render import message
-    from crmctl.store import open_database  # (sqlcipher3: not for `crmctl SUB --help`)
-    from crmctl.store.passphrase import get_passphrase
+    from contextlib import nullcontext
+
+    from crmctl.store import exclusive_lock, open_database  # (sqlcipher3: not for --help)
 
     path = globals_of(ctx).db_path
     if not path.exists():
         open_database(path, b"")  # raises the clear "no database" error
+    with exclusive_lock(path) if exclusive else nullcontext():
+        with _opened(ctx, path) as opened:
+            yield opened
+
+
+@contextmanager
+def _opened(ctx: typer.Context, path: Path) -> Iterator[tuple]:
+    from crmctl.render import message
+    from crmctl.store import open_database
+    from crmctl.store.passphrase import get_passphrase
+
     for attempt in range(PROMPT_TRIES):
         passphrase = get_passphrase(path)
         try:
@@ -94,9 +106,9 @@ def keyed_session(ctx: typer.Context) -> Iterator[tuple]:
 
 
 @contextmanager
-def session(ctx: typer.Context) -> Iterator:
+def session(ctx: typer.Context, *, exclusive: bool = False) -> Iterator:
     """Open the database for one command: ``with session(ctx) as conn:``."""
-    with keyed_session(ctx) as (conn, _passphrase):
+    with keyed_session(ctx, exclusive=exclusive) as (conn, _passphrase):
         yield conn
 
 

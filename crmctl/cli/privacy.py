@@ -72,7 +72,7 @@ def forget(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="I
 
     if not yes and not stdin_is_terminal():
         raise UsageError("forget needs --yes when not run on a terminal")
-    with session(ctx) as conn:
+    with session(ctx, exclusive=True) as conn:  # no reader's snapshot keeps the old pages
         current = privacy.live_record(conn, customer_id)
         if not yes:
             typer.confirm(f"Erase every personal value of #{current['id']} {current['name']}? "

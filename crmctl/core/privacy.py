@@ -30,7 +30,7 @@ What is kept and why:
 from __future__ import annotations
 
 from crmctl.core import audit, clock, consent, search
-from crmctl.errors import NotFound
+from crmctl.errors import Busy, NotFound
 from crmctl.store import atomic
 
 FORMAT = "crmctl-subject-access/1"
@@ -135,13 +135,19 @@ def forget(conn, customer_id) -> dict:
             conn.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
         audit.record(conn, "forget", "customer", cid,
                      ["name", *[c for c in PERSONAL_COLUMNS if record[c] is not None]])
-    checkpoint(conn)
+    checkpoint(conn, cid)
     return {"id": cid, "forgotten_at": at}
 
 
-def checkpoint(conn) -> None:
-    """Copy the WAL into the database and truncate it (best effort if a reader holds it)."""
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+def checkpoint(conn, cid: int) -> None:
+    """Copy the WAL into the database and truncate it, so the main file's old pages are
+    overwritten. The CLI holds the exclusive lock (no crmctl reader has a snapshot); a
+    program outside crmctl still may, and then we must not say the person is gone."""
+    busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    if busy:
+        raise Busy(f"#{cid} is erased, but another program has the database open, so the "
+                   "old values stay in the file until it closes (the next crmctl command "
+                   "then clears them)")
 
 
 def referrer_label(conn, customer_id: int | None) -> str | None:

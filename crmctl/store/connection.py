@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from crmctl.store import lock
 from crmctl.errors import (
     Busy,
     DatabaseMissing,
@@ -34,10 +35,19 @@ sqlcipher.register_adapter(type(None), lambda value: value)
 
 
 class CrmConnection(sqlcipher.Connection):
-    """A SQLCipher connection that remembers which command is using it (for the audit log)."""
+    """A SQLCipher connection that remembers which command is using it (for the audit log)
+    and holds the database's lock (store/lock.py) until it is closed."""
 
     command: str = "api"
     path: Path | None = None
+    lock_handle: str | None = None
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            handle, self.lock_handle = self.lock_handle, None
+            lock.release(handle)
 
 
 def _looks_encrypted(path: Path) -> bool:
@@ -84,16 +94,16 @@ def _cannot_open(path: Path, exc: Exception) -> Exception:
 
 
 def _connect(path: Path, key: bytes) -> CrmConnection:
-    from crmctl import prefetch
-
-    return prefetch.claim(path, key) or new_connection(path, key)
-
-
-def new_connection(path: Path, key: bytes) -> CrmConnection:
-    """A connection to the file with the key set (derived at the first read)."""
-    conn = sqlcipher.connect(
-        str(path), factory=CrmConnection, isolation_level=None, check_same_thread=False
-    )
+    """A connection to the file with the key set (derived at the first read), holding the
+    shared lock: taken before the file is opened, so a rekey or restore that holds the
+    exclusive lock has finished replacing the file by the time we open it."""
+    handle = lock.acquire(path, exclusive=False, timeout_ms=BUSY_TIMEOUT_MS)
+    try:
+        conn = sqlcipher.connect(str(path), factory=CrmConnection, isolation_level=None)
+    except BaseException:
+        lock.release(handle)
+        raise
+    conn.lock_handle = handle
     conn.path = path
     conn.execute("PRAGMA cipher_log_level = NONE")  # SQLCipher must not write to stderr
     conn.set_key(key)
@@ -170,12 +180,15 @@ def create_database(path: Path | str, key: bytes, *, command: str = "init") -> C
         raise InvalidValue(f"cannot create {path}: {exc.strerror}") from None
     os.close(fd)
     os.chmod(path, 0o600)  # whatever the umask said
+    conn = None
     try:
         conn = _connect(path, key)
         conn.command = command
         _apply_pragmas(conn)
         migrate(conn)
     except BaseException:
+        if conn is not None:
+            conn.close()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         raise
@@ -184,6 +197,12 @@ def create_database(path: Path | str, key: bytes, *, command: str = "init") -> C
         if side.exists():
             os.chmod(side, 0o600)
     return conn
+
+
+def exclusive_lock(path: Path | str):
+    """Hold the database's lock alone (``with exclusive_lock(path):``): no other crmctl has
+    it open until the block ends; waits up to the busy timeout for them to close."""
+    return lock.holding(path, exclusive=True, timeout_ms=BUSY_TIMEOUT_MS)
 
 
 def translate_sqlite_error(exc: Exception) -> Exception | None:
