@@ -214,10 +214,12 @@ def _bar(fraction: float | None, width: int = 24) -> str:
 def _report_table(f: dict):
     from rich.table import Table
 
+    from crmctl.core.rules import CAMPAIGN_ATTRIBUTION_DAYS
     from crmctl.render import stdout_is_terminal
 
     t = Table(title=f"campaign #{f['id']} {f['name']} · {f['channel']} · {f['status']} · "
-                    f"{f['window_start']}..{f['window_end']} (+30 d to {f['counted_until']})",
+                    f"{f['window_start']}..{f['window_end']} "
+                    f"(+{CAMPAIGN_ATTRIBUTION_DAYS} d to {f['counted_until']})",
               title_justify="left", show_header=True, box=None, pad_edge=False,
               header_style="bold" if stdout_is_terminal() else "")
     for header in ("measure", "value", "", "of"):

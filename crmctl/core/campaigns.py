@@ -15,14 +15,14 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from crmctl.core import audit, clock, consent
+from crmctl.core import audit, clock, consent, rules
 from crmctl.core.customers import Filter, matching_ids, parse_id
 from crmctl.core.validate import clean_text
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
 
 EXPORT_FORMATS = ("csv", "json", "xlsx")
-AFTER_DAYS = 30  # purchases this many days after the end still count for the campaign
+AFTER_DAYS = rules.CAMPAIGN_ATTRIBUTION_DAYS
 # The contact field the mailing or messaging tool needs, per consent channel.
 ADDRESS_FIELD = {"email": "email", "phone": "phone", "sms": "phone", "wechat": "wechat"}
 _COLUMNS = ("id, name, channel, goal_responses, goal_revenue_minor, budget_minor, currency, "
@@ -141,7 +141,7 @@ def all_campaigns(conn) -> list[Campaign]:
 
 
 def window(camp: Campaign, today: date | None = None) -> tuple[date, date, date]:
-    """(start, end, end + 30 days): an open start is the creation day, an open end today."""
+    """(start, end, end + the attribution window): an open start is the creation day, an open end today."""
     today = today or clock.today()
     start = date.fromisoformat(camp.start) if camp.start else clock.local_date_of(camp.created_at)
     end = date.fromisoformat(camp.end) if camp.end else max(today, start)
@@ -319,7 +319,7 @@ def report(conn, campaign_id, today: date | None = None) -> dict:
 
     responded: targets who were recorded with `campaign respond` or who wrote back (an
     inbound interaction tied to the campaign). purchases / revenue: purchases in the
-    campaign's currency by targets dated from the start to 30 days after the end, plus any
+    campaign's currency by targets dated from the start to AFTER_DAYS after the end, plus any
     purchase tied to the campaign itself.
     """
     camp = get(conn, campaign_id)

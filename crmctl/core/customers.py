@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 from crmctl.core import audit, clock, lifecycle, search, settings
+from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import (clean_text, normalize_email, normalize_name, normalize_phone,
                                   parse_positive_id, sql_limit, SQL_INT_MAX)
 from crmctl.errors import Duplicate, InvalidValue, NotFound
@@ -19,8 +20,7 @@ CONTRACT_KEYS = ("id", "name", "company", "title", "email", "phone", "tier", "st
                  "created_at", "last_contact_at")
 SORTS = {"id": "c.id", "name": "c.name", "company": "c.company", "created": "c.created_at",
          "updated": "c.updated_at", "last-contact": "c.last_contact_at",
-         "tier": "CASE c.tier WHEN 'diamond' THEN 0 WHEN 'gold' THEN 1 "
-                 "WHEN 'silver' THEN 2 ELSE 3 END"}
+         "tier": tier_rank_sql("c.tier")}
 
 
 @dataclass

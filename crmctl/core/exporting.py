@@ -27,7 +27,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from crmctl.core import audit, clock
+from crmctl.core import audit, clock, rules
 from crmctl.core.customers import Filter
 from crmctl.errors import InvalidValue, UsageError
 from crmctl.store import atomic
@@ -37,7 +37,6 @@ WHATS = ("customers", "interactions", "purchases", "followups")
 ENTITY = {"customers": "customer", "interactions": "interaction", "purchases": "purchase",
           "followups": "followup"}
 XLSX_MAX_ROWS = 1_048_575  # a sheet has 1,048,576 rows, one is the header
-FOLLOWUP_HORIZON_DAYS = 30  # --what followups without --until: the next 30 days
 
 # The contract's customer columns in order, then the rest of the record.
 CUSTOMER_COLUMNS = ("id", "name", "company", "title", "email", "phone", "tier", "stage", "tags",
@@ -220,7 +219,7 @@ def followup_table(conn, req: Request, safe: bool) -> Table:
     from crmctl.core import followups
 
     limited = bool(_limit(req.flt))  # validates --limit before the report is made
-    until = req.until or clock.today() + timedelta(days=FOLLOWUP_HORIZON_DAYS)
+    until = req.until or clock.today() + timedelta(days=rules.EXPORT_FOLLOWUP_DAYS)
     rows = followups.due(conn, until)
     if _has_filter(req.flt, req.marketing):
         where, params = _ids_clause(req, "c.id")

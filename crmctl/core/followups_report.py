@@ -19,16 +19,18 @@ import json
 from datetime import date, datetime, time, timedelta
 
 from crmctl.core import clock
+from crmctl.core import rules
+from crmctl.core.rules import tier_rank_sql
 
 REASONS = ("scheduled", "notify", "churn-risk", "cadence", "care")
 COLUMNS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
            "followup_id")
-CHURN_FACTOR = 2  # no contact for this many cadences
-LOW_SATISFACTION = 2  # a latest rating at or below this
-COMPLAINT_OPEN_DAYS = 7  # a complaint open more than this many days
 # What the columns hold, for a renderer that can spare json_quote where no value needs it
 # (render.json_object_sql, ~4 % of the report): ids and day counts are integers (or NULL),
 # tier and reason are words (a tier is CHECK-constrained; reasons are REASONS).
+# The partial index latest_ratings_low (m006) holds the ratings up to the default threshold;
+# a higher threshold set by the user reads latest_ratings without it.
+_LOW_INDEX_HOLDS = rules.CHURN_RISK["low_satisfaction"]
 INTEGER_COLUMNS = ("customer_id", "overdue_days", "followup_id")
 WORD_COLUMNS = ("tier", "reason")
 
@@ -73,13 +75,15 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
     order, that makes one row of the whole report (e.g. ``render.json_list_sql("row")``,
     the JSON document)."""
     from crmctl.core import settings
-    from crmctl.core.lifecycle import TIER_RANK
 
     where, params = customer_filter(tier, tag)
     cadence = settings.get(conn, "cadence_days")
+    churn = settings.get(conn, "churn_risk")  # (core/rules.py: CHURN_RISK)
+    complaint_days, silent = int(churn["complaint_open_days"]), int(churn["silent_cadences"])
+    low = int(churn["low_satisfaction"])
     params.update(today=today.isoformat(), until=until.isoformat(),
                   jtoday=julian(today), juntil=julian(until),
-                  opened_before=day_start_utc(today - timedelta(days=COMPLAINT_OPEN_DAYS)),
+                  opened_before=day_start_utc(today - timedelta(days=complaint_days)),
                   care=json.dumps(_care(conn, today, until, where, params),
                                   ensure_ascii=False))
     scans = []
@@ -87,18 +91,18 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
         # the local day of the last contact + days <= until, or + 2x days <= today
         params[f"t{n}"], params[f"d{n}"] = tier_name, int(days)
         params[f"l{n}"] = max(day_start_utc(until - timedelta(days=days - 1)),
-                              day_start_utc(today - timedelta(days=CHURN_FACTOR * days - 1)))
+                              day_start_utc(today - timedelta(days=silent * days - 1)))
         scans.append(_SCAN.format(n=n, where=where))
-    tier_rank = " ".join(f"WHEN '{t}' THEN {r}" for t, r in TIER_RANK.items())
     reason_rank = " ".join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(REASONS))
-    order = (f"due, CASE tier {tier_rank} ELSE 9 END, customer_id, "
+    order = (f"due, {tier_rank_sql('tier', unknown=9)}, customer_id, "
              f"CASE reason {reason_rank} END, coalesce(followup_id, 0), nth")
     select = f"{projection or ', '.join(COLUMNS)} FROM shaped ORDER BY {order}"
     if aggregate:  # over the sorted rows, in order (see render.json_list_sql)
         select = f"{aggregate} FROM (SELECT {projection} AS row FROM shaped ORDER BY {order})"
     sql = _REPORT.format(
         scans=" UNION ALL ".join(scans) or _NO_SCAN, where=where,
-        churn=CHURN_FACTOR, low=LOW_SATISFACTION, complaint_days=COMPLAINT_OPEN_DAYS + 1,
+        churn=silent, low=low, complaint_days=complaint_days + 1,
+        low_index="INDEXED BY latest_ratings_low" if low <= _LOW_INDEX_HOLDS else "",
         overdue="WHERE due < :today" if overdue_only else "") + select
     return sql, params
 
@@ -127,7 +131,7 @@ risks (id, name, tier, start, kind, n, m, never) AS (
     -- the newest rating per customer is kept by triggers in latest_ratings (m004)
     SELECT c.id, c.name, c.tier, julianday(r.at, 'localtime', 'start of day'), 1,
            r.satisfaction, NULL, NULL
-    FROM latest_ratings r INDEXED BY latest_ratings_low
+    FROM latest_ratings r {low_index}
     CROSS JOIN customers c INDEXED BY customers_card ON c.id = r.customer_id
     WHERE r.satisfaction <= {low} AND {where}
     UNION ALL

@@ -1,4 +1,5 @@
-"""Lifecycle stage (derived, never typed in) and tier order: the rules in one place.
+"""Lifecycle stage (derived, never typed in): its SQL and Python forms side by side
+(the thresholds are in core/rules.py).
 
 prospect (no purchase) → customer (1) → repeat (2+) → loyal (5+ purchases spanning a year
 or more); churned when there has been no purchase and no contact for 365 days.
@@ -8,13 +9,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-TIERS = ("diamond", "gold", "silver", "regular")  # best first
-TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
-STAGES = ("prospect", "customer", "repeat", "loyal", "churned")
+from crmctl.core.rules import CHURN_DAYS, LOYAL_MIN_DAYS, LOYAL_MIN_PURCHASES, TIER_RANK, TIERS
 
-LOYAL_MIN_PURCHASES = 5
-LOYAL_MIN_DAYS = 365
-CHURN_DAYS = 365
+__all__ = ["CHURN_DAYS", "LOYAL_MIN_DAYS", "LOYAL_MIN_PURCHASES", "STAGES", "TIER_RANK", "TIERS",
+           "stage_of", "stage_params", "stage_sql"]
+
+STAGES = ("prospect", "customer", "repeat", "loyal", "churned")
 
 
 def stage_sql(alias: str = "c") -> str:

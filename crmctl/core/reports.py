@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from crmctl.core import clock, lifecycle
+from crmctl.core import clock, lifecycle, rules
 
 SEGMENTS = ("champions", "loyal", "new", "promising", "at risk", "hibernating", "no purchases")
 CATEGORIES = ("product", "service", "delivery", "billing", "other")
@@ -33,13 +33,11 @@ RULE = ("R: days since last purchase <=30/90/180/365 -> 5/4/3/2, else 1; F: purc
 
 
 def recency_score(days: int) -> int:
-    return next((score for limit, score in ((30, 5), (90, 4), (180, 3), (365, 2))
-                 if days <= limit), 1)
+    return next((score for limit, score in rules.RECENCY_BANDS if days <= limit), 1)
 
 
 def frequency_score(purchases: int) -> int:
-    return next((score for least, score in ((10, 5), (5, 4), (3, 3), (2, 2))
-                 if purchases >= least), 1)
+    return next((score for least, score in rules.FREQUENCY_BANDS if purchases >= least), 1)
 
 
 def monetary_score(spend_minor: int, tier_spend: dict) -> int:

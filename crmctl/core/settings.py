@@ -8,22 +8,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from crmctl.core import rules
 from crmctl.errors import InvalidValue
 from crmctl.store import atomic
 
+# The numbers and what they mean: core/rules.py.
 DEFAULTS: dict[str, Any] = {
     "default_region": "CN",  # phones without a country code are read in this region
     "currency": "CNY",  # purchases without --currency
-    # Tier service levels (客户分级): follow-up cadence in days and response target in hours.
-    "cadence_days": {"diamond": 7, "gold": 30, "silver": 90, "regular": 180},
-    "response_hours": {"diamond": 24, "gold": 48, "silver": 72, "regular": 120},
-    # Tier rules: trailing-12-month spend thresholds in major currency units.
-    "tier_spend": {"diamond": 500000, "gold": 100000, "silver": 20000},
-    "diamond_long_relationship": {"spend": 200000, "years": 3},
-    "downgrade_inactive_days": 365,
-    # Falling satisfaction (crmctl.core.tiers): the latest `ratings` scores within `days`,
-    # since the last tier change, never rise and the latest is `min_drop`+ below the oldest.
-    "satisfaction_falling": {"ratings": 3, "min_drop": 2, "days": 365},
+    "cadence_days": rules.CADENCE_DAYS,
+    "response_hours": rules.RESPONSE_HOURS,
+    "tier_spend": rules.TIER_SPEND,
+    "diamond_long_relationship": rules.DIAMOND_LONG_RELATIONSHIP,
+    "downgrade_inactive_days": rules.DOWNGRADE_INACTIVE_DAYS,
+    "satisfaction_falling": rules.SATISFACTION_FALLING,
+    "churn_risk": rules.CHURN_RISK,
 }
 
 
@@ -49,6 +48,11 @@ def put(conn, key: str, value: Any) -> None:
                            f"{json.dumps(expected, ensure_ascii=False)}")
     if isinstance(expected, dict) and set(value) != set(expected):
         raise InvalidValue(f"setting {key!r} needs exactly the keys {', '.join(expected)}")
+    if isinstance(expected, dict) and any(type(value[k]) is not type(v) or
+                                          (isinstance(v, int) and value[k] < 0)
+                                          for k, v in expected.items()):
+        raise InvalidValue(f"setting {key!r} takes a JSON object like "
+                           f"{json.dumps(expected, ensure_ascii=False)}")
     if key == "default_region":
         value = _check_region(value)
     with atomic(conn):

@@ -44,7 +44,7 @@ from datetime import date, timedelta
 from crmctl.core import audit, clock, followups, settings
 from crmctl.core.customers import check_tier, parse_id
 from crmctl.core.interactions import day_start_utc
-from crmctl.core.lifecycle import TIERS
+from crmctl.core.rules import TIERS, tier_name_sql, tier_rank_sql
 from crmctl.core.purchases import CURRENCY_EXPONENTS, major_to_minor, spend_window
 from crmctl.core.validate import clean_text
 from crmctl.errors import InvalidValue, NotFound
@@ -169,8 +169,7 @@ falling AS (
        AND oldest - latest >= :sat_drop),
 facts AS (
     SELECT c.id, c.name, c.tier,
-           CASE c.tier WHEN 'diamond' THEN 0 WHEN 'gold' THEN 1 WHEN 'silver' THEN 2
-                ELSE 3 END AS rank,
+           {rank_c} AS rank,
            coalesce(s.minor, 0) AS spend,
            (c.first_purchase_at <= :long_date OR c.created_at < :long_instant) AS long_rel,
            c.last_purchase_at,
@@ -209,19 +208,14 @@ ORDER BY id
 """
 
 
-def _tier_name(rank: str) -> str:
-    return f"CASE {rank} " + " ".join(f"WHEN {i} THEN '{t}'" for i, t in enumerate(TIERS)) + " END"
-
-
 # format_money in SQL: "36,526.80 CNY" (:unit = 10 ** the currency's decimal places)
 _MONEY = ("CASE WHEN :unit = 1 THEN printf('%,d %s', spend, :currency) "
           "ELSE printf(:money, iif(spend < 0, '-', ''), abs(spend) / :unit, abs(spend) % :unit, "
           ":currency) END")
 _REVIEW_SQL = _REVIEW_SQL.format(
-    name_spend_rank=_tier_name("spend_rank"), name_next_rank=_tier_name("rank + 1"),
-    money=_MONEY,
-    **{f"rank_{col}": "CASE {0}_tier WHEN 'diamond' THEN 0 WHEN 'gold' THEN 1 "
-       "WHEN 'silver' THEN 2 ELSE 3 END".format(col) for col in ("new", "old")})
+    name_spend_rank=tier_name_sql("spend_rank"), name_next_rank=tier_name_sql("rank + 1"),
+    money=_MONEY, rank_c=tier_rank_sql("c.tier"),
+    **{f"rank_{col}": tier_rank_sql(f"{col}_tier") for col in ("new", "old")})
 
 
 def _params(conn, today: date) -> dict:

@@ -1,0 +1,69 @@
+"""Every business number of crmctl in one place: tiers and their service levels, the tier
+rules, churn risk, lifecycle stages, value (RFM) bands, campaign attribution.
+
+The numbers a salesperson may want to change are the defaults of settings (``crmctl config
+set KEY VALUE``, core/settings.py builds its defaults from this module); the rest are
+definitions that give a report its meaning and stay fixed. Each cites where it comes from.
+"""
+
+from __future__ import annotations
+
+# -- Tiers (客户分级), best first: the order of every tier listing and sort ------------------
+TIERS = ("diamond", "gold", "silver", "regular")
+TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
+
+# Service level of each tier (the contract: follow-up cadence 7 / 30 / 90 / 180 days,
+# diamond answered within 24 h; the others at 48 / 72 / 120 h, a working day more each).
+CADENCE_DAYS = {"diamond": 7, "gold": 30, "silver": 90, "regular": 180}
+RESPONSE_HOURS = {"diamond": 24, "gold": 48, "silver": 72, "regular": 120}
+
+# Tier rules (core/tiers.py): trailing-12-month spend in major currency units to reach a
+# tier; a long relationship (years as a customer) lowers the bar to diamond; a tier steps
+# down after this many days without a purchase (the contract: 365).
+TIER_SPEND = {"diamond": 500000, "gold": 100000, "silver": 20000}
+DIAMOND_LONG_RELATIONSHIP = {"spend": 200000, "years": 3}
+DOWNGRADE_INACTIVE_DAYS = 365
+# Falling satisfaction: the latest `ratings` scores within `days`, since the last tier
+# change, never rise and the latest is `min_drop` or more below the oldest.
+SATISFACTION_FALLING = {"ratings": 3, "min_drop": 2, "days": 365}
+
+# -- Churn risk (流失预警), the contract: no contact for 2x the cadence, a latest rating of
+# 2 or less, or a complaint left open more than 7 days.
+CHURN_RISK = {"silent_cadences": 2, "low_satisfaction": 2, "complaint_open_days": 7}
+
+# -- Lifecycle stage (derived, core/lifecycle.py), the contract: loyal = 5+ purchases over a
+# year or more; churned = no purchase and no contact for 365 days.
+LOYAL_MIN_PURCHASES = 5
+LOYAL_MIN_DAYS = 365
+CHURN_DAYS = 365
+
+# -- Value segments (RFM, core/reports.py), fixed bands so a score means the same in a
+# small book as in a large one: (days since last purchase at most, score) and (purchases
+# at least, score); lower than every band scores 1. Monetary bands are the tier spend
+# thresholds (diamond+ 5, gold+ 4, silver+ 3, a quarter of silver+ 2).
+RECENCY_BANDS = ((30, 5), (90, 4), (180, 3), (365, 2))
+FREQUENCY_BANDS = ((10, 5), (5, 4), (3, 3), (2, 2))
+
+# -- Campaigns (营销活动): purchases up to this many days after a campaign's end still
+# count as its revenue (a quote sent in the campaign's last week closes within a month).
+CAMPAIGN_ATTRIBUTION_DAYS = 30
+
+# -- Exports: `export --what followups` without --until holds the next 30 days (a month
+# of calls to plan, the horizon of a calendar feed).
+EXPORT_FOLLOWUP_DAYS = 30
+
+
+def tier_rank_sql(column: str, *, unknown: int | None = None) -> str:
+    """SQL for the rank of a tier column (diamond 0 … regular 3), generated from TIERS.
+    ``unknown``: the rank of anything else (None: the last tier's rank, via ELSE)."""
+    if unknown is None:
+        *named, last = TIERS
+        whens = " ".join(f"WHEN '{t}' THEN {TIER_RANK[t]}" for t in named)
+        return f"CASE {column} {whens} ELSE {TIER_RANK[last]} END"
+    whens = " ".join(f"WHEN '{t}' THEN {r}" for t, r in TIER_RANK.items())
+    return f"CASE {column} {whens} ELSE {unknown} END"
+
+
+def tier_name_sql(rank: str) -> str:
+    """SQL for the tier of a rank expression, the inverse of tier_rank_sql."""
+    return f"CASE {rank} " + " ".join(f"WHEN {i} THEN '{t}'" for i, t in enumerate(TIERS)) + " END"
