@@ -93,11 +93,13 @@ def _cannot_open(path: Path, exc: Exception) -> Exception:
     return InvalidValue(f"cannot open {path} ({exc}): is the disk full?")
 
 
-def _connect(path: Path, key: bytes) -> CrmConnection:
+def _connect(path: Path, key: bytes, *, shared_lock: bool = True) -> CrmConnection:
     """A connection to the file with the key set (derived at the first read), holding the
     shared lock: taken before the file is opened, so a rekey or restore that holds the
-    exclusive lock has finished replacing the file by the time we open it."""
-    handle = lock.acquire(path, exclusive=False, timeout_ms=BUSY_TIMEOUT_MS)
+    exclusive lock has finished replacing the file by the time we open it. (A database
+    being created needs none: nobody else can have it open yet.)"""
+    handle = lock.acquire(path, exclusive=False, timeout_ms=BUSY_TIMEOUT_MS) if shared_lock \
+        else None
     try:
         conn = sqlcipher.connect(str(path), factory=CrmConnection, isolation_level=None)
     except BaseException:
@@ -182,7 +184,7 @@ def create_database(path: Path | str, key: bytes, *, command: str = "init") -> C
     os.chmod(path, 0o600)  # whatever the umask said
     conn = None
     try:
-        conn = _connect(path, key)
+        conn = _connect(path, key, shared_lock=False)
         conn.command = command
         _apply_pragmas(conn)
         migrate(conn)
