@@ -116,27 +116,37 @@ def forget(conn, customer_id) -> dict:
     cid = record["id"]
     at = clock.now_text()
     with atomic(conn):
-        search.remove(conn, [cid])
-        tag_ids = [r[0] for r in conn.execute(
-            "SELECT tag_id FROM customer_tags WHERE customer_id = ?", (cid,))]
-        for table in ("interactions", "followups", "customer_tags", "tier_history"):
+        erase_traces(conn, [cid])
+        for table in ("interactions", "followups", "tier_history"):
             conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (cid,))
-        # tags that only this person had may name them ("王明的朋友"): drop the orphans
-        conn.executemany("DELETE FROM tags WHERE id = ? AND NOT EXISTS "
-                         "(SELECT 1 FROM customer_tags WHERE tag_id = tags.id)",
-                         [(t,) for t in tag_ids])
         conn.execute("UPDATE purchases SET note = NULL WHERE customer_id = ?", (cid,))
         conn.execute("UPDATE campaign_targets SET outcome = NULL WHERE customer_id = ?", (cid,))
         conn.execute("UPDATE consent_events SET source = NULL WHERE customer_id = ?", (cid,))
         sets = ", ".join(f"{c} = NULL" for c in PERSONAL_COLUMNS)
         conn.execute(f"UPDATE customers SET name = ?, {sets}, forgotten_at = ?, updated_at = ?"
                      " WHERE id = ?", (FORGOTTEN_NAME, at, at, cid))
-        for index in ("search_trigram", "search_grams"):  # merge away deleted tokens
-            conn.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
         audit.record(conn, "forget", "customer", cid,
                      ["name", *[c for c in PERSONAL_COLUMNS if record[c] is not None]])
     checkpoint(conn)
     return {"id": cid, "forgotten_at": at}
+
+
+def erase_traces(conn, ids: list[int]) -> None:
+    """What both `rm` and `forget` remove beyond the customers' own rows, inside the
+    caller's transaction: their search-index entries, with both indexes then optimized (a
+    contentless delete only marks the rowid; the tokens stay in the old segments until a
+    merge), and their tag links with the tags nobody else carries (a tag may name the
+    person: "王明的朋友")."""
+    search.remove(conn, ids)
+    for index in ("search_trigram", "search_grams"):
+        conn.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
+    marks = ", ".join("?" * len(ids))
+    tag_ids = [r[0] for r in conn.execute(
+        f"SELECT DISTINCT tag_id FROM customer_tags WHERE customer_id IN ({marks})", ids)]
+    conn.execute(f"DELETE FROM customer_tags WHERE customer_id IN ({marks})", ids)
+    conn.executemany("DELETE FROM tags WHERE id = ? AND NOT EXISTS "
+                     "(SELECT 1 FROM customer_tags WHERE tag_id = tags.id)",
+                     [(t,) for t in tag_ids])
 
 
 def checkpoint(conn) -> None:
