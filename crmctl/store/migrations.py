@@ -346,6 +346,7 @@ def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
     ``on_upgrade(old, new)`` is called first when there is one to run (m007 rewrites the
     search index: half a minute at a million customers, worth a word to the person)."""
     from crmctl.store.connection import atomic
+    from crmctl.store.sqlscript import run_statements
 
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > len(MIGRATIONS):
@@ -361,38 +362,6 @@ def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
             # waited for the write lock: look again under the lock.
             if conn.execute("PRAGMA user_version").fetchone()[0] >= version:
                 continue
-            _run_statements(conn, migration)
+            run_statements(conn, migration)
             conn.execute(f"PRAGMA user_version = {version}")
     return len(MIGRATIONS)
-
-
-def _run_statements(conn, migration) -> None:
-    # executescript() would COMMIT the open transaction first; run statement by statement
-    # instead so the migration and its version bump stay in one transaction.
-    class _Splitter:
-        def executescript(self, script: str) -> None:
-            for statement in _split(script):
-                conn.execute(statement)
-
-        def execute(self, *args):
-            return conn.execute(*args)
-
-        def executemany(self, *args):
-            return conn.executemany(*args)
-
-    migration(_Splitter())
-
-
-def _split(script: str) -> list[str]:
-    from sqlcipher3 import dbapi2
-
-    statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if dbapi2.complete_statement(buffer):
-            if buffer.strip():
-                statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
