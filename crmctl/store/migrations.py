@@ -336,9 +336,27 @@ def m007_search_grams_run_ends(conn) -> None:
         last = rows[-1][0]
 
 
+def m008_erasures(conn) -> None:
+    # The ledger of erasures (privacy.py): which customer `forget` erased and when, nothing
+    # personal; the customer's created_at tells them from a later one given the same id. No
+    # foreign key: `restore` carries it into the restored file and re-applies what it lacks.
+    conn.executescript(
+        """
+        CREATE TABLE erasures (
+            customer_id INTEGER NOT NULL,
+            created_at  TEXT NOT NULL,
+            erased_at   TEXT NOT NULL,
+            PRIMARY KEY (customer_id, created_at)
+        ) WITHOUT ROWID;
+        INSERT INTO erasures SELECT id, created_at, forgotten_at FROM customers
+            WHERE forgotten_at IS NOT NULL;
+        """
+    )
+
+
 MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_interactions_rated,
                               m004_followups_report, m005_checks_without_in_lists,
-                              m006_customers_card, m007_search_grams_run_ends]
+                              m006_customers_card, m007_search_grams_run_ends, m008_erasures]
 
 
 def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
