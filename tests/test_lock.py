@@ -116,3 +116,12 @@ def test_forget_says_so_when_a_foreign_reader_keeps_the_old_pages(db, cli, monke
            "values stay in the file until it closes (the next crmctl command then clears "
            "them)\n")
     assert cli("forget", "1", "--yes").exit_code == 1  # erased in the database all the same
+
+
+def test_rekey_and_restore_leave_one_lock_file_and_no_temp_files(db, cli, tmp_path):
+    assert cli("backup", tmp_path / "b.db").exit_code == 0
+    assert cli("restore", tmp_path / "b.db", "--yes").exit_code == 0
+    assert cli("rekey", env={"CRMCTL_NEW_PASSPHRASE": "新的 passphrase 2026"}).exit_code == 0
+    left = sorted(p.name for p in tmp_path.iterdir()
+                  if p.name.endswith(".lock") or ".tmp-" in p.name)
+    assert left == ["crm.db.lock"]

@@ -42,14 +42,17 @@ def restore(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
 ) -> None:
     """Replace the database with a backup, after verifying it; the previous file is kept
-    as crm.db.before-restore-<time>. The restored database keeps the current passphrase.
+    as crm.db.before-restore-<time>. The restored database keeps the current passphrase,
+    and every erasure (`forget`) made after the backup is applied to it again.
 
     Example: crmctl restore /mnt/usb/crm-2026-11-20.db --yes
     """
+    from crmctl.core import privacy
     from crmctl.store import backup as store_backup
     from crmctl.store import exclusive_lock
     from crmctl.store.passphrase import get_passphrase, stdin_is_terminal
 
+    reapplied = [0]
     if not yes and not stdin_is_terminal():
         raise UsageError("restore needs --yes when not run on a terminal")
     live = db_path(ctx)
@@ -63,10 +66,17 @@ def restore(
             src_key = _backup_key(src, passphrase.secret)  # verifies SRC: refuse before asking
             if not yes:
                 typer.confirm(f"Replace {live} with {src}?", abort=True)
+            # the live ledger, read just before the copy replaces it: erasures made later
+            def reapply(copy) -> None:
+                reapplied[0] = privacy.reapply_erasures(copy, privacy.erasure_ledger(conn))
+
             kept = store_backup.restore(src, src_key, live, passphrase.secret, conn,
-                                        command=command_name(ctx))
+                                        command=command_name(ctx), prepare=reapply)
     message(f"restored {live} from {src}"
             + (f"; the previous database is kept as {kept}" if kept else ""))
+    if reapplied[0]:
+        n = reapplied[0]
+        message(f"re-applied {n} erasure{'s' if n != 1 else ''} made after this backup")
 
 
 def _backup_key(src: Path, key: bytes) -> bytes:

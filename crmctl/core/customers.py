@@ -305,12 +305,16 @@ def edit(conn, customer_id, raw: dict, *, allow_duplicate: bool = False) -> list
 
 
 def remove(conn, customer_id) -> None:
-    """Delete a customer and everything recorded about them (interactions, purchases…)."""
+    """Delete a customer and everything recorded about them (interactions, purchases…),
+    their search-index entries and the tags only they carried, as `forget` does."""
+    from crmctl.core import privacy
+
     current = get(conn, customer_id)
     with atomic(conn):
-        search.remove(conn, [current.id])
+        privacy.erase_traces(conn, [current.id])
         conn.execute("DELETE FROM customers WHERE id = ?", (current.id,))
         audit.record(conn, "rm", "customer", current.id)
+    privacy.checkpoint(conn)  # no old page image of the row stays in the -wal file
 
 
 def count(conn) -> int:

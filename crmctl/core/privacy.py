@@ -25,9 +25,15 @@ What is kept and why:
 - the search indexes: the person's rows deleted, then both FTS indexes optimized so the
   deleted tokens do not linger in old segments.
 - audit entries: kept; they hold field names only, never values.
+- the ledger of erasures (``erasures``): the customer's id and created_at and the time of
+  the erasure, nothing personal. ``restore`` reads it from the database it replaces and
+  re-applies to the restored one every erasure that one does not record (a backup made
+  before the forget still holds the person), so an erasure outlives a restore.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from crmctl.core import audit, clock, consent, search
 from crmctl.errors import Busy, NotFound
@@ -113,41 +119,98 @@ def forget(conn, customer_id) -> dict:
     with the person's values stays in the -wal file (secure_delete zeroes freed pages).
     """
     record = live_record(conn, customer_id)
-    cid = record["id"]
     at = clock.now_text()
     with atomic(conn):
-        search.remove(conn, [cid])
-        tag_ids = [r[0] for r in conn.execute(
-            "SELECT tag_id FROM customer_tags WHERE customer_id = ?", (cid,))]
-        for table in ("interactions", "followups", "customer_tags", "tier_history"):
-            conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (cid,))
-        # tags that only this person had may name them ("王明的朋友"): drop the orphans
-        conn.executemany("DELETE FROM tags WHERE id = ? AND NOT EXISTS "
-                         "(SELECT 1 FROM customer_tags WHERE tag_id = tags.id)",
-                         [(t,) for t in tag_ids])
-        conn.execute("UPDATE purchases SET note = NULL WHERE customer_id = ?", (cid,))
-        conn.execute("UPDATE campaign_targets SET outcome = NULL WHERE customer_id = ?", (cid,))
-        conn.execute("UPDATE consent_events SET source = NULL WHERE customer_id = ?", (cid,))
-        sets = ", ".join(f"{c} = NULL" for c in PERSONAL_COLUMNS)
-        conn.execute(f"UPDATE customers SET name = ?, {sets}, forgotten_at = ?, updated_at = ?"
-                     " WHERE id = ?", (FORGOTTEN_NAME, at, at, cid))
-        for index in ("search_trigram", "search_grams"):  # merge away deleted tokens
-            conn.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
-        audit.record(conn, "forget", "customer", cid,
-                     ["name", *[c for c in PERSONAL_COLUMNS if record[c] is not None]])
-    checkpoint(conn, cid)
-    return {"id": cid, "forgotten_at": at}
+        erase_traces(conn, [record["id"]])
+        _erase_rows(conn, record, at)
+    if not checkpoint(conn):
+        raise Busy(f"#{record['id']} is erased, but another program has the database open, "
+                   "so the old values stay in the file until it closes (the next crmctl "
+                   "command then clears them)")
+    return {"id": record["id"], "forgotten_at": at}
 
 
-def checkpoint(conn, cid: int) -> None:
+def _erase_rows(conn, record: dict, at: str) -> None:
+    """forget's work on the person's own rows (after erase_traces), its ledger entry and its
+    audit entry, inside the caller's transaction."""
+    cid = record["id"]
+    for table in ("interactions", "followups", "tier_history"):
+        conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (cid,))
+    conn.execute("UPDATE purchases SET note = NULL WHERE customer_id = ?", (cid,))
+    conn.execute("UPDATE campaign_targets SET outcome = NULL WHERE customer_id = ?", (cid,))
+    conn.execute("UPDATE consent_events SET source = NULL WHERE customer_id = ?", (cid,))
+    sets = ", ".join(f"{c} = NULL" for c in PERSONAL_COLUMNS)
+    conn.execute(f"UPDATE customers SET name = ?, {sets}, forgotten_at = ?, updated_at = ?"
+                 " WHERE id = ?", (FORGOTTEN_NAME, at, clock.now_text(), cid))
+    conn.execute("INSERT OR IGNORE INTO erasures (customer_id, created_at, erased_at) "
+                 "VALUES (?, ?, ?)", (cid, record["created_at"], at))
+    audit.record(conn, "forget", "customer", cid,
+                 ["name", *[c for c in PERSONAL_COLUMNS if record[c] is not None]])
+
+
+class Erasure(NamedTuple):
+    """One row of the ledger of erasures: nothing personal, only which customer row (id and
+    the time it was created, which a later customer given the same id does not share) and
+    when it was erased."""
+
+    customer_id: int
+    created_at: str
+    erased_at: str
+
+
+def erasure_ledger(conn) -> list[Erasure]:
+    """Every erasure this database records, oldest first."""
+    return [Erasure(*row) for row in conn.execute(
+        "SELECT customer_id, created_at, erased_at FROM erasures "
+        "ORDER BY erased_at, customer_id")]
+
+
+def reapply_erasures(conn, ledger: list[Erasure]) -> int:
+    """Bring the erasures of ``ledger`` (another database's: the one a restore replaces)
+    into this one: each customer it erased who is still here is erased again as `forget`
+    does (their original ``forgotten_at``, an audit entry now), and every entry joins this
+    ledger. One transaction; returns how many people were erased again."""
+    with atomic(conn):
+        have = {(e.customer_id, e.created_at) for e in erasure_ledger(conn)}
+        missing = [e for e in ledger if (e.customer_id, e.created_at) not in have]
+        records = []
+        for entry in missing:
+            found = _rows(conn, "SELECT * FROM customers WHERE id = ? AND created_at = ? "
+                                "AND forgotten_at IS NULL", (entry.customer_id, entry.created_at))
+            records.extend((row, entry.erased_at) for row in found[:1])
+        if records:
+            erase_traces(conn, [record["id"] for record, _ in records])
+        for record, at in records:
+            _erase_rows(conn, record, at)
+        conn.executemany("INSERT OR IGNORE INTO erasures (customer_id, created_at, erased_at) "
+                         "VALUES (?, ?, ?)", missing)
+    if records:
+        checkpoint(conn)
+    return len(records)
+
+
+def erase_traces(conn, ids: list[int]) -> None:
+    """What both `rm` and `forget` remove beyond the customers' own rows, inside the
+    caller's transaction: their search-index entries, with both indexes then optimized (a
+    contentless delete only marks the rowid; the tokens stay in the old segments until a
+    merge), and their tag links with the tags nobody else carries (a tag may name the
+    person: "王明的朋友")."""
+    search.remove(conn, ids)
+    for index in ("search_trigram", "search_grams"):
+        conn.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
+    tag_ids = {r[0] for cid in ids for r in conn.execute(
+        "SELECT tag_id FROM customer_tags WHERE customer_id = ?", (cid,))}
+    conn.executemany("DELETE FROM customer_tags WHERE customer_id = ?", [(i,) for i in ids])
+    conn.executemany("DELETE FROM tags WHERE id = ? AND NOT EXISTS "
+                     "(SELECT 1 FROM customer_tags WHERE tag_id = tags.id)",
+                     [(t,) for t in tag_ids])
+
+
+def checkpoint(conn) -> bool:
     """Copy the WAL into the database and truncate it, so the main file's old pages are
-    overwritten. The CLI holds the exclusive lock (no crmctl reader has a snapshot); a
-    program outside crmctl still may, and then we must not say the person is gone."""
-    busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-    if busy:
-        raise Busy(f"#{cid} is erased, but another program has the database open, so the "
-                   "old values stay in the file until it closes (the next crmctl command "
-                   "then clears them)")
+    overwritten; False when a reader's snapshot kept it from completing. (The CLI's forget
+    holds the exclusive lock, so only a program outside crmctl can hold one.)"""
+    return conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
 
 
 def referrer_label(conn, customer_id: int | None) -> str | None:

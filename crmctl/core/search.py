@@ -6,7 +6,8 @@ Two contentless FTS5 indexes keyed by customer id:
 - ``search_grams``: for 1- and 2-character queries, which trigrams cannot answer. CJK runs
   are expanded into their single characters and pairs (王明 → 王 明 王明), so a two-character
   Chinese name or a single surname is a whole token; other text is matched by word prefix.
-Both hold no copy of the text, and rows are deleted from them on ``rm`` and ``forget``.
+Both hold no copy of the text; ``rm`` and ``forget`` delete a person's rows and merge
+the indexes (privacy.erase_traces), so no old segment keeps the words.
 """
 
 from __future__ import annotations

@@ -173,7 +173,7 @@ def rekey(conn, new_key: bytes) -> None:
         raise InvalidValue("the new passphrase must not be empty")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     with _temp_copy(conn, path.parent, path.name, new_key) as tmp:
-        copy = open_database(tmp, new_key, command=conn.command)
+        copy = open_database(tmp, new_key, command=conn.command, shared_lock=False)
         try:
             _record(copy, "rekey")  # the entry lives in the file it describes
             copy.execute("PRAGMA journal_mode = DELETE")
@@ -185,10 +185,29 @@ def rekey(conn, new_key: bytes) -> None:
         _replace(tmp, path)
 
 
+def _prepare(tmp: Path, key: bytes, command: str, change) -> None:
+    """Open the verified copy ``tmp`` (migrating it), ``change(conn)`` it, and verify and
+    fsync it again as a single self-contained file."""
+    from crmctl.store.connection import open_database
+
+    copy = open_database(tmp, key, command=command, shared_lock=False)
+    try:
+        change(copy)
+        copy.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        copy.close()
+    verify_file(tmp, key)
+    _fsync(tmp)
+
+
 def restore(src: Path, src_key: bytes, live: Path, live_key: bytes, live_conn=None,
-            *, command: str = "restore") -> Path | None:
+            *, command: str = "restore", prepare=None) -> Path | None:
     """Replace the live database with the backup ``src`` (opened with ``src_key``), re-keyed
-    under ``live_key``; return where the previous file was kept (None if there was none)."""
+    under ``live_key``; return where the previous file was kept (None if there was none).
+
+    ``prepare(copy)``, if given, changes the restored copy (open, migrated) while
+    ``live_conn`` is still open and before the copy replaces it, so what it does is in the
+    file from its first instant on the live path (the CLI re-applies later erasures)."""
     from crmctl.core import clock
     from crmctl.store.connection import open_database
 
@@ -203,6 +222,8 @@ def restore(src: Path, src_key: bytes, live: Path, live_key: bytes, live_conn=No
     try:
         with _temp_copy(source, live.parent, live.name, live_key) as tmp:
             source.close()
+            if prepare is not None:
+                _prepare(tmp, live_key, command, prepare)
             if live_conn is not None:
                 _release_live(live_conn, live)
             if live.exists():

@@ -125,9 +125,10 @@ def _apply_pragmas(conn: CrmConnection) -> None:
 
 
 def open_database(path: Path | str, key: bytes, *, command: str = "api",
-                  on_upgrade=None) -> CrmConnection:
+                  on_upgrade=None, shared_lock: bool = True) -> CrmConnection:
     """Open an existing crmctl database with its passphrase and bring its schema up to date
-    (``on_upgrade(old, new)``: called before migrations run, see migrations.migrate)."""
+    (``on_upgrade(old, new)``: called before migrations run, see migrations.migrate).
+    ``shared_lock=False``: for a private temp copy nobody else can know of (store/lock.py)."""
     from crmctl.store.migrations import migrate
 
     path = Path(path)
@@ -137,7 +138,7 @@ def open_database(path: Path | str, key: bytes, *, command: str = "api",
         raise NotADatabase(f"{path} is a directory, not a crmctl database")
     if path.stat().st_size == 0:
         raise NotADatabase(f"{path} is an empty file, not a crmctl database")
-    conn = _connect(path, key)
+    conn = _connect(path, key, shared_lock=shared_lock)
     try:
         # Reads page 1 only: its HMAC proves the key before anything else is looked at.
         conn.execute("PRAGMA user_version").fetchone()

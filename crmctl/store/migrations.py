@@ -336,9 +336,27 @@ def m007_search_grams_run_ends(conn) -> None:
         last = rows[-1][0]
 
 
+def m008_erasures(conn) -> None:
+    # The ledger of erasures (privacy.py): which customer `forget` erased and when, nothing
+    # personal; the customer's created_at tells them from a later one given the same id. No
+    # foreign key: `restore` carries it into the restored file and re-applies what it lacks.
+    conn.executescript(
+        """
+        CREATE TABLE erasures (
+            customer_id INTEGER NOT NULL,
+            created_at  TEXT NOT NULL,
+            erased_at   TEXT NOT NULL,
+            PRIMARY KEY (customer_id, created_at)
+        ) WITHOUT ROWID;
+        INSERT INTO erasures SELECT id, created_at, forgotten_at FROM customers
+            WHERE forgotten_at IS NOT NULL;
+        """
+    )
+
+
 MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_interactions_rated,
                               m004_followups_report, m005_checks_without_in_lists,
-                              m006_customers_card, m007_search_grams_run_ends]
+                              m006_customers_card, m007_search_grams_run_ends, m008_erasures]
 
 
 def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
@@ -346,6 +364,7 @@ def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
     ``on_upgrade(old, new)`` is called first when there is one to run (m007 rewrites the
     search index: half a minute at a million customers, worth a word to the person)."""
     from crmctl.store.connection import atomic
+    from crmctl.store.sqlscript import run_statements
 
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > len(MIGRATIONS):
@@ -361,38 +380,6 @@ def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
             # waited for the write lock: look again under the lock.
             if conn.execute("PRAGMA user_version").fetchone()[0] >= version:
                 continue
-            _run_statements(conn, migration)
+            run_statements(conn, migration)
             conn.execute(f"PRAGMA user_version = {version}")
     return len(MIGRATIONS)
-
-
-def _run_statements(conn, migration) -> None:
-    # executescript() would COMMIT the open transaction first; run statement by statement
-    # instead so the migration and its version bump stay in one transaction.
-    class _Splitter:
-        def executescript(self, script: str) -> None:
-            for statement in _split(script):
-                conn.execute(statement)
-
-        def execute(self, *args):
-            return conn.execute(*args)
-
-        def executemany(self, *args):
-            return conn.executemany(*args)
-
-    migration(_Splitter())
-
-
-def _split(script: str) -> list[str]:
-    from sqlcipher3 import dbapi2
-
-    statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if dbapi2.complete_statement(buffer):
-            if buffer.strip():
-                statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
