@@ -275,6 +275,42 @@ def test_a_format_contradicting_the_extension_is_a_usage_error(initialized, tmp_
 
 
 # --- 4. no plaintext outside the database -------------------------------------------------
+def _still(directory: Path) -> None:
+    """Empty, with an mtime of 0: any file made (or made and removed) in it shows."""
+    assert os.listdir(directory) == []
+    os.utime(directory, ns=(0, 0))
+
+
+def _untouched(directory: Path) -> bool:
+    return os.listdir(directory) == [] and directory.stat().st_mtime_ns == 0
+
+
+def test_xlsx_export_and_import_spill_nothing_into_tmpdir(tmp_path):
+    """Run as a cron job would, with TMPDIR an empty directory: openpyxl's writer put each
+    sheet there (created, then removed: the directory's mtime shows it)."""
+    from stress_helpers import crmctl_env, populate, run
+
+    db = tmp_path / "crm.db"
+    populate(db, 300, note="=机密备注")
+    spill = tmp_path / "tmp"
+    out = tmp_path / "out"
+    spill.mkdir()
+    out.mkdir()
+    env = crmctl_env(db, TMPDIR=str(spill))
+    _still(spill)
+    result = run(["export", "--format", "xlsx", "--out", out / "all.xlsx"], env)
+    assert result.returncode == 0, result.stderr
+    result = run(["campaign", "create", "c", "--channel", "email"], env)
+    result = run(["campaign", "export", "1", "--format", "xlsx", "--out", out / "t.xlsx"], env)
+    assert result.returncode == 0, result.stderr
+    result = run(["import", out / "all.xlsx", "--dry-run", "--rejects", out / "r.csv"], env)
+    assert result.returncode == 0, result.stderr
+    assert _untouched(spill), os.listdir(spill)
+    assert sorted(os.listdir(out)) == ["all.xlsx", "r.csv", "t.xlsx"]
+    with zipfile.ZipFile(out / "all.xlsx") as book:
+        assert book.testzip() is None
+
+
 def test_private_output_leaves_nothing_on_failure_either_way(tmp_path, monkeypatch):
     """The unnamed file (O_TMPFILE) and the named fallback (file systems without it)."""
     from crmctl.store.outputs import private_output
@@ -301,3 +337,51 @@ def test_private_output_leaves_nothing_on_failure_either_way(tmp_path, monkeypat
             os.umask(old)
         assert os.listdir(folder) == ["c.csv"] and dest.read_bytes() == b"done"
         assert dest.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.slow
+def test_a_killed_xlsx_export_leaves_no_plaintext_anywhere(tmp_path):
+    """kill -9 in the middle of a big xlsx export: the destination is absent (or whole),
+    nothing in $TMPDIR, nothing beside the destination."""
+    import subprocess
+    import time
+
+    from stress_helpers import crmctl_env, populate, start
+
+    db = tmp_path / "crm.db"
+    populate(db, 25_000, note="机密备注 " * 20)  # ~0.8 s of writing xlsx
+    spill, out = tmp_path / "tmp", tmp_path / "out"
+    spill.mkdir()
+    out.mkdir()
+    env = crmctl_env(db, TMPDIR=str(spill))
+    killed = 0
+    for attempt in range(4):
+        _still(spill)
+        proc = start(["export", "--format", "xlsx", "--out", out / "all.xlsx"], env,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if _writing(proc.pid, out):  # the file is being written: now
+                time.sleep(0.05 + 0.15 * attempt)
+                proc.kill()
+                killed += 1
+                break
+            time.sleep(0.005)
+        proc.wait()
+        assert _untouched(spill), os.listdir(spill)
+        left = os.listdir(out)
+        assert left in ([], ["all.xlsx"]), left
+        if left:  # the export finished before the kill: then it is whole
+            with zipfile.ZipFile(out / "all.xlsx") as book:
+                assert book.testzip() is None
+            (out / "all.xlsx").unlink()
+    assert killed >= 3
+
+
+def _writing(pid: int, directory: Path) -> bool:
+    """Whether the process has a file open in ``directory`` (the unnamed one included)."""
+    try:
+        links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    except OSError:
+        return False
+    return any(link.startswith(f"{directory}/") for link in links)

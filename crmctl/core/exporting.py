@@ -263,24 +263,16 @@ def write_json(stream, table: Table) -> int:
 
 
 def write_xlsx(stream, table: Table) -> int:
-    """One sheet in write-only mode (constant memory); cells XML cannot hold are dropped."""
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    """One sheet, streamed into the zip on ``stream`` (constant memory, no temp file
+    anywhere: see crmctl.core.xlsxwrite); characters XML cannot hold are dropped."""
+    from crmctl.core import xlsxwrite
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(table.entity + "s")
-    sheet.append(list(table.columns))
-    n = 0
-    for row in table.rows:
-        if n == XLSX_MAX_ROWS:
-            sheet.close()  # finish openpyxl's temp part cleanly before giving up
-            raise InvalidValue(f"xlsx holds at most {XLSX_MAX_ROWS:,} rows under its header; "
-                               "export csv, or narrow with a filter or --limit")
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
-                      for v in row])
-        n += 1
-    book.save(stream)
-    return n
+    try:
+        return xlsxwrite.write(stream, table.entity + "s", table.columns, table.rows,
+                               XLSX_MAX_ROWS)
+    except xlsxwrite.TooManyRows:
+        raise InvalidValue(f"xlsx holds at most {XLSX_MAX_ROWS:,} rows under its header; "
+                           "export csv, or narrow with a filter or --limit") from None
 
 
 # --- destination: 0600, never a world-readable temp file ---------------------------------
