@@ -56,7 +56,7 @@ def _letters(n: int) -> str:
 
 
 def _cell(ref: str, value) -> str:
-    if value is None:
+    if value is None or value == "":  # no cell at all, as openpyxl wrote them
         return ""
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
