@@ -16,22 +16,37 @@ app = new_app()
 @app.command()
 def backup(
     ctx: typer.Context,
-    dest: Path = typer.Argument(..., metavar="DEST",
-                                help="Backup file, or a directory to put crm-<time>.db in."),
+    dest: str = typer.Argument(..., metavar="DEST",
+                               help="Backup file, or a directory to put crm-<time>.db in."),
     new_passphrase: bool = typer.Option(False, "--new-passphrase",
                                         help="Key the copy with another passphrase "
                                              "(CRMCTL_NEW_PASSPHRASE or asked twice)."),
+    force: bool = typer.Option(False, "--force",
+                               help="Replace an existing file that is not a crmctl backup "
+                                    "(on a terminal you are asked instead)."),
 ) -> None:
     """Write a verified encrypted copy of the database (mode 0600), safe while in use.
 
-    Example: crmctl backup /mnt/usb/crm-$(date +%F).db
+    DEST/ or an existing directory gets crm-YYYYMMDD-HHMMSS.db inside it (a missing
+    directory is an error). An earlier backup at DEST is replaced; any other existing
+    file only with --force. DEST is never the database, its -wal/-shm, lock or a kept copy.
+
+    Example: crmctl backup /mnt/usb/
     """
+    from crmctl.cli.context import overwrite_prompt
+    from crmctl.core import clock
     from crmctl.store import backup as store_backup
+    from crmctl.store.outputs import looks_like_backup, resolve_output
     from crmctl.store.passphrase import get_new_passphrase
 
+    target = resolve_output(dest, db=db_path(ctx), force=force, ask=overwrite_prompt(),
+                            default_name=f"crm-{clock.now().strftime('%Y%m%d-%H%M%S')}.db",
+                            replaceable=looks_like_backup)
+    if target is None:
+        raise UsageError("backup writes a file: give DEST, not -")
     new_key = get_new_passphrase() if new_passphrase else None
     with keyed_session(ctx) as (conn, passphrase):
-        written = store_backup.backup(conn, dest, new_key or passphrase.secret)
+        written = store_backup.backup(conn, target, new_key or passphrase.secret)
     message(f"backup written to {written} (verified)")
 
 

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from crmctl.cli.context import new_app, session
+from crmctl.cli.context import FORCE_HELP, db_path, new_app, overwrite_prompt, session
 from crmctl.render import Format, emit_card, emit_json, emit_rows, message
 
 app = new_app("Marketing campaigns (营销活动): plan, target within consent, measure.")
@@ -126,23 +126,33 @@ def export(
     ctx: typer.Context,
     campaign_id: str = typer.Argument(..., metavar="ID"),
     out: Optional[str] = typer.Option(None, "--out", "-o", metavar="FILE|-",
-                                      help="Write here (mode 0600); - or none: stdout."),
-    fmt: str = typer.Option("csv", "--format", "-f", help="csv, json or xlsx."),
+                                      help="Write here (mode 0600); DIR/ puts "
+                                           "campaign-ID-targets.FORMAT in it; - or none: stdout."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f",
+                                      help="csv (default), json or xlsx; default: the --out "
+                                           "extension."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Write the target list for the mailing or messaging tool, consent checked again now.
 
     Carries id, name, company and the channel's address only. Targets who withdrew
     consent since targeting (or were forgotten) are dropped. Cells that a spreadsheet
-    would run as a formula (= + - @) get a leading '.
+    would run as a formula (= + - @) get a leading '. The format follows the --out
+    extension unless --format is given; an existing file is replaced only with --force.
 
-    Example: crmctl campaign export 3 --out mailing.csv
+    Example: crmctl campaign export 3 --out mailing.xlsx
     """
     import sys
 
     from crmctl.core import campaigns
+    from crmctl.store.outputs import format_for, resolve_output
 
+    kind = format_for(out, fmt, "csv")
+    stem = f"campaign-{campaign_id}" if campaign_id.isdigit() else "campaign"
+    path = resolve_output(out, db=db_path(ctx), default_name=f"{stem}-targets.{kind}",
+                          force=force, ask=overwrite_prompt())
     with session(ctx) as conn:
-        summary = campaigns.export(conn, campaign_id, fmt, out, sys.stdout)
+        summary = campaigns.export(conn, campaign_id, kind, path, sys.stdout)
     target = summary["path"]
     dropped = summary["dropped"]
     message(f"exported {summary['exported']} target(s)"

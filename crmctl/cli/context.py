@@ -114,3 +114,16 @@ def session(ctx: typer.Context, *, exclusive: bool = False) -> Iterator:
 
 def db_path(ctx: typer.Context) -> Path:
     return globals_of(ctx).db_path
+
+
+def overwrite_prompt():
+    """For resolve_output's ``ask``: a yes/no question on a terminal; None elsewhere
+    (cron, pipes), where an existing file then needs --force."""
+    from crmctl.store.passphrase import stdin_is_terminal
+
+    if not stdin_is_terminal():
+        return None
+    return lambda question: typer.confirm(question, default=False, err=True)
+
+
+FORCE_HELP = "Replace an existing file (on a terminal you are asked instead)."

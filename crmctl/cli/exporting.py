@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from crmctl.cli.context import new_app, session
+from crmctl.cli.context import FORCE_HELP, db_path, new_app, overwrite_prompt, session
 from crmctl.render import message
 
 app = new_app()
@@ -17,11 +17,11 @@ app = new_app()
 def export(
     ctx: typer.Context,
     out: Optional[str] = typer.Option(None, "--out", "-o", metavar="FILE|-",
-                                      help="Write here (mode 0600, replaced atomically); "
-                                           "- or none: stdout."),
+                                      help="Write here (mode 0600, replaced atomically); DIR/ "
+                                           "puts WHAT.FORMAT in it; - or none: stdout."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", metavar="FORMAT",
                                       help="csv (default), json, xlsx, vcf (vCard 3.0: customers) or ics "
-                                 "(iCalendar: follow-ups)."),
+                                 "(iCalendar: follow-ups); default: the --out extension."),
     what: Optional[str] = typer.Option(None, "--what", metavar="WHAT",
                                        help="customers (default), interactions, purchases "
                                             "or followups (the default for ics)."),
@@ -46,6 +46,7 @@ def export(
     customer: Optional[str] = typer.Option(
         None, "--customer", metavar="ID",
         help="Everything held about one person (right of access), as one JSON document."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Export data for spreadsheets, mailing tools, address books and calendars.
 
@@ -53,13 +54,16 @@ def export(
     tags, created_at, last_contact_at), then the rest of the record. In csv and xlsx a cell
     starting with = + - @, tab or CR gets a leading ' so no spreadsheet runs it as a
     formula (E.164 phones too: '+8613800138000); crmctl import removes it again.
-    Every export is recorded in the audit log (the columns, never the values).
+    Every export is recorded in the audit log (the columns, never the values). The format
+    follows the --out extension (.csv .json .xlsx .vcf .ics) unless --format is given; an
+    existing file is replaced only with --force; --out never names the database's files.
 
-    Example: crmctl export --tag vip --format xlsx --out vip.xlsx
+    Example: crmctl export --tag vip --out vip.xlsx
     """
     from crmctl.core import exporting
     from crmctl.core.customers import Filter
     from crmctl.errors import UsageError
+    from crmctl.store.outputs import format_for, resolve_output
 
     if customer is not None:
         given = [name for name, value in (
@@ -71,24 +75,29 @@ def export(
             raise UsageError(f"--customer exports one whole record; it takes no {given[0]}")
         if fmt is not None and fmt.strip().lower() != "json":
             raise UsageError("--customer writes one JSON document: use --format json")
-        exporting.check_destination(out)
+        if format_for(out, None, "json") != "json":
+            raise UsageError(f"--customer writes one JSON document, not what the extension "
+                             f"of {out} says: name it .json")
+        path = resolve_output(out, db=db_path(ctx), default_name="customer.json",
+                              force=force, ask=overwrite_prompt())
         with session(ctx) as conn:
-            summary = exporting.export_customer(conn, customer, out, sys.stdout)
+            summary = exporting.export_customer(conn, customer, path, sys.stdout)
         _report(summary)
         return
 
     request = exporting.Request(
-        what=what, fmt=fmt or "csv", excel=excel, marketing=marketing,
+        what=what, fmt=format_for(out, fmt, "csv"), excel=excel, marketing=marketing,
         flt=Filter(tag=tag, tier=tier, stage=stage, consent=consent, search=search,
                    limit=limit, sort=sort))
     if until is not None:
         from crmctl.core.dates import parse_when
 
         request.until = parse_when(until)
-    request.checked()  # refuse bad words before asking for the passphrase
-    exporting.check_destination(out)
+    checked = request.checked()  # refuse bad words before asking for the passphrase
+    path = resolve_output(out, db=db_path(ctx), default_name=f"{checked.what}.{checked.fmt}",
+                          force=force, ask=overwrite_prompt())
     with session(ctx) as conn:
-        summary = exporting.export(conn, request, out, sys.stdout)
+        summary = exporting.export(conn, request, path, sys.stdout)
     _report(summary)
 
 

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from crmctl.cli.context import new_app, session
+from crmctl.cli.context import db_path, new_app, overwrite_prompt, session
 from crmctl.render import Format, emit_json, emit_rows, message
 
 app = new_app()
@@ -30,7 +30,10 @@ def import_(
                                           "update that customer, or fail the whole import."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Report what would happen; write nothing."),
     rejects: Optional[str] = typer.Option(None, "--rejects", metavar="FILE",
-                                          help="Write refused rows (row, reason, cells) to this CSV."),
+                                          help="Write refused rows (row, reason, cells) to this CSV "
+                                               "(DIR/: FILE-rejects.csv in it)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --rejects file "
+                                                      "(on a terminal you are asked instead)."),
     tag: List[str] = typer.Option([], "--tag", help="Tag every imported customer; repeatable."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
 ) -> None:
@@ -41,12 +44,22 @@ def import_(
 
     Example: crmctl import contacts.csv --tag 展会2026 --rejects rejected.csv
     """
+    from pathlib import Path
+
     from crmctl.core import importing
+    from crmctl.errors import UsageError
+    from crmctl.store.outputs import resolve_output
 
     if show_mapping:
         rows = importing.show_mapping(file, mapping, encoding)
         emit_rows(rows, ["column", "field"], fmt)
         return
+    if rejects is not None:  # refused before the passphrase is asked (a dry run writes it too)
+        if rejects.strip() == "-":
+            raise UsageError("--rejects needs a file: standard output carries the summary")
+        rejects = str(resolve_output(rejects, db=db_path(ctx),
+                                     default_name=f"{Path(file).stem}-rejects.csv",
+                                     force=force, ask=overwrite_prompt()))
     options = importing.Options(mapping=mapping, encoding=encoding, on_duplicate=on_duplicate,
                                 dry_run=dry_run, rejects=rejects, tags=list(tag))
     with session(ctx) as conn, _progress() as progress:

@@ -240,19 +240,18 @@ def export_rows(conn, campaign_id) -> tuple[Campaign, list[dict], dict]:
 
 def export(conn, campaign_id, fmt: str = "csv", out=None, stream=None) -> dict:
     """Write the target list (export_rows) as csv, json or xlsx to ``out`` (a path, mode
-    0600, written beside it and renamed into place) or, for None or '-', to ``stream``.
+    0600, written privately beside it and renamed into place: store.outputs) or, for None
+    or '-', to ``stream``.
 
     Uses the export module's writers; csv and xlsx cells are neutralized (spreadsheet
     safety). The audit entry and the file arrive together. Returns the summary.
     """
-    import os
-
     from crmctl.core import exporting as ex
 
     kind = (fmt or "").strip().lower()
     if kind not in EXPORT_FORMATS:
         raise InvalidValue(f"unknown export format {fmt!r}; formats: {', '.join(EXPORT_FORMATS)}")
-    path = ex.check_destination(out)
+    path = ex.check_destination(out, getattr(conn, "path", None))
     if kind == "xlsx" and path is None and _is_terminal(stream):
         raise InvalidValue("xlsx is binary: give --out FILE or redirect the output")
     camp, rows, summary = export_rows(conn, campaign_id)
@@ -268,13 +267,13 @@ def export(conn, campaign_id, fmt: str = "csv", out=None, stream=None) -> dict:
         write(target, table)
         target.flush()
     else:
-        with ex.private_file(path, kind == "xlsx") as (handle, tmp):
-            write(handle, table)
-            handle.flush()
-            os.fsync(handle.fileno())
-            with atomic(conn):
+        from crmctl.store.outputs import private_output
+
+        with private_output(path) as handle:
+            write(handle.open(kind == "xlsx"), table)
+            with atomic(conn):  # the entry and the file arrive together, or neither does
                 audit.record(conn, "export", "campaign", camp.id, columns)
-                os.replace(tmp, path)
+                handle.publish()
     return {**summary, "campaign_id": camp.id, "format": kind,
             "path": str(path) if path else None}
 

@@ -6,8 +6,9 @@
   million-row customer CSV the same rule runs inside the SELECT (``neutralize_sql``).
 - Filters mean exactly what they mean for ``list``: the export runs the query
   ``customers.select_query`` builds for the same ``Filter`` (see ``list_query``).
-- Files are written mode 0600 through a temp file in the destination directory (created
-  0600 with O_EXCL) and renamed into place together with the audit entry; ``None`` as the
+- Files are written mode 0600 through a private file in the destination directory
+  (crmctl.store.outputs.private_output: unnamed until complete, nothing left by a kill) and
+  renamed into place together with the audit entry; ``None`` as the
   destination writes to the stream given (stdout). Every export appends one audit entry
   (action ``export``; the columns exported, never values).
 
@@ -20,12 +21,11 @@ import csv
 import itertools
 import json
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from crmctl.core import audit, clock, rules
 from crmctl.core.customers import Filter
@@ -262,60 +262,34 @@ def write_json(stream, table: Table) -> int:
 
 
 def write_xlsx(stream, table: Table) -> int:
-    """One sheet in write-only mode (constant memory); cells XML cannot hold are dropped."""
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    """One sheet, streamed into the zip on ``stream`` (constant memory, no temp file
+    anywhere: see crmctl.core.xlsxwrite); characters XML cannot hold are dropped."""
+    from crmctl.core import xlsxwrite
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(table.entity + "s")
-    sheet.append(list(table.columns))
-    n = 0
-    for row in table.rows:
-        if n == XLSX_MAX_ROWS:
-            sheet.close()  # finish openpyxl's temp part cleanly before giving up
-            raise InvalidValue(f"xlsx holds at most {XLSX_MAX_ROWS:,} rows under its header; "
-                               "export csv, or narrow with a filter or --limit")
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
-                      for v in row])
-        n += 1
-    book.save(stream)
-    return n
+    try:
+        return xlsxwrite.write(stream, table.entity + "s", table.columns, table.rows,
+                               XLSX_MAX_ROWS)
+    except xlsxwrite.TooManyRows:
+        raise InvalidValue(f"xlsx holds at most {XLSX_MAX_ROWS:,} rows under its header; "
+                           "export csv, or narrow with a filter or --limit") from None
 
 
 # --- destination: 0600, never a world-readable temp file ---------------------------------
-def check_destination(out: str | os.PathLike | None) -> Path | None:
-    """The file to write (None: the stream); refuses a directory or a missing directory."""
-    if out is None or str(out) == "-":
+def check_destination(out: str | os.PathLike | None, db=None) -> Path | None:
+    """The file to write (None: the stream); refuses a directory, a missing directory and
+    the database's own files (the full policy, with --force and DIR/, is the command's:
+    crmctl.store.outputs.resolve_output)."""
+    from crmctl.store.outputs import is_stream, refuse_database_files
+
+    if is_stream(out):
         return None
     path = Path(out).expanduser()
     if path.is_dir():
         raise InvalidValue(f"cannot write {path}: it is a directory")
     if not path.parent.is_dir():
         raise InvalidValue(f"cannot write {path}: directory {path.parent} does not exist")
+    refuse_database_files(path, db)
     return path
-
-
-@contextmanager
-def private_file(path: Path, binary: bool, encoding: str = "utf-8") -> Iterator:
-    """A temp file beside ``path`` (O_EXCL, mode 0600 from the start), yielded open.
-
-    The caller renames it into place with ``os.replace(stream.name, path)``; on any error
-    the temp file is removed, so nothing half-written is left behind.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as exc:
-        raise InvalidValue(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        os.fchmod(fd, 0o600)  # exactly 0600 whatever the umask
-        mode = "wb" if binary else "w"
-        with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding, "newline": ""})) \
-                as stream:
-            yield stream, tmp
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _deliver(conn, path: Path | None, stream, binary: bool, encoding: str,
@@ -330,13 +304,13 @@ def _deliver(conn, path: Path | None, stream, binary: bool, encoding: str,
         result = write(target)
         target.flush()
         return result
-    with private_file(path, binary, encoding) as (out, tmp):
-        result = write(out)
-        out.flush()
-        os.fsync(out.fileno())
+    from crmctl.store.outputs import private_output
+
+    with private_output(path) as out:
+        result = write(out.open(binary, encoding))
         with atomic(conn):  # the entry and the file arrive together, or neither does
             record()
-            os.replace(tmp, path)
+            out.publish()
     return result
 
 
@@ -347,7 +321,7 @@ def export(conn, request: Request, out=None, stream=None) -> dict:
     Returns a summary: what, format, rows, columns, path (None for the stream).
     """
     req = request.checked()
-    path = check_destination(out)
+    path = check_destination(out, getattr(conn, "path", None))
     if path is None and stream is None:
         raise UsageError("export to a stream needs the stream")
     safe = req.fmt in ("csv", "xlsx")
@@ -380,7 +354,7 @@ def export_customer(conn, customer_id, out=None, stream=None) -> dict:
     """Everything held about one person (``privacy.subject_access``) as one JSON document."""
     from crmctl.core import privacy
 
-    path = check_destination(out)
+    path = check_destination(out, getattr(conn, "path", None))
     document = privacy.subject_access(conn, customer_id)
     sections = [k for k in document if k not in ("format", "generated_at")]
 

@@ -95,6 +95,10 @@ def run(conn, path, options: Options | None = None,
             raise InvalidValue(f"{path}: no name column among its headers ({shown}); "
                                "name one with --mapping FILE.toml")
         validator = RowValidator(plan, settings.get(conn, "default_region"), source.replaced)
+        if options.rejects:  # never the database's own files, whoever calls
+            from crmctl.store.outputs import refuse_database_files
+
+            refuse_database_files(Path(options.rejects).expanduser(), getattr(conn, "path", None))
         with _Rejects(options.rejects, source.headers) as rejects:
             try:
                 with atomic(conn), bulk_mode(conn, _is_big(conn, source)):
@@ -254,9 +258,10 @@ class _Rejects:
                 raise InvalidValue(f"--rejects {self.target} is a directory")
             if not self.target.parent.exists():
                 raise NotFound(f"no directory {self.target.parent} for --rejects")
-            self._tmp = self.target.with_name(f".{self.target.name}.{os.getpid()}.tmp")
-            fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
+            from crmctl.store.outputs import PrivateOutput
+
+            self._tmp = PrivateOutput(self.target)  # unnamed until complete: a kill leaves nothing
+            self._file = self._tmp.open(binary=False)
             self._writer = csv.writer(self._file)
             self._writer.writerow(["row", "reason", *self.headers])
         return self
@@ -271,13 +276,12 @@ class _Rejects:
     def __exit__(self, exc_type, exc, tb):
         if self._file is None:
             return False
-        self._file.close()
-        if exc_type is None:
-            os.replace(self._tmp, self.target)
-            os.chmod(self.target, 0o600)
-            self.final_path = str(self.target)
-        else:
-            self._tmp.unlink(missing_ok=True)
+        try:
+            if exc_type is None:
+                self._tmp.publish()  # mode 0600 from the start
+                self.final_path = str(self.target)
+        finally:
+            self._tmp.discard()
         return False
 
 

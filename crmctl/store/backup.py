@@ -27,6 +27,10 @@ from typing import Iterator
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from crmctl.errors import InvalidValue, IntegrityFailure, NotADatabase
+from crmctl.store.outputs import fsync_path as _fsync
+from crmctl.store.outputs import private_temp as _private_temp
+from crmctl.store.outputs import refuse_database_files
+from crmctl.store.outputs import replace_into as _replace
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -65,30 +69,6 @@ def verify_file(path: Path, key: bytes) -> None:
         conn.close()
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _private_temp(directory: Path, stem: str) -> Path:
-    """A new empty file, mode 0600 whatever the umask, in ``directory``."""
-    for _ in range(100):
-        path = directory / f".{stem}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise InvalidValue(f"cannot write in {directory}: {exc.strerror}") from None
-        os.close(fd)
-        os.chmod(path, 0o600)
-        return path
-    raise InvalidValue(f"cannot make a temp file in {directory}")
-
-
 def _remove(path: Path) -> None:
     for suffix in ("", *SIDE_FILES):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -121,11 +101,6 @@ def _unused(path: Path) -> Path:
     return candidate
 
 
-def _replace(tmp: Path, target: Path) -> None:
-    os.replace(tmp, target)
-    _fsync(target.parent)
-
-
 def backup(conn, dest: Path, key: bytes) -> Path:
     """Write a verified encrypted copy of the open database ``conn`` to ``dest`` (keyed with
     ``key``: the current passphrase or a new one); return the path written."""
@@ -136,8 +111,7 @@ def backup(conn, dest: Path, key: bytes) -> Path:
         dest = dest / f"crm-{clock.now().strftime('%Y%m%d-%H%M%S')}.db"
     if not dest.parent.is_dir():
         raise InvalidValue(f"cannot write {dest}: directory {dest.parent} does not exist")
-    if conn.path is not None and dest.exists() and dest.samefile(conn.path):
-        raise InvalidValue(f"{dest} is the database itself; back up to another file")
+    refuse_database_files(dest, conn.path)  # nor its WAL, lock, a kept copy, a link to one
     with _temp_copy(conn, dest.parent, dest.name, key) as tmp:
         _replace(tmp, dest)
     _record(conn, "backup")
