@@ -48,6 +48,32 @@ class FailingKeyring(KeyringBackend):
         raise RuntimeError("no D-Bus session")
 
 
+# Key derivation at SQLCipher's 256,000 PBKDF2 iterations costs ~0.16 s per open; the suite
+# opens about a thousand databases in-process, so in-process tests derive with a few
+# iterations (store.connection.TEST_KDF_ITER, unreachable from the command line or the
+# environment). Tests that hand a database to the installed crmctl in a subprocess (marked
+# e2e or slow) or check the real derivation (real_kdf) keep the real count.
+TEST_KDF_ITER = 2
+REAL_KDF_MARKS = frozenset({"e2e", "slow", "real_kdf"})
+
+
+def _kdf_for(node) -> int | None:
+    return None if REAL_KDF_MARKS & {m.name for m in node.iter_markers()} else TEST_KDF_ITER
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_kdf(request):
+    """The count for a module's own fixtures (made before any test's), by its pytestmark."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("crmctl.store.connection.TEST_KDF_ITER", _kdf_for(request.node))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def fast_kdf(request, monkeypatch):
+    monkeypatch.setattr("crmctl.store.connection.TEST_KDF_ITER", _kdf_for(request.node))
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
     """Point crmctl at a temp database and a fake keyring; clear inherited settings."""

@@ -32,18 +32,24 @@ def one_line(result) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _raw_key(salt: bytes) -> str:
-    """SQLCipher 4's key for this salt (PBKDF2-HMAC-SHA512, 256,000 rounds), derived once:
-    reading the state with a raw key spares a 0.2 s derivation per look."""
-    derived = hashlib.pbkdf2_hmac("sha512", PASSPHRASE.encode(), salt, 256_000, 32)
+def _raw_key(salt: bytes, rounds: int) -> str:
+    """SQLCipher 4's key for this salt (PBKDF2-HMAC-SHA512 at the rounds in force), derived
+    once: reading the state with a raw key spares a derivation per look."""
+    derived = hashlib.pbkdf2_hmac("sha512", PASSPHRASE.encode(), salt, rounds, 32)
     return f"x'{derived.hex()}{salt.hex()}'"
+
+
+def _rounds() -> int:
+    from crmctl.store import connection
+
+    return connection.TEST_KDF_ITER or 256_000
 
 
 def state(db_path) -> tuple:
     """Everything a refused command must leave alone (read with plain sqlcipher3)."""
     conn = dbapi2.connect(str(db_path))
     try:
-        conn.execute(f'PRAGMA key = "{_raw_key(db_path.read_bytes()[:16])}"')
+        conn.execute(f'PRAGMA key = "{_raw_key(db_path.read_bytes()[:16], _rounds())}"')
         return tuple(conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
                      for table in ("customers", "tags", "customer_tags", "audit_log",
                                    "settings"))

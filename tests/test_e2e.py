@@ -160,3 +160,30 @@ def test_debug_shows_the_real_traceback(cron):
     assert "Traceback" in err
     assert err.rstrip().splitlines()[-1] == "crmctl.errors.NotFound: no customer 42"
     assert "AttributeError" not in err
+
+
+def test_a_database_made_by_the_installed_command_is_derived_at_256000(tmp_path):
+    """The suite's low key-derivation count (conftest.fast_kdf) never reaches a user: a
+    database made by the installed crmctl opens with SQLCipher 4's defaults (PBKDF2 at
+    256,000) and not with the test count."""
+    from sqlcipher3 import dbapi2
+
+    from conftest import TEST_KDF_ITER
+    from stress_helpers import crmctl_env, run
+
+    db = tmp_path / "made.db"
+    assert run(["init"], crmctl_env(db)).returncode == 0
+
+    def opens(kdf_iter: int) -> bool:
+        conn = dbapi2.connect(str(db))
+        try:
+            conn.set_key(PASSPHRASE.encode())
+            conn.execute(f"PRAGMA kdf_iter = {kdf_iter}")
+            conn.execute("SELECT count(*) FROM customers").fetchone()
+            return True
+        except dbapi2.DatabaseError:
+            return False
+        finally:
+            conn.close()
+
+    assert opens(256_000) and not opens(TEST_KDF_ITER)

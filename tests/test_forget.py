@@ -77,7 +77,10 @@ def decrypted_pages(path, passphrase: str) -> bytes:
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
     raw = path.read_bytes()
-    key = hashlib.pbkdf2_hmac("sha512", passphrase.encode(), raw[:16], 256000, 32)
+    from crmctl.store import connection
+
+    rounds = connection.TEST_KDF_ITER or 256000  # (tests/conftest.py: fast_kdf)
+    key = hashlib.pbkdf2_hmac("sha512", passphrase.encode(), raw[:16], rounds, 32)
     out = []
     for start in range(0, len(raw), PAGE):
         page = raw[start:start + PAGE]

@@ -285,6 +285,7 @@ def _untouched(directory: Path) -> bool:
     return os.listdir(directory) == [] and directory.stat().st_mtime_ns == 0
 
 
+@pytest.mark.e2e
 def test_xlsx_export_and_import_spill_nothing_into_tmpdir(tmp_path):
     """Run as a cron job would, with TMPDIR an empty directory: openpyxl's writer put each
     sheet there (created, then removed: the directory's mtime shows it)."""

@@ -168,8 +168,10 @@ def test_blank_database_migrates_to_latest(db_path):
 
 
 def test_unmigrated_keyed_file_is_brought_up_to_date(db_path):
+    from crmctl.store.connection import set_key
+
     raw = dbapi2.connect(str(db_path))
-    raw.set_key(KEY)
+    set_key(raw, KEY)
     raw.execute("CREATE TABLE scratch (x)")  # a keyed SQLCipher file at user_version 0
     raw.commit()
     raw.close()
@@ -368,6 +370,7 @@ def test_no_plaintext_on_disk(db_path):
     assert b"SQLite format 3" not in db_path.read_bytes()[:16]
 
 
+@pytest.mark.real_kdf
 def test_standard_sqlcipher4_file(db_path):
     """Another SQLCipher 4 tool opens it with PRAGMA key and default settings."""
     conn = create_database(db_path, KEY)

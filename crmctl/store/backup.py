@@ -27,6 +27,7 @@ from typing import Iterator
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from crmctl.errors import InvalidValue, IntegrityFailure, NotADatabase
+from crmctl.store.connection import classify_unreadable, open_database, set_key
 from crmctl.store.outputs import fsync_path as _fsync
 from crmctl.store.outputs import private_temp as _private_temp
 from crmctl.store.outputs import refuse_database_files
@@ -36,16 +37,13 @@ SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def _raw_connect(path: Path, key: bytes):
-    conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA cipher_log_level = NONE")
-    conn.set_key(key)
+    conn = sqlcipher.connect(str(path), isolation_level=None)
+    set_key(conn, key)
     return conn
 
 
 def verify_file(path: Path, key: bytes) -> None:
     """Raise unless ``path`` opens with ``key`` and both integrity checks pass."""
-    from crmctl.store.connection import classify_unreadable
-
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise NotADatabase(f"{path} is not a crmctl database")
@@ -140,8 +138,6 @@ def _release_live(conn, path: Path) -> None:
 def rekey(conn, new_key: bytes) -> None:
     """Change the passphrase by replacing the live file with a verified copy under the new
     key; ``conn`` (open with the old key) is closed."""
-    from crmctl.store.connection import open_database
-
     path = Path(conn.path)
     if not new_key:
         raise InvalidValue("the new passphrase must not be empty")
@@ -162,8 +158,6 @@ def rekey(conn, new_key: bytes) -> None:
 def _prepare(tmp: Path, key: bytes, command: str, change) -> None:
     """Open the verified copy ``tmp`` (migrating it), ``change(conn)`` it, and verify and
     fsync it again as a single self-contained file."""
-    from crmctl.store.connection import open_database
-
     copy = open_database(tmp, key, command=command, shared_lock=False)
     try:
         change(copy)
@@ -183,8 +177,6 @@ def restore(src: Path, src_key: bytes, live: Path, live_key: bytes, live_conn=No
     ``live_conn`` is still open and before the copy replaces it, so what it does is in the
     file from its first instant on the live path (the CLI re-applies later erasures)."""
     from crmctl.core import clock
-    from crmctl.store.connection import open_database
-
     src, live = Path(src).expanduser(), Path(live)
     if not src.exists():
         raise InvalidValue(f"no backup at {src}")

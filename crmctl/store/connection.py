@@ -107,9 +107,22 @@ def _connect(path: Path, key: bytes, *, shared_lock: bool = True) -> CrmConnecti
         raise
     conn.lock_handle = handle
     conn.path = path
+    set_key(conn, key)
+    return conn
+
+
+# For the test suite only (tests/conftest.py sets it in-process): the PBKDF2 iteration count
+# of the key derivation. None keeps SQLCipher's default, 256,000; no option or environment
+# variable reaches it, so every database a user makes is derived at the default.
+TEST_KDF_ITER: int | None = None
+
+
+def set_key(conn, key: bytes) -> None:
+    """Key a new connection: ``set_key`` (the key never enters SQL text), quietly."""
     conn.execute("PRAGMA cipher_log_level = NONE")  # SQLCipher must not write to stderr
     conn.set_key(key)
-    return conn
+    if TEST_KDF_ITER is not None:
+        conn.execute(f"PRAGMA kdf_iter = {int(TEST_KDF_ITER)}")
 
 
 def _apply_pragmas(conn: CrmConnection) -> None:
