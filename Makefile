@@ -17,6 +17,7 @@ install: $(BIN)/crmctl
 
 demo: install
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@chmod 600 examples/demo-passphrase.txt  # a checkout makes it 0644: crmctl would warn
 	CRMCTL_DB=$(DEMO_DB) CRMCTL_PASSPHRASE_FILE=$(CURDIR)/examples/demo-passphrase.txt bash examples/build-demo.sh $(BIN)/crmctl
 
 test: install

@@ -15,6 +15,8 @@ import sys
 from enum import Enum
 from typing import Any, Collection, Iterable, Sequence
 
+from crmctl.spreadsheet import neutralize
+
 
 class Format(str, Enum):
     table = "table"
@@ -118,11 +120,22 @@ def emit_json_objects(objects: Sequence[str]) -> None:
     sys.stdout.write("[\n" + ",\n".join(objects) + "\n]\n")
 
 
+def csv_cell(value: Any) -> str:
+    """A cell of crmctl's CSV: ``cell`` text, made safe for a spreadsheet (the rule of
+    ``export``: a text starting with = + - @ tab or CR gets a leading ', which import
+    removes again); numbers stay numbers."""
+    if type(value) is str:  # most cells: no cell() call
+        return neutralize(value)
+    if isinstance(value, (int, float)):
+        return cell(value)
+    return neutralize(cell(value))
+
+
 def emit_csv(rows: Iterable[dict], columns: Sequence[str]) -> None:
     writer = csv.writer(sys.stdout)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([cell(row.get(c)) for c in columns])
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
 
 
 def table(rows: Iterable[dict], columns: Sequence[str], *, headers: Sequence[str] | None = None,

@@ -78,12 +78,13 @@ def test_new_passphrase_confirm_mismatch_writes_nothing(initialized, tmp_path, m
     import getpass
 
     cli = initialized
-    answers = iter(["one passphrase", "another passphrase"])
+    answers = iter(["one passphrase", "another passphrase"] * 3)  # mistyped three times
     monkeypatch.setattr("crmctl.store.passphrase.stdin_is_terminal", lambda: True)
     monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
     before = listing(tmp_path)
     r = cli("backup", tmp_path / "b.db", "--new-passphrase")
-    assert (r.exit_code, r.stderr) == (3, "crmctl: the two passphrases differ; nothing was created\n")
+    assert (r.exit_code, r.stderr) == (3, "the two entries differ; try again\n" * 2
+                                       + "crmctl: the two passphrases differ; nothing was changed\n")
     assert listing(tmp_path) == before
 
 

@@ -90,6 +90,7 @@ def test_failures_exit_codes_one_line(cron):
 
     wrong = cron.tmp / "wrong.txt"
     wrong.write_text("not the passphrase\n")
+    wrong.chmod(0o600)
     bad_key = cron("list", CRMCTL_PASSPHRASE_FILE=str(wrong))
     assert bad_key.returncode == 3
     assert failure_line(bad_key) == f"crmctl: wrong passphrase for {cron.db}"

@@ -19,6 +19,8 @@ import pytest
 from crmctl.core import audit, clock, customers, followups, tags
 from crmctl.errors import InvalidValue, NotFound
 
+from conftest import inspect_db
+
 TODAY = date(2026, 11, 23)
 NOW = "2026-11-23T09:00:00+08:00"
 KEYS = ["customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
@@ -233,6 +235,30 @@ def test_done_and_snooze_refusals_change_nothing(conn):
     row = conn.execute("SELECT due, done_at IS NOT NULL, note FROM followups").fetchone()
     assert row == ("2026-11-26", 1, "已下单")
     assert [e.action for e in before if e.entity == "followup"] == ["done", "snooze", "schedule"]
+
+
+def test_snooze_never_moves_a_follow_up_earlier(initialized, pin_clock):
+    """Issue 13: on Wednesday 2026-12-09 `snooze FID friday` took a follow-up due on Friday
+    2026-12-18 back to 2026-12-11."""
+    cli = initialized
+    pin_clock("2026-12-09T10:00:00+08:00")
+    wang = cli("add", "王明").stdout.strip()
+    fid = cli("followups", "schedule", wang, "2026-12-18").stdout.strip()
+    late = cli("followups", "schedule", wang, "2026-12-09").stdout.strip()
+    pin_clock("2026-12-10T10:00:00+08:00")  # the second one is now a day overdue
+    entries = cli("audit", "log", "--format", "json").stdout
+    for when in ("friday", "2026-12-18"):  # before, and on, the day it is due
+        r = cli("followups", "snooze", fid, when)
+        assert (r.exit_code, r.stdout, r.stderr) == (
+            1, "", f"crmctl: follow-up {fid} is due on 2026-12-18 already; snooze moves it "
+                   f"later, not to {'2026-12-11' if when == 'friday' else when}\n")
+    assert cli("audit", "log", "--format", "json").stdout == entries  # nothing recorded
+    assert inspect_db(lambda c: c.execute("SELECT id, due FROM followups ORDER BY id")
+                      .fetchall()) == [(int(fid), "2026-12-18"), (int(late), "2026-12-09")]
+    r = cli("followups", "snooze", fid, "2026-12-19")
+    assert (r.exit_code, r.stderr) == (0, f"follow-up {fid} moved from 2026-12-18 to 2026-12-19\n")
+    r = cli("followups", "snooze", late, "today")  # overdue: today is later than its due day
+    assert (r.exit_code, r.stderr) == (0, f"follow-up {late} moved from 2026-12-09 to 2026-12-10\n")
 
 
 # --- the command line -------------------------------------------------------------------------

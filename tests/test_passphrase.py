@@ -130,6 +130,7 @@ def test_command_printing_bytes_that_are_not_utf8(initialized):
 def test_empty_or_unreadable_sources_exit_3(initialized, tmp_path, variable, value, message):
     empty = tmp_path / "empty.txt"
     empty.write_text("\n")
+    empty.chmod(0o600)  # (else a warning line comes first)
     value = {"EMPTY": str(empty), "MISSING": str(tmp_path / "missing.txt")}.get(value, value)
     result = initialized("list", env={"CRMCTL_PASSPHRASE": None, variable: value})
     assert result.exit_code == 3
@@ -220,11 +221,13 @@ def test_init_on_a_terminal_asks_twice(cli, no_env, terminal, db_path):
 
 
 def test_init_refuses_differing_entries(cli, no_env, terminal, db_path):
-    answers, _ = terminal
-    answers.extend(["first 密码", "second 密码"])
+    answers, asked = terminal
+    answers.extend(["first 密码 entry", "second 密码 entry"] * 3)  # mistyped three times
     result = cli("init")
     assert result.exit_code == 3
-    assert one_line(result) == "crmctl: the two passphrases differ; nothing was created"
+    assert result.stderr == ("the two entries differ; try again\n" * 2
+                             + "crmctl: the two passphrases differ; nothing was changed\n")
+    assert len(asked) == 6
     assert not db_path.exists()
     assert "密码" not in result.stdout + result.stderr
 

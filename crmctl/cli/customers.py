@@ -22,8 +22,8 @@ FormatOption = typer.Option(Format.table, "--format", "-f", help="table, json or
 def init(ctx: typer.Context) -> None:
     """Create a new encrypted database (mode 0600); refuses to overwrite a file.
 
-    The passphrase comes from CRMCTL_PASSPHRASE_FILE, CRMCTL_PASSPHRASE_CMD or
-    CRMCTL_PASSPHRASE, or is asked twice on a terminal.
+    The passphrase (10 characters or more) comes from CRMCTL_PASSPHRASE_FILE,
+    CRMCTL_PASSPHRASE_CMD or CRMCTL_PASSPHRASE, or is asked twice on a terminal.
 
     Example: crmctl --db ~/crm.db init
     """
@@ -42,7 +42,7 @@ def init(ctx: typer.Context) -> None:
 
         raise InvalidValue(f"cannot create {path}: cannot make directory {path.parent} "
                            f"({exc.strerror})") from None
-    passphrase = get_passphrase(path, confirm=True, use_keyring=False)
+    passphrase = get_passphrase(path, new=True, use_keyring=False)
     create_database(path, passphrase.secret, command=command_name(ctx)).close()
     message(f"created {path}")
 

@@ -114,7 +114,7 @@ def snooze(
     followup_id: str = typer.Argument(..., metavar="FID"),
     when: str = typer.Argument(..., metavar="WHEN", help="The new due day."),
 ) -> None:
-    """Move an open follow-up to a later day.
+    """Move an open follow-up to a later day than it is due (never earlier).
 
     Example: crmctl followups snooze 7 monday
     """

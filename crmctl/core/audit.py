@@ -145,6 +145,9 @@ def verify(conn, expect: str | None = None) -> Verification:
                                                        for c in expect):
             raise UsageError("--expect takes 12 or more hex characters of a head "
                              "printed by `audit head`")
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                        "AND name = 'audit_log'").fetchone():  # dropped by someone with the key
+        return Verification(False, 0, None, None, "the audit log table is missing")
     total, head_hash = conn.execute(
         "SELECT count(*), (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) "
         "FROM audit_log").fetchone()

@@ -1,8 +1,8 @@
 """Export: customers, interactions, purchases and follow-ups as csv, json, xlsx, vcf or ics.
 
 - Spreadsheet safety (OWASP CSV injection): in csv and xlsx a cell that starts with
-  ``= + - @``, tab or carriage return gets a leading ``'`` (``neutralize``); E.164 phones
-  start with ``+``, so they too. ``restore`` is the exact inverse, for re-import. For the
+  ``= + - @``, tab or carriage return gets a leading ``'`` (``crmctl.spreadsheet``, the
+  rule every csv of crmctl follows); E.164 phones start with ``+``, so they too. For the
   million-row customer CSV the same rule runs inside the SELECT (``neutralize_sql``).
 - Filters mean exactly what they mean for ``list``: the export runs the query
   ``customers.select_query`` builds for the same ``Filter`` (see ``list_query``).
@@ -30,6 +30,8 @@ from typing import Callable, Iterable
 from crmctl.core import audit, clock, rules
 from crmctl.core.customers import Filter
 from crmctl.errors import InvalidValue, UsageError
+# the one rule of every csv crmctl writes; importing and campaigns take it from here too
+from crmctl.spreadsheet import FORMULA_START, neutralize, neutralize_sql, restore  # noqa: F401
 from crmctl.store import atomic
 
 FORMATS = ("csv", "json", "xlsx", "vcf", "ics")
@@ -49,41 +51,6 @@ PURCHASE_COLUMNS = ("id", "customer_id", "name", "date", "amount", "currency", "
                     "campaign_id")
 _NUMERIC = {"id", "customer_id", "referred_by", "campaign_id", "satisfaction", "complaint",
             "followup_id", "overdue_days"}
-
-# --- spreadsheet safety: the one rule and its inverse ----------------------------------------
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_AFTER_QUOTE = FORMULA_START + ("'",)
-
-
-def neutralize(cell):
-    """A leading ' when a text cell starts with = + - @ tab or CR; anything else unchanged.
-
-    A cell that itself starts with ' followed by one of those (or by another ') gets one
-    too, so that ``restore`` gives every value back exactly: '=x is written ''=x.
-    """
-    if isinstance(cell, str) and (cell.startswith(FORMULA_START) or (
-            cell.startswith("'") and cell[1:2] != "" and cell[1] in _AFTER_QUOTE)):
-        return "'" + cell
-    return cell
-
-
-def restore(cell):
-    """The inverse of ``neutralize``, for import: drop a leading ' iff the next character is
-    one of = + - @ tab CR or '. ``restore(neutralize(x)) == x`` for every string."""
-    if isinstance(cell, str) and cell.startswith("'") and cell[1:2] != "" \
-            and cell[1] in _AFTER_QUOTE:
-        return cell[1:]
-    return cell
-
-
-def neutralize_sql(expr: str) -> str:
-    """``neutralize`` as an SQL expression over ``expr`` (same rule, run in SQLite)."""
-    starts = ", ".join(f"char({ord(c)})" for c in FORMULA_START)
-    quote = "''''"  # one ' as an SQL literal
-    return (f"CASE WHEN substr({expr}, 1, 1) IN ({starts}) OR (substr({expr}, 1, 1) = {quote}"
-            f" AND substr({expr}, 2, 1) IN ({starts}, {quote})) THEN {quote} || {expr} "
-            f"ELSE {expr} END")
-
 
 # --- what to export -----------------------------------------------------------------------
 @dataclass

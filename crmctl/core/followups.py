@@ -112,13 +112,18 @@ def done(conn, followup_id, note: str | None = None) -> int:
 
 
 def snooze(conn, followup_id, until: date) -> tuple[int, str]:
-    """Move an open follow-up to a later day; return (id, previous due day)."""
+    """Move an open follow-up to a later day than its due day (never earlier: `snooze 7
+    friday` must not pull in a follow-up due the Friday after); return (id, previous due
+    day)."""
     from crmctl.core import audit  # (here: the report, what cron runs, writes nothing)
 
     if until < clock.today():
         raise InvalidValue(f"cannot snooze to a day in the past ({until.isoformat()})")
     with atomic(conn):
         fid, previous = _open_followup(conn, followup_id)
+        if until.isoformat() <= previous:  # both YYYY-MM-DD: text order is date order
+            raise InvalidValue(f"follow-up {fid} is due on {previous} already; snooze moves "
+                               f"it later, not to {until.isoformat()}")
         conn.execute("UPDATE followups SET due = ? WHERE id = ?", (until.isoformat(), fid))
         audit.record(conn, "snooze", "followup", fid, ["due"])
     return fid, previous

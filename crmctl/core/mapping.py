@@ -98,9 +98,9 @@ def header_key(header: str) -> str:
 
 
 def unprefix(cell: str) -> str:
-    """Undo crmctl's export neutralization (exporting.restore, its exact inverse): a "'"
-    before = + - @ tab CR or another "'" is dropped."""
-    from crmctl.core.exporting import restore
+    """Undo crmctl's spreadsheet safety (crmctl.spreadsheet.restore, the exact inverse of
+    what every csv of crmctl does): a "'" before = + - @ tab CR or another "'" is dropped."""
+    from crmctl.spreadsheet import restore
 
     return restore(cell)
 

@@ -93,6 +93,10 @@ def _cannot_open(path: Path, exc: Exception) -> Exception:
     return InvalidValue(f"cannot open {path} ({exc}): is the disk full?")
 
 
+def _damaged(path: Path, exc: Exception) -> IntegrityFailure:
+    return IntegrityFailure(f"the database {path} is damaged ({exc}); restore it from a backup")
+
+
 def _connect(path: Path, key: bytes, *, shared_lock: bool = True) -> CrmConnection:
     """A connection to the file with the key set (derived at the first read), holding the
     shared lock: taken before the file is opened, so a rekey or restore that holds the
@@ -157,8 +161,11 @@ def open_database(path: Path | str, key: bytes, *, command: str = "api",
         conn.execute("PRAGMA user_version").fetchone()
     except sqlcipher.DatabaseError as exc:
         conn.close()
-        if getattr(exc, "sqlite_errorcode", SQLITE_NOTADB) == SQLITE_NOTADB:
+        code = getattr(exc, "sqlite_errorcode", SQLITE_NOTADB)
+        if code == SQLITE_NOTADB:
             raise classify_unreadable(path) from None
+        if code == SQLITE_CORRUPT:  # a wrong key fails page 1's HMAC (NOTADB) first: so
+            raise _damaged(path, exc) from None  # the key is right, the file cut short
         raise _cannot_open(path, exc) from None  # not the key: the file system said no
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -166,8 +173,7 @@ def open_database(path: Path | str, key: bytes, *, command: str = "api",
         conn.close()
         if getattr(exc, "sqlite_errorcode", None) in (SQLITE_NOTADB, SQLITE_CORRUPT):
             # The key opened page 1, so a page that fails its HMAC is damage, not the key.
-            raise IntegrityFailure(f"the database {path} is damaged ({exc}); "
-                                   "restore it from a backup") from None
+            raise _damaged(path, exc) from None
         raise _cannot_open(path, exc) from None
     conn.command = command
     try:
@@ -230,6 +236,10 @@ def translate_sqlite_error(exc: Exception) -> Exception | None:
     if ("malformed" in message or "corrupt" in message or "hmac check failed" in message
             or "file is not a database" in message):
         return IntegrityFailure(f"the database is damaged: {exc}")
+    # Migrations made every table, so one missing was dropped by someone with the key.
+    if isinstance(exc, sqlcipher.OperationalError) and message.startswith("no such table"):
+        return IntegrityFailure(f"the database is damaged or tampered with ({exc}); "
+                                "restore it from a backup")
     if "readonly" in message or "read-only" in message:
         return InvalidValue("the database is read-only; nothing was changed")
     if "disk is full" in message or "disk i/o" in message:

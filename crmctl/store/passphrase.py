@@ -6,6 +6,8 @@ prompt when stdin is a terminal. With none of them and no terminal we fail at on
 rather than wait for input that cron will never give.
 
 The passphrase is never an argument, and is never put into an exception message.
+A new passphrase (``init``, ``rekey``, ``backup --new-passphrase``) has at least
+MIN_NEW_LENGTH characters; on a terminal a short or mistyped one is asked again.
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from crmctl.errors import PassphraseError
+from crmctl.errors import CrmError, InvalidValue, PassphraseError
 
 KEYRING_SERVICE = "crmctl"
+MIN_NEW_LENGTH = 10  # characters, not bytes: 10 Chinese characters are as good as 10 letters
+PROMPT_TRIES = 3
+# What a passphrase command's child must not see: they hold secrets it has no need of.
+_WITHHELD_FROM_COMMAND = ("CRMCTL_PASSPHRASE", "CRMCTL_NEW_PASSPHRASE")
 NO_SOURCE_MESSAGE = (
     "no passphrase: set CRMCTL_PASSPHRASE_FILE, CRMCTL_PASSPHRASE_CMD or CRMCTL_PASSPHRASE, "
     "run `crmctl key remember`, or run crmctl on a terminal to be asked"
@@ -25,10 +31,7 @@ NO_SOURCE_MESSAGE = (
 
 
 class Passphrase:
-    """The secret and where it came from (so a wrong one from a prompt may be asked again).
-
-    A plain class, not a dataclass: the early open (crmctl.prefetch) imports this module
-    on its way to the key derivation, and dataclasses costs ~15 ms of imports there."""
+    """The secret and where it came from (so a wrong one from a prompt may be asked again)."""
 
     __slots__ = ("secret", "source")
 
@@ -53,12 +56,28 @@ def _from_file(path: str) -> str:
         raise PassphraseError(f"CRMCTL_PASSPHRASE_FILE {path} is not UTF-8 text") from None
 
 
+def _warn_if_exposed(path: str) -> None:
+    """One line on stderr when the passphrase file is readable by group or others (as ssh
+    warns of an unprotected key); the command goes on."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # reading it said why already
+    if stat.S_ISREG(mode) and mode & 0o044:  # (a pipe, as <(pass show crm) gives, is not)
+        sys.stderr.write(f"warning: {path} is readable by others; chmod 600 it\n")
+
+
 def _from_command(command: str) -> str:
     import subprocess  # (here: only this source runs a command)
 
+    environ = {name: value for name, value in os.environ.items()
+               if name not in _WITHHELD_FROM_COMMAND}
     try:
         done = subprocess.run(
-            command, shell=True, stdin=subprocess.DEVNULL, capture_output=True, timeout=60
+            command, shell=True, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+            env=environ,
         )
     except subprocess.TimeoutExpired:
         raise PassphraseError("CRMCTL_PASSPHRASE_CMD did not finish within 60 s") from None
@@ -96,33 +115,38 @@ def stdin_is_terminal() -> bool:
         return False
 
 
-def _prompt(confirm: bool) -> str:
+def _prompt(label: str) -> str:
     import getpass
 
-    first = getpass.getpass("Passphrase: ")
-    if confirm and getpass.getpass("Passphrase (again): ") != first:
-        raise PassphraseError("the two passphrases differ; nothing was created")
-    return first
+    return getpass.getpass(label)
 
 
 def get_passphrase(
     db_path: Path,
     *,
-    confirm: bool = False,
-    prompt: Callable[[bool], str] = _prompt,
+    new: bool = False,
+    prompt: Callable[[str], str] = _prompt,
     use_keyring: bool = True,
 ) -> Passphrase:
-    """The passphrase for ``db_path`` from the first source that has one."""
+    """The passphrase for ``db_path`` from the first source that has one; ``new`` (init):
+    one for a new database, held to MIN_NEW_LENGTH and asked twice on a terminal."""
     found = _environment_source(os.environ)
     if found:
         source, value = found
-        return _nonempty(_READERS[source](value), source)
+        if source == "file":
+            _warn_if_exposed(value)
+        passphrase = _nonempty(_READERS[source](value), source)
+        if new:
+            check_new(passphrase.secret.decode("utf-8"), _SOURCE_NAMES[source])
+        return passphrase
     if use_keyring:
         remembered = from_keyring(db_path)
         if remembered:
             return Passphrase(remembered.encode("utf-8"), "keyring")
     if stdin_is_terminal():
-        return _nonempty(prompt(confirm), "prompt")
+        if new:
+            return Passphrase(ask_new(prompt).encode("utf-8"), "prompt")
+        return _nonempty(prompt("Passphrase: "), "prompt")
     raise PassphraseError(NO_SOURCE_MESSAGE)
 
 
@@ -138,28 +162,49 @@ def _environment_source(environ) -> tuple[str, str] | None:
                  if environ.get(name)), None)
 
 
-def without_side_effects(environ) -> bytes | None:
-    """The passphrase get_passphrase would give when its source can be read without side
-    effects: the file or the variable. None when it would come from a command, the keyring
-    or a prompt, or when reading fails (get_passphrase then says why)."""
-    found = _environment_source(environ)
-    if found is None or found[0] == "command":
-        return None
-    source, value = found
-    try:
-        secret = _READERS[source](value)
-    except PassphraseError:
-        return None
-    return secret.encode("utf-8") if secret else None
-
-
-def get_new_passphrase(*, prompt: Callable[[bool], str] = _prompt) -> bytes:
+def get_new_passphrase(*, prompt: Callable[[str], str] = _prompt) -> bytes:
     """The new passphrase for rekey / backup --new-passphrase: env or a prompt asked twice."""
     if os.environ.get("CRMCTL_NEW_PASSPHRASE"):
-        return os.environ["CRMCTL_NEW_PASSPHRASE"].encode("utf-8")
+        secret = os.environ["CRMCTL_NEW_PASSPHRASE"]
+        check_new(secret, "CRMCTL_NEW_PASSPHRASE")
+        return secret.encode("utf-8")
     if stdin_is_terminal():
-        return _nonempty(prompt(True), "prompt").secret
+        return ask_new(prompt, "New passphrase").encode("utf-8")
     raise PassphraseError("no new passphrase: set CRMCTL_NEW_PASSPHRASE or run on a terminal")
+
+
+def too_short(secret: str, source: str) -> InvalidValue | None:
+    """The refusal of a new passphrase under MIN_NEW_LENGTH characters (exit 1: a value the
+    user can choose better, not a wrong passphrase), or None. Never quotes the secret."""
+    if len(secret) >= MIN_NEW_LENGTH:
+        return None
+    count = f"{len(secret)} character{'' if len(secret) == 1 else 's'}"
+    return InvalidValue(f"the new passphrase from {source} is too short ({count}); "
+                        f"use at least {MIN_NEW_LENGTH}")
+
+
+def check_new(secret: str, source: str) -> None:
+    problem = too_short(secret, source)
+    if problem is not None:
+        raise problem
+
+
+def ask_new(prompt: Callable[[str], str], label: str = "Passphrase") -> str:
+    """A new passphrase typed twice on the terminal. A short one, or two entries that
+    differ, is asked again, PROMPT_TRIES times in all; then the last problem is the error."""
+    for attempt in range(1, PROMPT_TRIES + 1):
+        first = prompt(f"{label}: ")
+        problem: CrmError | None = too_short(first, "the prompt")
+        if problem is None:
+            if prompt(f"{label} (again): ") == first:
+                return first
+            problem = PassphraseError("the two passphrases differ; nothing was changed")
+        if attempt == PROMPT_TRIES:
+            raise problem
+        sys.stderr.write(f"too short: at least {MIN_NEW_LENGTH} characters; try again\n"
+                         if isinstance(problem, InvalidValue) else
+                         "the two entries differ; try again\n")
+    raise AssertionError("unreachable")
 
 
 def _nonempty(secret: str, source: str) -> Passphrase:

@@ -1,0 +1,49 @@
+"""Spreadsheet safety (OWASP CSV injection): the one rule, its inverse and its SQL form.
+
+Every csv and xlsx crmctl writes (``export``, ``campaign export``, the rejects of
+``import``, and every listing under ``--format csv`` via crmctl.render) passes its text
+cells through ``neutralize``: a cell that starts with ``= + - @``, tab or carriage return
+gets a leading ``'`` so that no spreadsheet runs it as a formula. E.164 phones start with
+``+``, so they too. ``restore`` is the exact inverse, which ``import`` applies.
+
+A leaf module (it imports nothing of crmctl) so that render, core and store may all use it.
+"""
+
+from __future__ import annotations
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_AFTER_QUOTE = FORMULA_START + ("'",)
+# Sets of first characters: one look-up rules out almost every cell of a long listing.
+_TRIGGERS = frozenset(FORMULA_START)
+_QUOTED = frozenset(_AFTER_QUOTE)
+
+
+def neutralize(cell):
+    """A leading ' when a text cell starts with = + - @ tab or CR; anything else unchanged.
+
+    A cell that itself starts with ' followed by one of those (or by another ') gets one
+    too, so that ``restore`` gives every value back exactly: '=x is written ''=x.
+    """
+    if not isinstance(cell, str) or cell[:1] not in _QUOTED:
+        return cell
+    if cell[0] in _TRIGGERS or cell[1:2] in _QUOTED:
+        return "'" + cell
+    return cell
+
+
+def restore(cell):
+    """The inverse of ``neutralize``, for import: drop a leading ' iff the next character is
+    one of = + - @ tab CR or '. ``restore(neutralize(x)) == x`` for every string."""
+    if isinstance(cell, str) and cell.startswith("'") and cell[1:2] != "" \
+            and cell[1] in _AFTER_QUOTE:
+        return cell[1:]
+    return cell
+
+
+def neutralize_sql(expr: str) -> str:
+    """``neutralize`` as an SQL expression over ``expr`` (same rule, run in SQLite)."""
+    starts = ", ".join(f"char({ord(c)})" for c in FORMULA_START)
+    quote = "''''"  # one ' as an SQL literal
+    return (f"CASE WHEN substr({expr}, 1, 1) IN ({starts}) OR (substr({expr}, 1, 1) = {quote}"
+            f" AND substr({expr}, 2, 1) IN ({starts}, {quote})) THEN {quote} || {expr} "
+            f"ELSE {expr} END")
