@@ -24,12 +24,12 @@ from typing import Callable, Iterator
 from crmctl.core import audit, clock, mapping, settings
 from crmctl.core.fastcheck import RowValidator
 from crmctl.core.fastcolumns import ColumnValidator
+from crmctl.core.importguard import MAX_CELL  # the caps on hostile files are all there
 from crmctl.core.importwrite import Writer, bulk_mode
 from crmctl.errors import CrmError, InvalidValue, NotFound, UsageError
 from crmctl.store import atomic
 
 CHUNK_ROWS = 5_000
-MAX_CELL = 1_000_000  # characters; a bigger cell is not a contact file
 PARALLEL_FROM_BYTES = 4_000_000  # smaller files are validated in-process
 DUPLICATE_MODES = ("skip", "update", "error")
 
