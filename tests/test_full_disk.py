@@ -75,6 +75,76 @@ def contacts(path, rows: int, bad_every: int, bad_note: int = 0) -> None:
                              "x" * bad_note if bad else ""])
 
 
+# --- the rejects file --------------------------------------------------------------------
+
+def test_rejects_that_cannot_be_written_roll_the_import_back(db, tmp_path):
+    """The old code exited 1 "internal error … probably a bug" and left .rej.csv.PID.tmp."""
+    source, rejects = tmp_path / "in.csv", tmp_path / "rej.csv"
+    contacts(source, 20, bad_every=2, bad_note=100_000)  # ~1 MB of refused rows
+    result = run_limited(["import", source, "--rejects", rejects], db,
+                         db.stat().st_size + 256_000)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"crmctl: cannot write {rejects}: file too large; nothing was changed\n"
+    assert customers() == 0 and not rejects.exists() and leftovers(tmp_path) == []
+    assert audit_is_whole(db)
+
+
+@pytest.fixture
+def full_tmpfs(tmp_path):
+    """A 64 KB tmpfs, filled to the last block (root only; skipped where mount is refused)."""
+    mount = tmp_path / "usb"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        with (mount / "filler").open("wb", buffering=0) as f:
+            try:
+                while True:
+                    f.write(b"\0" * 4096)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_rejects_on_a_full_disk_roll_the_import_back(db, tmp_path, full_tmpfs):
+    """The issue's case: the rows fit the database, the few refused ones not the stick.
+    The old code committed every row, then failed closing the rejects file ("internal
+    error"), so a re-run would skip them all as duplicates."""
+    source, rejects = tmp_path / "in.csv", full_tmpfs / "rej.csv"
+    contacts(source, 300, bad_every=50)
+    result = run_limited(["import", source, "--rejects", rejects], db, 1 << 40)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (f"crmctl: cannot write {rejects}: no space left on device; "
+                             "nothing was changed\n")
+    assert customers() == 0
+    assert sorted(p.name for p in full_tmpfs.iterdir()) == ["filler"]
+
+
+def test_rejects_that_cannot_be_put_in_place_after_the_commit_are_reported(
+        initialized, tmp_path, monkeypatch):
+    """The rename comes after the commit: if it fails, the import is committed and says so
+    (exit 0, a warning line), and the temp file is removed."""
+    from crmctl.core import importing
+
+    source, rejects = tmp_path / "in.csv", tmp_path / "rej.csv"
+    contacts(source, 300, bad_every=50)
+
+    def no_room(src, dst):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(importing.os, "replace", no_room)
+    result = initialized("import", source, "--rejects", rejects, "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["inserted"] == 294
+    assert result.stderr == (f"warning: cannot write {rejects}: no space left on device; the "
+                             "import was committed without its 6 refused row(s)\n")
+    assert customers() == 294 and not rejects.exists() and leftovers(tmp_path) == []
+
+
 # --- export, standard output, backup, the database --------------------------------------------
 
 @pytest.fixture
