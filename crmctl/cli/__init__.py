@@ -6,6 +6,8 @@ anything unexpected says it is probably a bug, with the traceback only under --d
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 from collections.abc import MutableMapping
@@ -21,6 +23,70 @@ from crmctl.errors import CrmError, ExitStatus
 def _fail(message: str, status: int) -> None:
     sys.stderr.write(f"crmctl: {message}\n")
     raise typer.Exit(int(status))
+
+
+# errno values of a write that found no room: the disk, the file-size limit (ulimit -f,
+# prlimit --fsize) or the user's quota. Reported as one line, never as a bug.
+DISK_FULL = frozenset(getattr(errno, name) for name in ("ENOSPC", "EFBIG", "EDQUOT")
+                      if hasattr(errno, name))
+
+
+def _cannot_write(exc: OSError) -> str:
+    """The one line for a write that failed: which file, why, and whether the database
+    changed (a write command may have committed before its output failed)."""
+    name = exc.filename if exc.filename not in (None, "") else "the output file"
+    reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+    store = sys.modules.get("crmctl.store.connection")
+    if getattr(store, "commits", 0):
+        return f"cannot write {name}: {reason} (the command's changes to the database were saved)"
+    return f"cannot write {name}: {reason}; nothing was changed"
+
+
+def _flush_stdout(code: int) -> int:
+    """Flush stdout while a failure can still be one line and an exit status: at
+    interpreter exit it would be an "Exception ignored" traceback and status 120."""
+    try:
+        sys.stdout.flush()
+        return code
+    except OSError as exc:
+        try:  # what stays buffered goes nowhere, so the exit-time flush cannot fail again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+        if isinstance(exc, BrokenPipeError) or code != ExitStatus.OK:
+            return code  # the reader went away (| head), or the command's error was said
+        sys.stderr.write(f"crmctl: {_cannot_write(exc)}\n")
+        return ExitStatus.FAILED
+
+
+class _StandardOutput(io.FileIO):
+    """File descriptor 1, whose write errors name it (an OSError from a write names no
+    file, and the exit point's "cannot write …" line needs one)."""
+
+    def write(self, data):
+        try:
+            return super().write(data)
+        except OSError as exc:
+            exc.filename = exc.filename or "standard output"
+            raise
+
+
+def _buffered_stdout() -> None:
+    """sys.stdout over _StandardOutput, buffered even under PYTHONUNBUFFERED=1 or -u:
+    unbuffered, a write cut short by a full disk loses the rest without an error (the text
+    layer ignores the count); a buffer writes the rest again and gets the error."""
+    old = sys.stdout
+    try:
+        fd = old.fileno()
+        terminal = old.isatty()
+    except (AttributeError, ValueError, OSError):
+        return
+    old.flush()
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(_StandardOutput(fd, "wb", closefd=False)), encoding=old.encoding,
+        errors=old.errors, line_buffering=old.line_buffering or terminal)
 
 
 class CrmGroup(TyperGroup):
@@ -82,6 +148,7 @@ class CrmGroup(TyperGroup):
             code = ExitStatus.FAILED
         except typer.Exit as exc:
             code = exc.exit_code
+        code = _flush_stdout(code)
         if standalone_mode:
             sys.exit(int(code))
         return int(code)
@@ -106,6 +173,8 @@ class CrmGroup(TyperGroup):
         except Exception as exc:  # noqa: BLE001 - the one place that catches everything
             if debug:
                 raise
+            if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+                _fail(_cannot_write(exc), ExitStatus.FAILED)
             from crmctl.store import translate_sqlite_error
 
             mapped = translate_sqlite_error(exc)
@@ -257,4 +326,5 @@ class LazyCommands(MutableMapping):
 
 def main() -> None:
     os.umask(0o077)  # everything crmctl writes (db, exports, backups) is private to the user
+    _buffered_stdout()
     app(prog_name="crmctl")

@@ -71,7 +71,10 @@ def import_(
         emit_rows([data], SUMMARY_COLUMNS, fmt)
     if summary.dry_run:
         message("dry run: nothing was written")
-    if summary.rejected and summary.rejects_file:
+    if summary.rejects_problem:  # committed all the same: say so, and what is missing
+        message(f"warning: {summary.rejects_problem}; the import was committed without "
+                f"its {summary.rejected} refused row(s)")
+    elif summary.rejected and summary.rejects_file:
         message(f"{summary.rejected} row(s) refused; see {summary.rejects_file}")
     elif summary.rejected:
         message(f"{summary.rejected} row(s) refused; use --rejects FILE to see them")

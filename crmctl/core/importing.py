@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import os
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -24,12 +25,12 @@ from typing import Callable, Iterator
 from crmctl.core import audit, clock, mapping, settings
 from crmctl.core.fastcheck import RowValidator
 from crmctl.core.fastcolumns import ColumnValidator
+from crmctl.core.importguard import MAX_CELL  # the caps on hostile files are all there
 from crmctl.core.importwrite import Writer, bulk_mode
 from crmctl.errors import CrmError, InvalidValue, NotFound, UsageError
 from crmctl.store import atomic
 
 CHUNK_ROWS = 5_000
-MAX_CELL = 1_000_000  # characters; a bigger cell is not a contact file
 PARALLEL_FROM_BYTES = 4_000_000  # smaller files are validated in-process
 DUPLICATE_MODES = ("skip", "update", "error")
 
@@ -46,9 +47,12 @@ class Summary:
     rejects_file: str | None = None
     first_id: int | None = None
     last_id: int | None = None
+    rejects_problem: str | None = None  # the import committed, but its rejects file did not
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        del data["rejects_problem"]  # a warning for stderr (rejects_file stays null)
+        return data
 
 
 @dataclass
@@ -111,10 +115,14 @@ def run(conn, path, options: Options | None = None,
                         if progress:
                             progress(position, source.size)
                     _finish(conn, writer, plan, extra_tags, summary)
+                    # Written out and synced before the commit: if the disk is full, the
+                    # import rolls back instead of committing without its rejects.
+                    rejects.seal()
                     if options.dry_run:
                         raise _DryRun
             except _DryRun:
                 pass
+            summary.rejects_problem = rejects.publish()
         summary.rejected = rejects.count
         summary.rejects_file = rejects.final_path
     return summary
@@ -243,7 +251,8 @@ def _beside(chunks):
 
 class _Rejects:
     """The --rejects CSV (row, reason, the original cells), mode 0600, written to a private
-    temp file beside it and renamed into place only when the import finishes."""
+    temp file beside it: written out and synced before the import commits (``seal``), renamed
+    into place after (``publish``); the temp file never outlives the import."""
 
     def __init__(self, target: str | None, headers: list[str]):
         self.target = Path(target) if target else None
@@ -263,25 +272,54 @@ class _Rejects:
             self._tmp = PrivateOutput(self.target)  # unnamed until complete: a kill leaves nothing
             self._file = self._tmp.open(binary=False)
             self._writer = csv.writer(self._file)
-            self._writer.writerow(["row", "reason", *self.headers])
+            with self._naming():
+                self._writer.writerow(["row", "reason", *self.headers])
         return self
+
+    @contextmanager
+    def _naming(self):
+        """An OSError while writing names the rejects file (a write's error names no file),
+        so that a full disk is reported as "cannot write FILE" (crmctl.cli)."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.filename is None:
+                exc.filename = str(self.target)
+            raise
 
     def add(self, cells: dict, bad) -> None:
         self.count += len(bad)
         if self._writer is None or not bad:
             return
-        for rownum, reason in sorted(bad):
-            self._writer.writerow([rownum, reason, *(_neutral(c) for c in cells[rownum])])
+        with self._naming():
+            for rownum, reason in sorted(bad):
+                self._writer.writerow([rownum, reason, *(_neutral(c) for c in cells[rownum])])
+
+    def seal(self) -> None:
+        """Everything written and on the disk (raises OSError if it is full)."""
+        if self._file is None:
+            return
+        with self._naming():
+            self._file.flush()
+            os.fsync(self._tmp.fd)
+
+    def publish(self) -> str | None:
+        """Put the sealed file in place; after a commit, so a failure is only reported (the
+        reason), and the temp file goes (``__exit__``)."""
+        if self._tmp is None:
+            return None
+        try:
+            self._tmp.publish()  # mode 0600 from the start
+        except OSError as exc:
+            reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+            return f"cannot write {self.target}: {reason}"
+        self.final_path = str(self.target)
+        return None
 
     def __exit__(self, exc_type, exc, tb):
-        if self._file is None:
-            return False
-        try:
-            if exc_type is None:
-                self._tmp.publish()  # mode 0600 from the start
-                self.final_path = str(self.target)
-        finally:
-            self._tmp.discard()
+        if self._tmp is not None:
+            self._tmp.discard()  # published: only closed; otherwise gone without a trace
+        return False
         return False
 
 

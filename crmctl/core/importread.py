@@ -22,6 +22,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable, Iterator
 
+from crmctl.core import importguard as guard
 from crmctl.errors import InvalidValue, NotFound
 
 SAMPLE = 1 << 16
@@ -203,14 +204,19 @@ def _open_csv(path: Path, head: bytes, size: int, encoding: str, max_cell: int):
             start = text.tell()
             sample = text.read(SAMPLE)
             text.seek(start)
-            reader = csv.reader(text, delimiter=sniff_delimiter(sample))
+            delimiter = sniff_delimiter(sample)
+            reader = csv.reader(guard.bounded_lines(text, delimiter), delimiter=delimiter)
             header = next(reader, None)
         except UnicodeError as exc:  # UnicodeDecodeError, or utf-16 without a BOM
             raise _decode_error(path, encoding, exc) from None
         except csv.Error as exc:
             raise _csv_error(path, 1, exc, max_cell) from None
+        except guard.TooWide as exc:
+            raise exc.refusal(path, 1) from None
         if header is None:
             raise InvalidValue(f"{path} is empty")
+        if len(header) > guard.MAX_COLUMNS:
+            raise guard.too_many_columns().refusal(path, 1)
         headers = [h.strip() for h in header]
         yield Source(headers, _csv_rows(path, reader, encoding, max_cell), encoding, size,
                      raw.tell, errors == "replace")
@@ -224,12 +230,16 @@ def _csv_rows(path, reader, encoding: str, max_cell: int):
     try:
         for cells in reader:
             rownum += 1
+            if len(cells) > guard.MAX_COLUMNS:
+                raise guard.too_many_columns().refusal(path, rownum)
             if cells and any(cells):
                 yield rownum, cells
     except UnicodeError as exc:
         raise _decode_error(path, encoding, exc) from None
     except csv.Error as exc:
         raise _csv_error(path, rownum + 1, exc, max_cell) from None
+    except guard.TooWide as exc:
+        raise exc.refusal(path, rownum + 1) from None
 
 
 def _decode_error(path, encoding: str, exc: UnicodeError) -> InvalidValue:
@@ -282,7 +292,10 @@ def _open_xlsx(path: Path, size: int, max_cell: int):
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        guard.check_workbook(path)  # the caps, before openpyxl inflates anything
         book = load_workbook(path, read_only=True, data_only=True)
+    except InvalidValue:
+        raise
     except InvalidFileException:  # a zip (PK…) named other than .xlsx
         raise InvalidValue(f"{path} holds a zip archive (an xlsx workbook?) but is named "
                            f"{path.suffix or 'without an extension'}; rename it to .xlsx") from None

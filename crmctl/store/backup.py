@@ -67,6 +67,17 @@ def verify_file(path: Path, key: bytes) -> None:
         conn.close()
 
 
+def _cannot_copy(target: Path, exc: Exception) -> Exception:
+    """The copy found no room (a full disk, or the file-size limit): SQLite says "database
+    or disk is full", or "disk I/O error" for EFBIG. Named as the file being written, not as
+    the database, which is untouched."""
+    text = str(exc).lower()
+    if "disk is full" in text or "disk i/o error" in text:
+        return InvalidValue(f"cannot write {target}: {exc} (is the disk full?); "
+                            "nothing was changed")
+    return exc
+
+
 def _remove(path: Path) -> None:
     for suffix in ("", *SIDE_FILES):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -82,6 +93,8 @@ def _temp_copy(source_conn, directory: Path, stem: str, key: bytes) -> Iterator[
         try:
             source_conn.backup(dst)
             dst.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
+        except sqlcipher.OperationalError as exc:
+            raise _cannot_copy(directory / stem, exc) from None
         finally:
             dst.close()
         verify_file(tmp, key)

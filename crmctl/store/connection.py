@@ -260,6 +260,11 @@ def page_cache(conn: sqlcipher.Connection, kib: int) -> Iterator[sqlcipher.Conne
         conn.execute(f"PRAGMA cache_size = {previous}")
 
 
+# Transactions committed by atomic() in this process: the exit point (crmctl.cli) says
+# "nothing was changed" after a failure only while this is 0.
+commits = 0
+
+
 @contextmanager
 def atomic(conn: sqlcipher.Connection) -> Iterator[sqlcipher.Connection]:
     """One write transaction (BEGIN IMMEDIATE); nested calls become savepoints."""
@@ -288,3 +293,5 @@ def atomic(conn: sqlcipher.Connection) -> Iterator[sqlcipher.Connection]:
     except sqlcipher.OperationalError as exc:
         conn.rollback()
         raise translate_sqlite_error(exc) or exc from None
+    global commits
+    commits += 1

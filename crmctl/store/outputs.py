@@ -249,5 +249,9 @@ def private_output(dest: Path) -> Iterator[PrivateOutput]:
     out = PrivateOutput(dest)
     try:
         yield out
+    except OSError as exc:  # a write's error names no file: say which (a full disk)
+        if exc.filename is None:
+            exc.filename = str(dest)
+        raise
     finally:
         out.discard()
