@@ -142,13 +142,14 @@ def test_restore_brings_back_the_backup_and_keeps_the_previous(initialized, tmp_
 
 
 def test_restore_a_backup_under_another_passphrase_rekeys_it(conn, db_path, tmp_path):
-    from crmctl.core import customers
-    from crmctl.store import backup
+    from crmctl.core import backups, customers
 
     customers.add(conn, {"name": "王明"})
-    backup.backup(conn, tmp_path / "b.db", NEW.encode())
+    backups.backup(conn, tmp_path / "b.db", NEW.encode())
     customers.add(conn, {"name": "李娜"})
-    kept = backup.restore(tmp_path / "b.db", NEW.encode(), db_path, PASSPHRASE.encode(), conn)
+    kept, reapplied = backups.restore(tmp_path / "b.db", NEW.encode(), db_path,
+                                      PASSPHRASE.encode(), conn)
+    assert reapplied == 0
     assert names(db_path) == ["王明"] and names(kept) == ["王明", "李娜"]
     assert not opens_with(db_path, NEW)
 

@@ -36,7 +36,7 @@ def _cannot_write(exc: OSError) -> str:
     changed (a write command may have committed before its output failed)."""
     name = exc.filename if exc.filename not in (None, "") else "the output file"
     reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
-    store = sys.modules.get("crmctl.store.connection")
+    store = sys.modules.get("crmctl.store.transactions")
     if getattr(store, "commits", 0):
         return f"cannot write {name}: {reason} (the command's changes to the database were saved)"
     return f"cannot write {name}: {reason}; nothing was changed"

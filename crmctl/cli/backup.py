@@ -34,8 +34,7 @@ def backup(
     Example: crmctl backup /mnt/usb/
     """
     from crmctl.cli.context import overwrite_prompt
-    from crmctl.core import clock
-    from crmctl.store import backup as store_backup
+    from crmctl.core import backups, clock
     from crmctl.store.outputs import looks_like_backup, resolve_output
     from crmctl.store.passphrase import get_new_passphrase
 
@@ -46,7 +45,7 @@ def backup(
         raise UsageError("backup writes a file: give DEST, not -")
     new_key = get_new_passphrase() if new_passphrase else None
     with keyed_session(ctx) as (conn, passphrase):
-        written = store_backup.backup(conn, target, new_key or passphrase.secret)
+        written = backups.backup(conn, target, new_key or passphrase.secret)
     message(f"backup written to {written} (verified)")
 
 
@@ -62,36 +61,30 @@ def restore(
 
     Example: crmctl restore /mnt/usb/crm-2026-11-20.db --yes
     """
-    from crmctl.core import privacy
-    from crmctl.store import backup as store_backup
+    from crmctl.core import backups
     from crmctl.store import exclusive_lock
     from crmctl.store.passphrase import get_passphrase, stdin_is_terminal
 
-    reapplied = [0]
     if not yes and not stdin_is_terminal():
         raise UsageError("restore needs --yes when not run on a terminal")
     live = db_path(ctx)
     if not live.exists():
         key = get_passphrase(live, use_keyring=False).secret
         with exclusive_lock(live):
-            kept = store_backup.restore(src, _backup_key(src, key), live, key,
-                                        command=command_name(ctx))
+            kept, reapplied = backups.restore(src, _backup_key(src, key), live, key,
+                                              command=command_name(ctx))
     else:
         with keyed_session(ctx, exclusive=True) as (conn, passphrase):
             src_key = _backup_key(src, passphrase.secret)  # verifies SRC: refuse before asking
             if not yes:
                 typer.confirm(f"Replace {live} with {src}?", abort=True)
-            # the live ledger, read just before the copy replaces it: erasures made later
-            def reapply(copy) -> None:
-                reapplied[0] = privacy.reapply_erasures(copy, privacy.erasure_ledger(conn))
-
-            kept = store_backup.restore(src, src_key, live, passphrase.secret, conn,
-                                        command=command_name(ctx), prepare=reapply)
+            kept, reapplied = backups.restore(src, src_key, live, passphrase.secret, conn,
+                                              command=command_name(ctx))
     message(f"restored {live} from {src}"
             + (f"; the previous database is kept as {kept}" if kept else ""))
-    if reapplied[0]:
-        n = reapplied[0]
-        message(f"re-applied {n} erasure{'s' if n != 1 else ''} made after this backup")
+    if reapplied:
+        message(f"re-applied {reapplied} erasure{'s' if reapplied != 1 else ''} "
+                "made after this backup")
 
 
 def _backup_key(src: Path, key: bytes) -> bytes:
@@ -124,15 +117,15 @@ def rekey(ctx: typer.Context) -> None:
 
     Example: crmctl rekey   # asks for the new passphrase twice
     """
+    from crmctl.core import backups
     from crmctl.errors import InvalidValue
-    from crmctl.store import backup as store_backup
     from crmctl.store.passphrase import get_new_passphrase
 
     with keyed_session(ctx, exclusive=True) as (conn, passphrase):
         new_key = get_new_passphrase()
         if new_key == passphrase.secret:
             raise InvalidValue("the new passphrase is the same as the current one")
-        store_backup.rekey(conn, new_key)
+        backups.rekey(conn, new_key)
     _update_keyring(db_path(ctx), passphrase.secret, new_key)
     message("passphrase changed; use the new one from now on")
 

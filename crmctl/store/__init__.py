@@ -1,14 +1,7 @@
 """The store: opening the SQLCipher file with its key, pragmas, migrations, atomic writes."""
 
-from crmctl.store.connection import (
-    CrmConnection,
-    atomic,
-    create_database,
-    exclusive_lock,
-    open_database,
-    page_cache,
-    translate_sqlite_error,
-)
+from crmctl.store.connection import CrmConnection, create_database, exclusive_lock, open_database
+from crmctl.store.transactions import atomic, page_cache, translate_sqlite_error
 from crmctl.store.paths import default_db_path, resolve_db_path
 
 __all__ = [

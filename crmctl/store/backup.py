@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
@@ -113,28 +113,18 @@ def _unused(path: Path) -> Path:
 
 
 def backup(conn, dest: Path, key: bytes) -> Path:
-    """Write a verified encrypted copy of the open database ``conn`` to ``dest`` (keyed with
-    ``key``: the current passphrase or a new one); return the path written."""
+    """Write a verified encrypted copy of the open database ``conn`` to the file ``dest``
+    (keyed with ``key``: the current passphrase or a new one); return the path written.
+    (The CLI resolves a directory into a file name and records the audit entry.)"""
     dest = Path(dest).expanduser()
     if dest.is_dir():
-        from crmctl.core import clock
-
-        dest = dest / f"crm-{clock.now().strftime('%Y%m%d-%H%M%S')}.db"
+        raise InvalidValue(f"cannot write {dest}: it is a directory")
     if not dest.parent.is_dir():
         raise InvalidValue(f"cannot write {dest}: directory {dest.parent} does not exist")
     refuse_database_files(dest, conn.path)  # nor its WAL, lock, a kept copy, a link to one
     with _temp_copy(conn, dest.parent, dest.name, key) as tmp:
         _replace(tmp, dest)
-    _record(conn, "backup")
     return dest
-
-
-def _record(conn, action: str) -> None:
-    from crmctl.core import audit
-    from crmctl.store.connection import atomic
-
-    with atomic(conn):
-        audit.record(conn, action, "database", None, [])
 
 
 def _release_live(conn, path: Path) -> None:
@@ -148,22 +138,18 @@ def _release_live(conn, path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def rekey(conn, new_key: bytes) -> None:
+def rekey(conn, new_key: bytes, prepare: Callable | None = None) -> None:
     """Change the passphrase by replacing the live file with a verified copy under the new
-    key; ``conn`` (open with the old key) is closed."""
+    key; ``conn`` (open with the old key) is closed. ``prepare(copy)`` changes the copy
+    before it replaces the file (the CLI records the audit entry there, so the entry lives
+    in the file it describes)."""
     path = Path(conn.path)
     if not new_key:
         raise InvalidValue("the new passphrase must not be empty")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     with _temp_copy(conn, path.parent, path.name, new_key) as tmp:
-        copy = open_database(tmp, new_key, command=conn.command, shared_lock=False)
-        try:
-            _record(copy, "rekey")  # the entry lives in the file it describes
-            copy.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            copy.close()
-        verify_file(tmp, new_key)
-        _fsync(tmp)
+        if prepare is not None:
+            _prepare(tmp, new_key, conn.command, prepare)
         _release_live(conn, path)
         _replace(tmp, path)
 
@@ -182,14 +168,15 @@ def _prepare(tmp: Path, key: bytes, command: str, change) -> None:
 
 
 def restore(src: Path, src_key: bytes, live: Path, live_key: bytes, live_conn=None,
-            *, command: str = "restore", prepare=None) -> Path | None:
+            *, kept_name: str, command: str = "restore", prepare=None) -> Path | None:
     """Replace the live database with the backup ``src`` (opened with ``src_key``), re-keyed
-    under ``live_key``; return where the previous file was kept (None if there was none).
+    under ``live_key``; return where the previous file was kept (``kept_name`` beside it, a
+    hard link, so the live path never disappears), None if there was none.
 
-    ``prepare(copy)``, if given, changes the restored copy (open, migrated) while
-    ``live_conn`` is still open and before the copy replaces it, so what it does is in the
-    file from its first instant on the live path (the CLI re-applies later erasures)."""
-    from crmctl.core import clock
+    The copy is opened (so an older backup is migrated), ``prepare(copy)`` changes it (the
+    CLI re-applies later erasures and records the audit entry), and it is verified again,
+    all while ``live_conn`` is still open and before the copy replaces it: what the copy
+    says is in the file from its first instant on the live path."""
     src, live = Path(src).expanduser(), Path(live)
     if not src.exists():
         raise InvalidValue(f"no backup at {src}")
@@ -201,28 +188,13 @@ def restore(src: Path, src_key: bytes, live: Path, live_key: bytes, live_conn=No
     try:
         with _temp_copy(source, live.parent, live.name, live_key) as tmp:
             source.close()
-            if prepare is not None:
-                _prepare(tmp, live_key, command, prepare)
+            _prepare(tmp, live_key, command, prepare or (lambda copy: None))
             if live_conn is not None:
                 _release_live(live_conn, live)
             if live.exists():
-                kept = _unused(live.with_name(
-                    f"{live.name}.before-restore-{clock.now().strftime('%Y%m%d-%H%M%S')}"))
+                kept = _unused(live.with_name(kept_name))
                 os.link(live, kept)
             _replace(tmp, live)
     finally:
         source.close()
-    try:
-        restored = open_database(live, live_key, command=command)  # migrates an older backup
-    except BaseException:
-        if kept is not None:  # the previous file goes back
-            for suffix in SIDE_FILES:
-                Path(f"{live}{suffix}").unlink(missing_ok=True)
-            os.replace(kept, live)
-        raise
-    try:
-        _record(restored, "restore")
-        restored.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-    finally:
-        restored.close()
     return kept

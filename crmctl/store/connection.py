@@ -9,21 +9,19 @@ a database at all.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from crmctl.store import lock
 from crmctl.errors import (
-    Busy,
     DatabaseMissing,
     IntegrityFailure,
     InvalidValue,
     NotADatabase,
     PassphraseError,
 )
+from crmctl.store import lock
+from crmctl.store.migrations import migrate
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = int(os.environ.get("CRMCTL_BUSY_TIMEOUT_MS", "5000"))
@@ -146,8 +144,6 @@ def open_database(path: Path | str, key: bytes, *, command: str = "api",
     """Open an existing crmctl database with its passphrase and bring its schema up to date
     (``on_upgrade(old, new)``: called before migrations run, see migrations.migrate).
     ``shared_lock=False``: for a private temp copy nobody else can know of (store/lock.py)."""
-    from crmctl.store.migrations import migrate
-
     path = Path(path)
     if not path.exists():
         raise DatabaseMissing(f"no database at {path}; create one with: crmctl init")
@@ -187,8 +183,6 @@ def open_database(path: Path | str, key: bytes, *, command: str = "api",
 
 def create_database(path: Path | str, key: bytes, *, command: str = "init") -> CrmConnection:
     """Create a new encrypted database, mode 0600; refuse to overwrite anything."""
-    from crmctl.store.migrations import migrate
-
     path = Path(path)
     if not key:
         raise PassphraseError("the passphrase must not be empty")
@@ -225,73 +219,3 @@ def exclusive_lock(path: Path | str):
     """Hold the database's lock alone (``with exclusive_lock(path):``): no other crmctl has
     it open until the block ends; waits up to the busy timeout for them to close."""
     return lock.holding(path, exclusive=True, timeout_ms=BUSY_TIMEOUT_MS)
-
-
-def translate_sqlite_error(exc: Exception) -> Exception | None:
-    """Map a SQLite error that escaped a command to a crmctl error, or None if unknown."""
-    message = str(exc).lower()
-    if isinstance(exc, sqlcipher.OperationalError) and ("locked" in message or "busy" in message):
-        return Busy("database is busy (another crmctl holds the write lock); try again")
-    # After a successful open, "file is not a database" means a page failed its HMAC check.
-    if ("malformed" in message or "corrupt" in message or "hmac check failed" in message
-            or "file is not a database" in message):
-        return IntegrityFailure(f"the database is damaged: {exc}")
-    # Migrations made every table, so one missing was dropped by someone with the key.
-    if isinstance(exc, sqlcipher.OperationalError) and message.startswith("no such table"):
-        return IntegrityFailure(f"the database is damaged or tampered with ({exc}); "
-                                "restore it from a backup")
-    if "readonly" in message or "read-only" in message:
-        return InvalidValue("the database is read-only; nothing was changed")
-    if "disk is full" in message or "disk i/o" in message:
-        return InvalidValue(f"cannot write the database ({exc}); nothing was changed")
-    return None
-
-
-@contextmanager
-def page_cache(conn: sqlcipher.Connection, kib: int) -> Iterator[sqlcipher.Connection]:
-    """A page cache of at least ``kib`` KiB for the block, the previous size after it: for
-    work that reads or changes the same pages many times (each page read from the file is
-    decrypted and its HMAC checked once while it stays in the cache)."""
-    previous = conn.execute("PRAGMA cache_size").fetchone()[0]
-    conn.execute(f"PRAGMA cache_size = {min(previous, -kib)}")  # negative: KiB
-    try:
-        yield conn
-    finally:
-        conn.execute(f"PRAGMA cache_size = {previous}")
-
-
-# Transactions committed by atomic() in this process: the exit point (crmctl.cli) says
-# "nothing was changed" after a failure only while this is 0.
-commits = 0
-
-
-@contextmanager
-def atomic(conn: sqlcipher.Connection) -> Iterator[sqlcipher.Connection]:
-    """One write transaction (BEGIN IMMEDIATE); nested calls become savepoints."""
-    if conn.in_transaction:
-        name = f"sp_{id(conn)}_{os.urandom(4).hex()}"
-        conn.execute(f"SAVEPOINT {name}")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute(f"ROLLBACK TO {name}")
-            conn.execute(f"RELEASE {name}")
-            raise
-        conn.execute(f"RELEASE {name}")
-        return
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlcipher.OperationalError as exc:
-        raise translate_sqlite_error(exc) or exc from None
-    try:
-        yield conn
-    except BaseException:
-        conn.rollback()
-        raise
-    try:
-        conn.execute("COMMIT")
-    except sqlcipher.OperationalError as exc:
-        conn.rollback()
-        raise translate_sqlite_error(exc) or exc from None
-    global commits
-    commits += 1

@@ -1,18 +1,9 @@
-"""Schema migrations keyed on ``PRAGMA user_version``.
-
-Each migration is a small function; it runs in one transaction together with the bump of
-``user_version``, so a killed migration leaves the database at the previous version.
-Append new migrations at the end; never edit one that has shipped.
-"""
+"""Migrations 1-6: the schema as first shipped and its changes up to the follow-up report's
+indexes. Frozen: never edit one that has shipped (a change is a new migration)."""
 
 from __future__ import annotations
 
 import re
-
-from typing import Callable
-
-from crmctl.errors import NotADatabase
-
 
 def m001_initial(conn) -> None:
     conn.executescript(
@@ -313,73 +304,3 @@ def m006_customers_card(conn) -> None:
     conn.execute("DROP INDEX latest_ratings_low")
     conn.execute("CREATE INDEX latest_ratings_low ON latest_ratings(satisfaction, at) "
                  "WHERE satisfaction <= 2")
-
-
-def m007_search_grams_run_ends(conn) -> None:
-    # search.document now repeats the last character of a CJK run after its pairs, so that
-    # a two-character query such as 股a (the phrase 股 a*) finds 中国股app: before, the run's
-    # pairs stood between its last character and the text after it. Every live customer's
-    # grams text is written again (~3 s at 100,000 customers); the trigram index is unchanged.
-    from crmctl.core import search
-
-    conn.execute("INSERT INTO search_grams(search_grams) VALUES ('delete-all')")
-    last = 0
-    while True:
-        rows = conn.execute(f"SELECT id, {', '.join(search.SEARCHED_FIELDS)} FROM customers "
-                            "WHERE id > ? AND forgotten_at IS NULL ORDER BY id LIMIT 20000",
-                            (last,)).fetchall()
-        if not rows:
-            return
-        docs = search.documents(row[1:] for row in rows)
-        conn.executemany("INSERT INTO search_grams(rowid, text) VALUES (?, ?)",
-                         [(row[0], grams) for row, (_, grams) in zip(rows, docs)])
-        last = rows[-1][0]
-
-
-def m008_erasures(conn) -> None:
-    # The ledger of erasures (privacy.py): which customer `forget` erased and when, nothing
-    # personal; the customer's created_at tells them from a later one given the same id. No
-    # foreign key: `restore` carries it into the restored file and re-applies what it lacks.
-    conn.executescript(
-        """
-        CREATE TABLE erasures (
-            customer_id INTEGER NOT NULL,
-            created_at  TEXT NOT NULL,
-            erased_at   TEXT NOT NULL,
-            PRIMARY KEY (customer_id, created_at)
-        ) WITHOUT ROWID;
-        INSERT INTO erasures SELECT id, created_at, forgotten_at FROM customers
-            WHERE forgotten_at IS NOT NULL;
-        """
-    )
-
-
-MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_interactions_rated,
-                              m004_followups_report, m005_checks_without_in_lists,
-                              m006_customers_card, m007_search_grams_run_ends, m008_erasures]
-
-
-def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
-    """Run every migration the database has not seen; return the final version.
-    ``on_upgrade(old, new)`` is called first when there is one to run (m007 rewrites the
-    search index: half a minute at a million customers, worth a word to the person)."""
-    from crmctl.store.connection import atomic
-    from crmctl.store.sqlscript import run_statements
-
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
-    if current > len(MIGRATIONS):
-        raise NotADatabase(
-            f"this database is at schema version {current}, newer than this crmctl "
-            f"understands ({len(MIGRATIONS)}); upgrade crmctl"
-        )
-    if current < len(MIGRATIONS) and on_upgrade:
-        on_upgrade(current, len(MIGRATIONS))
-    for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
-        with atomic(conn):
-            # Another process opening the same old database may have run it while we
-            # waited for the write lock: look again under the lock.
-            if conn.execute("PRAGMA user_version").fetchone()[0] >= version:
-                continue
-            run_statements(conn, migration)
-            conn.execute(f"PRAGMA user_version = {version}")
-    return len(MIGRATIONS)
