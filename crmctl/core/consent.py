@@ -5,7 +5,10 @@ The current state of a channel is the latest event for it; no event means no con
 
 from __future__ import annotations
 
-from crmctl.errors import InvalidValue
+from crmctl.core import audit, clock
+from crmctl.core.validate import clean_text, parse_customer_id
+from crmctl.errors import InvalidValue, NotFound
+from crmctl.store import atomic
 
 CHANNELS = ("email", "phone", "sms", "wechat")
 
@@ -42,10 +45,6 @@ def record(conn, customer_id, channel: str, granted: bool, *, source: str | None
     ``at`` is a stored UTC instant (default: now); recorded_by is the OS user. Every event
     is kept, so the history shows who recorded what, when and from what source.
     """
-    from crmctl.core import audit, clock
-    from crmctl.core.validate import clean_text
-    from crmctl.store import atomic
-
     cid = _live_id(conn, customer_id)
     channel = check_channel(channel)
     at = at or clock.now_text()
@@ -71,10 +70,7 @@ def history(conn, customer_id) -> list[dict]:
 
 
 def _live_id(conn, customer_id) -> int:
-    from crmctl.core.customers import parse_id
-    from crmctl.errors import NotFound
-
-    cid = parse_id(customer_id)
+    cid = parse_customer_id(customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
         raise NotFound(f"no customer {cid}")

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-from crmctl.core import audit, clock, lifecycle, search, settings
+from crmctl.core import audit, clock, consent, lifecycle, privacy, search, settings
+from crmctl.core import tags as tag_ops
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import (clean_text, normalize_email, normalize_name, normalize_phone,
-                                  parse_positive_id, sql_limit, SQL_INT_MAX)
+                                  parse_customer_id, sql_limit, SQL_INT_MAX)
 from crmctl.errors import Duplicate, InvalidValue, NotFound
 from crmctl.store import atomic
 
@@ -149,7 +150,6 @@ def check_tier(tier: str) -> str:
 def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
         allow_duplicate: bool = False) -> int:
     """Add a customer; return its id. ``raw`` holds EDITABLE fields, ``name`` required."""
-    from crmctl.core import tags as tag_ops
 
     fields = normalize_fields(conn, {**raw, "name": raw.get("name")})
     tier = check_tier(tier)
@@ -208,8 +208,7 @@ def get(conn, customer_id) -> Customer:
     return _customer(row)
 
 
-def parse_id(value) -> int:
-    return parse_positive_id(value, "customer")
+parse_id = parse_customer_id  # (the name the other core modules know it by)
 
 
 def list_customers(conn, flt: Filter | None = None) -> list[Customer]:
@@ -234,7 +233,6 @@ def select_query(flt: Filter | None = None) -> tuple[str, dict]:
 
     One place builds it, so list, export and campaign targeting mean the same by a filter.
     """
-    from crmctl.core import consent, tags as tag_ops
 
     flt = flt or Filter()
     where, params = ["1"], dict(lifecycle.stage_params(clock.today()))
@@ -307,7 +305,6 @@ def edit(conn, customer_id, raw: dict, *, allow_duplicate: bool = False) -> list
 def remove(conn, customer_id) -> None:
     """Delete a customer and everything recorded about them (interactions, purchases…),
     their search-index entries and the tags only they carried, as `forget` does."""
-    from crmctl.core import privacy
 
     current = get(conn, customer_id)
     with atomic(conn):

@@ -35,7 +35,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from crmctl.core import audit, clock, consent, search
+from crmctl.core import audit, clock, consent, lifecycle, search
+from crmctl.core.validate import parse_customer_id
 from crmctl.errors import Busy, NotFound
 from crmctl.store import atomic
 
@@ -56,9 +57,7 @@ def _rows(conn, sql: str, params=()) -> list[dict]:
 
 
 def live_record(conn, customer_id) -> dict:
-    from crmctl.core.customers import parse_id
-
-    cid = parse_id(customer_id)
+    cid = parse_customer_id(customer_id)
     found = _rows(conn, "SELECT * FROM customers WHERE id = ?", (cid,))
     if not found:
         raise NotFound(f"no customer {cid}")
@@ -73,8 +72,6 @@ def subject_access(conn, customer_id) -> dict:
 
     Raises NotFound for an unknown id or a forgotten person (nothing personal is held).
     """
-    from crmctl.core import lifecycle
-
     record = live_record(conn, customer_id)
     cid = record.pop("id")
     record.pop("forgotten_at")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crmctl.core import audit
-from crmctl.core.validate import clean_text
+from crmctl.core.validate import clean_text, parse_customer_id
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
 
@@ -40,9 +40,7 @@ def attach(conn, names: list[str], customer_ids: list[int]) -> int:
 
 
 def _check_customers(conn, ids) -> list[int]:
-    from crmctl.core.customers import parse_id
-
-    parsed = [parse_id(i) for i in ids]
+    parsed = [parse_customer_id(i) for i in ids]
     for cid in parsed:
         if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                             (cid,)).fetchone():

@@ -31,6 +31,10 @@ def parse_positive_id(value, what: str) -> int:
     return number
 
 
+def parse_customer_id(value) -> int:
+    return parse_positive_id(value, "customer")
+
+
 def sql_limit(limit: int | None) -> str:
     """' LIMIT n' (empty for None); a limit past SQLite's integers is no limit at all."""
     if limit is None:
