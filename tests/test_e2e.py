@@ -142,17 +142,6 @@ def test_help_and_python_m(cron):
     assert version.returncode == 0 and text(version.stdout).startswith("crmctl ")
 
 
-def test_help_imports_nothing_heavy(cron):
-    done = cron("-X", "importtime", "-m", "crmctl", "--help", exe=[sys.executable])
-    assert done.returncode == 0
-    imported = {line.split("|")[-1].strip().split(".")[0]
-                for line in text(done.stderr).splitlines() if "|" in line}
-    assert "crmctl" in imported
-    heavy = {"pandas", "numpy", "openpyxl", "vobject", "icalendar", "rich", "phonenumbers",
-             "email_validator", "keyring", "dateutil", "charset_normalizer"}
-    assert not imported & heavy
-
-
 def test_debug_shows_the_real_traceback(cron):
     assert cron("init").returncode == 0
     done = cron("--debug", "show", "42")

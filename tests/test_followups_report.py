@@ -120,18 +120,6 @@ def test_json_list_sql_renders_the_whole_list_as_emit_json_in_its_order(capsysbi
     assert capsysbinary.readouterr().out == (expected + "\n").encode("utf-8")
 
 
-def test_the_report_reads_customers_through_small_covering_indexes_only(conn):
-    """Each customer the report names is looked up in customers_card (id, tier, name) and
-    low ratings come from latest_ratings_low alone (m006): no whole customer row, no scan
-    of every rating. At 100,000 customers this halves the encrypted pages read."""
-    sql, params = followups.statement(conn, TODAY, TODAY + timedelta(days=7), tag="vip")
-    plan = [row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
-    lookups = [step for step in plan if step.startswith(("SEARCH c ", "SCAN c "))]
-    assert lookups and all("COVERING INDEX" in step for step in lookups), plan
-    assert any("COVERING INDEX latest_ratings_low" in step for step in plan), plan
-    assert not any(step.split()[:2] == ["SCAN", "r"] for step in plan), plan
-
-
 def test_cli_json_is_the_report_rendered_by_emit_json(initialized):
     cli = initialized
     ids = [cli("add", name, "--tier", tier).stdout.strip() for name, tier in (

@@ -6,8 +6,6 @@ cell shows as a space. CliRunner and capsys are not terminals, so emit_rows take
 from __future__ import annotations
 
 import random
-import re
-import subprocess
 import sys
 import unicodedata
 
@@ -155,18 +153,6 @@ def test_same_text_as_rich_when_no_row_is_folded(capsys, monkeypatch, seed):
     assert capsys.readouterr().out == expected
 
 
-def test_plain_tables_do_not_import_rich_console():
-    code = ("import sys; from crmctl.render import emit_rows, Format;"
-            "emit_rows([{'name': '王明'}], ['name'], Format.table);"
-            "print(sorted(m for m in sys.modules if m.startswith('rich.')))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    assert done.stdout.splitlines()[0] == "name"
-    assert done.stdout.splitlines()[1] == "王明"
-    loaded = done.stdout.splitlines()[2]
-    assert "rich.console" not in loaded and "rich.table" not in loaded
-
-
 def test_cli_list_off_a_terminal_exactly(initialized, pin_clock):
     pin_clock("2026-11-24T10:00:00+08:00")
     company = "深圳" + "A" * 150
@@ -231,22 +217,6 @@ def test_a_card_on_a_terminal_is_rich_grid_with_the_same_lines(capsys, monkeypat
     plain = capsys.readouterr().out
     assert plain == "#7 李娜\ncompany     华为\ntags        vip\ncreated at  2026-11-24\n"
     assert [line.rstrip() for line in on_terminal.splitlines()] == plain.splitlines()
-
-
-def test_display_width_is_rich_cell_len():
-    """The short way (printable ASCII plus the ranges of 2-cell, 3-byte characters in
-    render._SIMPLE_WIDE) gives rich's widths: every character of those ranges checked."""
-    from rich.cells import cell_len
-
-    ranges = re.findall("(.)-(.)", render._SIMPLE_WIDE.pattern.strip("[]*"))
-    assert ranges[0] == (" ", "~") and len(ranges) == 7
-    for start, end in ranges[1:]:
-        for code in range(ord(start), ord(end) + 1):
-            ch = chr(code)
-            assert (cell_len(ch), len(ch.encode("utf-8"))) == (2, 3), hex(code)
-    for text in ["王明", "Anna 王明 ｆｕｌｌ", "アンナ", "한국", "😀", "Zoë", "e\u0301", "👍🏽",
-                 "王\u200d明", "a\u3000b", "¥1,200", "", "ＡＢＣ", "〜"]:
-        assert render.display_width(text) == cell_len(text), text
 
 
 @given(st.text(max_size=30))

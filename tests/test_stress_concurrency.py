@@ -29,6 +29,8 @@ def db(tmp_path):
 
 def test_readers_succeed_while_a_writer_holds_the_lock(db):
     env = crmctl_env(db, CRMCTL_BUSY_TIMEOUT_MS="200")
+    scheduled = run(["followups", "schedule", "1", "+3d", "--purpose", "回访"], env)
+    assert scheduled.returncode == 0, scheduled.stderr
     holder = LockHolder(db, seconds=30)
     try:
         started = time.monotonic()
@@ -43,12 +45,15 @@ def test_readers_succeed_while_a_writer_holds_the_lock(db):
     rows = json.loads(listed.stdout)
     assert len(rows) == 20 and {r["name"] for r in rows} == {f"客户{i}" for i in range(20)}
     assert (cron.returncode, cron.stderr) == (0, ""), cron.stderr
-    assert isinstance(json.loads(cron.stdout), list)
+    due = [(r["customer_id"], r["name"], r["reason"], r["purpose"])
+           for r in json.loads(cron.stdout)]
+    assert due == [(1, "客户0", "scheduled", "回访")]  # the follow-up committed before the lock
     # the reader sees the last committed state: the held edit is invisible, the chain holds
     assert verified.returncode == 0 and json.loads(verified.stdout)["ok"] is True
     assert elapsed < 25, "a reader must not wait for the writer"
     state = health(db)
-    assert state.whole and state.customers == 20 and state.audit_entries == 20
+    # 20 adds and the schedule; the killed holder's entry was never committed
+    assert state.whole and state.customers == 20 and state.audit_entries == 21
 
 
 def test_second_writer_gives_up_after_the_busy_timeout(db):

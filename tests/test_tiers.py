@@ -6,11 +6,12 @@ follow-ups; tier set and its refusals; the rules shown come from settings."""
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
+from datetime import time as day_time
 
 import pytest
 
-from crmctl.core import customers, interactions, purchases, settings, tiers
+from crmctl.core import clock, customers, interactions, purchases, settings, tiers
 from crmctl.errors import InvalidValue, NotFound
 
 NOW = "2026-11-23T10:00:00"  # naive: local time, so "today" is 2026-11-23 in any TZ
@@ -405,7 +406,10 @@ def test_falling_satisfaction_matches_the_rule_on_random_histories(conn, seed):
     from crmctl.store import atomic
 
     rng = random.Random(seed)
-    since = tiers._params(conn, TODAY)["sat_since"]
+    # the window's first instant: local midnight, `satisfaction_falling.days` ago, stored as UTC
+    window = settings.all_settings(conn)["satisfaction_falling"]["days"]
+    first_day = TODAY - timedelta(days=window)
+    since = clock.to_utc_text(datetime.combine(first_day, day_time()).astimezone())
 
     def moment() -> str:
         return rng.choice([f"2025-{rng.randint(10, 12):02d}-{rng.randint(1, 28):02d}",

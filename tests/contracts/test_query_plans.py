@@ -1,0 +1,35 @@
+"""Query plans the reports' speed depends on (EXPLAIN QUERY PLAN text, so SQLite's wording
+and the index names are pinned here and nowhere else).
+
+The clock is pinned to 2026-11-23 09:00 in Asia/Shanghai, as in test_followups_report.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from crmctl.core import followups
+
+TODAY = date(2026, 11, 23)
+NOW = "2026-11-23T09:00:00+08:00"
+
+
+@pytest.fixture(autouse=True)
+def pinned(pin_clock):
+    pin_clock(NOW)
+
+
+def test_the_report_reads_customers_through_small_covering_indexes_only(conn):
+    """Each customer the report names is looked up in customers_card (id, tier, name) and
+    low ratings come from latest_ratings_low alone (m006): no whole customer row, no scan
+    of every rating. At 100,000 customers this halves the encrypted pages read."""
+    sql, params = followups.statement(conn, TODAY, TODAY + timedelta(days=7), tag="vip")
+    plan = [row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    lookups = [step for step in plan if step.startswith(("SEARCH c ", "SCAN c "))]
+    assert lookups and all("COVERING INDEX" in step for step in lookups), plan
+    assert any("COVERING INDEX latest_ratings_low" in step for step in plan), plan
+    assert not any(step.split()[:2] == ["SCAN", "r"] for step in plan), plan
+
+
