@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from crmctl.core import audit, campaigns, consent, customers
+from crmctl.core import audit, campaigns, consent, customers, exporting
 from crmctl.core.customers import Filter
 from crmctl.errors import InvalidValue, NotFound
 
@@ -168,7 +168,7 @@ def test_export_rechecks_consent_and_carries_only_the_channel_address(conn, peop
     assert set(rows[0]) == {"id", "name", "company", "email"}  # no phone, no wechat
     consent.record(conn, people["李娜"], "email", False)
     stream = io.StringIO()
-    summary = campaigns.export(conn, cid, "json", stream=stream)
+    summary = exporting.export_campaign(conn, cid, "json", stream=stream)
     assert [r["id"] for r in json.loads(stream.getvalue())] == [people["王明"]]
     assert summary["dropped"] == {"no_consent": 1, "no_address": 0}
     entry = audit.entries(conn, action="export")[0]

@@ -19,6 +19,7 @@ from hypothesis import given, settings, strategies as st
 from crmctl.core import customers, exporting, followups, interactions, purchases
 from crmctl.core.customers import Filter
 from crmctl.core.exporting import CUSTOMER_COLUMNS, Request, neutralize, restore
+from crmctl.spreadsheet import FORMULA_START, neutralize_sql
 from crmctl.errors import InvalidValue, NotFound
 
 from conftest import PASSPHRASE
@@ -96,8 +97,8 @@ def test_rule_round_trips_and_sql_agrees(cell):
     conn = _memory()
     safe = neutralize(cell)
     assert restore(safe) == cell
-    assert not safe.startswith(exporting.FORMULA_START)
-    in_sql = conn.execute(f"SELECT {exporting.neutralize_sql('x')} FROM (SELECT ? AS x)",
+    assert not safe.startswith(FORMULA_START)
+    in_sql = conn.execute(f"SELECT {neutralize_sql('x')} FROM (SELECT ? AS x)",
                           (cell,)).fetchone()[0]
     assert in_sql == safe
 
@@ -159,7 +160,7 @@ def test_xlsx_cells_are_text_never_formulas(conn, people, tmp_path):
 
 
 def test_xlsx_refuses_more_rows_than_a_sheet_holds(conn, people, tmp_path, monkeypatch):
-    monkeypatch.setattr(exporting, "XLSX_MAX_ROWS", 3)
+    monkeypatch.setattr(exporting.xlsx, "XLSX_MAX_ROWS", 3)
     before = _audit(conn)
     with pytest.raises(InvalidValue, match="xlsx holds at most 3 rows under its header"):
         _export(conn, tmp_path, "big.xlsx", fmt="xlsx")
@@ -189,7 +190,7 @@ def test_vcard_round_trips_through_vobject(conn, people, tmp_path):
                                          ("Anna Maria Schmidt", ("Schmidt", "Anna Maria")),
                                          ("Madonna", ("", "Madonna")), ("王", ("王", ""))])
 def test_vcard_name_split(name, split):
-    from crmctl.core.vcard import split_name
+    from crmctl.core.exporting.vcard import split_name
 
     assert split_name(name) == split
 
@@ -343,7 +344,7 @@ def test_a_failed_write_leaves_no_file_no_temp_and_no_entry(conn, people, tmp_pa
         stream.write("id,name\r\n1,王明\r\n")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(exporting, "write_csv", broken)
+    monkeypatch.setattr(exporting.csvjson, "write_csv", broken)
     folder = tmp_path / "exports"
     folder.mkdir()
     before = _audit(conn)

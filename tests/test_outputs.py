@@ -134,7 +134,7 @@ def test_core_writers_refuse_the_database_whoever_calls(conn, tmp_path):
         importing.run(conn, source, importing.Options(rejects=str(db)))
     campaigns.create(conn, "c", "email")
     with pytest.raises(InvalidValue, match="it is the database's lock file$"):
-        campaigns.export(conn, "1", "csv", f"{db}.lock")
+        exporting.export_campaign(conn, "1", "csv", f"{db}.lock")
     assert db.stat().st_size == size and not Path(f"{db}.lock").exists()
     assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 0
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from crmctl.core import audit, customers, purchases
+from crmctl.core import audit, customers, money, purchases
 from crmctl.errors import InvalidValue, NotFound
 
 NOW = "2026-11-23T10:00:00+08:00"  # 02:00Z: the same calendar day in UTC and Shanghai
@@ -35,7 +35,7 @@ def columns(conn, cid):
     ("12345678901234.56", "CNY", 1234567890123456), ("0.10", "EUR", 10),
 ])
 def test_amounts_are_exact_minor_units(text, currency, minor):
-    got = purchases.parse_amount(text, currency)
+    got = money.parse_amount(text, currency)
     assert got == minor and type(got) is int
 
 
@@ -55,24 +55,24 @@ def test_amounts_are_exact_minor_units(text, currency, minor):
 ])
 def test_bad_amounts_are_refused_with_one_clear_line(text, message):
     with pytest.raises(InvalidValue) as err:
-        purchases.parse_amount(text, "CNY")
+        money.parse_amount(text, "CNY")
     assert str(err.value) == message
 
 
 def test_currency_decimal_places():
     with pytest.raises(InvalidValue, match="more than 0 decimal places for JPY"):
-        purchases.parse_amount("10.5", "JPY")
+        money.parse_amount("10.5", "JPY")
     with pytest.raises(InvalidValue, match="unknown currency 'XYZ'"):
-        purchases.parse_amount("10", "XYZ")
-    assert purchases.parse_amount("10", "cny") == 1000
+        money.parse_amount("10", "XYZ")
+    assert money.parse_amount("10", "cny") == 1000
 
 
 def test_money_formatting():
-    assert purchases.format_money(12345670, "CNY") == "123,456.70 CNY"
-    assert purchases.format_money(1, "USD") == "0.01 USD"
-    assert purchases.format_money(1000, "JPY") == "1,000 JPY"
-    assert purchases.minor_to_text(123450, "CNY") == "1234.50"
-    assert Decimal(purchases.minor_to_text(1234567890123456, "CNY")) == Decimal(
+    assert money.format_money(12345670, "CNY") == "123,456.70 CNY"
+    assert money.format_money(1, "USD") == "0.01 USD"
+    assert money.format_money(1000, "JPY") == "1,000 JPY"
+    assert money.minor_to_text(123450, "CNY") == "1234.50"
+    assert Decimal(money.minor_to_text(1234567890123456, "CNY")) == Decimal(
         "12345678901234.56")
 
 

@@ -343,7 +343,7 @@ def test_review_over_100k_customers_is_set_based(conn):
 def test_reasons_are_worded_by_the_query_as_python_would(conn, add):
     """The query words the reasons (printf); they read as format_money and the settings'
     numbers do in Python: a currency without decimals, thresholds in the millions."""
-    from crmctl.core.purchases import format_money
+    from crmctl.core.money import format_money
 
     settings.put(conn, "currency", "JPY")
     settings.put(conn, "tier_spend", {"diamond": 50000000, "gold": 10000000, "silver": 2000000})

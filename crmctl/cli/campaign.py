@@ -144,7 +144,7 @@ def export(
     """
     import sys
 
-    from crmctl.core import campaigns
+    from crmctl.core import exporting
     from crmctl.store.outputs import format_for, resolve_output
 
     kind = format_for(out, fmt, "csv")
@@ -152,7 +152,7 @@ def export(
     path = resolve_output(out, db=db_path(ctx), default_name=f"{stem}-targets.{kind}",
                           force=force, ask=overwrite_prompt())
     with session(ctx) as conn:
-        summary = campaigns.export(conn, campaign_id, kind, path, sys.stdout)
+        summary = exporting.export_campaign(conn, campaign_id, kind, path, sys.stdout)
     target = summary["path"]
     dropped = summary["dropped"]
     message(f"exported {summary['exported']} target(s)"

@@ -2,11 +2,12 @@
 
 A campaign has one consent channel (email, phone, sms, wechat): only people whose latest
 consent event for that channel is a grant are ever targeted, and consent is checked again
-when the target list is exported. Those the targeting left out are remembered
-(campaign_exclusions) so the report can say how many consent kept out.
+when the target list is exported (``export_rows``; crmctl.core.exporting.campaign writes
+it). Those the targeting left out are remembered (campaign_exclusions) so the report can
+say how many consent kept out.
 
-Money is exact: amounts are parsed as Decimal and stored as integer minor units (2 decimal
-places); reports give money as decimal strings like "1234.50" in the campaign's currency.
+Money is exact (crmctl.core.money): amounts are stored as integer minor units; reports give
+money as decimal strings like "1234.50" in the campaign's currency.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from crmctl.core import audit, clock, consent, rules
+from crmctl.core import audit, clock, consent, rules, settings
 from crmctl.core.customers import Filter, matching_ids, parse_id
-from crmctl.core.validate import clean_text
+from crmctl.core.dates import parse_when
+from crmctl.core.money import check_currency, money_text, parse_money
+from crmctl.core.validate import clean_text, parse_positive_id
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
 
-EXPORT_FORMATS = ("csv", "json", "xlsx")
 AFTER_DAYS = rules.CAMPAIGN_ATTRIBUTION_DAYS
 # The contact field the mailing or messaging tool needs, per consent channel.
 ADDRESS_FIELD = {"email": "email", "phone": "phone", "sms": "phone", "wechat": "wechat"}
@@ -50,31 +52,7 @@ class Campaign:
         return data
 
 
-# -- money (the purchases module's exact parser and formatter) ---------------------------
-
-def parse_money(value, what: str, currency: str = "CNY") -> int | None:
-    """An amount as typed ("1234.5", "1,234.50") -> integer minor units; None stays None."""
-    from crmctl.core.purchases import parse_amount
-
-    if value is None:
-        return None
-    try:
-        return parse_amount(value, currency)
-    except InvalidValue as exc:  # "amount must be …" -> "--budget must be …"
-        raise InvalidValue(str(exc).replace("amount", what, 1)) from None
-
-
-def money_text(minor: int | None, currency: str = "CNY") -> str | None:
-    """Integer minor units -> exact decimal text ("1234.50"; "1234" for JPY)."""
-    from crmctl.core.purchases import minor_to_text
-
-    return None if minor is None else minor_to_text(minor, currency)
-
-
 def _currency(conn, value: str | None) -> str:
-    from crmctl.core import settings
-    from crmctl.core.purchases import check_currency
-
     return check_currency(clean_text(value) or settings.get(conn, "currency"))
 
 
@@ -84,8 +62,6 @@ def create(conn, name: str, channel: str, *, goal_responses: int | None = None,
            goal_revenue=None, budget=None, currency: str | None = None,
            start: str | None = None, end: str | None = None, note: str | None = None) -> int:
     """Plan a campaign; return its id. Dates are WHEN words; money is text or Decimal."""
-    from crmctl.core.dates import parse_when
-
     title = clean_text(name)
     if not title:
         raise InvalidValue("a campaign needs a name")
@@ -123,8 +99,6 @@ def _count(value, what: str) -> int | None:
 
 
 def parse_campaign_id(value) -> int:
-    from crmctl.core.validate import parse_positive_id
-
     return parse_positive_id(value, "campaign")
 
 
@@ -236,53 +210,6 @@ def export_rows(conn, campaign_id) -> tuple[Campaign, list[dict], dict]:
             rows.append({"id": cid, "name": name, "company": company, address: value})
     return camp, rows, {"exported": len(rows), "dropped": dropped,
                         "columns": ["id", "name", "company", address]}
-
-
-def export(conn, campaign_id, fmt: str = "csv", out=None, stream=None) -> dict:
-    """Write the target list (export_rows) as csv, json or xlsx to ``out`` (a path, mode
-    0600, written privately beside it and renamed into place: store.outputs) or, for None
-    or '-', to ``stream``.
-
-    Uses the export module's writers; csv and xlsx cells are neutralized (spreadsheet
-    safety). The audit entry and the file arrive together. Returns the summary.
-    """
-    from crmctl.core import exporting as ex
-
-    kind = (fmt or "").strip().lower()
-    if kind not in EXPORT_FORMATS:
-        raise InvalidValue(f"unknown export format {fmt!r}; formats: {', '.join(EXPORT_FORMATS)}")
-    path = ex.check_destination(out, getattr(conn, "path", None))
-    if kind == "xlsx" and path is None and _is_terminal(stream):
-        raise InvalidValue("xlsx is binary: give --out FILE or redirect the output")
-    camp, rows, summary = export_rows(conn, campaign_id)
-    columns = summary["columns"]
-    clean = ex.neutralize if kind != "json" else (lambda v: v)
-    table = ex.Table("campaign_target", tuple(columns),
-                     [tuple(clean(r[c]) for c in columns) for r in rows])
-    write = {"csv": ex.write_csv, "json": ex.write_json, "xlsx": ex.write_xlsx}[kind]
-    if path is None:
-        with atomic(conn):
-            audit.record(conn, "export", "campaign", camp.id, columns)
-        target = stream.buffer if kind == "xlsx" else stream
-        write(target, table)
-        target.flush()
-    else:
-        from crmctl.store.outputs import private_output
-
-        with private_output(path) as handle:
-            write(handle.open(kind == "xlsx"), table)
-            with atomic(conn):  # the entry and the file arrive together, or neither does
-                audit.record(conn, "export", "campaign", camp.id, columns)
-                handle.publish()
-    return {**summary, "campaign_id": camp.id, "format": kind,
-            "path": str(path) if path else None}
-
-
-def _is_terminal(stream) -> bool:
-    try:
-        return bool(stream is not None and stream.isatty())
-    except (ValueError, AttributeError):
-        return False
 
 
 def respond(conn, campaign_id, customer_id, outcome: str | None = None) -> dict:

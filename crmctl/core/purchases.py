@@ -1,30 +1,21 @@
-"""Purchases: exact money, stored as integer minor units (fen, cents); never a float.
+"""Purchases: exact money (crmctl.core.money), stored as integer minor units; never a float.
 
-An amount is read as a decimal string ("1234.50", "1,234.50") with no more decimal places
-than its currency has (CNY/USD/EUR 2, JPY/KRW 0) and must be more than zero. Recording a
-purchase keeps the customer's ``first_purchase_at``, ``last_purchase_at`` (local dates,
-YYYY-MM-DD) and ``purchase_count`` up to date in the same transaction, so stages, tiers and
-reports need no join over purchases.
+Recording a purchase keeps the customer's ``first_purchase_at``, ``last_purchase_at``
+(local dates, YYYY-MM-DD) and ``purchase_count`` up to date in the same transaction, so
+stages, tiers and reports need no join over purchases.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from datetime import date
-from decimal import Decimal
 
-from crmctl.core import audit, clock, settings
+from crmctl.core import audit, campaigns, clock, settings
 from crmctl.core.customers import parse_id
+from crmctl.core.money import check_currency, minor_to_text, parse_amount
 from crmctl.core.validate import clean_text
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
-
-# Decimal places per currency (ISO 4217 minor unit exponents) — the currencies crmctl knows.
-CURRENCY_EXPONENTS = {"CNY": 2, "USD": 2, "EUR": 2, "GBP": 2, "HKD": 2, "JPY": 0, "KRW": 0}
-# Digits, optionally grouped by commas in threes, then optionally a point and digits.
-# No sign, no exponent ("1e3"), no spaces, no "NaN" or "Infinity".
-_AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 
 
 @dataclass
@@ -41,55 +32,6 @@ class Purchase:
         data = asdict(self)
         data["amount"] = minor_to_text(self.amount_minor, self.currency)
         return data
-
-
-def check_currency(value: str | None) -> str:
-    code = (value or "").strip().upper()
-    if code not in CURRENCY_EXPONENTS:
-        raise InvalidValue(f"unknown currency {value!r}; known: {', '.join(CURRENCY_EXPONENTS)}")
-    return code
-
-
-MAX_MINOR = 10**17  # a quadrillion CNY in fen: past any sale; 92 such still sum in 64 bits
-
-
-def parse_amount(text, currency: str) -> int:
-    """An amount as typed -> integer minor units of ``currency``; one clear error otherwise."""
-    currency = check_currency(currency)
-    places = CURRENCY_EXPONENTS[currency]
-    raw = str(text if text is not None else "").strip()
-    like = "1234.50" if places else "1234"
-    if raw.startswith("-") and _AMOUNT.fullmatch(raw[1:]):
-        raise InvalidValue(f"amount cannot be negative ({raw})")
-    if not _AMOUNT.fullmatch(raw):
-        raise InvalidValue(f"amount must be a number like {like}, not {raw!r}")
-    amount = Decimal(raw.replace(",", ""))
-    minor = amount.scaleb(places)
-    if minor != minor.to_integral_value():
-        raise InvalidValue(f"amount {raw} has more than {places} decimal places for {currency}")
-    if minor == 0:
-        raise InvalidValue("amount must be more than 0")
-    if minor > MAX_MINOR:  # SQLite integers are 64-bit, and sums of them must fit too
-        raise InvalidValue(f"amount {raw} is too large")
-    return int(minor)
-
-
-def minor_to_text(minor: int, currency: str) -> str:
-    """Integer minor units -> the exact decimal, no grouping ("1234.50"): for JSON and CSV."""
-    places = CURRENCY_EXPONENTS.get(currency, 2)
-    return str(Decimal(minor).scaleb(-places).quantize(Decimal(1).scaleb(-places)))
-
-
-def format_money(minor: int, currency: str) -> str:
-    """Integer minor units -> text for people: "123,456.70 CNY", "1,000 JPY"."""
-    places = CURRENCY_EXPONENTS.get(currency, 2)
-    value = Decimal(minor).scaleb(-places).quantize(Decimal(1).scaleb(-places))
-    return f"{value:,} {currency}"
-
-
-def major_to_minor(major: int, currency: str) -> int:
-    """A whole amount in major units (a threshold like 100000) -> minor units."""
-    return int(major) * 10 ** CURRENCY_EXPONENTS.get(currency, 2)
 
 
 def spend_window(today: date, months: int = 12) -> tuple[str, str]:
@@ -112,8 +54,6 @@ def record(conn, customer_id, amount, *, when: date | None = None, currency: str
         raise InvalidValue(f"a purchase cannot be dated in the future ({day.isoformat()})")
     note = clean_text(note)
     if campaign_id is not None:
-        from crmctl.core import campaigns
-
         campaign_id = campaigns.check_for_interaction(conn, campaign_id)
     with atomic(conn):
         if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",

@@ -16,6 +16,11 @@ import re
 import zipfile
 from typing import Iterable
 
+from crmctl.core.exporting.select import Table
+from crmctl.errors import InvalidValue
+
+XLSX_MAX_ROWS = 1_048_575  # a sheet has 1,048,576 rows, one is the header
+
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG = "http://schemas.openxmlformats.org/package/2006"
@@ -71,7 +76,7 @@ def _row(number: int, letters: list[str], values) -> str:
     return f'<row r="{number}">{cells}</row>'
 
 
-def write(stream, sheet_name: str, columns, rows: Iterable, max_rows: int) -> int:
+def write_sheet(stream, sheet_name: str, columns, rows: Iterable, max_rows: int) -> int:
     """Write header + rows as one sheet to the binary ``stream``; return the row count.
 
     Raises TooManyRows past ``max_rows`` (nothing usable was written then).
@@ -99,3 +104,13 @@ def write(stream, sheet_name: str, columns, rows: Iterable, max_rows: int) -> in
                     batch = []
             sheet.write(("".join(batch) + "</sheetData></worksheet>").encode("utf-8"))
     return n
+
+
+def write_xlsx(stream, table: Table) -> int:
+    """A table as one sheet named for its rows ("customers"), streamed into the zip on
+    the binary ``stream``; characters XML cannot hold are dropped."""
+    try:
+        return write_sheet(stream, table.entity + "s", table.columns, table.rows, XLSX_MAX_ROWS)
+    except TooManyRows:
+        raise InvalidValue(f"xlsx holds at most {XLSX_MAX_ROWS:,} rows under its header; "
+                           "export csv, or narrow with a filter or --limit") from None

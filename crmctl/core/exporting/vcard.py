@@ -35,7 +35,7 @@ def split_name(name: str) -> tuple[str, str]:
 
 
 def card(record: dict):
-    """One vobject vCard from a customer record (keys as in exporting.CUSTOMER_COLUMNS)."""
+    """One vobject vCard from a customer record (keys as in select.CUSTOMER_COLUMNS)."""
     import vobject
 
     c = vobject.vCard()
@@ -63,7 +63,7 @@ def card(record: dict):
     return c
 
 
-def write(stream, table) -> int:
+def write_vcf(stream, table) -> int:
     """Every row of a customer table as a card; return how many."""
     n = 0
     for row in table.rows:

@@ -9,7 +9,9 @@ is one per occasion (customer, day and purpose).
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
+
+from crmctl.core import clock
 
 # Follow-up fields an event carries (the audit entry names these).
 FIELDS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
@@ -58,12 +60,8 @@ def event(row: dict, stamp):
     return ev
 
 
-def write(stream, table) -> int:
+def write_ics(stream, table) -> int:
     """A VCALENDAR of every row of a follow-up table, written event by event."""
-    from datetime import timezone
-
-    from crmctl.core import clock
-
     stamp = clock.now().astimezone(timezone.utc).replace(microsecond=0)
     stream.write(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{PRODID}\r\n"
                  "CALSCALE:GREGORIAN\r\n")
