@@ -178,7 +178,7 @@ class CrmGroup(TyperGroup):
                 raise
             if isinstance(exc, OSError) and exc.errno in DISK_FULL:
                 _fail(_cannot_write(exc), ExitStatus.FAILED)
-            from crmctl.store import translate_sqlite_error
+            from crmctl.store import translate_sqlite_error  # local: root --help loads no store
 
             mapped = translate_sqlite_error(exc)
             if mapped is not None:
@@ -217,7 +217,7 @@ def root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
 ) -> None:
-    from crmctl.cli.context import Globals
+    from crmctl.cli.context import Globals  # local: context opens the store (sqlcipher3)
 
     ctx.obj = Globals(db=db, debug=debug)
 
