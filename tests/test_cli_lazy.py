@@ -1,12 +1,12 @@
 """The lazy root group: the COMMANDS table cannot drift from the real commands.
 
 crmctl's root group imports a sub-app module only when one of its commands runs, and
-prints root --help from the static COMMANDS table (crmctl/cli/__init__.py). These tests
-build the whole tree the eager way (every SUB_APPS module registered with add_typer, as
-typer does it) and prove the lazy group shows the same names, order, help and sub-help.
-If one fails after a docstring changed, the message shows the table entry to paste.
-That the root builds nothing it does not need (its start-up speed) is pinned in
-tests/contracts/test_startup.py.
+prints root --help from the COMMANDS table, generated into crmctl/cli/_commands.py by
+`python -m crmctl.cli.gen_commands`. These tests build the whole tree the eager way (every
+SUB_APPS module registered with add_typer, as typer does it) and prove the lazy group shows
+the same names, order, help and sub-help. If one fails after a command or a docstring
+changed, its message names the command that regenerates the table. That the root builds
+nothing it does not need (its start-up speed) is pinned in tests/contracts/test_startup.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from typer.core import TyperGroup
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from crmctl.cli import COMMANDS, SUB_APPS, app
+from crmctl.cli import COMMANDS, SUB_APPS, app, gen_commands
+from crmctl.cli.gen_commands import register
 
 WIDTHS = [50, 64, 80, 120, 200]
 
@@ -34,15 +35,6 @@ def eager_app() -> typer.Typer:
     for module_name, group in SUB_APPS:
         register(full, module_name, group)
     return full
-
-
-def register(target: typer.Typer, module_name: str, group: str | None) -> None:
-    """What crmctl's _register() did for each sub-app before the root became lazy."""
-    module = import_module(f"crmctl.cli.{module_name}")
-    if group:
-        target.add_typer(module.app, name=group)
-    else:
-        target.add_typer(module.app)
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +57,21 @@ def expected_table(eager_group) -> dict[str, tuple[str, str]]:
             for name, command in eager_group.commands.items()}
 
 
+REGENERATE = f"run `{gen_commands.COMMAND}` to regenerate crmctl/cli/_commands.py"
+
+
+def test_generated_table_is_up_to_date():
+    current = gen_commands.TARGET.read_text(encoding="utf-8")
+    assert current == gen_commands.source(), f"the command table drifted: {REGENERATE}"
+    assert SUB_APPS == gen_commands.SUB_APPS, REGENERATE
+
+
 def test_table_equals_full_registration(eager_group):
     expected = expected_table(eager_group)
     wrong = {name: entry for name, entry in expected.items() if COMMANDS.get(name) != entry}
     extra = [name for name in COMMANDS if name not in expected]
-    assert not wrong and not extra, (
-        f"update COMMANDS in crmctl/cli/__init__.py: set {wrong!r}, remove {extra!r}")
-    assert list(COMMANDS) == list(expected), f"COMMANDS order: {list(expected)!r}"
+    assert not wrong and not extra, f"{REGENERATE} (set {wrong!r}, remove {extra!r})"
+    assert list(COMMANDS) == list(expected), f"COMMANDS order: {list(expected)!r}; {REGENERATE}"
 
 
 def test_every_sub_app_module_is_in_the_table():
@@ -163,3 +163,23 @@ def test_no_command_shows_the_help_on_stderr_exit_2(cli):
     assert group.exit_code == 2
     assert group.stderr.startswith("Usage: crmctl tier [OPTIONS] COMMAND [ARGS]...\n")
     assert "crmctl: " not in group.stderr and "\n  set " in group.stderr
+
+
+def test_every_command_is_thin():
+    """A command parses, opens a session, makes one core call and renders: its code after
+    the docstring stays within 30 lines (what is longer belongs in render or core)."""
+    import ast
+    from pathlib import Path
+
+    too_long = []
+    for path in sorted(Path(gen_commands.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef) or not any(
+                    isinstance(d, ast.Call) and getattr(d.func, "attr", "") in
+                    ("command", "callback") for d in node.decorator_list):
+                continue
+            body = node.body[1:] if ast.get_docstring(node) else node.body
+            length = body[-1].end_lineno - body[0].lineno + 1
+            if length > 30:
+                too_long.append(f"{path.name}:{node.lineno} {node.name} ({length} lines)")
+    assert not too_long, too_long

@@ -92,7 +92,7 @@ def test_csv_then_import_gives_back_the_original_values(hostile, tmp_path, sourc
 
 
 def test_one_rule_for_export_listings_and_import():
-    assert exporting.neutralize is spreadsheet.neutralize is render.neutralize
+    assert exporting.neutralize is spreadsheet.neutralize is render.formats.neutralize
     assert exporting.restore is spreadsheet.restore
     assert mapping.unprefix("'" + FORMULA) == FORMULA
 

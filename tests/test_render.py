@@ -13,6 +13,8 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from crmctl import render
+from crmctl.render import cells
+from crmctl.render import terminal as render_terminal
 from crmctl.render import Format, emit_plain_table, emit_rows
 
 
@@ -179,7 +181,7 @@ def test_on_a_terminal_long_listings_are_plain_text_too(capsys, monkeypatch, n, 
     """rich lays out ~700 rows a second: a person should not wait half a minute for 22,000
     follow-ups. Up to RICH_MAX_ROWS rows a terminal gets rich's table (box lines); past it,
     the plain aligned text, generated rows and all."""
-    monkeypatch.setattr(render, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(render_terminal, "stdout_is_terminal", lambda: True)
     rows = ({"id": i, "name": "王明" if i % 2 else "Anna Schmidt"} for i in range(n))
     emit_rows(rows, ["id", "name"], Format.table, title="客户")
     out = capsys.readouterr().out
@@ -207,10 +209,10 @@ def test_a_card_off_a_terminal_is_one_line_per_field_however_long(initialized, p
 
 
 def test_a_card_on_a_terminal_is_rich_grid_with_the_same_lines(capsys, monkeypatch):
-    monkeypatch.setattr(render, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(render_terminal, "stdout_is_terminal", lambda: True)
     render.emit_card("#7 李娜", [("company", "华为"), ("title", None), ("tags", ["vip"]),
                                  ("created at", "2026-11-24")])
-    monkeypatch.setattr(render, "stdout_is_terminal", lambda: False)
+    monkeypatch.setattr(render_terminal, "stdout_is_terminal", lambda: False)
     on_terminal = capsys.readouterr().out
     render.emit_card("#7 李娜", [("company", "华为"), ("title", None), ("tags", ["vip"]),
                                  ("created at", "2026-11-24")])
@@ -235,7 +237,7 @@ def test_a_table_of_text_cells_is_the_table_of_the_same_rows(capsys, monkeypatch
     body = [(str(i), "王明" if i % 2 else "Anna Schmidt", "", "vip\n华东") for i in range(n)]
     heads = ["id", "name", "empty", "tags"]
     for terminal in (True, False):
-        monkeypatch.setattr(render, "stdout_is_terminal", lambda: terminal)
+        monkeypatch.setattr(render_terminal, "stdout_is_terminal", lambda: terminal)
         emit_rows([dict(zip(heads, cells)) for cells in body], heads, Format.table,
                   title="客户", empty="none")
         expected = capsys.readouterr()

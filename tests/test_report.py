@@ -111,13 +111,13 @@ def test_cli_report_charts_and_json(initialized):
 
 
 def reports_width() -> int:
-    from crmctl.cli.report import BAR_WIDTH
+    from crmctl.render.charts import BAR_WIDTH
 
     return BAR_WIDTH
 
 
 def test_terminal_bars_use_eighths():
-    from crmctl.cli.report import BAR_WIDTH, bar
+    from crmctl.render.charts import BAR_WIDTH, bar
 
     assert bar(10, 10, True) == "█" * BAR_WIDTH
     assert bar(1, 80, True) == "▌"  # 40 * 8 / 80 = 4 eighths

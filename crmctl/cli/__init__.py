@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from crmctl import __version__
+from crmctl.cli._commands import COMMANDS, SUB_APPS
 from crmctl.errors import CrmError, ExitStatus
 
 
@@ -93,7 +94,9 @@ class CrmGroup(TyperGroup):
     """The root group: maps errors to exit codes in one place, and builds lazily.
 
     Only the sub-app that runs is imported and turned into click (``LazyCommands``);
-    root --help lists every command from the COMMANDS table.
+    root --help lists every command from the COMMANDS table, generated from the sub-apps
+    into crmctl/cli/_commands.py by ``python -m crmctl.cli.gen_commands`` (a new or renamed
+    command: run it; tests/test_cli_lazy.py fails until the table matches).
     """
 
     def __init__(self, **attrs) -> None:
@@ -175,7 +178,7 @@ class CrmGroup(TyperGroup):
                 raise
             if isinstance(exc, OSError) and exc.errno in DISK_FULL:
                 _fail(_cannot_write(exc), ExitStatus.FAILED)
-            from crmctl.store import translate_sqlite_error
+            from crmctl.store import translate_sqlite_error  # local: root --help loads no store
 
             mapped = translate_sqlite_error(exc)
             if mapped is not None:
@@ -214,65 +217,9 @@ def root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
 ) -> None:
-    from crmctl.cli.context import Globals
+    from crmctl.cli.context import Globals  # local: context opens the store (sqlcipher3)
 
     ctx.obj = Globals(db=db, debug=debug)
-
-
-# (module, group name): a group name makes a sub-app (`crmctl tier set`); None adds the
-# module's commands at the top level (`crmctl add`, `crmctl import`).
-SUB_APPS = [
-    ("customers", None), ("contacts", None), ("followups", "followups"), ("tier", "tier"),
-    ("tags", "tag"), ("importing", None), ("exporting", None), ("privacy", None),
-    ("campaign", "campaign"), ("report", "report"), ("audit", "audit"), ("backup", None),
-    ("key", "key"), ("config", "config"),
-]
-
-# Every top-level command, in --help order: name -> (module, first sentence of its help).
-# Root --help is printed from this table without importing a single sub-app module; a
-# command's module is imported (and turned into click) only when that command runs.
-# tests/test_cli_lazy.py proves this table equals what registering SUB_APPS with
-# add_typer produces (names, order, modules, help): change a docstring, run those tests.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("customers", "Create a new encrypted database (mode 0600); refuses to "
-             "overwrite a file."),
-    "add": ("customers", "Add a customer and print its id alone on stdout."),
-    "list": ("customers", "List customers, filtered and sorted."),
-    "show": ("customers", "Show one customer's card and timeline."),
-    "edit": ("customers", "Change a customer's fields (tier has its own command: tier set)."),
-    "rm": ("customers", "Delete a customer and their interactions, purchases and follow-ups."),
-    "log-contact": ("contacts", "Record an interaction and print its id alone on stdout."),
-    "purchase": ("contacts", "Record a purchase and print its id alone on stdout."),
-    "followups": ("followups", "Who to contact by --until (default today), overdue first: "
-                  "scheduled follow-ups, tier cadence since the last contact, churn risk, "
-                  "tier-change notices and care dates (birthdays, first-purchase "
-                  "anniversaries)."),
-    "tier": ("tier", "Customer tiers (客户分级): set by hand, review by rule, history, rules."),
-    "tag": ("tags", "Tag customers for segmentation."),
-    "import": ("importing", "Import customers from Google Contacts, Outlook, Thunderbird, "
-               "Excel or crmctl CSV/xlsx."),
-    "export": ("exporting", "Export data for spreadsheets, mailing tools, address books and "
-               "calendars."),
-    "consent": ("privacy", "Record a grant or withdrawal of consent per channel, or show "
-                "the ledger."),
-    "forget": ("privacy", "Erase a person (right to be forgotten): every personal value "
-               "removed, a tombstone kept."),
-    "campaign": ("campaign", "Marketing campaigns (营销活动): plan, target within consent, "
-                 "measure."),
-    "report": ("report", "Tiers, lifecycle stages, value (RFM) segments, churn risk, open "
-               "complaints by category and interactions per week (last 12), as bar charts "
-               "or JSON."),
-    "audit": ("audit", "The operation log (操作日志) and its integrity."),
-    "backup": ("backup", "Write a verified encrypted copy of the database (mode 0600), safe "
-               "while in use."),
-    "restore": ("backup", "Replace the database with a backup, after verifying it; the "
-                "previous file is kept as crm.db.before-restore-<time>."),
-    "rekey": ("backup", "Change the passphrase: a verified copy under the new one replaces "
-              "the file, so an interruption leaves a database that opens with the old or "
-              "the new passphrase."),
-    "key": ("key", "Remember the passphrase in the OS keyring."),
-    "config": ("config", "Settings stored in the database."),
-}
 
 
 def load_sub_app(module_name: str) -> dict:

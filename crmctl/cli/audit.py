@@ -7,7 +7,9 @@ from typing import Optional
 import typer
 
 from crmctl.cli.context import new_app, session
-from crmctl.render import Format, emit_json, emit_rows
+from crmctl.core import audit, data_quality, dates
+from crmctl.errors import CrmError, IntegrityFailure
+from crmctl.render import Format, emit_json, emit_rows, message
 
 app = new_app("The operation log (操作日志) and its integrity.")
 
@@ -26,8 +28,6 @@ def log(
 
     Example: crmctl audit log --since 2026-11-01 --action edit
     """
-    from crmctl.core import audit, dates
-
     since_text = dates.parse_since(since).isoformat() if since else None
     with session(ctx) as conn:
         rows = [e.to_dict() for e in audit.entries(conn, since=since_text, action=action,
@@ -50,9 +50,6 @@ def verify(
 
     Example: crmctl audit verify --expect "$(cat ~/crm-head.txt)"
     """
-    from crmctl.core import audit
-    from crmctl.errors import IntegrityFailure
-
     with session(ctx) as conn:
         result = audit.verify(conn, expect=expect)
     if fmt == Format.json:
@@ -71,8 +68,6 @@ def head(ctx: typer.Context) -> None:
 
     Example: crmctl audit head > ~/crm-head.txt
     """
-    from crmctl.core import audit
-
     with session(ctx) as conn:
         value = audit.head(conn)
     typer.echo(value or "")
@@ -90,10 +85,6 @@ def data(
 
     Example: crmctl audit data --strict --format json > quality.json
     """
-    from crmctl.core import data_quality
-    from crmctl.errors import CrmError
-    from crmctl.render import message
-
     with session(ctx) as conn:
         result = data_quality.report(conn)
     issues = result["issues"]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import typer
 
-from crmctl.cli.context import command_name, db_path, keyed_session, new_app
-from crmctl.errors import PassphraseError, UsageError
+from crmctl.cli.context import command_name, db_path, keyed_session, new_app, overwrite_prompt
+from crmctl.core import backups, clock
+from crmctl.errors import InvalidValue, NotFound, PassphraseError, UsageError
 from crmctl.render import message
+from crmctl.store import backup as store_backup  # (verify_file: is SRC a backup?)
+from crmctl.store import exclusive_lock, passphrase as passphrases
+from crmctl.store.outputs import looks_like_backup, resolve_output
 
 app = new_app()
 
@@ -33,17 +38,12 @@ def backup(
 
     Example: crmctl backup /mnt/usb/
     """
-    from crmctl.cli.context import overwrite_prompt
-    from crmctl.core import backups, clock
-    from crmctl.store.outputs import looks_like_backup, resolve_output
-    from crmctl.store.passphrase import get_new_passphrase
-
     target = resolve_output(dest, db=db_path(ctx), force=force, ask=overwrite_prompt(),
                             default_name=f"crm-{clock.now().strftime('%Y%m%d-%H%M%S')}.db",
                             replaceable=looks_like_backup)
     if target is None:
         raise UsageError("backup writes a file: give DEST, not -")
-    new_key = get_new_passphrase() if new_passphrase else None
+    new_key = passphrases.get_new_passphrase() if new_passphrase else None
     with keyed_session(ctx) as (conn, passphrase):
         written = backups.backup(conn, target, new_key or passphrase.secret)
     message(f"backup written to {written} (verified)")
@@ -61,47 +61,47 @@ def restore(
 
     Example: crmctl restore /mnt/usb/crm-2026-11-20.db --yes
     """
-    from crmctl.core import backups
-    from crmctl.store import exclusive_lock
-    from crmctl.store.passphrase import get_passphrase, stdin_is_terminal
-
-    if not yes and not stdin_is_terminal():
+    if not yes and not passphrases.stdin_is_terminal():
         raise UsageError("restore needs --yes when not run on a terminal")
     live = db_path(ctx)
-    if not live.exists():
-        key = get_passphrase(live, use_keyring=False).secret
-        with exclusive_lock(live):
-            kept, reapplied = backups.restore(src, _backup_key(src, key), live, key,
-                                              command=command_name(ctx))
+    if live.exists():
+        kept, reapplied = _restore_over(ctx, src, live, ask=not yes)
     else:
-        with keyed_session(ctx, exclusive=True) as (conn, passphrase):
-            src_key = _backup_key(src, passphrase.secret)  # verifies SRC: refuse before asking
-            if not yes:
-                typer.confirm(f"Replace {live} with {src}?", abort=True)
-            kept, reapplied = backups.restore(src, src_key, live, passphrase.secret, conn,
-                                              command=command_name(ctx))
+        kept, reapplied = _restore_into_nothing(ctx, src, live)
     message(f"restored {live} from {src}"
             + (f"; the previous database is kept as {kept}" if kept else ""))
     if reapplied:
-        message(f"re-applied {reapplied} erasure{'s' if reapplied != 1 else ''} "
-                "made after this backup")
+        message(f"re-applied {reapplied} erasure{'s' if reapplied != 1 else ''} made after "
+                "this backup")
+
+
+def _restore_into_nothing(ctx: typer.Context, src: Path, live: Path):
+    """restore where no database is: keyed with the passphrase given for it."""
+    key = passphrases.get_passphrase(live, use_keyring=False).secret
+    with exclusive_lock(live):
+        return backups.restore(src, _backup_key(src, key), live, key, command=command_name(ctx))
+
+
+def _restore_over(ctx: typer.Context, src: Path, live: Path, *, ask: bool):
+    """restore over the live database (kept aside); erasures made after the backup are
+    applied to the copy again. Returns (the kept file, how many erasures re-applied)."""
+    with keyed_session(ctx, exclusive=True) as (conn, passphrase):
+        src_key = _backup_key(src, passphrase.secret)  # verifies SRC: refuse before asking
+        if ask:
+            typer.confirm(f"Replace {live} with {src}?", abort=True)
+        return backups.restore(src, src_key, live, passphrase.secret, conn,
+                               command=command_name(ctx))
 
 
 def _backup_key(src: Path, key: bytes) -> bytes:
     """The current passphrase if it opens the backup, else (on a terminal) the backup's."""
-    import getpass
-
-    from crmctl.store import backup as store_backup
-    from crmctl.errors import NotFound
-    from crmctl.store.passphrase import stdin_is_terminal
-
     if not src.exists():
         raise NotFound(f"no backup at {src}")
     try:
         store_backup.verify_file(src, key)
         return key
     except PassphraseError:
-        if not stdin_is_terminal():  # say what would work, not only what did not
+        if not passphrases.stdin_is_terminal():  # say what would work, not only what did not
             raise PassphraseError(f"the current passphrase does not open {src}; run restore "
                                   "on a terminal to be asked for the backup's") from None
     return getpass.getpass(f"Passphrase of {src}: ").encode("utf-8")
@@ -117,12 +117,8 @@ def rekey(ctx: typer.Context) -> None:
 
     Example: crmctl rekey   # asks for the new passphrase twice
     """
-    from crmctl.core import backups
-    from crmctl.errors import InvalidValue
-    from crmctl.store.passphrase import get_new_passphrase
-
     with keyed_session(ctx, exclusive=True) as (conn, passphrase):
-        new_key = get_new_passphrase()
+        new_key = passphrases.get_new_passphrase()
         if new_key == passphrase.secret:
             raise InvalidValue("the new passphrase is the same as the current one")
         backups.rekey(conn, new_key)
@@ -133,13 +129,12 @@ def rekey(ctx: typer.Context) -> None:
 def _update_keyring(path: Path, old: bytes, new: bytes) -> None:
     """If the keyring held the old passphrase, hold the new one instead (quietly skipped
     where no keyring works)."""
-    from crmctl.store.passphrase import KEYRING_SERVICE, from_keyring, keyring_account
-
-    if from_keyring(path) != old.decode("utf-8"):
+    if passphrases.from_keyring(path) != old.decode("utf-8"):
         return
     try:
         import keyring
 
-        keyring.set_password(KEYRING_SERVICE, keyring_account(path), new.decode("utf-8"))
+        keyring.set_password(passphrases.KEYRING_SERVICE, passphrases.keyring_account(path),
+                             new.decode("utf-8"))
     except Exception:  # noqa: BLE001 - each backend fails its own way
         message("note: the keyring still holds the old passphrase; run `crmctl key remember`")

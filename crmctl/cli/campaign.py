@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import sys
 from typing import List, Optional
 
 import typer
 
 from crmctl.cli.context import FORCE_HELP, db_path, new_app, overwrite_prompt, session
-from crmctl.render import Format, emit_card, emit_json, emit_rows, message
+from crmctl.core import campaigns, exporting
+from crmctl.core.customers import Filter
+from crmctl.core.rules import CAMPAIGN_ATTRIBUTION_DAYS
+from crmctl.render import (Format, emit_campaign_table, emit_campaigns, emit_record,
+                           emit_targeting, message)
+from crmctl.store.outputs import format_for, resolve_output
 
 app = new_app("Marketing campaigns (营销活动): plan, target within consent, measure.")
 
 FormatOption = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
-LIST_COLUMNS = ["id", "name", "channel", "status", "targeted", "responded", "response_rate",
-                "revenue", "budget", "return_on_budget", "currency"]
-LIST_HEADERS = ["id", "name", "channel", "status", "targeted", "responded", "rate",
-                "revenue", "budget", "return", "cur."]
 
 
 @app.command()
@@ -35,8 +37,6 @@ def create(
 
     Example: cid=$(crmctl campaign create 双十一回馈 --channel email --budget 5000 --start 2026-11-01 --end 2026-11-11 --goal-responses 20)
     """
-    from crmctl.core import campaigns
-
     with session(ctx) as conn:
         cid = campaigns.create(conn, name, channel, goal_responses=goal_responses,
                                goal_revenue=goal_revenue, budget=budget, currency=currency,
@@ -50,15 +50,9 @@ def list_(ctx: typer.Context, fmt: Format = FormatOption) -> None:
 
     Example: crmctl campaign list --format json
     """
-    from crmctl.core import campaigns
-
     with session(ctx) as conn:
         rows = campaigns.overview(conn)
-    if fmt == Format.table:
-        rows = [{**r, "response_rate": _percent(r["response_rate"]),
-                 "return_on_budget": _times(r["return_on_budget"])} for r in rows]
-    emit_rows(rows, LIST_COLUMNS, fmt, headers=LIST_HEADERS if fmt == Format.table else None,
-              empty="no campaigns yet (crmctl campaign create NAME --channel email)")
+    emit_campaigns(rows, fmt)
 
 
 @app.command()
@@ -68,21 +62,13 @@ def show(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="ID"
 
     Example: crmctl campaign show 3
     """
-    from crmctl.core import campaigns
-
     with session(ctx) as conn:
         camp = campaigns.get(conn, campaign_id)
         figures = campaigns.report(conn, camp.id)
     data = {**camp.to_dict(), "status": figures["status"], "targeted": figures["targeted"],
             "excluded_no_consent": figures["excluded_no_consent"],
             "responded": figures["responded"], "revenue": figures["revenue"]}
-    if fmt == Format.json:
-        emit_json(data)
-    elif fmt == Format.csv:
-        emit_rows([data], list(data), fmt)
-    else:
-        emit_card(f"campaign #{camp.id} {camp.name}",
-                  [(k.replace("_", " "), v) for k, v in data.items() if k not in ("id", "name")])
+    emit_record(data, fmt, f"campaign #{camp.id} {camp.name}", hidden=("id", "name"))
 
 
 @app.command()
@@ -104,21 +90,10 @@ def target(
 
     Example: crmctl campaign target 3 --tag vip --tier gold --dry-run
     """
-    from crmctl.core import campaigns
-    from crmctl.core.customers import Filter
-
     flt = Filter(tag=tag, tier=tier, stage=stage, search=search)
     with session(ctx) as conn:
         result = campaigns.target(conn, campaign_id, flt, dry_run=dry_run)
-    if fmt == Format.json:
-        emit_json(result)
-    elif fmt == Format.csv:
-        emit_rows([result], list(result), fmt)
-    else:
-        title = f"campaign #{result['campaign_id']} ({result['channel']})"
-        emit_card(title + (": dry run, nothing changed" if dry_run else ""),
-                  [(k.replace("_", " "), str(result[k])) for k in
-                   ("matched", "added", "already_targeted", "excluded_no_consent")])
+    emit_targeting(result, fmt, dry_run)
 
 
 @app.command()
@@ -142,11 +117,6 @@ def export(
 
     Example: crmctl campaign export 3 --out mailing.xlsx
     """
-    import sys
-
-    from crmctl.core import exporting
-    from crmctl.store.outputs import format_for, resolve_output
-
     kind = format_for(out, fmt, "csv")
     stem = f"campaign-{campaign_id}" if campaign_id.isdigit() else "campaign"
     path = resolve_output(out, db=db_path(ctx), default_name=f"{stem}-targets.{kind}",
@@ -169,8 +139,6 @@ def respond(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="
 
     Example: crmctl campaign respond 3 12 --outcome 预约演示
     """
-    from crmctl.core import campaigns
-
     with session(ctx) as conn:
         result = campaigns.respond(conn, campaign_id, customer_id, outcome)
     message(f"recorded the response of #{result['customer_id']} to campaign "
@@ -188,74 +156,9 @@ def report(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="I
 
     Example: crmctl campaign report 3 --format json
     """
-    from crmctl.core import campaigns
-
     with session(ctx) as conn:
         figures = campaigns.report(conn, campaign_id)
-    if fmt == Format.json:
-        emit_json(figures)
-    elif fmt == Format.csv:
-        emit_rows([figures], list(figures), fmt)
+    if fmt == Format.table:
+        emit_campaign_table(figures, CAMPAIGN_ATTRIBUTION_DAYS)
     else:
-        from crmctl.render import print_renderable
-
-        print_renderable(_report_table(figures))
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def _times(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}×"
-
-
-def _bar(fraction: float | None, width: int = 24) -> str:
-    """Block characters on a terminal; '#' and '.' in plain text (cron, pipes)."""
-    from crmctl.render import stdout_is_terminal
-
-    if fraction is None:
-        return ""
-    full, empty, over = ("█", "░", " ▶") if stdout_is_terminal() else ("#", ".", " >")
-    filled = round(min(max(fraction, 0.0), 1.0) * width)
-    return full * filled + empty * (width - filled) + (over if fraction > 1 else "")
-
-
-def _report_table(f: dict):
-    from rich.table import Table
-
-    from crmctl.core.rules import CAMPAIGN_ATTRIBUTION_DAYS
-    from crmctl.render import stdout_is_terminal
-
-    t = Table(title=f"campaign #{f['id']} {f['name']} · {f['channel']} · {f['status']} · "
-                    f"{f['window_start']}..{f['window_end']} "
-                    f"(+{CAMPAIGN_ATTRIBUTION_DAYS} d to {f['counted_until']})",
-              title_justify="left", show_header=True, box=None, pad_edge=False,
-              header_style="bold" if stdout_is_terminal() else "")
-    for header in ("measure", "value", "", "of"):
-        t.add_column(header)
-    cur = f["currency"]
-    t.add_row("targeted", str(f["targeted"]), "", "")
-    t.add_row("excluded (no consent)", str(f["excluded_no_consent"]), "", "")
-    t.add_row("reached", str(f["reached"]), _bar(_share(f["reached"], f["targeted"])),
-              f"{f['targeted']} targeted")
-    t.add_row("responded", str(f["responded"]), _bar(f["response_rate"]),
-              f"{_percent(f['response_rate'])} of targeted")
-    if f["goal_responses"] is not None:
-        t.add_row("  responses vs goal", str(f["responded"]), _bar(f["goal_responses_progress"]),
-                  f"goal {f['goal_responses']} ({_percent(f['goal_responses_progress'])})")
-    t.add_row("purchases", f"{f['purchases']}",
-              "", f"{f['purchases_in_window']} in window, {f['purchases_after_end']} after")
-    t.add_row("revenue", f"{f['revenue']} {cur}", _bar(f["goal_revenue_progress"]),
-              "" if f["goal_revenue"] is None else
-              f"goal {f['goal_revenue']} ({_percent(f['goal_revenue_progress'])})")
-    t.add_row("budget", "—" if f["budget"] is None else f"{f['budget']} {cur}", "", "")
-    t.add_row("cost per response",
-              "—" if f["cost_per_response"] is None else f"{f['cost_per_response']} {cur}", "", "")
-    t.add_row("return on budget", _times(f["return_on_budget"]),
-              _bar(f["return_on_budget"]), "revenue / budget")
-    return t
-
-
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
+        emit_record(figures, fmt, "")

@@ -7,6 +7,7 @@ import json
 import typer
 
 from crmctl.cli.context import new_app, session
+from crmctl.core import settings
 from crmctl.render import Format, emit_rows, message
 
 app = new_app("Settings stored in the database.")
@@ -18,8 +19,6 @@ def list_(ctx: typer.Context, fmt: Format = typer.Option(Format.table, "--format
 
     Example: crmctl config list
     """
-    from crmctl.core import settings
-
     with session(ctx) as conn:
         values = settings.all_settings(conn)
     rows = [{"key": k, "value": json.dumps(v, ensure_ascii=False)} for k, v in values.items()]
@@ -33,8 +32,6 @@ def set_(ctx: typer.Context, key: str, value: str = typer.Argument(
 
     Example: crmctl config set default_region US
     """
-    from crmctl.core import settings
-
     try:
         parsed = json.loads(value)
     except ValueError:  # not JSON, or a number too long for int() (4,300 digits): text

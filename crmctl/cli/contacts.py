@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from crmctl.cli.context import new_app, session
+from crmctl.core import dates, interactions, purchases
 from crmctl.render import message
 
 app = new_app()
@@ -44,8 +45,6 @@ def log_contact(
 
     Example: crmctl log-contact 12 --channel visit --summary 上门处理 --resolves-complaint all
     """
-    from crmctl.core import dates, interactions
-
     next_due = dates.parse_when(next_) if next_ is not None else None
     with session(ctx) as conn:
         done = interactions.log(
@@ -77,8 +76,6 @@ def purchase(
 
     Example: crmctl purchase 12 12800.00 --date yesterday --note 年度服务合同
     """
-    from crmctl.core import dates, purchases
-
     day = dates.parse_when(date) if date is not None else None
     with session(ctx) as conn:
         pid = purchases.record(conn, customer_id, amount, when=day, currency=currency,

@@ -7,7 +7,7 @@ core function and renders the result.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -15,6 +15,10 @@ from typing import Iterator
 import typer
 
 from crmctl.errors import PassphraseError
+from crmctl.render import message
+from crmctl.store import exclusive_lock, open_database
+from crmctl.store import passphrase as passphrases
+from crmctl.store.paths import resolve_db_path
 
 PROMPT_TRIES = 3
 
@@ -37,14 +41,10 @@ class Globals:
 
     def __post_init__(self) -> None:
         if self.db == "":  # --db "$UNSET": refused by every command, db or not
-            from crmctl.store.paths import resolve_db_path
-
             resolve_db_path(self.db)
 
     @property
     def db_path(self) -> Path:
-        from crmctl.store.paths import resolve_db_path
-
         return resolve_db_path(self.db)
 
 
@@ -69,10 +69,6 @@ def keyed_session(ctx: typer.Context, *, exclusive: bool = False) -> Iterator[tu
     passphrase itself; every other command uses ``session``. ``exclusive``: no other
     crmctl has the database open until the block ends (rekey, restore, forget).
     """
-    from contextlib import nullcontext
-
-    from crmctl.store import exclusive_lock, open_database  # (sqlcipher3: not for --help)
-
     path = globals_of(ctx).db_path
     if not path.exists():
         open_database(path, b"")  # raises the clear "no database" error
@@ -83,12 +79,8 @@ def keyed_session(ctx: typer.Context, *, exclusive: bool = False) -> Iterator[tu
 
 @contextmanager
 def _opened(ctx: typer.Context, path: Path) -> Iterator[tuple]:
-    from crmctl.render import message
-    from crmctl.store import open_database
-    from crmctl.store.passphrase import get_passphrase
-
     for attempt in range(PROMPT_TRIES):
-        passphrase = get_passphrase(path)
+        passphrase = passphrases.get_passphrase(path)
         try:
             conn = open_database(path, passphrase.secret, command=command_name(ctx),
                                  on_upgrade=lambda old, new: message(
@@ -119,9 +111,7 @@ def db_path(ctx: typer.Context) -> Path:
 def overwrite_prompt():
     """For resolve_output's ``ask``: a yes/no question on a terminal; None elsewhere
     (cron, pipes), where an existing file then needs --force."""
-    from crmctl.store.passphrase import stdin_is_terminal
-
-    if not stdin_is_terminal():
+    if not passphrases.stdin_is_terminal():
         return None
     return lambda question: typer.confirm(question, default=False, err=True)
 

@@ -6,8 +6,12 @@ from typing import List, Optional
 
 import typer
 
-from crmctl.cli.context import new_app, command_name, db_path, session
-from crmctl.render import Format, emit_card, emit_json, emit_rows, message
+from crmctl.cli.context import command_name, db_path, new_app, session
+from crmctl.core import customers, timeline
+from crmctl.errors import InvalidValue, UsageError
+from crmctl.render import Format, emit_customer, emit_rows, message
+from crmctl.store import create_database
+from crmctl.store import passphrase
 
 app = new_app()
 
@@ -27,23 +31,16 @@ def init(ctx: typer.Context) -> None:
 
     Example: crmctl --db ~/crm.db init
     """
-    from crmctl.store import create_database
-    from crmctl.store.passphrase import get_passphrase
-
     path = db_path(ctx)
     if path.exists():
-        from crmctl.errors import InvalidValue
-
         raise InvalidValue(f"{path} already exists; refusing to overwrite it")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:  # a file in the way, a read-only file system…
-        from crmctl.errors import InvalidValue
-
         raise InvalidValue(f"cannot create {path}: cannot make directory {path.parent} "
                            f"({exc.strerror})") from None
-    passphrase = get_passphrase(path, new=True, use_keyring=False)
-    create_database(path, passphrase.secret, command=command_name(ctx)).close()
+    new = passphrase.get_passphrase(path, new=True, use_keyring=False)
+    create_database(path, new.secret, command=command_name(ctx)).close()
     message(f"created {path}")
 
 
@@ -71,8 +68,6 @@ def add(
 
     Example: id=$(crmctl add 王明 --company 华为 --phone 13800138000 --tag vip)
     """
-    from crmctl.core import customers
-
     raw = {"name": name, "company": company, "title": title, "email": email, "phone": phone,
            "wechat": wechat, "industry": industry, "region": region,
            "company_size": company_size, "source": source, "note": note,
@@ -103,8 +98,6 @@ def list_(
 
     Example: crmctl list --tier gold --search 王 --format json
     """
-    from crmctl.core import customers
-
     flt = customers.Filter(tag=tag, tier=tier, stage=stage, consent=consent, search=search,
                            limit=limit, sort=sort)
     with session(ctx) as conn:
@@ -120,22 +113,10 @@ def show(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"
 
     Example: crmctl show 12
     """
-    from crmctl.core import timeline
-
     with session(ctx) as conn:
         data = timeline.show(conn, customer_id)
-    if fmt == Format.json:
-        emit_json(data)
-    elif fmt == Format.csv:
-        emit_rows([data], LIST_COLUMNS, fmt)
-    else:
-        events, consent = data.pop("timeline"), data.pop("consent")
-        pairs = [(k.replace("_", " "), v) for k, v in data.items() if k not in ("id", "name")]
-        emit_card(f"#{data['id']} {data['name']}",
-                  pairs + [("consent", timeline.consent_text(consent))])
-        emit_rows([{**e, "when": timeline.when_text(e["at"])} for e in events],
-                  ["when", "kind", "description"], fmt, title="timeline",
-                  empty="no history yet")
+    emit_customer(data, fmt, LIST_COLUMNS, consent_line=timeline.consent_text(data["consent"]),
+                  when=timeline.when_text)
 
 
 @app.command()
@@ -163,9 +144,6 @@ def edit(
 
     Example: crmctl edit 12 --email wang@example.cn --clear wechat
     """
-    from crmctl.core import customers
-    from crmctl.errors import InvalidValue
-
     given = {"name": name, "company": company, "title": title, "email": email, "phone": phone,
              "wechat": wechat, "industry": industry, "region": region,
              "company_size": company_size, "source": source, "birthday": birthday,
@@ -193,15 +171,10 @@ def rm(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"),
 
     Example: crmctl rm 12 --yes
     """
-    from crmctl.core import customers
-    from crmctl.store.passphrase import stdin_is_terminal
-
     with session(ctx) as conn:
         current = customers.get(conn, customer_id)
         if not yes:
-            if not stdin_is_terminal():
-                from crmctl.errors import UsageError
-
+            if not passphrase.stdin_is_terminal():
                 raise UsageError("rm needs --yes when not run on a terminal")
             typer.confirm(f"Delete #{current.id} {current.name} and all their records?",
                           abort=True)

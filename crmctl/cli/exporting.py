@@ -8,20 +8,36 @@ from typing import List, Optional
 import typer
 
 from crmctl.cli.context import FORCE_HELP, db_path, new_app, overwrite_prompt, session
+from crmctl.core import exporting
+from crmctl.core.customers import Filter
+from crmctl.core.dates import parse_when
+from crmctl.errors import UsageError
 from crmctl.render import message
+from crmctl.store.outputs import format_for, resolve_output
 
 app = new_app()
+
+OutOption = typer.Option(None, "--out", "-o", metavar="FILE|-",
+                         help="Write here (mode 0600, replaced atomically); DIR/ puts "
+                              "WHAT.FORMAT in it; - or none: stdout.")
+FormatOption = typer.Option(None, "--format", "-f", metavar="FORMAT",
+                            help="csv (default), json, xlsx, vcf (vCard 3.0: customers) or ics "
+                                 "(iCalendar: follow-ups); default: the --out extension.")
+MarketingOption = typer.Option(
+    None, metavar="CHANNEL", help="A marketing list: only people whose consent for this "
+                                  "channel (email, phone, sms, wechat) is granted now.")
+ExcelOption = typer.Option(False, "--excel", help="csv: start with a UTF-8 BOM so Excel shows "
+                                                  "Chinese correctly (default: UTF-8 without BOM).")
+CustomerOption = typer.Option(
+    None, "--customer", metavar="ID",
+    help="Everything held about one person (right of access), as one JSON document.")
 
 
 @app.command()
 def export(
     ctx: typer.Context,
-    out: Optional[str] = typer.Option(None, "--out", "-o", metavar="FILE|-",
-                                      help="Write here (mode 0600, replaced atomically); DIR/ "
-                                           "puts WHAT.FORMAT in it; - or none: stdout."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", metavar="FORMAT",
-                                      help="csv (default), json, xlsx, vcf (vCard 3.0: customers) or ics "
-                                 "(iCalendar: follow-ups); default: the --out extension."),
+    out: Optional[str] = OutOption,
+    fmt: Optional[str] = FormatOption,
     what: Optional[str] = typer.Option(None, "--what", metavar="WHAT",
                                        help="customers (default), interactions, purchases "
                                             "or followups (the default for ics)."),
@@ -35,17 +51,11 @@ def export(
     limit: Optional[int] = typer.Option(None, metavar="N", help="At most this many rows."),
     sort: str = typer.Option("id", metavar="KEY", help="Customers: id, name, company, created, updated, "
                                         "last-contact, tier; prefix - to reverse."),
-    marketing: Optional[str] = typer.Option(
-        None, metavar="CHANNEL", help="A marketing list: only people whose consent for this "
-                                      "channel (email, phone, sms, wechat) is granted now."),
-    excel: bool = typer.Option(False, "--excel",
-                               help="csv: start with a UTF-8 BOM so Excel shows Chinese "
-                                    "correctly (default: UTF-8 without BOM)."),
+    marketing: Optional[str] = MarketingOption,
+    excel: bool = ExcelOption,
     until: Optional[str] = typer.Option(None, metavar="WHEN",
                                         help="Follow-ups due up to this day (default +30d)."),
-    customer: Optional[str] = typer.Option(
-        None, "--customer", metavar="ID",
-        help="Everything held about one person (right of access), as one JSON document."),
+    customer: Optional[str] = CustomerOption,
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Export data for spreadsheets, mailing tools, address books and calendars.
@@ -60,38 +70,23 @@ def export(
 
     Example: crmctl export --tag vip --out vip.xlsx
     """
-    from crmctl.core import exporting
-    from crmctl.core.customers import Filter
-    from crmctl.errors import UsageError
-    from crmctl.store.outputs import format_for, resolve_output
-
     if customer is not None:
-        given = [name for name, value in (
-            ("--what", what), ("--tag", tag), ("--tier", tier), ("--stage", stage),
-            ("--consent", consent), ("--search", search), ("--limit", limit),
-            ("--marketing", marketing), ("--excel", excel), ("--until", until),
-            ("--sort", sort != "id")) if value]
-        if given:
-            raise UsageError(f"--customer exports one whole record; it takes no {given[0]}")
-        if fmt is not None and fmt.strip().lower() != "json":
-            raise UsageError("--customer writes one JSON document: use --format json")
-        if format_for(out, None, "json") != "json":
-            raise UsageError(f"--customer writes one JSON document, not what the extension "
-                             f"of {out} says: name it .json")
+        _refuse_with_customer(out, fmt, {
+            "--what": what, "--tag": tag, "--tier": tier, "--stage": stage,
+            "--consent": consent, "--search": search, "--limit": limit,
+            "--marketing": marketing, "--excel": excel, "--until": until,
+            "--sort": sort != "id"})
         path = resolve_output(out, db=db_path(ctx), default_name="customer.json",
                               force=force, ask=overwrite_prompt())
         with session(ctx) as conn:
             summary = exporting.export_customer(conn, customer, path, sys.stdout)
         _report(summary)
         return
-
     request = exporting.Request(
         what=what, fmt=format_for(out, fmt, "csv"), excel=excel, marketing=marketing,
         flt=Filter(tag=tag, tier=tier, stage=stage, consent=consent, search=search,
                    limit=limit, sort=sort))
     if until is not None:
-        from crmctl.core.dates import parse_when
-
         request.until = parse_when(until)
     checked = request.checked()  # refuse bad words before asking for the passphrase
     path = resolve_output(out, db=db_path(ctx), default_name=f"{checked.what}.{checked.fmt}",
@@ -99,6 +94,18 @@ def export(
     with session(ctx) as conn:
         summary = exporting.export(conn, request, path, sys.stdout)
     _report(summary)
+
+
+def _refuse_with_customer(out: str | None, fmt: str | None, options: dict) -> None:
+    """--customer writes one whole record as JSON: no filter, no other format."""
+    given = [name for name, value in options.items() if value]
+    if given:
+        raise UsageError(f"--customer exports one whole record; it takes no {given[0]}")
+    if fmt is not None and fmt.strip().lower() != "json":
+        raise UsageError("--customer writes one JSON document: use --format json")
+    if format_for(out, None, "json") != "json":
+        raise UsageError(f"--customer writes one JSON document, not what the extension "
+                         f"of {out} says: name it .json")
 
 
 def _report(summary: dict) -> None:

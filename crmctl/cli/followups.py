@@ -7,15 +7,11 @@ from typing import Optional
 import typer
 
 from crmctl.cli.context import new_app, session
-from crmctl.render import Format, emit_rows, message
+from crmctl.core import dates, followups
+from crmctl.render import (FOLLOWUP_CELLS, Format, emit_followups_table, emit_json_body,
+                           emit_rows, json_list_sql, json_object_sql, message)
 
 app = new_app(invoke_without_command=True)
-
-TABLE_HEADERS = ["due", "overdue", "reason", "id", "name", "tier", "why", "fid"]
-# The table's cells over the report's columns (render.cell's text: NULL is empty)
-TABLE_CELLS = ("due, iif(overdue_days > 0, overdue_days || 'd', ''), reason, "
-               "customer_id || '', name, tier, coalesce(purpose, ''), "
-               "coalesce(followup_id || '', '')")
 
 
 @app.callback(invoke_without_command=True)
@@ -38,36 +34,23 @@ def report(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from crmctl.core import dates, followups
-
     day = dates.parse_when(until)
-    if fmt == Format.json:  # the whole document made by SQLite: no Python per row
-        from crmctl.render import emit_json_body, json_list_sql, json_object_sql
-
-        with session(ctx) as conn:
-            [(body,)] = followups.due_rows(
-                conn, day, overdue_only=overdue, tier=tier, tag=tag,
-                projection=json_object_sql(followups.COLUMNS,
-                                           integers=followups.INTEGER_COLUMNS,
-                                           words=followups.WORD_COLUMNS),
-                aggregate=json_list_sql("row"))
+    query = {"overdue_only": overdue, "tier": tier, "tag": tag}
+    with session(ctx) as conn:
+        if fmt == Format.json:  # the whole document made by SQLite: no Python per row
+            [(body,)] = followups.due_rows(conn, day, **query, projection=json_object_sql(
+                followups.COLUMNS, integers=followups.INTEGER_COLUMNS,
+                words=followups.WORD_COLUMNS), aggregate=json_list_sql("row"))
+        elif fmt == Format.csv:
+            rows = followups.due(conn, day, **query)
+        else:  # the cells as text, made by SQLite (22,000 rows under cron)
+            cells = followups.due_rows(conn, day, **query, projection=FOLLOWUP_CELLS)
+    if fmt == Format.json:
         emit_json_body(body)
-        return
-    if fmt != Format.table:
-        with session(ctx) as conn:
-            rows = followups.due(conn, day, overdue_only=overdue, tier=tier, tag=tag)
+    elif fmt == Format.csv:
         emit_rows(rows, list(followups.COLUMNS), fmt)
-        return
-    from crmctl.render import emit_text_table
-
-    with session(ctx) as conn:  # the cells as text, made by SQLite (22,000 rows under cron)
-        rows = followups.due_rows(conn, day, overdue_only=overdue, tier=tier, tag=tag,
-                                  projection=TABLE_CELLS)
-    late = sum(1 for row in rows if row[1])
-    noun = "follow-up" if len(rows) == 1 else "follow-ups"
-    emit_text_table(TABLE_HEADERS, rows,
-                    title=f"{len(rows)} {noun} due by {day.isoformat()} ({late} overdue)",
-                    empty=f"nothing due by {day.isoformat()}")
+    else:
+        emit_followups_table(cells, day)
 
 
 @app.command("schedule")
@@ -82,8 +65,6 @@ def schedule_(
 
     Example: crmctl followups schedule 12 +2w --purpose "报价回访"
     """
-    from crmctl.core import dates, followups
-
     day = dates.parse_when(when)
     with session(ctx) as conn:
         fid = followups.plan(conn, customer_id, day, purpose)
@@ -101,8 +82,6 @@ def done(
 
     Example: crmctl followups done 7 --note "客户确认下单"
     """
-    from crmctl.core import followups
-
     with session(ctx) as conn:
         fid = followups.done(conn, followup_id, note)
     message(f"follow-up {fid} done")
@@ -118,8 +97,6 @@ def snooze(
 
     Example: crmctl followups snooze 7 monday
     """
-    from crmctl.core import dates, followups
-
     day = dates.parse_when(when)
     with session(ctx) as conn:
         fid, previous = followups.snooze(conn, followup_id, day)

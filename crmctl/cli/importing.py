@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from crmctl.cli.context import db_path, new_app, overwrite_prompt, session
-from crmctl.render import Format, emit_json, emit_rows, message
+from crmctl.core import importing
+from crmctl.errors import UsageError
+from crmctl.render import Format, emit_import_summary, emit_rows, progress
+from crmctl.store.outputs import resolve_output
 
 app = new_app()
-
-SUMMARY_COLUMNS = ["inserted", "updated", "skipped", "rejected", "rows"]
 
 
 @app.command("import")
@@ -44,67 +46,23 @@ def import_(
 
     Example: crmctl import contacts.csv --tag 展会2026 --rejects rejected.csv
     """
-    from pathlib import Path
-
-    from crmctl.core import importing
-    from crmctl.errors import UsageError
-    from crmctl.store.outputs import resolve_output
-
     if show_mapping:
         rows = importing.show_mapping(file, mapping, encoding)
         emit_rows(rows, ["column", "field"], fmt)
         return
     if rejects is not None:  # refused before the passphrase is asked (a dry run writes it too)
-        if rejects.strip() == "-":
-            raise UsageError("--rejects needs a file: standard output carries the summary")
-        rejects = str(resolve_output(rejects, db=db_path(ctx),
-                                     default_name=f"{Path(file).stem}-rejects.csv",
-                                     force=force, ask=overwrite_prompt()))
+        rejects = _rejects_path(ctx, rejects, file, force)
     options = importing.Options(mapping=mapping, encoding=encoding, on_duplicate=on_duplicate,
                                 dry_run=dry_run, rejects=rejects, tags=list(tag))
-    with session(ctx) as conn, _progress() as progress:
-        summary = importing.run(conn, file, options, progress=progress)
-    data = summary.to_dict()
-    if fmt == Format.json:
-        emit_json(data)
-    else:
-        emit_rows([data], SUMMARY_COLUMNS, fmt)
-    if summary.dry_run:
-        message("dry run: nothing was written")
-    if summary.rejects_problem:  # committed all the same: say so, and what is missing
-        message(f"warning: {summary.rejects_problem}; the import was committed without "
-                f"its {summary.rejected} refused row(s)")
-    elif summary.rejected and summary.rejects_file:
-        message(f"{summary.rejected} row(s) refused; see {summary.rejects_file}")
-    elif summary.rejected:
-        message(f"{summary.rejected} row(s) refused; use --rejects FILE to see them")
+    with session(ctx) as conn, progress("importing") as update:
+        summary = importing.run(conn, file, options, progress=update)
+    emit_import_summary(summary, fmt)
 
 
-class _progress:
-    """A rich progress bar on stderr when it is a terminal; nothing under cron or a pipe."""
-
-    def __enter__(self):
-        import sys
-
-        self.bar = None
-        try:
-            terminal = sys.stderr.isatty()
-        except (ValueError, AttributeError):
-            terminal = False
-        if not terminal:
-            return None
-        from rich.console import Console
-        from rich.progress import Progress
-
-        self.bar = Progress(console=Console(file=sys.stderr), transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task("importing", total=None)
-        return self.update
-
-    def update(self, done: int, total: int) -> None:
-        self.bar.update(self.task, completed=done, total=total)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
-        return False
+def _rejects_path(ctx: typer.Context, rejects: str, file: str, force: bool) -> str:
+    """Where --rejects writes (DIR/: FILE-rejects.csv in it); never standard output."""
+    if rejects.strip() == "-":
+        raise UsageError("--rejects needs a file: standard output carries the summary")
+    return str(resolve_output(rejects, db=db_path(ctx),
+                              default_name=f"{Path(file).stem}-rejects.csv",
+                              force=force, ask=overwrite_prompt()))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from crmctl.cli.context import new_app, db_path
+from crmctl.cli.context import command_name, db_path, new_app
 from crmctl.errors import CrmError
+from crmctl.store import open_database
+from crmctl.store.passphrase import KEYRING_SERVICE, get_passphrase, keyring_account
 from crmctl.render import message
 
 app = new_app("Remember the passphrase in the OS keyring.")
@@ -17,10 +19,6 @@ def remember(ctx: typer.Context) -> None:
 
     Example: CRMCTL_PASSPHRASE_CMD='pass show crm' crmctl key remember
     """
-    from crmctl.cli.context import command_name
-    from crmctl.store import open_database
-    from crmctl.store.passphrase import KEYRING_SERVICE, get_passphrase, keyring_account
-
     path = db_path(ctx)
     if not path.exists():
         open_database(path, b"")  # raises the clear "no database" error before asking
@@ -44,8 +42,6 @@ def forget(ctx: typer.Context) -> None:
 
     Example: crmctl key forget
     """
-    from crmctl.store.passphrase import KEYRING_SERVICE, keyring_account
-
     path = db_path(ctx)
     try:
         import keyring

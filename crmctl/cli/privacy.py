@@ -7,6 +7,10 @@ from typing import Optional
 import typer
 
 from crmctl.cli.context import new_app, session
+from crmctl.core import clock, dates, privacy
+from crmctl.core import consent as ledger
+from crmctl.errors import UsageError
+from crmctl.store import passphrase
 from crmctl.render import Format, emit_rows, message
 
 app = new_app()
@@ -35,9 +39,6 @@ def consent(
 
     Example: crmctl consent 12 grant email --source "展会签到表" --at 2026-11-20
     """
-    from crmctl.core import clock, consent as ledger, dates
-    from crmctl.errors import UsageError
-
     if action is None:
         with session(ctx) as conn:
             rows = ledger.history(conn, customer_id)
@@ -66,11 +67,7 @@ def forget(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="I
 
     Example: crmctl forget 12 --yes
     """
-    from crmctl.core import privacy
-    from crmctl.errors import UsageError
-    from crmctl.store.passphrase import stdin_is_terminal
-
-    if not yes and not stdin_is_terminal():
+    if not yes and not passphrase.stdin_is_terminal():
         raise UsageError("forget needs --yes when not run on a terminal")
     with session(ctx, exclusive=True) as conn:  # no reader's snapshot keeps the old pages
         current = privacy.live_record(conn, customer_id)

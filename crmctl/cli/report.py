@@ -5,12 +5,16 @@ from __future__ import annotations
 import typer
 
 from crmctl.cli.context import new_app, session
-from crmctl.render import Format
+from crmctl.core import referrals as core_referrals
+from crmctl.core import reports
+from crmctl.errors import UsageError
+from crmctl.render import Format, emit_charts, emit_json, emit_rows, with_bars
 
 app = new_app(invoke_without_command=True)
 
-BAR_WIDTH = 40
-EIGHTHS = " ▏▎▍▌▋▊▉"
+REFERRAL_COLUMNS = ["rank", "id", "name", "tier", "referred", "buying", "revenue", "currency",
+                    "last_referred_at"]
+REFERRAL_TABLE = ["rank", "id", "name", "referred", "bar", "buying", "revenue", "currency"]
 
 
 @app.callback(invoke_without_command=True)
@@ -25,66 +29,14 @@ def report(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from crmctl.core import reports
-    from crmctl.errors import UsageError
-    from crmctl.render import emit_json, print_renderable
-
     if fmt == Format.csv:
         raise UsageError("report takes --format table or json")
     with session(ctx) as conn:
         data = reports.overview(conn)
     if fmt == Format.json:
         emit_json(data)
-        return
-    print_renderable(charts(data))
-
-
-def bar(value: int, top: int, terminal: bool) -> str:
-    """A bar of block characters (eighths on a terminal, '#' in plain text)."""
-    if top <= 0 or value <= 0:
-        return ""
-    if not terminal:
-        return "#" * max(1, round(BAR_WIDTH * value / top))
-    eighths = max(1, round(BAR_WIDTH * 8 * value / top))
-    return "█" * (eighths // 8) + (EIGHTHS[eighths % 8] if eighths % 8 else "")
-
-
-def chart(title: str, pairs: list[tuple[str, int]], terminal: bool):
-    from rich.table import Table
-
-    grid = Table.grid(padding=(0, 1))
-    grid.title, grid.title_justify = title, "left"
-    grid.title_style = "bold" if terminal else ""
-    grid.add_column(no_wrap=True)
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_column(no_wrap=True, style="cyan" if terminal else "")
-    top = max((value for _, value in pairs), default=0)
-    for label, value in pairs:
-        grid.add_row(label, str(value), bar(value, top, terminal))
-    return grid
-
-
-def charts(data: dict):
-    from rich.console import Group
-    from rich.text import Text
-
-    from crmctl.render import stdout_is_terminal
-
-    tty = stdout_is_terminal()
-    weeks = [(f"from {w['week']}", w["interactions"]) for w in data["interactions_per_week"]]
-    parts = [
-        Text(f"crmctl report {data['date']}: {data['customers']} customers, "
-             f"{data['churn_risk']} at churn risk", style="bold" if tty else ""),
-        chart("Tiers", list(data["tiers"].items()), tty),
-        chart("Lifecycle stages", list(data["stages"].items()), tty),
-        chart("Value segments (RFM)", list(data["segments"].items()), tty),
-        chart("Open complaints by category", list(data["open_complaints"].items()), tty),
-        chart("Interactions per week", weeks, tty),
-    ]
-    spaced = [parts[0]]
-    for part in parts[1:]:
-        spaced += [Text(""), part]
-    return Group(*spaced)
+    else:
+        emit_charts(data)
 
 
 @app.command("referrals")
@@ -98,15 +50,9 @@ def referrals(
 
     Example: crmctl report referrals --limit 10
     """
-    from crmctl.core import referrals as core_referrals
-    from crmctl.render import emit_rows, stdout_is_terminal
-
     with session(ctx) as conn:
         rows = core_referrals.ranking(conn, limit=limit, currency=currency)
-    columns = ["rank", "id", "name", "tier", "referred", "buying", "revenue", "currency",
-               "last_referred_at"]
-    if fmt == Format.table:
-        top = max((r["referred"] for r in rows), default=0)
-        rows = [{**r, "bar": bar(r["referred"], top, stdout_is_terminal())} for r in rows]
-        columns = ["rank", "id", "name", "referred", "bar", "buying", "revenue", "currency"]
-    emit_rows(rows, columns, fmt, empty="no referrals yet (add --referred-by ID links them)")
+    table = fmt == Format.table
+    emit_rows(with_bars(rows, "referred") if table else rows,
+              REFERRAL_TABLE if table else REFERRAL_COLUMNS, fmt,
+              empty="no referrals yet (add --referred-by ID links them)")

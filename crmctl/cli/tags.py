@@ -7,6 +7,7 @@ from typing import List
 import typer
 
 from crmctl.cli.context import new_app, session
+from crmctl.core import tags
 from crmctl.render import Format, emit_rows, message
 
 app = new_app("Tag customers for segmentation.")
@@ -19,8 +20,6 @@ def add(ctx: typer.Context, tag: str = typer.Argument(..., help="The tag, e.g. v
 
     Example: crmctl tag add vip 12 15 18
     """
-    from crmctl.core import tags
-
     with session(ctx) as conn:
         added = tags.add(conn, tag, ids)
     message(f"tagged {added} customer(s) with {tag!r}")
@@ -33,8 +32,6 @@ def remove(ctx: typer.Context, tag: str = typer.Argument(...),
 
     Example: crmctl tag remove vip 12
     """
-    from crmctl.core import tags
-
     with session(ctx) as conn:
         removed = tags.remove(conn, tag, ids)
     message(f"removed {tag!r} from {removed} customer(s)")
@@ -47,8 +44,6 @@ def list_(ctx: typer.Context,
 
     Example: crmctl tag list --format json
     """
-    from crmctl.core import tags
-
     with session(ctx) as conn:
         rows = tags.list_tags(conn)
     emit_rows(rows, ["tag", "customers"], fmt, empty="no tags yet")

@@ -8,12 +8,13 @@ from __future__ import annotations
 import typer
 
 from crmctl.cli.context import new_app, session
-from crmctl.render import Format, emit_json, emit_rows, message
+from crmctl.core import tiers
+from crmctl.render import (REVIEW_JSON, Format, emit_json_objects, emit_rows,
+                           emit_tier_changes, emit_tier_rules, message, say_proposed)
 
 app = new_app("Customer tiers (客户分级): set by hand, review by rule, history, rules.")
 
 FormatOption = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
-REVIEW_COLUMNS = ["customer_id", "name", "tier", "proposed", "rule", "reason"]
 HISTORY_COLUMNS = ["at", "old_tier", "new_tier", "source", "reason"]
 
 
@@ -28,8 +29,6 @@ def set_(
 
     Example: crmctl tier set 12 gold --reason "年度合同续签"
     """
-    from crmctl.core import tiers
-
     with session(ctx) as conn:
         done = tiers.set_tier(conn, customer_id, tier, reason)
     message(f"#{done['customer_id']}: {done['old_tier']} → {done['new_tier']}; "
@@ -50,35 +49,15 @@ def review(
 
     Example: crmctl tier review && crmctl tier review --apply
     """
-    from crmctl.core import tiers
-
     if fmt == Format.json and not apply:  # each row made JSON text by SQLite
-        from crmctl.render import emit_json_objects, json_object_sql
-
         with session(ctx) as conn:
-            objects = [text for (text,) in tiers.review_rows(
-                conn, projection=json_object_sql(REVIEW_COLUMNS))]
+            objects = [text for (text,) in tiers.review_rows(conn, projection=REVIEW_JSON)]
         emit_json_objects(objects)
-        _say_proposed(len(objects))
+        say_proposed(len(objects))
         return
     with session(ctx) as conn:
         proposals = tiers.apply(conn) if apply else tiers.review(conn)
-    rows = [p.to_dict() for p in proposals]
-    emit_rows(rows, REVIEW_COLUMNS, fmt,
-              headers=["id", "name", "tier", "→", "rule", "reason"] if fmt == Format.table
-              else None, empty="no tier changes proposed")
-    if apply:
-        message(f"applied {len(rows)} tier change{'s' if len(rows) != 1 else ''}"
-                + (f", with {len(rows)} notify follow-up{'s' if len(rows) != 1 else ''}"
-                   if rows else ""))
-    else:
-        _say_proposed(len(rows))
-
-
-def _say_proposed(n: int) -> None:
-    if n:
-        message(f"{n} proposal{'s' if n != 1 else ''}; nothing changed "
-                "(crmctl tier review --apply applies them)")
+    emit_tier_changes([p.to_dict() for p in proposals], fmt, applied=apply)
 
 
 @app.command()
@@ -88,8 +67,6 @@ def history(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="
 
     Example: crmctl tier history 12
     """
-    from crmctl.core import tiers
-
     with session(ctx) as conn:
         rows = tiers.history(conn, customer_id)
     emit_rows(rows, HISTORY_COLUMNS, fmt, empty="no tier changes recorded")
@@ -101,22 +78,6 @@ def rules(ctx: typer.Context, fmt: Format = FormatOption) -> None:
 
     Example: crmctl tier rules --format json
     """
-    from crmctl.core import tiers
-
     with session(ctx) as conn:
         data = tiers.rules(conn)
-    if fmt == Format.json:
-        emit_json(data)
-        return
-    cur, months = data["currency"], data["spend_window_months"]
-    rows = [{**t, "min_spend_12m": f"{t['min_spend_12m']:,}" if fmt == Format.table
-             else t["min_spend_12m"]} for t in data["tiers"]]
-    long_rel = data["long_relationship"]
-    if fmt == Format.table:
-        rows[0]["min_spend_12m"] += f" (or {long_rel['min_spend_12m']:,} with " \
-                                    f"{long_rel['years']}+ years)"
-    emit_rows(rows, ["tier", "min_spend_12m", "cadence_days", "response_hours"], fmt,
-              headers=["tier", f"{months}-month spend ≥ ({cur})", "follow up every (days)",
-                       "respond within (h)"] if fmt == Format.table else None)
-    if fmt == Format.table:
-        emit_rows(data["rules"], ["rule", "does"], fmt, title="tier review rules, in order")
+    emit_tier_rules(data, fmt)

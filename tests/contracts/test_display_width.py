@@ -1,6 +1,6 @@
 """render.display_width measures a cell without importing rich (its import costs ~60 ms of
 a cron run): a short way for printable ASCII and the common 2-cell ranges (the private
-render._SIMPLE_WIDE), rich.cells only for the rest. This test reads that private pattern and
+cells._SIMPLE_WIDE), rich.cells only for the rest. This test reads that private pattern and
 checks every character of its ranges against rich; tests/test_render.py checks the result
 on any text with hypothesis."""
 
@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 
 from crmctl import render
+from crmctl.render import cells
 
 
 def test_display_width_is_rich_cell_len():
     """The short way (printable ASCII plus the ranges of 2-cell, 3-byte characters in
-    render._SIMPLE_WIDE) gives rich's widths: every character of those ranges checked."""
+    cells._SIMPLE_WIDE) gives rich's widths: every character of those ranges checked."""
     from rich.cells import cell_len
 
-    ranges = re.findall("(.)-(.)", render._SIMPLE_WIDE.pattern.strip("[]*"))
+    ranges = re.findall("(.)-(.)", cells._SIMPLE_WIDE.pattern.strip("[]*"))
     assert ranges[0] == (" ", "~") and len(ranges) == 7
     for start, end in ranges[1:]:
         for code in range(ord(start), ord(end) + 1):

@@ -1,0 +1,58 @@
+"""One value as the text of a cell, one line of it, and its width in terminal cells."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Between two columns: rich's padding (0, 1) on each side of the boundary, with no box.
+COLUMN_GAP = "  "
+# A line break (also \r\n, \x85, U+2028/2029), tab or other control character: one space.
+_CONTROLS = {code: " " for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: each line break (CR LF counts as one), tab or other control
+    character becomes one space."""
+    if text.isprintable():
+        return text
+    return text.replace("\r\n", " ").translate(_CONTROLS)
+
+
+# Text whose every character is printable ASCII (1 cell, 1 byte in UTF-8) or in these
+# ranges (2 cells, 3 bytes: CJK ideographs, kana, Hangul syllables, full-width forms; each
+# checked against rich.cells in tests/contracts/test_display_width.py) measures without rich:
+# cells = characters + (UTF-8 bytes - characters) / 2. Anything else goes to rich.cells.
+_SIMPLE_WIDE = re.compile("[\x20-\x7e\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf"
+                          "\u4e00-\u9fff\uac00-\ud7a3\uff01-\uff60]*")
+
+
+def display_width(text: str) -> int:
+    """Terminal cells of one line of text, as rich.cells.cell_len counts them."""
+    if text.isascii():
+        return len(text)
+    if _SIMPLE_WIDE.fullmatch(text):
+        return len(text) + (len(text.encode("utf-8")) - len(text)) // 2
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def padded(texts: list[str]) -> list[str]:
+    """Each text left-aligned in the cells of the widest."""
+    if "".join(texts).isascii():  # the usual column: ids, dates, words; str methods only
+        pad = max(map(len, texts))
+        return [text.ljust(pad) for text in texts]
+    widths = list(map(display_width, texts))
+    pad = max(widths)
+    return [text.ljust(pad - width + len(text)) for text, width in zip(texts, widths)]

@@ -1,0 +1,139 @@
+"""Bar charts: ``report`` (counts per tier, stage, segment…) and ``campaign report``
+(progress towards goals). Block characters on a terminal; '#' and '.' in plain text
+(cron, pipes)."""
+
+from __future__ import annotations
+
+from crmctl.render import terminal
+from crmctl.render.terminal import print_renderable
+
+BAR_WIDTH = 40
+EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def bar(value: int, top: int, on_terminal: bool) -> str:
+    """A bar of block characters (eighths on a terminal, '#' in plain text)."""
+    if top <= 0 or value <= 0:
+        return ""
+    if not on_terminal:
+        return "#" * max(1, round(BAR_WIDTH * value / top))
+    eighths = max(1, round(BAR_WIDTH * 8 * value / top))
+    return "█" * (eighths // 8) + (EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+def with_bars(rows: list[dict], key: str) -> list[dict]:
+    """Each row with a "bar" of its ``key`` against the largest (a ranking's table)."""
+    top = max((row[key] for row in rows), default=0)
+    on_terminal = terminal.stdout_is_terminal()
+    return [{**row, "bar": bar(row[key], top, on_terminal)} for row in rows]
+
+
+def chart(title: str, pairs: list[tuple[str, int]], on_terminal: bool):
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.title, grid.title_justify = title, "left"
+    grid.title_style = "bold" if on_terminal else ""
+    grid.add_column(no_wrap=True)
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(no_wrap=True, style="cyan" if on_terminal else "")
+    top = max((value for _, value in pairs), default=0)
+    for label, value in pairs:
+        grid.add_row(label, str(value), bar(value, top, on_terminal))
+    return grid
+
+
+def charts(data: dict):
+    """``report``'s page: a headline, then one chart per breakdown of reports.overview."""
+    from rich.console import Group
+    from rich.text import Text
+
+    tty = terminal.stdout_is_terminal()
+    weeks = [(f"from {w['week']}", w["interactions"]) for w in data["interactions_per_week"]]
+    parts = [
+        Text(f"crmctl report {data['date']}: {data['customers']} customers, "
+             f"{data['churn_risk']} at churn risk", style="bold" if tty else ""),
+        chart("Tiers", list(data["tiers"].items()), tty),
+        chart("Lifecycle stages", list(data["stages"].items()), tty),
+        chart("Value segments (RFM)", list(data["segments"].items()), tty),
+        chart("Open complaints by category", list(data["open_complaints"].items()), tty),
+        chart("Interactions per week", weeks, tty),
+    ]
+    spaced = [parts[0]]
+    for part in parts[1:]:
+        spaced += [Text(""), part]
+    return Group(*spaced)
+
+
+def emit_charts(data: dict) -> None:
+    print_renderable(charts(data))
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def times(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+def progress_bar(fraction: float | None, width: int = 24) -> str:
+    """A share of a whole as a bar; ' ▶' (' >') past the end."""
+    if fraction is None:
+        return ""
+    full, empty, over = ("█", "░", " ▶") if terminal.stdout_is_terminal() else ("#", ".", " >")
+    filled = round(min(max(fraction, 0.0), 1.0) * width)
+    return full * filled + empty * (width - filled) + (over if fraction > 1 else "")
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def campaign_table(f: dict, attribution_days: int):
+    """``campaign report``'s table: each measure, its value, a bar and what it is of."""
+    from rich.table import Table
+
+    t = Table(title=f"campaign #{f['id']} {f['name']} · {f['channel']} · {f['status']} · "
+                    f"{f['window_start']}..{f['window_end']} "
+                    f"(+{attribution_days} d to {f['counted_until']})",
+              title_justify="left", show_header=True, box=None, pad_edge=False,
+              header_style="bold" if terminal.stdout_is_terminal() else "")
+    for header in ("measure", "value", "", "of"):
+        t.add_column(header)
+    for row in _campaign_rows(f):
+        t.add_row(*row)
+    return t
+
+
+def _campaign_rows(f: dict) -> list[tuple[str, str, str, str]]:
+    cur = f["currency"]
+    rows = [
+        ("targeted", str(f["targeted"]), "", ""),
+        ("excluded (no consent)", str(f["excluded_no_consent"]), "", ""),
+        ("reached", str(f["reached"]), progress_bar(_share(f["reached"], f["targeted"])),
+         f"{f['targeted']} targeted"),
+        ("responded", str(f["responded"]), progress_bar(f["response_rate"]),
+         f"{percent(f['response_rate'])} of targeted"),
+    ]
+    if f["goal_responses"] is not None:
+        rows.append(("  responses vs goal", str(f["responded"]),
+                     progress_bar(f["goal_responses_progress"]),
+                     f"goal {f['goal_responses']} ({percent(f['goal_responses_progress'])})"))
+    rows += [
+        ("purchases", f"{f['purchases']}", "",
+         f"{f['purchases_in_window']} in window, {f['purchases_after_end']} after"),
+        ("revenue", f"{f['revenue']} {cur}", progress_bar(f["goal_revenue_progress"]),
+         "" if f["goal_revenue"] is None else
+         f"goal {f['goal_revenue']} ({percent(f['goal_revenue_progress'])})"),
+        ("budget", "—" if f["budget"] is None else f"{f['budget']} {cur}", "", ""),
+        ("cost per response",
+         "—" if f["cost_per_response"] is None else f"{f['cost_per_response']} {cur}", "", ""),
+        ("return on budget", times(f["return_on_budget"]),
+         progress_bar(f["return_on_budget"]), "revenue / budget"),
+    ]
+    return rows
+
+
+def emit_campaign_table(figures: dict, attribution_days: int) -> None:
+    print_renderable(campaign_table(figures, attribution_days))

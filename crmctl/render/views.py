@@ -1,0 +1,142 @@
+"""What particular commands show: a command hands its rows or record here and never
+shapes a table, a card or a note itself."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from crmctl.render.cards import emit_card
+from crmctl.render.charts import percent, times
+from crmctl.render.formats import Format, emit_json
+from crmctl.render.sql import FOLLOWUP_HEADERS, json_object_sql
+from crmctl.render.tables import emit_rows, emit_text_table
+from crmctl.render.terminal import message
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def emit_followups_table(cells: Sequence[Sequence[str]], day) -> None:
+    """The follow-up report as a table of text cells made by SQL (sql.FOLLOWUP_CELLS)."""
+    late = sum(1 for row in cells if row[1])
+    noun = "follow-up" if len(cells) == 1 else "follow-ups"
+    emit_text_table(FOLLOWUP_HEADERS, cells,
+                    title=f"{len(cells)} {noun} due by {day.isoformat()} ({late} overdue)",
+                    empty=f"nothing due by {day.isoformat()}")
+
+
+def emit_record(data: dict, fmt: Format, title: str, *, hidden: Sequence[str] = (),
+                csv_columns: Sequence[str] | None = None) -> None:
+    """One record: JSON as it is, one CSV row, or a card of its other fields."""
+    if fmt == Format.json:
+        emit_json(data)
+    elif fmt == Format.csv:
+        emit_rows([data], list(csv_columns or data), fmt)
+    else:
+        emit_card(title, [(k.replace("_", " "), v) for k, v in data.items() if k not in hidden])
+
+
+def emit_customer(data: dict, fmt: Format, columns: Sequence[str], *, consent_line: str,
+                  when: Callable[[str], str]) -> None:
+    """``show``: the card, then the timeline (``when`` makes its moments readable)."""
+    if fmt != Format.table:
+        emit_record(data, fmt, "", csv_columns=columns)
+        return
+    events = data.pop("timeline")
+    data.pop("consent")
+    pairs = [(k.replace("_", " "), v) for k, v in data.items() if k not in ("id", "name")]
+    emit_card(f"#{data['id']} {data['name']}", pairs + [("consent", consent_line)])
+    emit_rows([{**e, "when": when(e["at"])} for e in events],
+              ["when", "kind", "description"], fmt, title="timeline", empty="no history yet")
+
+
+CAMPAIGN_COLUMNS = ["id", "name", "channel", "status", "targeted", "responded",
+                    "response_rate", "revenue", "budget", "return_on_budget", "currency"]
+CAMPAIGN_HEADERS = ["id", "name", "channel", "status", "targeted", "responded", "rate",
+                    "revenue", "budget", "return", "cur."]
+
+
+def emit_campaigns(rows: list[dict], fmt: Format) -> None:
+    """``campaign list``: rates as percentages and returns as multiples in the table."""
+    if fmt == Format.table:
+        rows = [{**r, "response_rate": percent(r["response_rate"]),
+                 "return_on_budget": times(r["return_on_budget"])} for r in rows]
+    emit_rows(rows, CAMPAIGN_COLUMNS, fmt,
+              headers=CAMPAIGN_HEADERS if fmt == Format.table else None,
+              empty="no campaigns yet (crmctl campaign create NAME --channel email)")
+
+
+def emit_targeting(result: dict, fmt: Format, dry_run: bool) -> None:
+    """``campaign target``: how many matched, were added, were targeted or excluded."""
+    if fmt != Format.table:
+        emit_record(result, fmt, "")
+        return
+    title = f"campaign #{result['campaign_id']} ({result['channel']})"
+    emit_card(title + (": dry run, nothing changed" if dry_run else ""),
+              [(k.replace("_", " "), str(result[k])) for k in
+               ("matched", "added", "already_targeted", "excluded_no_consent")])
+
+
+REVIEW_COLUMNS = ["customer_id", "name", "tier", "proposed", "rule", "reason"]
+# ``tier review --format json``: each proposal one JSON object, made by SQLite
+REVIEW_JSON = json_object_sql(REVIEW_COLUMNS)
+
+
+def say_proposed(n: int) -> None:
+    if n:
+        message(f"{plural(n, 'proposal')}; nothing changed "
+                "(crmctl tier review --apply applies them)")
+
+
+def emit_tier_changes(rows: list[dict], fmt: Format, *, applied: bool) -> None:
+    """``tier review``: the proposals (or, with --apply, the changes made)."""
+    emit_rows(rows, REVIEW_COLUMNS, fmt,
+              headers=["id", "name", "tier", "→", "rule", "reason"] if fmt == Format.table
+              else None, empty="no tier changes proposed")
+    if applied:
+        message(f"applied {plural(len(rows), 'tier change')}"
+                + (f", with {plural(len(rows), 'notify follow-up')}" if rows else ""))
+    else:
+        say_proposed(len(rows))
+
+
+def emit_tier_rules(data: dict, fmt: Format) -> None:
+    """``tier rules``: thresholds and service levels per tier, then the review rules."""
+    if fmt == Format.json:
+        emit_json(data)
+        return
+    table = fmt == Format.table
+    cur, months = data["currency"], data["spend_window_months"]
+    rows = [{**t, "min_spend_12m": f"{t['min_spend_12m']:,}" if table else t["min_spend_12m"]}
+            for t in data["tiers"]]
+    long_rel = data["long_relationship"]
+    if table:
+        rows[0]["min_spend_12m"] += f" (or {long_rel['min_spend_12m']:,} with " \
+                                    f"{long_rel['years']}+ years)"
+    emit_rows(rows, ["tier", "min_spend_12m", "cadence_days", "response_hours"], fmt,
+              headers=["tier", f"{months}-month spend ≥ ({cur})", "follow up every (days)",
+                       "respond within (h)"] if table else None)
+    if table:
+        emit_rows(data["rules"], ["rule", "does"], fmt, title="tier review rules, in order")
+
+
+IMPORT_COLUMNS = ["inserted", "updated", "skipped", "rejected", "rows"]
+
+
+def emit_import_summary(summary: Any, fmt: Format) -> None:
+    """``import``: the counts, then notes on a dry run and on refused rows."""
+    data = summary.to_dict()
+    if fmt == Format.json:
+        emit_json(data)
+    else:
+        emit_rows([data], IMPORT_COLUMNS, fmt)
+    if summary.dry_run:
+        message("dry run: nothing was written")
+    if summary.rejects_problem:  # committed all the same: say so, and what is missing
+        message(f"warning: {summary.rejects_problem}; the import was committed without "
+                f"its {summary.rejected} refused row(s)")
+    elif summary.rejected and summary.rejects_file:
+        message(f"{summary.rejected} row(s) refused; see {summary.rejects_file}")
+    elif summary.rejected:
+        message(f"{summary.rejected} row(s) refused; use --rejects FILE to see them")
