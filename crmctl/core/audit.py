@@ -9,8 +9,6 @@ data and no passphrase is ever written here.
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -54,6 +52,8 @@ class Verification:
 @lru_cache(maxsize=1)
 def os_user() -> str:
     try:
+        import getpass  # (here: the reports cron runs import this module and write nothing)
+
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no USER, LOGNAME or passwd entry (containers)
         return "unknown"
@@ -65,6 +65,8 @@ def entry_hash(entry_id: int, at: str, user: str, command: str, action: str, ent
         [entry_id, at, user, command, action, entity, entity_id, fields_json, prev_hash],
         ensure_ascii=False, separators=(",", ":"),
     )
+    import hashlib  # (here, as getpass: only a write or a verify hashes)
+
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -9,8 +9,16 @@ from datetime import date
 from crmctl.core import audit, clock, consent, lifecycle, privacy, search, settings
 from crmctl.core import tags as tag_ops
 from crmctl.core.rules import tier_rank_sql
-from crmctl.core.validate import (clean_text, normalize_email, normalize_name, normalize_phone,
-                                  parse_customer_id, sql_limit, SQL_INT_MAX)
+from crmctl.core.validate import (
+    SQL_INT_MAX,
+    check_tier,
+    clean_text,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    parse_customer_id,
+    sql_limit,
+)
 from crmctl.errors import Duplicate, InvalidValue, NotFound
 from crmctl.store import atomic
 
@@ -138,13 +146,6 @@ def _refuse_duplicate(conn, fields: dict, exclude: int | None = None) -> None:
     if dup:
         raise Duplicate(f"customer {dup[0]} already has this {dup[1]} "
                         f"({fields[dup[1]]}); use --allow-duplicate to add anyway")
-
-
-def check_tier(tier: str) -> str:
-    tier = (tier or "").strip().lower()
-    if tier not in lifecycle.TIERS:
-        raise InvalidValue(f"unknown tier {tier!r}; tiers: {', '.join(lifecycle.TIERS)}")
-    return tier
 
 
 def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),

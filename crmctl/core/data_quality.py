@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from crmctl.core import clock, settings
+from crmctl.core import clock, settings, tiers
+from crmctl.core.validate import normalize_email, normalize_phone
 from crmctl.errors import InvalidValue
 
 CHECKS = ("duplicate-email", "duplicate-phone", "duplicate-name", "invalid-email",
@@ -83,8 +84,6 @@ def _names(conn, ids: list[int]) -> dict[int, str]:
 
 
 def _invalid_contacts(conn) -> list[Issue]:
-    from crmctl.core.validate import normalize_email, normalize_phone
-
     region = settings.get(conn, "default_region")
     out = []
     rows = conn.execute(f"SELECT id, name, email, phone FROM customers WHERE {LIVE} "
@@ -122,7 +121,6 @@ def _simple(conn) -> list[Issue]:
 
 def _tiers(conn) -> list[Issue]:
     """The tier review's proposals (crmctl.core.tiers: spend, inactivity, satisfaction)."""
-    from crmctl.core import tiers
 
     return [Issue(p.customer_id, p.name, "tier-mismatch",
                   f"tier {p.tier}, rules say {p.proposed}: {p.reason}")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 from datetime import date
 
-from crmctl.core import clock
+from crmctl.core import audit, clock
 from crmctl.core.followups_report import (  # noqa: F401 - the report's names, here too
     COLUMNS,
     INTEGER_COLUMNS,
@@ -37,7 +37,7 @@ from crmctl.core.followups_report import (  # noqa: F401 - the report's names, h
     on_day,
     statement,
 )
-from crmctl.core.validate import clean_text
+from crmctl.core.validate import clean_text, parse_customer_id, parse_positive_id
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic, page_cache
 
@@ -50,7 +50,6 @@ REPORT_CACHE_KIB = 64 * 1024
 def schedule(conn, customer_id: int, due: date, purpose: str | None = None,
              kind: str = "scheduled") -> int:
     """Store a follow-up for a customer; return its id. Joins the caller's transaction."""
-    from crmctl.core import audit  # (here: the report, what cron runs, writes nothing)
 
     if kind not in KINDS:
         raise InvalidValue(f"unknown follow-up kind {kind!r}")
@@ -71,17 +70,14 @@ def schedule(conn, customer_id: int, due: date, purpose: str | None = None,
 
 def plan(conn, customer_id, due: date, purpose: str | None) -> int:
     """``followups schedule``: a scheduled follow-up on a day not in the past."""
-    from crmctl.core.customers import parse_id
 
-    cid = parse_id(customer_id)
+    cid = parse_customer_id(customer_id)
     if due < clock.today():
         raise InvalidValue(f"cannot schedule a follow-up in the past ({due.isoformat()})")
     return schedule(conn, cid, due, purpose)
 
 
 def parse_fid(value) -> int:
-    from crmctl.core.validate import parse_positive_id
-
     return parse_positive_id(value, "follow-up")
 
 
@@ -100,7 +96,6 @@ def _open_followup(conn, followup_id) -> tuple[int, str]:
 
 def done(conn, followup_id, note: str | None = None) -> int:
     """Mark a stored follow-up done (once); return its id."""
-    from crmctl.core import audit  # (here: the report, what cron runs, writes nothing)
 
     with atomic(conn):
         fid, _ = _open_followup(conn, followup_id)
@@ -115,7 +110,6 @@ def snooze(conn, followup_id, until: date) -> tuple[int, str]:
     """Move an open follow-up to a later day than its due day (never earlier: `snooze 7
     friday` must not pull in a follow-up due the Friday after); return (id, previous due
     day)."""
-    from crmctl.core import audit  # (here: the report, what cron runs, writes nothing)
 
     if until < clock.today():
         raise InvalidValue(f"cannot snooze to a day in the past ({until.isoformat()})")

@@ -18,9 +18,9 @@ import calendar
 import json
 from datetime import date, datetime, time, timedelta
 
-from crmctl.core import clock
-from crmctl.core import rules
+from crmctl.core import clock, rules, settings
 from crmctl.core.rules import tier_rank_sql
+from crmctl.core.validate import check_tier, normalize_tag
 
 REASONS = ("scheduled", "notify", "churn-risk", "cadence", "care")
 COLUMNS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
@@ -49,12 +49,10 @@ def customer_filter(tier: str | None, tag: str | None, alias: str = "c") -> tupl
     """SQL (and its named parameters) restricting to live customers of a tier and a tag."""
     where, params = [f"{alias}.forgotten_at IS NULL"], {}
     if tier:
-        from crmctl.core.customers import check_tier
 
         where.append(f"{alias}.tier = :tier")
         params["tier"] = check_tier(tier)
     if tag:
-        from crmctl.core.tags import normalize_tag
 
         where.append(f"{alias}.id IN (SELECT ct.customer_id FROM customer_tags ct "
                      "JOIN tags t ON t.id = ct.tag_id WHERE t.name = :tag)")
@@ -74,7 +72,6 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
     ``aggregate``: an aggregate over ``row``, the rows of ``projection`` in the report's
     order, that makes one row of the whole report (e.g. ``render.json_list_sql("row")``,
     the JSON document)."""
-    from crmctl.core import settings
 
     where, params = customer_filter(tier, tag)
     cadence = settings.get(conn, "cadence_days")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from crmctl.core import audit, clock, followups
+from crmctl.core import audit, campaigns, clock, dates, followups
 from crmctl.core.customers import parse_id
 from crmctl.core.validate import clean_text, sql_limit
 from crmctl.errors import InvalidValue, NotFound, UsageError
@@ -77,7 +77,6 @@ def check_satisfaction(value) -> int | None:
 
 def parse_at(value: str | datetime | None) -> datetime:
     """When it happened: a WHEN word or an ISO date-time; now when not given."""
-    from crmctl.core import dates
 
     if value is None:
         return clock.now()
@@ -115,7 +114,6 @@ def log(conn, customer_id, *, channel: str, summary: str, outcome: str | None = 
     if next_due is not None and next_due < clock.today():
         raise InvalidValue(f"--next cannot be in the past ({next_due.isoformat()})")
     if campaign_id is not None:
-        from crmctl.core import campaigns
 
         row["campaign_id"] = campaigns.check_for_interaction(conn, campaign_id)
     with atomic(conn):

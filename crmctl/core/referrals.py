@@ -8,15 +8,15 @@ the default currency (exact, integer minor units; shown as a decimal string).
 
 from __future__ import annotations
 
+from crmctl.core import settings
 from crmctl.core.money import check_currency, money_text
+from crmctl.core.privacy import FORGOTTEN_LABEL
 from crmctl.core.validate import sql_limit
 from crmctl.errors import InvalidValue
 
 
 def ranking(conn, *, limit: int | None = None, currency: str | None = None) -> list[dict]:
     """Referrers, most customers brought in first (then most revenue, then id)."""
-    from crmctl.core import settings
-    from crmctl.core.privacy import FORGOTTEN_LABEL
 
     if limit is not None and limit < 0:
         raise InvalidValue("--limit must be 0 or more")

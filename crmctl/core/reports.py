@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from crmctl.core import clock, lifecycle, rules
+from crmctl.core import clock, followups, lifecycle, rules, settings
+from crmctl.core.followups import day_start_utc
 
 SEGMENTS = ("champions", "loyal", "new", "promising", "at risk", "hibernating", "no purchases")
 CATEGORIES = ("product", "service", "delivery", "billing", "other")
@@ -64,7 +65,6 @@ def segment(r: int, f: int, m: int) -> str:
 
 def overview(conn, today: date | None = None) -> dict:
     """Every figure of the report, as plain data (the JSON of `report --format json`)."""
-    from crmctl.core import followups
 
     today = today or clock.today()
     live = "forgotten_at IS NULL"
@@ -89,8 +89,6 @@ def overview(conn, today: date | None = None) -> dict:
 
 
 def segments(conn, today: date) -> dict[str, int]:
-    from crmctl.core import settings
-
     thresholds = settings.get(conn, "tier_spend")
     spend = dict(conn.execute("SELECT customer_id, sum(amount_minor) FROM purchases "
                               "WHERE currency = ? GROUP BY customer_id",
@@ -110,7 +108,6 @@ def segments(conn, today: date) -> dict[str, int]:
 def per_week(conn, today: date) -> list[dict]:
     """Interactions in each of the last 12 weeks (Monday to Sunday, local), oldest first;
     the last one is the week so far."""
-    from crmctl.core.followups import day_start_utc
 
     monday = today - timedelta(days=today.weekday())
     weeks = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crmctl.core import rules
+from crmctl.core import audit, rules
 from crmctl.errors import InvalidValue
 from crmctl.store import atomic
 
@@ -39,8 +39,6 @@ def all_settings(conn) -> dict[str, Any]:
 
 
 def put(conn, key: str, value: Any) -> None:
-    from crmctl.core import audit  # (here: reading a setting, as every report does, needs none)
-
     default = get(conn, key)  # validates the key
     expected = DEFAULTS[key]
     if type(value) is not type(expected):

@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 from crmctl.core import audit
-from crmctl.core.validate import clean_text, parse_customer_id
-from crmctl.errors import InvalidValue, NotFound
+from crmctl.core.validate import normalize_tag, parse_customer_id
+from crmctl.errors import NotFound
 from crmctl.store import atomic
-
-
-def normalize_tag(value: str) -> str:
-    tag = clean_text(value)
-    if not tag:
-        raise InvalidValue("a tag cannot be empty")
-    if ";" in tag or "," in tag:
-        raise InvalidValue(f"a tag cannot contain ';' or ',': {tag!r}")
-    if len(tag) > 64:
-        raise InvalidValue("a tag is at most 64 characters")
-    return tag
 
 
 def _tag_ids(conn, names: list[str]) -> list[int]:

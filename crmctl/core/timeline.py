@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from crmctl.core import clock
+from crmctl.core import clock, consent, customers
 
 # ISO 4217 currencies without minor units; every other one has two decimals here.
 ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"}
@@ -34,7 +34,6 @@ def sort_key(at: str) -> datetime:
 
 def show(conn, customer_id) -> dict:
     """The customer record (contract keys first), its ``timeline`` and its ``consent``."""
-    from crmctl.core import consent, customers
 
     card = customers.get(conn, customer_id)
     data = card.to_dict()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from crmctl.core.rules import TIERS
 from crmctl.errors import InvalidValue
 
 _SPACES = re.compile(r"\s+")
@@ -99,3 +100,21 @@ def normalize_phone(value: str | None, region: str = "CN") -> str | None:
 def _phone_reason(exc) -> str:
     text = str(exc)
     return text.split(") ", 1)[-1] if text.startswith("(") else text
+
+
+def check_tier(tier: str) -> str:
+    tier = (tier or "").strip().lower()
+    if tier not in TIERS:
+        raise InvalidValue(f"unknown tier {tier!r}; tiers: {', '.join(TIERS)}")
+    return tier
+
+
+def normalize_tag(value: str) -> str:
+    tag = clean_text(value)
+    if not tag:
+        raise InvalidValue("a tag cannot be empty")
+    if ";" in tag or "," in tag:
+        raise InvalidValue(f"a tag cannot contain ';' or ',': {tag!r}")
+    if len(tag) > 64:
+        raise InvalidValue("a tag is at most 64 characters")
+    return tag

@@ -48,7 +48,7 @@ class CrmConnection(sqlcipher.Connection):
             lock.release(handle)
 
 
-def _looks_encrypted(path: Path) -> bool:
+def looks_encrypted(path: Path) -> bool:
     """True when the file has the shape of a SQLCipher database: whole pages of noise.
 
     SQLCipher pages are 4096 bytes of ciphertext (the first 16 bytes are the salt), so
@@ -73,7 +73,7 @@ def classify_unreadable(path: Path) -> Exception:
         head = f.read(16)
     if head == SQLITE_MAGIC:
         return NotADatabase(f"{path} is a plain (unencrypted) SQLite file, not a crmctl database")
-    if _looks_encrypted(path):
+    if looks_encrypted(path):
         return PassphraseError(f"wrong passphrase for {path}")
     return NotADatabase(f"{path} is not a crmctl database (not an encrypted SQLite file)")
 

@@ -13,7 +13,7 @@
   kill leaves nothing. Where the file system has no O_TMPFILE (vfat, some network mounts)
   a named 0600 O_EXCL temp file beside it, removed on any failure, is used instead.
 
-This module is a leaf of the store: it imports neither crmctl.core nor crmctl.cli.
+It imports neither crmctl.core nor crmctl.cli.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from crmctl.errors import InvalidValue, UsageError
+from crmctl.store.connection import looks_encrypted
 
 EXTENSIONS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".vcf": "vcf", ".ics": "ics"}
 # The database's own files: suffix -> what to call it in the refusal.
@@ -127,10 +128,8 @@ def resolve_output(out, *, db: Path | None, default_name: str, force: bool = Fal
 def looks_like_backup(path: Path) -> bool:
     """An encrypted SQLCipher file by its shape (its key may differ from ours): the only
     kind of existing file ``backup`` replaces without --force."""
-    from crmctl.store.connection import _looks_encrypted
-
     try:
-        return path.is_file() and _looks_encrypted(path)
+        return path.is_file() and looks_encrypted(path)
     except OSError:
         return False
 

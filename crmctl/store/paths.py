@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from crmctl.errors import UsageError
+
 
 def default_db_path() -> Path:
     from platformdirs import user_data_dir
@@ -20,8 +22,6 @@ def resolve_db_path(option: str | None) -> Path:
     """An explicit empty --db is refused (falling back to the real database would be the
     wrong one); an empty CRMCTL_DB counts as unset, as it does for most tools."""
     if option == "":
-        from crmctl.errors import UsageError
-
         raise UsageError(EMPTY_DB)
     value = option or os.environ.get("CRMCTL_DB")
     return Path(value).expanduser() if value else default_db_path()
