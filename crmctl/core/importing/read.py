@@ -16,13 +16,14 @@ import codecs
 import csv
 import io
 import itertools
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from crmctl.core import importguard as guard
+from crmctl.core.importing import guard
 from crmctl.errors import InvalidValue, NotFound
 
 SAMPLE = 1 << 16
@@ -172,8 +173,6 @@ def _utf8_damage(path: Path, skip: int = 0) -> tuple[int, int]:
 
 def sniff_delimiter(sample: str) -> str:
     """The delimiter among , ; tab | that splits the first lines most consistently."""
-    import re
-
     lines = [re.sub(r'"[^"]*"', "", line) for line in sample.splitlines()[:20] if line.strip()]
     if not lines:
         return ","

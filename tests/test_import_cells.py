@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from crmctl.core import fastcheck
+from crmctl.core.importing import cells
 from crmctl.core.validate import clean_text, normalize_email, normalize_phone
 from crmctl.errors import InvalidValue
 
@@ -62,7 +62,7 @@ def real_shaped_emails(draw):
 @example("a@x.test")
 @example("user+tag@sub.example.co.uk")
 def test_fast_email_agrees_with_email_validator(value):
-    fast = fastcheck.email(value)
+    fast = cells.email(value)
     if fast is not None:
         assert fast == library_email(value)
 
@@ -70,7 +70,7 @@ def test_fast_email_agrees_with_email_validator(value):
 @FAST
 @given(st.text(max_size=40))
 def test_fast_email_on_arbitrary_text(value):
-    fast = fastcheck.email(value)
+    fast = cells.email(value)
     if fast is not None:
         assert fast == library_email(value)
 
@@ -78,11 +78,11 @@ def test_fast_email_on_arbitrary_text(value):
 def test_fast_email_covers_the_common_shapes():
     for value in ("wang.ming@huawei.com", "Li.Na@163.COM", "john_smith+crm@example.co.uk",
                   "a-b@x-y.example.cn"):
-        assert fastcheck.email(value) == normalize_email(value)
+        assert cells.email(value) == normalize_email(value)
 
 
 def test_special_use_names_match_the_installed_library():
-    assert fastcheck.SPECIAL_USE == frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+    assert cells.SPECIAL_USE == frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
 
 
 # --- phone ---------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def real_shaped_phones(draw):
 @example("16101234567")
 @example("17405012345")
 def test_fast_phone_agrees_with_phonenumbers(value):
-    fast = fastcheck.phone(value)
+    fast = cells.phone(value)
     if fast is not None:
         assert fast == library_phone(value)
 
@@ -118,7 +118,7 @@ def test_fast_phone_agrees_with_phonenumbers(value):
 @FAST
 @given(st.text(alphabet="0123456789+- ()86", max_size=22))
 def test_fast_phone_on_digit_soup(value):
-    fast = fastcheck.phone(value)
+    fast = cells.phone(value)
     if fast is not None:
         assert fast == library_phone(value)
 
@@ -126,7 +126,7 @@ def test_fast_phone_on_digit_soup(value):
 @FAST
 @given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
 def test_every_mobile_number_the_fast_path_takes_is_valid(digits):
-    fast = fastcheck.phone(digits)
+    fast = cells.phone(digits)
     library = library_phone(digits)
     if fast is None:
         assert library == "INVALID"  # it only abstains where the library refuses
@@ -135,8 +135,8 @@ def test_every_mobile_number_the_fast_path_takes_is_valid(digits):
 
 
 def test_fast_phone_only_for_region_cn():
-    assert fastcheck.phone("13800138000", "US") is None
-    assert fastcheck.phone("+86 138 0013 8000") == "+8613800138000"
+    assert cells.phone("13800138000", "US") is None
+    assert cells.phone("+86 138 0013 8000") == "+8613800138000"
 
 
 # --- clean ---------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def test_fast_phone_only_for_region_cn():
 @example("a\u3000b")
 def test_fast_clean_agrees_with_clean_text(value):
     assume(value)
-    assert fastcheck.clean(value) == clean_text(value)
+    assert cells.clean(value) == clean_text(value)
 
 
 @pytest.mark.parametrize("raw,expected", [
@@ -158,9 +158,9 @@ def test_fast_clean_agrees_with_clean_text(value):
     ("5/14/1978", "1978-05-14"), ("--05-01", "--05-01"), ("0/0/00", None), ("12-24", "--12-24"),
 ])
 def test_birthday_shapes(raw, expected):
-    assert fastcheck.birthday(raw) == expected
+    assert cells.birthday(raw) == expected
 
 
 def test_birthday_nonsense_is_refused():
     with pytest.raises(InvalidValue):
-        fastcheck.birthday("next tuesday")
+        cells.birthday("next tuesday")
