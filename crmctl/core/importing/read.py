@@ -314,10 +314,11 @@ def _open_xlsx(path: Path, size: int, max_cell: int):
             raise _xlsx_damage(path, exc) from None
         if first is None:
             raise InvalidValue(f"{path} is empty")
-        if first[0] < 1:
-            raise _out_of_order(path, first[0], None)
-        if first[0] == 1:
-            header = _row_values(first[1])
+        first_number, first_cells = first
+        if first_number < 1:
+            raise _out_of_order(path, first_number, None)
+        if first_number == 1:
+            header = _row_values(first_cells)
         else:  # no row 1: no headers (as a sheet shows it); the row is checked with the rest
             header, rows = (), itertools.chain([first], rows)
         headers = [_xlsx_cell(h).strip() for h in header]

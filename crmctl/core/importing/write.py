@@ -102,7 +102,7 @@ class Writer:
                     seen_phone[key_p] = entry
                 continue
             targets = self._targets(key_e, key_p, by_email, by_phone, seen_email, seen_phone)
-            first = targets[0][1]
+            _, first = targets[0]
             reason = self._duplicate(rownum, targets)
             if reason:
                 refused.append((rownum, reason))
@@ -153,10 +153,10 @@ class Writer:
 
     def _duplicate(self, rownum: int, targets) -> str | None:
         """The reason to refuse the row, None to skip or update it; raises in error mode."""
-        (_, first), *other = targets
-        if other and _identity(other[0][1]) != _identity(first):
+        first, *second = [target for _, target in targets]
+        if second and _identity(second[0]) != _identity(first):
             return (f"same email as {self._describe(first)} but same phone as "
-                    f"{self._describe(other[0][1])}")
+                    f"{self._describe(second[0])}")
         if self.mode == "error":
             fields = " and ".join(f for f, _ in targets)
             raise Duplicate(f"row {rownum}: same {fields} as {self._describe(first)}; "
