@@ -11,7 +11,8 @@ import json
 import pytest
 
 from crmctl import render, spreadsheet
-from crmctl.core import exporting, mapping
+from crmctl.core import exporting
+from crmctl.core.importing import mapping
 
 FORMULA = '=HYPERLINK("http://x")'
 TRIGGERS = tuple("=+-@\t\r")

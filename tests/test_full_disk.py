@@ -129,15 +129,13 @@ def test_rejects_that_cannot_be_put_in_place_after_the_commit_are_reported(
         initialized, tmp_path, monkeypatch):
     """The rename comes after the commit: if it fails, the import is committed and says so
     (exit 0, a warning line), and the temp file is removed."""
-    from crmctl.core import importing
-
     source, rejects = tmp_path / "in.csv", tmp_path / "rej.csv"
     contacts(source, 300, bad_every=50)
 
     def no_room(src, dst):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(importing.os, "replace", no_room)
+    monkeypatch.setattr(os, "replace", no_room)
     result = initialized("import", source, "--rejects", rejects, "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["inserted"] == 294

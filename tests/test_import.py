@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmctl.core import audit, customers, importing, mapping
+from crmctl.core import audit, customers, importing
+from crmctl.core.importing import chunks, mapping
 from crmctl.core.importing import Options
 from crmctl.errors import CrmError, Duplicate, InvalidValue, NotFound
 
@@ -155,7 +156,7 @@ def test_messy_file_rejects_exactly_the_bad_rows(conn, tmp_path):
 
 def test_invalid_rows_sprinkled_through_a_big_file(conn, tmp_path, monkeypatch):
     """Several chunks, validated by two worker processes: exactly the bad rows are refused."""
-    monkeypatch.setattr(importing, "CHUNK_ROWS", 500)
+    monkeypatch.setattr(chunks, "CHUNK_ROWS", 500)
     path = tmp_path / "big.csv"
     bad = set()
     with path.open("w", encoding="utf-8", newline="") as f:
@@ -227,7 +228,7 @@ def test_on_duplicate_error_writes_nothing(conn, tmp_path):
 
 
 def test_duplicates_across_chunks(conn, tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(chunks, "CHUNK_ROWS", 2)
     path = tmp_path / "d.csv"
     path.write_text("name,email\nA,a@x.com\nB,b@x.com\nC,c@x.com\nA2,A@x.com\n", "utf-8")
     summary = run(conn, path)
@@ -455,7 +456,7 @@ def test_an_error_in_the_reading_process_is_raised_and_nothing_is_written(conn, 
     """With a second process reading and validating, a decoding error three chunks into
     the file reaches the writer as the same one-line error, and the transaction is undone."""
     before = state(conn)
-    rows = 3 * importing.CHUNK_ROWS
+    rows = 3 * chunks.CHUNK_ROWS
     path = tmp_path / "late.csv"
     path.write_bytes(b"name,email\n" + b"".join(b"A%d,a%d@x.com\n" % (i, i) for i in range(rows))
                      + "王明,w@x.com\n".encode("utf-8"))
@@ -470,7 +471,7 @@ def test_a_reading_process_that_dies_leaves_nothing_written(conn, tmp_path, monk
     path = tmp_path / "many.csv"
     path.write_text("姓名,手机\n" + "".join(f"客户{i},139{i:08d}\n" for i in range(12_000)),
                     encoding="utf-8")
-    real = importing._validate
+    real = chunks._validate
     calls = []
 
     def dies_on_the_second_chunk(*args):
@@ -479,7 +480,7 @@ def test_a_reading_process_that_dies_leaves_nothing_written(conn, tmp_path, monk
             os._exit(9)  # in the child: as if the kernel had killed it
         return real(*args)
 
-    monkeypatch.setattr(importing, "_validate", dies_on_the_second_chunk)
+    monkeypatch.setattr(chunks, "_validate", dies_on_the_second_chunk)
     with pytest.raises(CrmError, match="reading process ended unexpectedly; nothing was imported"):
         importing.run(conn, path, Options(workers=1))
     assert state(conn) == before
@@ -502,7 +503,7 @@ def schema(conn):
 
 def test_big_import_rebuilds_what_it_dropped(conn, tmp_path, monkeypatch):
     """A big import drops some indexes and pauses FTS automerge; the schema ends the same."""
-    monkeypatch.setattr(importing, "PARALLEL_FROM_BYTES", 100)
+    monkeypatch.setattr(chunks, "PARALLEL_FROM_BYTES", 100)
     customers.add(conn, {"name": "先来的"}, tier="gold", tags=["old"])
     before = schema(conn)
     path = tmp_path / "b.csv"

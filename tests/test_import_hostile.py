@@ -2,7 +2,7 @@
 inflate beyond the caps (a zip bomb, or over 1 GB in all), more shared strings than an
 import reads, a cell over 1,000,000 characters before it is built, a CSV header or row of
 more than 10,000 columns. Each is refused in one line (exit 1) before the work it would
-cost, and imports nothing. The caps are in crmctl/core/importguard.py.
+cost, and imports nothing. The caps are in crmctl/core/importing/guard.py.
 
 The files are made here, just over the caps; the two that would take gigabytes on the old
 code run the installed crmctl under `prlimit --as` (address space), marked slow.
@@ -21,7 +21,7 @@ from conftest import inspect_db
 from stress_helpers import CRMCTL, crmctl_env
 from test_stress_xlsx import MAIN, SHEET, STRINGS, ROWS, parts, zipped
 
-from crmctl.core import importguard
+from crmctl.core.importing import guard
 
 
 def customers() -> int:
@@ -40,8 +40,8 @@ def import_bytes(cli, tmp_path, name: str, data: bytes):
 
 
 def test_the_caps_are_what_the_issue_names():
-    assert (importguard.MAX_CELL, importguard.MAX_COLUMNS, importguard.XLSX_MAX_STRINGS,
-            importguard.XLSX_MAX_TOTAL, importguard.XLSX_MAX_RATIO) == \
+    assert (guard.MAX_CELL, guard.MAX_COLUMNS, guard.XLSX_MAX_STRINGS,
+            guard.XLSX_MAX_TOTAL, guard.XLSX_MAX_RATIO) == \
         (1_000_000, 10_000, 1_000_000, 1 << 30, 100)
 
 

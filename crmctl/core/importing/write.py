@@ -6,24 +6,29 @@ earlier chunks of the same file are in the table already, so this also finds dup
 within the file across chunks; inside a chunk a dict does it. Then one executemany each for
 the new customers, their tier history, their tags and the two search indexes.
 
-A validated row's empty fields may be None or "" (the column validator passes CSV cells
-through as they are): both are stored as NULL.
+A validated row is (row number, values, tags, trigram text, grams text), values in
+fields.COLUMNS order. Its empty fields may be None or "" (the column validator passes CSV
+cells through as they are): both are stored as NULL.
 """
 
 from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from dataclasses import dataclass
+from operator import itemgetter
 
 from crmctl.core import search
-from crmctl.core.mapping import COLUMNS
+from crmctl.core.customers import reindex
+from crmctl.core.importing.fields import AT, COLUMNS, searched_values
 from crmctl.errors import Duplicate
 from crmctl.store import page_cache
 
 # nullif(?, ''): binding "" and letting SQL make it NULL is cheaper than binding None
-_INSERT = (f"INSERT INTO customers ({', '.join(COLUMNS)}, created_at, updated_at) "
-           f"VALUES ({', '.join(['nullif(?, %s)' % repr('')] * (len(COLUMNS) - 1))}, "
-           "coalesce(nullif(?, ''), 'regular'), ?, ?)")
+_INSERT = (f"INSERT INTO customers ({', '.join(COLUMNS)}, created_at, updated_at) VALUES ("
+           + ", ".join("coalesce(nullif(?, ''), 'regular')" if c == "tier" else "nullif(?, '')"
+                       for c in COLUMNS)
+           + ", ?, ?)")
 _UPDATE = ("UPDATE customers SET "
            + ", ".join(f"{c} = coalesce(nullif(?, ''), {c})" for c in COLUMNS)
            + ", updated_at = ? WHERE id = ?")
@@ -34,12 +39,31 @@ _PHONE_HITS = ("SELECT j.value, min(c.id) FROM json_each(?) j JOIN customers c "
                "ON c.phone = j.value AND c.forgotten_at IS NULL GROUP BY j.value")
 # SQLite's lower() folds ASCII only; the keys must match what the index holds.
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-TIER = COLUMNS.index("tier")
-EMAIL, PHONE = COLUMNS.index("email"), COLUMNS.index("phone")
+
+
+_VALUES = itemgetter(1)  # of a validated row
+
+
+def _identity(target):
+    """A pending row is one by identity, a customer by id."""
+    return id(target) if isinstance(target, _New) else target
 
 
 def _email_key(email: str) -> str:
     return email.lower() if email.isascii() else email.translate(_ASCII_LOWER)
+
+
+@dataclass(slots=True)
+class _New:
+    """A customer of this chunk waiting for its INSERT; a later row with the same email or
+    phone may still merge into it."""
+
+    id: int
+    row: int
+    values: tuple | list
+    tags: tuple | list
+    trigram: str
+    grams: str
 
 
 class Writer:
@@ -57,22 +81,19 @@ class Writer:
         """Write one chunk of validated rows; return the rows refused as (row, reason)."""
         if not good:
             return []
-        emails = {_email_key(r[1][EMAIL]) for r in good if r[1][EMAIL]}
-        phones = {r[1][PHONE] for r in good if r[1][PHONE]}
-        by_email = dict(self.conn.execute(_EMAIL_HITS, (json.dumps(list(emails)),))) if emails else {}
-        by_phone = dict(self.conn.execute(_PHONE_HITS, (json.dumps(list(phones)),))) if phones else {}
-        new: list = []  # rows to insert, each [id, row number, values, tags, tri, grams]
-        seen_email: dict[str, list] = {}
-        seen_phone: dict[str, list] = {}
-        updates: dict[int, list] = {}
+        by_email, by_phone = self._in_database(good)
+        new: list[_New] = []
+        seen_email: dict[str, _New | int] = {}
+        seen_phone: dict[str, _New | int] = {}
+        updates: dict[int, tuple[list, list]] = {}  # customer id: (values, tags) to merge
         refused: list[tuple[int, str]] = []
-        for row in good:
-            values = row[1]
-            key_e = _email_key(values[EMAIL]) if values[EMAIL] else None
-            key_p = values[PHONE] or None
+        for rownum, values, tags, trigram, grams in good:
+            key_e = _email_key(values[AT.email]) if values[AT.email] else None
+            key_p = values[AT.phone] or None
             if ((key_e is None or (key_e not in seen_email and key_e not in by_email))
                     and (key_p is None or (key_p not in seen_phone and key_p not in by_phone))):
-                entry = [self.next_id, *row]  # nearly every row: new to the db and the chunk
+                # nearly every row: new to the database and to the chunk
+                entry = _New(self.next_id, rownum, values, tags, trigram, grams)
                 self.next_id += 1
                 new.append(entry)
                 if key_e:
@@ -81,21 +102,34 @@ class Writer:
                     seen_phone[key_p] = entry
                 continue
             targets = self._targets(key_e, key_p, by_email, by_phone, seen_email, seen_phone)
-            reason = self._duplicate(row[0], targets)
+            _, first = targets[0]
+            reason = self._duplicate(rownum, targets)
             if reason:
-                refused.append((row[0], reason))
+                refused.append((rownum, reason))
             elif self.mode == "skip":
                 self.skipped += 1
             else:
-                self._merge(targets[0][1], row, updates)
+                self._merge(first, values, tags, updates)
                 self.updated += 1
                 if key_e:
-                    seen_email.setdefault(key_e, targets[0][1])
+                    seen_email.setdefault(key_e, first)
                 if key_p:
-                    seen_phone.setdefault(key_p, targets[0][1])
+                    seen_phone.setdefault(key_p, first)
         self._insert(new)
         self._update(updates)
         return refused
+
+    def _in_database(self, good: list) -> tuple[dict, dict]:
+        """({email key: id}, {phone: id}) of the customers already holding this chunk's
+        emails and phones."""
+        rows = list(map(_VALUES, good))
+        emails = {_email_key(values[AT.email]) for values in rows if values[AT.email]}
+        phones = {values[AT.phone] for values in rows if values[AT.phone]}
+        by_email = (dict(self.conn.execute(_EMAIL_HITS, (json.dumps(list(emails)),)))
+                    if emails else {})
+        by_phone = (dict(self.conn.execute(_PHONE_HITS, (json.dumps(list(phones)),)))
+                    if phones else {})
+        return by_email, by_phone
 
     def _targets(self, key_e, key_p, by_email, by_phone, seen_email, seen_phone):
         """[(field, target)…]: target an id in the db or a pending row of this chunk."""
@@ -111,58 +145,57 @@ class Writer:
         return out
 
     def _describe(self, target) -> str:
-        if isinstance(target, list):
-            return f"row {target[1]} of this file"
+        if isinstance(target, _New):
+            return f"row {target.row} of this file"
         if target >= self.first_id:
             return "an earlier row of this file"
         return f"customer {target}"
 
     def _duplicate(self, rownum: int, targets) -> str | None:
         """The reason to refuse the row, None to skip or update it; raises in error mode."""
-        first = targets[0][1]
-        ident = (lambda t: id(t) if isinstance(t, list) else t)
-        if len(targets) == 2 and ident(targets[1][1]) != ident(first):
+        first, *second = [target for _, target in targets]
+        if second and _identity(second[0]) != _identity(first):
             return (f"same email as {self._describe(first)} but same phone as "
-                    f"{self._describe(targets[1][1])}")
+                    f"{self._describe(second[0])}")
         if self.mode == "error":
             fields = " and ".join(f for f, _ in targets)
             raise Duplicate(f"row {rownum}: same {fields} as {self._describe(first)}; "
                             "nothing was imported (--on-duplicate error)")
         return None
 
-    def _merge(self, target, row, updates: dict) -> None:
-        values, tags = row[1], row[2]
-        if isinstance(target, list):  # a row of this chunk not yet written: merge into it
-            old = target[2] = list(target[2])  # validated values may be a tuple
+    def _merge(self, target, values, tags, updates: dict) -> None:
+        if isinstance(target, _New):  # a row of this chunk not yet written: merge into it
+            old = target.values = list(target.values)  # validated values may be a tuple
             for i, v in enumerate(values):
                 if v:
                     old[i] = v
-            target[3] = [*target[3], *tags]
-            target[4:] = search.document((old[0], old[1], old[3], old[4], old[10]))
+            target.tags = [*target.tags, *tags]
+            target.trigram, target.grams = search.document(searched_values(old))
             return
-        pending = updates.setdefault(target, [[None] * len(COLUMNS), []])
+        pending_values, pending_tags = updates.setdefault(target, ([None] * len(COLUMNS), []))
         for i, v in enumerate(values):
             if v:
-                pending[0][i] = v
-        pending[1].extend(tags)
+                pending_values[i] = v
+        pending_tags.extend(tags)
 
-    def _insert(self, new: list) -> None:
+    def _insert(self, new: list[_New]) -> None:
         if not new:
             return
         conn, now = self.conn, self.now
-        conn.executemany(_INSERT, [(*e[2], now, now) for e in new])
+        conn.executemany(_INSERT, [(*e.values, now, now) for e in new])
         last = conn.execute("SELECT max(id) FROM customers").fetchone()[0]
-        if last != new[-1][0]:  # ids are max + 1, and only this transaction writes
-            raise RuntimeError(f"import: expected customer ids up to {new[-1][0]}, got {last}")
-        tiered = [(e[0], now, e[2][TIER]) for e in new if e[2][TIER] not in (None, "", "regular")]
+        if last != new[-1].id:  # ids are max + 1, and only this transaction writes
+            raise RuntimeError(f"import: expected customer ids up to {new[-1].id}, got {last}")
+        tiered = [(e.id, now, e.values[AT.tier]) for e in new
+                  if e.values[AT.tier] not in (None, "", "regular")]
         if tiered:
             conn.executemany("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, "
                              "reason) VALUES (?, ?, NULL, ?, 'import')", tiered)
-        self._link([(e[0], t) for e in new for t in (*e[3], *self.extra_tags)])
+        self._link([(e.id, t) for e in new for t in (*e.tags, *self.extra_tags)])
         conn.executemany("INSERT INTO search_trigram(rowid, text) VALUES (?, ?)",
-                         [(e[0], e[4]) for e in new])
+                         [(e.id, e.trigram) for e in new])
         conn.executemany("INSERT INTO search_grams(rowid, text) VALUES (?, ?)",
-                         [(e[0], e[5]) for e in new])
+                         [(e.id, e.grams) for e in new])
         self.inserted += len(new)
 
     def _update(self, updates: dict) -> None:
@@ -172,15 +205,15 @@ class Writer:
         ids = list(updates)
         old_tiers = dict(conn.execute("SELECT id, tier FROM customers WHERE id IN "
                                       "(SELECT value FROM json_each(?))", (json.dumps(ids),)))
-        changed = [(cid, now, old_tiers[cid], v[0][TIER]) for cid, v in updates.items()
-                   if v[0][TIER] and v[0][TIER] != old_tiers[cid]]
-        conn.executemany(_UPDATE, [(*v[0], now, cid) for cid, v in updates.items()])
+        changed = [(cid, now, old_tiers[cid], values[AT.tier])
+                   for cid, (values, _) in updates.items()
+                   if values[AT.tier] and values[AT.tier] != old_tiers[cid]]
+        conn.executemany(_UPDATE, [(*values, now, cid) for cid, (values, _) in updates.items()])
         if changed:
             conn.executemany("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, "
                              "reason) VALUES (?, ?, ?, ?, 'import')", changed)
-        self._link([(cid, t) for cid, v in updates.items() for t in (*v[1], *self.extra_tags)])
-        from crmctl.core.customers import reindex
-
+        self._link([(cid, t) for cid, (_, tags) in updates.items()
+                    for t in (*tags, *self.extra_tags)])
         reindex(conn, ids)
 
     def _link(self, pairs: list[tuple[int, str]]) -> None:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from crmctl.core import fastcheck
+from crmctl.core.importing import cells
 from crmctl.core.validate import clean_text, normalize_email, normalize_phone
 from crmctl.errors import InvalidValue
 
@@ -35,7 +35,7 @@ def library_phone(value: str, region: str = "CN"):
 
 # --- email ---------------------------------------------------------------------------
 
-# The shape fastcheck's docstring promises to answer: a dot-atom local part of letters,
+# The shape cells.py's docstring promises to answer: a dot-atom local part of letters,
 # digits and _+-, labels of letters, digits and inner hyphens (no "--"), at least two of
 # them, an alphabetic TLD that is not a special-use name, within the RFC lengths.
 CERTAIN_EMAIL = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
@@ -53,7 +53,7 @@ def certain_email(value: str) -> bool:
 
 def check_email(value: str) -> None:
     """The fast path answers exactly for the certain shape, and then as the library does."""
-    fast = fastcheck.email(value)
+    fast = cells.email(value)
     assert (fast is not None) == certain_email(value), (value, fast)
     if fast is not None:
         assert fast == library_email(value)
@@ -100,16 +100,16 @@ def test_fast_email_on_arbitrary_text(value):
 def test_fast_email_covers_the_common_shapes():
     for value in ("wang.ming@huawei.com", "Li.Na@163.COM", "john_smith+crm@example.co.uk",
                   "a-b@x-y.example.cn"):
-        assert fastcheck.email(value) == normalize_email(value)
+        assert cells.email(value) == normalize_email(value)
 
 
 def test_special_use_names_match_the_installed_library():
-    assert fastcheck.SPECIAL_USE == frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+    assert cells.SPECIAL_USE == frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
 
 
 # --- phone ---------------------------------------------------------------------------
 
-# The way of writing fastcheck's docstring promises to answer for: 11 digits starting with
+# The way of writing cells.py's docstring promises to answer for: 11 digits starting with
 # 1, optionally after +86 or 86, with single spaces or dashes between digits.
 SIMPLY_WRITTEN = re.compile(r"(?:\+?86[ -]?)?1[0-9](?:[ -]?[0-9]){9}")
 
@@ -117,7 +117,7 @@ SIMPLY_WRITTEN = re.compile(r"(?:\+?86[ -]?)?1[0-9](?:[ -]?[0-9]){9}")
 def check_phone(value: str) -> None:
     """The fast path answers as the library does; it abstains only for another way of
     writing, or for a number the library refuses or does not call a mobile."""
-    fast = fastcheck.phone(value)
+    fast = cells.phone(value)
     if fast is not None:
         assert fast == library_phone(value)
     elif SIMPLY_WRITTEN.fullmatch(value.strip(" ")):
@@ -164,7 +164,7 @@ def test_fast_phone_on_digit_soup(value):
 @FAST
 @given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
 def test_every_mobile_number_the_fast_path_takes_is_valid(digits):
-    fast = fastcheck.phone(digits)
+    fast = cells.phone(digits)
     library = library_phone(digits)
     if fast is None:
         assert library == "INVALID"  # it only abstains where the library refuses
@@ -173,8 +173,8 @@ def test_every_mobile_number_the_fast_path_takes_is_valid(digits):
 
 
 def test_fast_phone_only_for_region_cn():
-    assert fastcheck.phone("13800138000", "US") is None
-    assert fastcheck.phone("+86 138 0013 8000") == "+8613800138000"
+    assert cells.phone("13800138000", "US") is None
+    assert cells.phone("+86 138 0013 8000") == "+8613800138000"
 
 
 # --- clean ---------------------------------------------------------------------------
@@ -188,7 +188,7 @@ def test_fast_phone_only_for_region_cn():
 @example("a\u3000b")
 def test_fast_clean_agrees_with_clean_text(value):
     assume(value)
-    assert fastcheck.clean(value) == clean_text(value)
+    assert cells.clean(value) == clean_text(value)
 
 
 @pytest.mark.parametrize("raw,expected", [
@@ -196,9 +196,9 @@ def test_fast_clean_agrees_with_clean_text(value):
     ("5/14/1978", "1978-05-14"), ("--05-01", "--05-01"), ("0/0/00", None), ("12-24", "--12-24"),
 ])
 def test_birthday_shapes(raw, expected):
-    assert fastcheck.birthday(raw) == expected
+    assert cells.birthday(raw) == expected
 
 
 def test_birthday_nonsense_is_refused():
     with pytest.raises(InvalidValue):
-        fastcheck.birthday("next tuesday")
+        cells.birthday("next tuesday")

@@ -1,4 +1,5 @@
-"""A chunk validated a column at a time gets exactly the answer of row-by-row validation."""
+"""A chunk validated a column at a time gets exactly the answer of row-by-row validation
+(rows.reference_validation)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from crmctl.core import mapping
-from crmctl.core.fastcheck import RowValidator
-from crmctl.core.fastcolumns import ColumnValidator, validate_rows
+from crmctl.core.importing import mapping
+from crmctl.core.importing.columns import ColumnsToCustomers
+from crmctl.core.importing.fields import AT
+from crmctl.core.importing.rows import RowToCustomer, reference_validation
 
 CHUNKS = settings(max_examples=300, deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -45,9 +47,9 @@ def _same(values):
 
 def _compare(chunk, headers=HEADERS, replaced=False, region="CN"):
     plan = mapping.make_plan(headers)
-    rows = RowValidator(plan, region, replaced)
-    fast_good, fast_bad = ColumnValidator(rows).validate(chunk)
-    slow_good, slow_bad = validate_rows(rows, chunk)
+    to_customer = RowToCustomer(plan, region, replaced)
+    fast_good, fast_bad = ColumnsToCustomers(to_customer).validate(chunk)
+    slow_good, slow_bad = reference_validation(to_customer, chunk)
     assert fast_bad == slow_bad
     assert [(r, _same(v), list(t)) for r, v, t in fast_good] == \
            [(r, _same(v), list(t)) for r, v, t in slow_good]
@@ -74,25 +76,25 @@ def test_columns_agree_with_rows_on_arbitrary_text(rows):
 
 def test_plain_rows_never_reach_the_row_validator(monkeypatch):
     plan = mapping.make_plan(HEADERS)
-    rows = RowValidator(plan, "CN")
+    to_customer = RowToCustomer(plan, "CN")
     calls = []
-    original = RowValidator.__call__
-    monkeypatch.setattr(RowValidator, "__call__",
+    original = RowToCustomer.__call__
+    monkeypatch.setattr(RowToCustomer, "__call__",
                         lambda self, cells: calls.append(cells) or original(self, cells))
     chunk = [(2, ["王明", "华为", "wang@Example.CN", "13800138000", "金牌", "VIP", "", "", ""]),
              (3, ["李娜", "", "", "+86 138 0013 8001", "", "", "老客户", "1990-05-01", "CTO"])]
-    good, bad = ColumnValidator(rows).validate(chunk)
+    good, bad = ColumnsToCustomers(to_customer).validate(chunk)
     assert not calls and not bad
-    assert good[0][1][3] == "wang@example.cn" and good[0][1][4] == "+8613800138000"
-    assert good[0][1][12] == "gold" and list(good[0][2]) == ["VIP"]
-    assert good[1][1][4] == "+8613800138001" and good[1][1][11] == "1990-05-01"
+    assert good[0][1][AT.email] == "wang@example.cn" and good[0][1][AT.phone] == "+8613800138000"
+    assert good[0][1][AT.tier] == "gold" and list(good[0][2]) == ["VIP"]
+    assert good[1][1][AT.phone] == "+8613800138001" and good[1][1][AT.birthday] == "1990-05-01"
 
 
 def test_a_row_the_columns_are_unsure_of_gets_the_row_validators_answer():
     good, bad = _compare([(2, ["王  明", "", "Wang@QQ.com", "138-0013-8000", "", "", "", "", ""]),
                           (3, ["", "华为", "", "", "", "", "", "", ""]),
                           (4, ["李娜", "", "not-an-email", "", "", "", "", "", ""])])
-    assert good[0][1][0] == "王 明" and good[0][1][4] == "+8613800138000"
+    assert good[0][1][AT.name] == "王 明" and good[0][1][AT.phone] == "+8613800138000"
     assert [r for r, _ in bad] == [3, 4]
 
 
@@ -100,7 +102,7 @@ def test_a_row_the_columns_are_unsure_of_gets_the_row_validators_answer():
                                      ["姓名", "手机", "电话"]])
 def test_plans_that_compose_fields_are_validated_row_by_row(headers):
     plan = mapping.make_plan(headers)
-    assert not ColumnValidator(RowValidator(plan, "CN")).usable
+    assert not ColumnsToCustomers(RowToCustomer(plan, "CN")).usable
     _compare([(2, ["Anna", "Schmidt", "anna@example.de"]), (3, ["王", "明", ""])], headers)
 
 

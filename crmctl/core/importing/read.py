@@ -16,13 +16,14 @@ import codecs
 import csv
 import io
 import itertools
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from crmctl.core import importguard as guard
+from crmctl.core.importing import guard
 from crmctl.errors import InvalidValue, NotFound
 
 SAMPLE = 1 << 16
@@ -172,8 +173,6 @@ def _utf8_damage(path: Path, skip: int = 0) -> tuple[int, int]:
 
 def sniff_delimiter(sample: str) -> str:
     """The delimiter among , ; tab | that splits the first lines most consistently."""
-    import re
-
     lines = [re.sub(r'"[^"]*"', "", line) for line in sample.splitlines()[:20] if line.strip()]
     if not lines:
         return ","
@@ -315,10 +314,11 @@ def _open_xlsx(path: Path, size: int, max_cell: int):
             raise _xlsx_damage(path, exc) from None
         if first is None:
             raise InvalidValue(f"{path} is empty")
-        if first[0] < 1:
-            raise _out_of_order(path, first[0], None)
-        if first[0] == 1:
-            header = _row_values(first[1])
+        first_number, first_cells = first
+        if first_number < 1:
+            raise _out_of_order(path, first_number, None)
+        if first_number == 1:
+            header = _row_values(first_cells)
         else:  # no row 1: no headers (as a sheet shows it); the row is checked with the rest
             header, rows = (), itertools.chain([first], rows)
         headers = [_xlsx_cell(h).strip() for h in header]

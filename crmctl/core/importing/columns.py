@@ -1,19 +1,18 @@
 """Validating a chunk of import rows a column at a time.
 
-``RowValidator`` (crmctl.core.fastcheck) decides one row at a time; at a million rows its
-Python per row costs several times the whole database write. Here each column of a chunk is
-checked with whole-column operations (``map`` over a C method, one scan of the joined
-column), and only the cells whose answer is not certain that way send their row to the
-RowValidator, which stays the authority: a row it would reject is rejected with its reason,
-a row it would change (spaces folded, an export quote removed, a phone written with
-separators, an upper-case email domain…) gets its answer. tests/test_fastcolumns.py checks
-with hypothesis that a chunk validated here equals the same chunk validated row by row.
+``RowToCustomer`` (rows.py) decides one row at a time; at a million rows its Python per row
+costs several times the whole database write. Here each column of a chunk is checked with
+whole-column operations (``map`` over a C method, one scan of the joined column), and only
+the cells whose answer is not certain that way send their row to the RowToCustomer, which
+stays the authority: a row it would reject is rejected with its reason, a row it would change
+(spaces folded, an export quote removed, a phone written with separators, an upper-case email
+domain…) gets its answer. tests/test_import_columns.py checks with hypothesis that a chunk
+validated here equals the same chunk validated row by row (rows.reference_validation).
 
 Cells a column accepts without asking: printable text with no leading, trailing or doubled
-space, in NFC, not starting with the export's ``'`` (exactly when ``fastcheck.clean`` returns
-the cell unchanged); an email or phone whose answer ``fastcheck.email``/``fastcheck.phone``
-is sure of; a tier word or tag cell that its cached parser takes; a birthday
-``fastcheck.birthday`` takes.
+space, in NFC, not starting with the export's ``'`` (exactly when ``cells.clean`` returns
+the cell unchanged); an email or phone whose answer ``cells.email``/``cells.phone`` is sure
+of; a tier word or tag cell that its cached parser takes; a birthday ``cells.birthday`` takes.
 """
 
 from __future__ import annotations
@@ -22,45 +21,48 @@ import unicodedata
 from itertools import repeat
 from operator import add, itemgetter
 
-from crmctl.core import fastcheck, mapping
+from crmctl.core.importing import cells
+from crmctl.core.importing.fields import COLUMNS, searched_values
+from crmctl.core.importing.rows import RowToCustomer, reference_validation
 from crmctl.core.search import documents
 from crmctl.errors import InvalidValue
 
-_ROWNUM, _VALUES = itemgetter(0), itemgetter(1)
-_SEARCHED = itemgetter(0, 1, 3, 4, 10)  # name, company, email, phone, note (search.SEARCHED_FIELDS)
+# A chunk is [(row number, cells)…]; a validated row is (row number, values, tags).
+_ROW_NUMBER, _CELLS = itemgetter(0), itemgetter(1)
+_VALUES = itemgetter(1)
 # Plans with these targets compose a field from several cells: validated row by row.
 ROW_ONLY = ("given", "middle", "family", "birth_year", "birth_month", "birth_day")
 
 
-class ColumnValidator:
-    """validate_rows's answer for a chunk, from whole-column checks where they are sure."""
+class ColumnsToCustomers:
+    """reference_validation's answer for a chunk, from whole-column checks where they are sure."""
 
-    def __init__(self, rows: fastcheck.RowValidator):
-        self.rows = rows
-        self.width = rows.width
-        by = rows.by
+    def __init__(self, to_customer: RowToCustomer):
+        self.to_customer = to_customer
+        self.width = to_customer.width
+        by = to_customer.by
         self.usable = (not any(t in by for t in ROW_ONLY) and "name" in by
                        and all(len(by[t]) == 1 for t in by if t != "ignore"))
         self.column = {t: idx[0] for t, idx in by.items()} if self.usable else {}
 
     def __call__(self, chunk: list[tuple[int, list[str]]]):
         """([(row, values, tags, trigram text, grams text)…], [(row, reason)…]) in row order:
-        validate_rows's answer, with each good row's search texts."""
+        reference_validation's answer, with each good row's search texts."""
         good, bad = self.validate(chunk)
-        docs = documents(map(_SEARCHED, map(_VALUES, good)))
+        docs = documents(map(searched_values, map(_VALUES, good)))
         return list(map(add, good, docs)), bad
 
     def validate(self, chunk: list[tuple[int, list[str]]]):
-        """([(row, values, tags)…], [(row, reason)…]) in row order, as validate_rows
+        """([(row, values, tags)…], [(row, reason)…]) in row order, as reference_validation
         (values and tags may be tuples here)."""
         if not self.usable or not chunk:
-            return validate_rows(self.rows, chunk)
+            return reference_validation(self.to_customer, chunk)
         unsure: set[int] = set()
-        cells = list(map(_VALUES, chunk))
-        if set(map(len, cells)) != {self.width}:  # ragged rows: the row validator's
-            unsure.update(i for i, row in enumerate(cells) if len(row) != self.width)
-            cells = [row if len(row) == self.width else [""] * self.width for row in cells]
-        columns = list(zip(*cells))
+        rows = list(map(_CELLS, chunk))
+        if set(map(len, rows)) != {self.width}:  # ragged rows: the row validator's
+            unsure.update(i for i, row in enumerate(rows) if len(row) != self.width)
+            rows = [row if len(row) == self.width else [""] * self.width for row in rows]
+        columns = list(zip(*rows))
         out = {}
         for target, index in self.column.items():
             out[target] = self._field(target, columns[index], unsure)
@@ -72,37 +74,37 @@ class ColumnValidator:
     def _field(self, target: str, column: tuple, unsure: set[int]):
         if target == "tags":
             return self._tags(column, unsure)
-        _text_column(column, unsure, self.rows.replaced)
+        _text_column(column, unsure, self.to_customer.replaced)
         if target == "email":
             return self._emails(column, unsure)
         if target == "phone":
             return self._phones(column, unsure)
         if target == "tier":
-            return _cached(column, unsure, fastcheck.tier_of, none_is_bad=True)
+            return _cached(column, unsure, cells.tier_of, none_is_bad=True)
         if target == "birthday":
-            return _cached(column, unsure, fastcheck.birthday)
+            return _cached(column, unsure, cells.birthday)
         return column
 
     def _emails(self, column: tuple, unsure: set[int]) -> list:
-        out = [m and fastcheck.email_of(m) for m in map(fastcheck.EMAIL_SHAPE.fullmatch, column)]
+        out = [m and cells.email_of(m) for m in map(cells.EMAIL_SHAPE.fullmatch, column)]
         unsure.update(i for i, (cell, email) in enumerate(zip(column, out)) if cell and not email)
         return out
 
     def _phones(self, column: tuple, unsure: set[int]) -> list:
-        region = self.rows.region
-        out = [fastcheck.phone(cell, region) if cell else None for cell in column]
+        region = self.to_customer.region
+        out = [cells.phone(cell, region) if cell else None for cell in column]
         unsure.update(i for i, (cell, phone) in enumerate(zip(column, out)) if cell and not phone)
         return out
 
     def _tags(self, column: tuple, unsure: set[int]) -> list:
-        bad_text = "\x00\ufffd" if self.rows.replaced else "\x00"
+        bad_text = "\x00\ufffd" if self.to_customer.replaced else "\x00"
         parsed: dict[str, tuple | None] = {}
         for cell in set(column):
             if any(ch in cell for ch in bad_text):
                 parsed[cell] = None
                 continue
             try:
-                parsed[cell] = fastcheck.tags_of(cell) if cell else ()
+                parsed[cell] = cells.tags_of(cell) if cell else ()
             except InvalidValue:
                 parsed[cell] = None
         out = list(map(parsed.__getitem__, column))
@@ -110,13 +112,13 @@ class ColumnValidator:
         return out
 
     def _assemble(self, chunk, out: dict, unsure: set[int]):
-        fields = [out.get(f) or repeat(None) for f in mapping.COLUMNS]
-        good = list(zip(map(_ROWNUM, chunk), zip(*fields), out.get("tags") or repeat(())))
+        fields = [out.get(f) or repeat(None) for f in COLUMNS]
+        good = list(zip(map(_ROW_NUMBER, chunk), zip(*fields), out.get("tags") or repeat(())))
         bad = []
         for i in sorted(unsure):
-            rownum, cells = chunk[i]
+            rownum, row = chunk[i]
             try:
-                good[i] = (rownum, *self.rows(cells))
+                good[i] = (rownum, *self.to_customer(row))
             except InvalidValue as exc:
                 bad.append((rownum, str(exc)))
                 good[i] = None
@@ -126,7 +128,7 @@ class ColumnValidator:
 
 
 def _text_column(column: tuple, unsure: set[int], replaced: bool) -> None:
-    """Mark the cells ``fastcheck.clean`` would change (or the row validator refuse)."""
+    """Mark the cells ``cells.clean`` would change (or the row validator refuse)."""
     joined = "\n".join(column)
     if (all(map(str.isprintable, column)) and "  " not in joined and " \n" not in joined
             and "\n " not in joined and "\n'" not in joined and joined[:1] not in (" ", "'")
@@ -158,16 +160,3 @@ def _cached(column: tuple, unsure: set[int], parse, none_is_bad: bool = False) -
         if value is InvalidValue or (none_is_bad and value is None and column[i]):
             unsure.add(i)
     return out
-
-
-def validate_rows(validator: fastcheck.RowValidator, chunk):
-    """The same answer, one row at a time."""
-    good, bad = [], []
-    for rownum, cells in chunk:
-        try:
-            values, tags = validator(cells)
-        except InvalidValue as exc:
-            bad.append((rownum, str(exc)))
-            continue
-        good.append((rownum, values, tags))
-    return good, bad

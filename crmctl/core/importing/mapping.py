@@ -10,9 +10,9 @@ current, Outlook, Thunderbird), the common Chinese headers and crmctl's own expo
     "Handy" = "phone"
     "Kategorie" = "tags"
 
-A Plan turns one row of cells into the raw (not yet validated) values of a customer:
-given and family names composed in the right order, multi-valued cells split, tier words
-read, crmctl's own spreadsheet-safety prefix removed.
+A Plan says which column feeds which field; the helpers below read the raw cells (given and
+family names composed in the right order, multi-valued cells split, tier words read,
+crmctl's own spreadsheet-safety prefix removed) for rows.py.
 """
 
 from __future__ import annotations
@@ -21,15 +21,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crmctl.core.importing.fields import COLUMNS
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.spreadsheet import restore
 
 # Fields a column can feed. given/middle/family and birth_* are composed into name/birthday.
 TARGETS = ("name", "given", "middle", "family", "company", "title", "email", "phone",
            "wechat", "industry", "region", "company_size", "source", "note", "birthday",
            "birth_year", "birth_month", "birth_day", "tier", "tags", "ignore")
-# The customer columns an import writes, in this order.
-COLUMNS = ("name", "company", "title", "email", "phone", "wechat", "industry", "region",
-           "company_size", "source", "note", "birthday", "tier")
 
 _GOOGLE_COMMON = {"birthday": "birthday", "notes": "note"}
 for _n in range(1, 6):
@@ -100,8 +99,6 @@ def header_key(header: str) -> str:
 def unprefix(cell: str) -> str:
     """Undo crmctl's spreadsheet safety (crmctl.spreadsheet.restore, the exact inverse of
     what every csv of crmctl does): a "'" before = + - @ tab CR or another "'" is dropped."""
-    from crmctl.spreadsheet import restore
-
     return restore(cell)
 
 

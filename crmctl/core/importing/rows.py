@@ -1,0 +1,134 @@
+"""Validating one row of cells into the customer it imports as: the answer that is final.
+
+``RowToCustomer`` normalizes a row as ``add`` would (crmctl.core.validate, with the fast
+paths of cells.py first) and refuses it with a one-line reason when it cannot be imported.
+``ColumnsToCustomers`` (columns.py) reaches the same answer faster, a column at a time, and
+sends it every row it is unsure of; ``reference_validation`` is the plain row-by-row answer
+it is proven equal to (tests/test_import_columns.py, with hypothesis).
+
+A validated row is ``(row number, values, tags)``; values are in fields.COLUMNS order, read
+through fields.AT.
+"""
+
+from __future__ import annotations
+
+from crmctl.core.importing import cells, mapping
+from crmctl.core.importing.fields import AT, COLUMNS
+from crmctl.core.validate import normalize_email, normalize_name, normalize_phone
+from crmctl.errors import InvalidValue
+
+# Fields taken as cleaned text, nothing more.
+TEXT_FIELDS = ("company", "title", "wechat", "industry", "region", "company_size", "source",
+               "note")
+
+
+class RowToCustomer:
+    """Turns a row of cells into a validated customer: (values in COLUMNS order, tags).
+
+    Raises InvalidValue with the reason when the row cannot be imported. Runs in the import's
+    second process too, so it holds only the plan and the default region.
+    """
+
+    def __init__(self, plan, region: str = "CN", replaced: bool = False):
+        self.by = plan.by_target
+        self.region = region
+        self.replaced = replaced  # the file was decoded with replacement characters
+        self.width = len(plan.headers)
+        self.text_fields = [(COLUMNS.index(f), self.by[f]) for f in TEXT_FIELDS
+                            if f in self.by]
+        self.used = sorted({i for idx in self.by.values() for i in idx})
+
+    def _first(self, cells, target):
+        return self._first_of(cells, self.by.get(target, ()))
+
+    @staticmethod
+    def _first_of(row, indexes):
+        """The first cell among ``indexes`` that is not empty once cleaned (export's
+        spreadsheet-safety quote removed), or None."""
+        for i in indexes:
+            value = row[i]
+            if value:
+                if value[0] == "'":
+                    value = mapping.unprefix(value)
+                value = cells.clean(value)
+                if value:
+                    return value
+        return None
+
+    def __call__(self, row: list[str]) -> tuple[list, list[str]]:
+        if len(row) != self.width:
+            row = self._fit(row)
+        for i in self.used:
+            if "\x00" in row[i] or (self.replaced and "\ufffd" in row[i]):
+                raise InvalidValue("the row holds bytes that are not text in the file's encoding")
+        values: list = [None] * len(COLUMNS)
+        values[AT.name] = self._name(row)
+        for position, indexes in self.text_fields:
+            values[position] = self._first_of(row, indexes)
+        raw = self._first(row, "email")
+        if raw is not None:
+            raw = mapping.first_value(raw)
+            values[AT.email] = cells.email(raw) or normalize_email(raw)
+        raw = self._first(row, "phone")
+        if raw is not None:
+            raw = mapping.first_value(raw)
+            values[AT.phone] = cells.phone(raw, self.region) or normalize_phone(raw, self.region)
+        values[AT.birthday] = self._birthday(row)
+        values[AT.tier] = self._tier(row)
+        return values, self._tags(row)
+
+    def _fit(self, row: list[str]) -> list[str]:
+        if len(row) < self.width:
+            return row + [""] * (self.width - len(row))
+        if any(c.strip() for c in row[self.width:]):
+            raise InvalidValue(f"the row has {len(row)} cells but the header has {self.width}")
+        return row[:self.width]
+
+    def _name(self, row) -> str:
+        name = self._first(row, "name")
+        if name is None:
+            name = cells.clean(mapping.compose_name(*(self._first(row, t) or ""
+                                                      for t in ("given", "middle", "family"))))
+        return normalize_name(name) if name is None or len(name) > 200 else name
+
+    def _birthday(self, row) -> str | None:
+        raw = self._first(row, "birthday")
+        if raw is not None:
+            return cells.birthday(raw)
+        month, day = self._first(row, "birth_month"), self._first(row, "birth_day")
+        if month and day:
+            year = self._first(row, "birth_year")
+            return cells.birthday(f"{year}-{month}-{day}" if year else f"{month}-{day}")
+        return None
+
+    def _tier(self, row) -> str | None:
+        raw = self._first(row, "tier")
+        if raw is None:
+            return None
+        tier = cells.tier_of(raw)
+        if tier is None:
+            raise InvalidValue(f"unknown tier {raw!r} (use diamond/gold/silver/regular, "
+                               "钻石/金牌/银牌/普通 or A/B/C/D)")
+        return tier
+
+    def _tags(self, row) -> list[str]:
+        out: list[str] = []
+        for i in self.by.get("tags", ()):
+            value = row[i]
+            if value:
+                out.extend(cells.tags_of(value))
+        return out
+
+
+def reference_validation(to_customer: RowToCustomer, chunk):
+    """The reference answer for a chunk of (row number, cells): ([(row, values, tags)…],
+    [(row, reason)…]) in row order, one row at a time."""
+    good, bad = [], []
+    for rownum, row in chunk:
+        try:
+            values, tags = to_customer(row)
+        except InvalidValue as exc:
+            bad.append((rownum, str(exc)))
+            continue
+        good.append((rownum, values, tags))
+    return good, bad
