@@ -15,11 +15,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from crmctl.core import audit, clock, customers, followups, tags
-from crmctl.errors import InvalidValue, NotFound
-
 from conftest import inspect_db
+
+from crmctl import clock
+from crmctl.core import audit, customers, followups, tags
+from crmctl.errors import InvalidValue, NotFound
 
 TODAY = date(2026, 11, 23)
 NOW = "2026-11-23T09:00:00+08:00"

@@ -11,11 +11,11 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
+from conftest import inspect_db
 from sqlcipher3 import dbapi2
 
-from conftest import inspect_db
-from crmctl import render
-from crmctl.core import clock, customers, followups
+from crmctl import clock, render
+from crmctl.core import customers, followups
 
 TODAY = date(2026, 11, 23)
 NOW = "2026-11-23T09:00:00+08:00"

@@ -7,7 +7,8 @@ from datetime import date, datetime
 
 import pytest
 
-from crmctl.core import clock, customers, reports
+from crmctl import clock
+from crmctl.core import customers, reports
 
 TODAY = date(2026, 11, 23)  # a Monday
 NOW = "2026-11-23T09:00:00+08:00"

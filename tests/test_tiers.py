@@ -11,7 +11,8 @@ from datetime import time as day_time
 
 import pytest
 
-from crmctl.core import clock, customers, interactions, purchases, settings, tiers
+from crmctl import clock
+from crmctl.core import customers, interactions, purchases, settings, tiers
 from crmctl.errors import InvalidValue, NotFound
 
 NOW = "2026-11-23T10:00:00"  # naive: local time, so "today" is 2026-11-23 in any TZ

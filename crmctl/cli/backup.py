@@ -7,12 +7,14 @@ from pathlib import Path
 
 import typer
 
+from crmctl import clock
 from crmctl.cli.context import command_name, db_path, keyed_session, new_app, overwrite_prompt
-from crmctl.core import backups, clock
+from crmctl.core import backups
 from crmctl.errors import InvalidValue, NotFound, PassphraseError, UsageError
 from crmctl.render import message
 from crmctl.store import backup as store_backup  # (verify_file: is SRC a backup?)
-from crmctl.store import exclusive_lock, passphrase as passphrases
+from crmctl.store import exclusive_lock
+from crmctl.store import passphrase as passphrases
 from crmctl.store.outputs import looks_like_backup, resolve_output
 
 app = new_app()

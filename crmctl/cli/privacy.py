@@ -6,12 +6,13 @@ from typing import Optional
 
 import typer
 
+from crmctl import clock
 from crmctl.cli.context import new_app, session
-from crmctl.core import clock, dates, privacy
 from crmctl.core import consent as ledger
+from crmctl.core import dates, privacy
 from crmctl.errors import UsageError
-from crmctl.store import passphrase
 from crmctl.render import Format, emit_rows, message
+from crmctl.store import passphrase
 
 app = new_app()
 

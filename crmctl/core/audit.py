@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
-from crmctl.core.clock import now_text
+from crmctl.clock import now_text
 from crmctl.core.validate import SQL_INT_MAX
 from crmctl.errors import UsageError
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crmctl.core import audit, clock, privacy
+from crmctl import clock
+from crmctl.core import audit, privacy
 from crmctl.store import atomic
 from crmctl.store import backup as store_backup
 

@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from crmctl.core import audit, clock, consent, rules, settings
+from crmctl import clock
+from crmctl.core import audit, consent, rules, settings
 from crmctl.core.customers import Filter, matching_ids, parse_id
 from crmctl.core.dates import parse_when
 from crmctl.core.money import check_currency, money_text, parse_money

@@ -5,7 +5,8 @@ The current state of a channel is the latest event for it; no event means no con
 
 from __future__ import annotations
 
-from crmctl.core import audit, clock
+from crmctl import clock
+from crmctl.core import audit
 from crmctl.core.validate import clean_text, parse_customer_id
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-from crmctl.core import audit, clock, consent, lifecycle, privacy, search, settings
+from crmctl import clock
+from crmctl.core import audit, consent, lifecycle, privacy, search, settings
 from crmctl.core import tags as tag_ops
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import (

@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from crmctl.core import clock, settings, tiers
+from crmctl import clock
+from crmctl.core import settings, tiers
 from crmctl.core.validate import normalize_email, normalize_phone
 from crmctl.errors import InvalidValue
 

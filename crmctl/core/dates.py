@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from crmctl.core import clock
+from crmctl import clock
 from crmctl.errors import InvalidValue
 
 WEEKDAYS = {name: i for i, names in enumerate([

@@ -25,7 +25,8 @@ from __future__ import annotations
 import gc
 from datetime import date
 
-from crmctl.core import audit, clock
+from crmctl import clock
+from crmctl.core import audit
 from crmctl.core.followups_report import (  # noqa: F401 - the report's names, here too
     COLUMNS,
     INTEGER_COLUMNS,

@@ -18,7 +18,8 @@ import calendar
 import json
 from datetime import date, datetime, time, timedelta
 
-from crmctl.core import clock, rules, settings
+from crmctl import clock
+from crmctl.core import rules, settings
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import check_tier, normalize_tag
 

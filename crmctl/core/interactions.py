@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from crmctl.core import audit, campaigns, clock, dates, followups
+from crmctl import clock
+from crmctl.core import audit, campaigns, dates, followups
 from crmctl.core.customers import parse_id
 from crmctl.core.validate import clean_text, sql_limit
 from crmctl.errors import InvalidValue, NotFound, UsageError

@@ -35,7 +35,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from crmctl.core import audit, clock, consent, lifecycle, search
+from crmctl import clock
+from crmctl.core import audit, consent, lifecycle, search
 from crmctl.core.validate import parse_customer_id
 from crmctl.errors import Busy, NotFound
 from crmctl.store import atomic

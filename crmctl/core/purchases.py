@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from crmctl.core import audit, campaigns, clock, settings
+from crmctl import clock
+from crmctl.core import audit, campaigns, settings
 from crmctl.core.customers import parse_id
 from crmctl.core.money import check_currency, minor_to_text, parse_amount
 from crmctl.core.validate import clean_text

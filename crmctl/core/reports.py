@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from crmctl.core import clock, followups, lifecycle, rules, settings
+from crmctl import clock
+from crmctl.core import followups, lifecycle, rules, settings
 from crmctl.core.followups import day_start_utc
 
 SEGMENTS = ("champions", "loyal", "new", "promising", "at risk", "hibernating", "no purchases")

@@ -41,12 +41,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from crmctl.core import audit, clock, followups, settings
+from crmctl import clock
+from crmctl.core import audit, followups, settings
 from crmctl.core.customers import check_tier, parse_id
 from crmctl.core.interactions import day_start_utc
 from crmctl.core.money import CURRENCY_EXPONENTS, major_to_minor
-from crmctl.core.rules import TIERS, tier_name_sql, tier_rank_sql
 from crmctl.core.purchases import spend_window
+from crmctl.core.rules import TIERS, tier_name_sql, tier_rank_sql
 from crmctl.core.validate import clean_text
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic, page_cache

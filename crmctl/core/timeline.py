@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from crmctl.core import clock, consent, customers
+from crmctl import clock
+from crmctl.core import consent, customers
 
 # ISO 4217 currencies without minor units; every other one has two decimals here.
 ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta, timezone
 
-from crmctl.core import clock
+from crmctl import clock
 
 # Follow-up fields an event carries (the audit entry names these).
 FIELDS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",

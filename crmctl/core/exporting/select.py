@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Callable, Iterable
 
-from crmctl.core import clock, consent, customers, followups, rules
+from crmctl import clock
+from crmctl.core import consent, customers, followups, rules
 from crmctl.core.customers import Filter
 from crmctl.core.exporting.request import Request
 from crmctl.core.money import minor_to_text

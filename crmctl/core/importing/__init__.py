@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from crmctl.core import audit, clock, settings
+from crmctl import clock
+from crmctl.core import audit, settings
 from crmctl.core.importing import chunks, mapping
 from crmctl.core.importing.columns import ColumnsToCustomers
 from crmctl.core.importing.guard import MAX_CELL
