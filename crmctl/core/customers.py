@@ -10,16 +10,9 @@ from crmctl import clock
 from crmctl.core import audit, consent, lifecycle, privacy, search, settings
 from crmctl.core import tags as tag_ops
 from crmctl.core.rules import tier_rank_sql
-from crmctl.core.validate import (
-    SQL_INT_MAX,
-    check_tier,
-    clean_text,
-    normalize_email,
-    normalize_name,
-    normalize_phone,
-    parse_customer_id,
-    sql_limit,
-)
+from crmctl.core.validate import (SQL_INT_MAX, check_tier, clean_text, normalize_email,
+                                  normalize_name, normalize_phone, normalize_tag,
+                                  parse_customer_id, sql_limit)
 from crmctl.errors import Duplicate, InvalidValue, NotFound
 from crmctl.store import atomic
 
@@ -155,7 +148,7 @@ def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
 
     fields = normalize_fields(conn, {**raw, "name": raw.get("name")})
     tier = check_tier(tier)
-    tag_names = [tag_ops.normalize_tag(t) for t in tags]
+    tag_names = [normalize_tag(t) for t in tags]
     with atomic(conn):
         if not allow_duplicate:
             _refuse_duplicate(conn, fields)
@@ -202,7 +195,7 @@ def _customer(row) -> Customer:
 
 
 def get(conn, customer_id) -> Customer:
-    cid = parse_id(customer_id)
+    cid = parse_customer_id(customer_id)
     params = {"id": cid, **lifecycle.stage_params(clock.today())}
     row = conn.execute(_select("c.id = :id"), params).fetchone()
     if row is None:
@@ -210,7 +203,7 @@ def get(conn, customer_id) -> Customer:
     return _customer(row)
 
 
-parse_id = parse_customer_id  # (the name the other core modules know it by)
+
 
 
 def list_customers(conn, flt: Filter | None = None) -> list[Customer]:
@@ -241,7 +234,7 @@ def select_query(flt: Filter | None = None) -> tuple[str, dict]:
     for i, tag in enumerate(flt.tag):
         where.append(f"c.id IN (SELECT ct.customer_id FROM customer_tags ct JOIN tags t "
                      f"ON t.id = ct.tag_id WHERE t.name = :tag{i})")
-        params[f"tag{i}"] = tag_ops.normalize_tag(tag)
+        params[f"tag{i}"] = normalize_tag(tag)
     if flt.tier:
         where.append("c.tier = :tier")
         params["tier"] = check_tier(flt.tier)

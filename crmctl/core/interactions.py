@@ -18,8 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
 from crmctl.core import audit, campaigns, dates, followups
-from crmctl.core.customers import parse_id
-from crmctl.core.validate import clean_text, sql_limit
+from crmctl.core.validate import clean_text, parse_customer_id, sql_limit
 from crmctl.errors import InvalidValue, NotFound, UsageError
 from crmctl.store import atomic
 
@@ -95,7 +94,7 @@ def log(conn, customer_id, *, channel: str, summary: str, outcome: str | None = 
         next_due: date | None = None, purpose: str | None = None,
         campaign_id=None) -> Logged:
     """Record an interaction; return what was done. Everything in one transaction."""
-    cid = parse_id(customer_id)
+    cid = parse_customer_id(customer_id)
     row = {
         "customer_id": cid, "channel": check_channel(channel), "summary": clean_text(summary),
         "outcome": clean_text(outcome), "at": clock.to_utc_text(parse_at(at)),

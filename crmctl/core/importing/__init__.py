@@ -33,7 +33,7 @@ from crmctl.core.importing.read import open_source
 from crmctl.core.importing.rejects import Rejects
 from crmctl.core.importing.rows import RowToCustomer
 from crmctl.core.importing.write import Writer, bulk_mode
-from crmctl.core.tags import normalize_tag
+from crmctl.core.validate import normalize_tag
 from crmctl.errors import InvalidValue, UsageError
 from crmctl.store import atomic
 from crmctl.store.outputs import refuse_database_files

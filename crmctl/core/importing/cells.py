@@ -22,8 +22,7 @@ from functools import lru_cache
 
 from crmctl.core.customers import normalize_birthday
 from crmctl.core.importing import mapping
-from crmctl.core.tags import normalize_tag
-from crmctl.core.validate import clean_text
+from crmctl.core.validate import clean_text, normalize_tag
 
 _LOCAL = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
