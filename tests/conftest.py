@@ -92,6 +92,26 @@ def isolated(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def terminal(monkeypatch):
+    """stdin is a terminal; getpass answers from a list and records the prompts, and fails
+    the test on a prompt it has no answer for. Returns (answers, asked)."""
+    from crmctl.store import passphrase
+
+    answers: list[str] = []
+    asked: list[str] = []
+    monkeypatch.setattr(passphrase, "stdin_is_terminal", lambda: True)
+
+    def fake_getpass(prompt=""):
+        asked.append(prompt)
+        if not answers:
+            raise AssertionError(f"unexpected prompt {prompt!r}")
+        return answers.pop(0)
+
+    monkeypatch.setattr("getpass.getpass", fake_getpass)
+    return answers, asked
+
+
+@pytest.fixture
 def pin_clock(monkeypatch):
     """pin_clock(NOW, tz): crmctl's clock (CRMCTL_NOW) and the process time zone, pinned
     for one test and restored after it."""

@@ -34,23 +34,6 @@ def no_env(monkeypatch):
     monkeypatch.delenv("CRMCTL_PASSPHRASE", raising=False)
 
 
-@pytest.fixture
-def terminal(monkeypatch):
-    """Pretend stdin is a terminal; getpass answers from a list (and counts the calls)."""
-    answers: list[str] = []
-    asked: list[str] = []
-    monkeypatch.setattr(pp, "stdin_is_terminal", lambda: True)
-
-    def fake_getpass(prompt=""):
-        asked.append(prompt)
-        if not answers:
-            raise AssertionError(f"unexpected prompt {prompt!r}")
-        return answers.pop(0)
-
-    monkeypatch.setattr("getpass.getpass", fake_getpass)
-    return answers, asked
-
-
 # --- order of the sources --------------------------------------------------------------
 
 def test_order_of_precedence(tmp_path, db_path, monkeypatch, isolated, terminal):

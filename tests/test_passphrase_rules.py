@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from crmctl.store import create_database, open_database
-from crmctl.store import passphrase as pp
 
 from conftest import PASSPHRASE
 
@@ -34,21 +33,10 @@ def listing(directory: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def terminal(monkeypatch):
-    """stdin is a terminal; getpass answers from a list and records the prompts."""
-    answers: list[str] = []
-    asked: list[str] = []
+def terminal(terminal, monkeypatch):
+    """conftest's terminal, with no passphrase in the environment either."""
     monkeypatch.delenv("CRMCTL_PASSPHRASE", raising=False)
-    monkeypatch.setattr(pp, "stdin_is_terminal", lambda: True)
-
-    def fake_getpass(prompt=""):
-        asked.append(prompt)
-        if not answers:
-            raise AssertionError(f"unexpected prompt {prompt!r}")
-        return answers.pop(0)
-
-    monkeypatch.setattr("getpass.getpass", fake_getpass)
-    return answers, asked
+    return terminal
 
 
 # --- the passphrase command's environment --------------------------------------------------
