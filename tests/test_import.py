@@ -48,7 +48,7 @@ def test_google_legacy(conn):
     assert wang.birthday == "1985-03-12" and wang.note == "老客户，重视价格"
     anna = people["Anna Schmidt"]
     assert anna.email == "anna@example.de"  # the first of "a ::: b"
-    assert anna.note == "met at the fair prefers email"  # multi-line cell, folded like `add`
+    assert anna.note == "met at the fair\nprefers email"  # a multi-line cell keeps its lines
     assert anna.birthday == "--05-01" and anna.phone == "+4915123456789"
     assert people["李娜"].tags == []
 
@@ -138,7 +138,7 @@ def test_messy_file_rejects_exactly_the_bad_rows(conn, tmp_path):
         "first_id": 1, "last_id": 5}
     people = rows(conn)
     assert set(people) == {"NA", "Null", "吴磊", "孙悦", "罗琳"}  # NA and Null are people
-    assert people["NA"].note == "line one line two" and people["NA"].company == "Null Ltd"
+    assert people["NA"].note == "line one\nline two" and people["NA"].company == "Null Ltd"
     assert people["Null"].note == "007"  # leading zeros stay: every cell is text
     assert people["Null"].phone == "+8613800000002"  # 0138… read as the library reads it
     assert people["罗琳"].note == "=1+2"

@@ -10,8 +10,8 @@ from crmctl import clock
 from crmctl.core import audit, consent, lifecycle, privacy, search, settings
 from crmctl.core import tags as tag_ops
 from crmctl.core.rules import tier_rank_sql
-from crmctl.core.validate import (SQL_INT_MAX, check_tier, clean_text, normalize_email,
-                                  normalize_name, normalize_phone, normalize_tag,
+from crmctl.core.validate import (SQL_INT_MAX, check_tier, clean_field, clean_text,
+                                  normalize_email, normalize_name, normalize_phone, normalize_tag,
                                   parse_customer_id, sql_limit)
 from crmctl.errors import Duplicate, InvalidValue, NotFound
 from crmctl.store import atomic
@@ -106,7 +106,7 @@ def normalize_fields(conn, raw: dict) -> dict:
         elif key == "referred_by":
             out[key] = None if value in (None, "") else _existing_referrer(conn, value)
         else:
-            out[key] = clean_text(value)
+            out[key] = clean_field(key, value)
     return out
 
 

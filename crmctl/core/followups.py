@@ -38,7 +38,8 @@ from crmctl.core.followups_report import (  # noqa: F401 - the report's names, h
     on_day,
     statement,
 )
-from crmctl.core.validate import clean_text, parse_customer_id, parse_positive_id
+from crmctl.core.validate import (clean_multiline, clean_text, parse_customer_id,
+                                  parse_positive_id)
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic, page_cache
 
@@ -100,7 +101,7 @@ def done(conn, followup_id, note: str | None = None) -> int:
 
     with atomic(conn):
         fid, _ = _open_followup(conn, followup_id)
-        note = clean_text(note)
+        note = clean_multiline(note)
         conn.execute("UPDATE followups SET done_at = ?, note = coalesce(?, note) WHERE id = ?",
                      (clock.now_text(), note, fid))
         audit.record(conn, "done", "followup", fid, ["done_at"] + (["note"] if note else []))

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
 from crmctl.core import audit, campaigns, dates, followups
-from crmctl.core.validate import clean_text, parse_customer_id, sql_limit
+from crmctl.core.validate import clean_multiline, parse_customer_id, sql_limit
 from crmctl.errors import InvalidValue, NotFound, UsageError
 from crmctl.store import atomic
 
@@ -96,8 +96,8 @@ def log(conn, customer_id, *, channel: str, summary: str, outcome: str | None = 
     """Record an interaction; return what was done. Everything in one transaction."""
     cid = parse_customer_id(customer_id)
     row = {
-        "customer_id": cid, "channel": check_channel(channel), "summary": clean_text(summary),
-        "outcome": clean_text(outcome), "at": clock.to_utc_text(parse_at(at)),
+        "customer_id": cid, "channel": check_channel(channel), "summary": clean_multiline(summary),
+        "outcome": clean_multiline(outcome), "at": clock.to_utc_text(parse_at(at)),
         "direction": check_direction(direction), "satisfaction": check_satisfaction(satisfaction),
         "complaint": 1 if complaint else 0, "complaint_category": None, "campaign_id": None,
     }

@@ -13,7 +13,7 @@ from datetime import date
 from crmctl import clock
 from crmctl.core import audit, campaigns, settings
 from crmctl.core.money import check_currency, minor_to_text, parse_amount
-from crmctl.core.validate import clean_text, parse_customer_id
+from crmctl.core.validate import clean_multiline, parse_customer_id
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
 
@@ -52,7 +52,7 @@ def record(conn, customer_id, amount, *, when: date | None = None, currency: str
     day = when or today
     if day > today:
         raise InvalidValue(f"a purchase cannot be dated in the future ({day.isoformat()})")
-    note = clean_text(note)
+    note = clean_multiline(note)
     if campaign_id is not None:
         campaign_id = campaigns.check_for_interaction(conn, campaign_id)
     with atomic(conn):

@@ -13,6 +13,12 @@ from crmctl.core.rules import TIERS
 from crmctl.errors import InvalidValue
 
 _SPACES = re.compile(r"\s+")
+# Within one line of a multi-line text: runs of white space other than a line break.
+_LINE_SPACES = re.compile(r"[^\S\n]+")
+_LINE_ENDS = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Fields that keep their line breaks (a note, an interaction's summary and outcome); names,
+# companies and every other field stay on one line.
+MULTILINE_FIELDS = frozenset({"note", "summary", "outcome"})
 
 
 SQL_INT_MAX = 2**63 - 1  # SQLite's largest INTEGER; a bigger Python int cannot be bound
@@ -49,14 +55,37 @@ def clean_text(value: str | None) -> str | None:
     """NFC, trimmed, inner runs of white space folded; empty becomes None."""
     if value is None:
         return None
+    _check_utf8(value)
+    value = _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    return value or None
+
+
+def clean_multiline(value: str | None) -> str | None:
+    """``clean_text`` for a text of several lines (a note, a summary): the line breaks stay.
+
+    Every line break (CR LF, CR, U+2028…) becomes LF; within a line, runs of white space
+    fold to one space and the line is trimmed; blank lines at either end go; empty is None.
+    """
+    if value is None:
+        return None
+    _check_utf8(value)
+    value = _LINE_ENDS.sub("\n", unicodedata.normalize("NFC", value))
+    lines = [_LINE_SPACES.sub(" ", line).strip() for line in value.split("\n")]
+    return "\n".join(lines).strip("\n") or None
+
+
+def clean_field(field: str, value: str | None) -> str | None:
+    """The cleaning a field's text gets: multi-line for MULTILINE_FIELDS, else one line."""
+    return clean_multiline(value) if field in MULTILINE_FIELDS else clean_text(value)
+
+
+def _check_utf8(value: str) -> None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         # Bytes that were not UTF-8 on the command line arrive as lone surrogates.
         raise InvalidValue("text is not valid UTF-8 (is the terminal set to another "
                            "encoding?)") from None
-    value = _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
-    return value or None
 
 
 def normalize_name(value: str | None) -> str:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from crmctl.core.importing import cells, mapping
 from crmctl.core.importing.fields import AT, COLUMNS
-from crmctl.core.validate import normalize_email, normalize_name, normalize_phone
+from crmctl.core.validate import (MULTILINE_FIELDS, clean_multiline, normalize_email, normalize_name,
+                                  normalize_phone)
 from crmctl.errors import InvalidValue
 
 # Fields taken as cleaned text, nothing more.
@@ -34,23 +35,25 @@ class RowToCustomer:
         self.region = region
         self.replaced = replaced  # the file was decoded with replacement characters
         self.width = len(plan.headers)
-        self.text_fields = [(COLUMNS.index(f), self.by[f]) for f in TEXT_FIELDS
-                            if f in self.by]
+        self.text_fields = [(COLUMNS.index(f), self.by[f], f in MULTILINE_FIELDS)
+                            for f in TEXT_FIELDS if f in self.by]
         self.used = sorted({i for idx in self.by.values() for i in idx})
 
     def _first(self, cells, target):
         return self._first_of(cells, self.by.get(target, ()))
 
     @staticmethod
-    def _first_of(row, indexes):
+    def _first_of(row, indexes, multiline: bool = False):
         """The first cell among ``indexes`` that is not empty once cleaned (export's
-        spreadsheet-safety quote removed), or None."""
+        spreadsheet-safety quote removed; line breaks kept when ``multiline``), or None."""
         for i in indexes:
             value = row[i]
             if value:
                 if value[0] == "'":
                     value = mapping.unprefix(value)
-                value = cells.clean(value)
+                # a printable cell has no line break: the one-line cleaning is the same then
+                value = (clean_multiline(value) if multiline and not value.isprintable()
+                         else cells.clean(value))
                 if value:
                     return value
         return None
@@ -63,8 +66,8 @@ class RowToCustomer:
                 raise InvalidValue("the row holds bytes that are not text in the file's encoding")
         values: list = [None] * len(COLUMNS)
         values[AT.name] = self._name(row)
-        for position, indexes in self.text_fields:
-            values[position] = self._first_of(row, indexes)
+        for position, indexes, multiline in self.text_fields:
+            values[position] = self._first_of(row, indexes, multiline)
         raw = self._first(row, "email")
         if raw is not None:
             raw = mapping.first_value(raw)
