@@ -1,21 +1,28 @@
 """Spreadsheet safety (OWASP CSV injection): the one rule, its inverse and its SQL form.
 
-Every csv and xlsx crmctl writes (``export``, ``campaign export``, the rejects of
-``import``, and every listing under ``--format csv`` via crmctl.render) passes its text
-cells through ``neutralize``: a cell that starts with ``= + - @``, tab or carriage return
-gets a leading ``'`` so that no spreadsheet runs it as a formula. E.164 phones start with
-``+``, so they too. ``restore`` is the exact inverse, which ``import`` applies.
+Every csv crmctl writes (``export``, ``campaign export``, the rejects of ``import``, and
+every listing under ``--format csv`` via crmctl.render) passes its text cells through
+``neutralize``: a cell that starts with ``= + - @``, tab or carriage return gets a leading
+``'`` so that no spreadsheet runs it as a formula. E.164 phones start with ``+``, so they
+too, except in the phone column of ``campaign export`` (``neutralize_phone``: a bare E.164
+number is no formula). An xlsx cell written as a string is never a formula, so xlsx
+exports are not quoted. ``restore`` is the exact inverse, which ``import`` applies.
 
 A leaf module (it imports nothing of crmctl) so that render, core and store may all use it.
 """
 
 from __future__ import annotations
 
+import re
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _AFTER_QUOTE = FORMULA_START + ("'",)
 # Sets of first characters: one look-up rules out almost every cell of a long listing.
 _TRIGGERS = frozenset(FORMULA_START)
 _QUOTED = frozenset(_AFTER_QUOTE)
+# An E.164 number: + and 2 to 15 digits. No spreadsheet runs it as a formula (it is a
+# number to them), so a phone column of them goes out bare for diallers and SMS gateways.
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
 def neutralize(cell):
@@ -29,6 +36,14 @@ def neutralize(cell):
     if cell[0] in _TRIGGERS or cell[1:2] in _QUOTED:
         return "'" + cell
     return cell
+
+
+def neutralize_phone(cell):
+    """``neutralize`` for a phone column: an E.164 number stays bare, anything else is
+    neutralized as every cell is."""
+    if isinstance(cell, str) and _E164.fullmatch(cell):
+        return cell
+    return neutralize(cell)
 
 
 def restore(cell):

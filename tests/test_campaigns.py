@@ -359,7 +359,7 @@ def test_cli_export_xlsx_refusals_and_log_contact_campaign(initialized, tmp_path
 
     sheet = load_workbook(out).active
     assert [[c.value for c in row] for row in sheet.iter_rows()] == [
-        ["id", "name", "company", "email"], [int(wang), "王明", "'@evil", "wang@example.cn"]]
+        ["id", "name", "company", "email"], [int(wang), "王明", "@evil", "wang@example.cn"]]
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
     assert cli("log-contact", wang, "--channel", "email", "--summary", "邀请",

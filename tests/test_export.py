@@ -153,9 +153,10 @@ def test_xlsx_cells_are_text_never_formulas(conn, people, tmp_path):
     assert rows[0] == list(CUSTOMER_COLUMNS)
     header = rows[0]
     wang, li = dict(zip(header, rows[1])), dict(zip(header, rows[2]))
-    assert wang["name"] == "王明" and wang["phone"] == "'+8613800138000"
-    assert wang["note"] == "'=SUM(1)"
-    assert (li["company"], li["title"], li["wechat"], li["note"]) == ("'+1", "'-2", "'@x", "'\tfoo")
+    # a string cell is never a formula: the values as stored, no spreadsheet-safety quote
+    assert wang["name"] == "王明" and wang["phone"] == "+8613800138000"
+    assert wang["note"] == "=SUM(1)"
+    assert (li["company"], li["title"], li["wechat"], li["note"]) == ("+1", "-2", "@x", "\tfoo")
     assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
 
 
@@ -180,7 +181,8 @@ def test_vcard_round_trips_through_vobject(conn, people, tmp_path):
     assert wang.email.value == "wang@example.cn" and wang.tel.value == "+8613800138000"
     assert wang.note.value == "=SUM(1)"  # not a spreadsheet: values as they are
     assert wang.categories.value == ["vip", "展会2026"] and wang.bday.value == "1985-05-01"
-    assert not hasattr(li, "bday")  # 03-15 has no year: vCard 3.0 cannot say so
+    assert li.bday.value == "--0315"  # no year: vCard 4's --MMDD
+    assert wang.tel.params["TYPE"] == ["CELL"] and anna.tel.params["TYPE"] == ["WORK", "VOICE"]
     assert (anna.n.value.family, anna.n.value.given) == ("Schmidt", "Anna")
     assert (ouyang.n.value.family, ouyang.n.value.given) == ("欧阳", "娜娜")
 
@@ -282,7 +284,8 @@ def test_followups_as_xlsx_and_ics(conn, people, history, tmp_path):
     events = Calendar.from_ical(data).walk("VEVENT")
     report = followups.due(conn, date(2026, 12, 23))
     assert len(events) == summary["rows"] == len(report) >= 1
-    mine = [e for e in events if str(e["UID"]) == f"crmctl-followup-{history}"]
+    dbid = conn.execute("SELECT value FROM settings WHERE key = '_database_id'").fetchone()[0]
+    mine = [e for e in events if str(e["UID"]) == f"followup-{history}-{json.loads(dbid)}@crmctl"]
     assert len(mine) == 1 and mine[0].decoded("DTSTART") == date(2026, 11, 26)
     assert mine[0].decoded("DTEND") == date(2026, 11, 27)  # all day
     assert "王明" in str(mine[0]["SUMMARY"]) and "报价跟进" in str(mine[0]["SUMMARY"])

@@ -55,15 +55,18 @@ def export(
     excel: bool = ExcelOption,
     until: Optional[str] = typer.Option(None, metavar="WHEN",
                                         help="Follow-ups due up to this day (default +30d)."),
+    plain: bool = typer.Option(False, "--plain", help="csv: values as stored, without the "
+                                                      "spreadsheet-safety ' (for programs)."),
     customer: Optional[str] = CustomerOption,
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Export data for spreadsheets, mailing tools, address books and calendars.
 
     CSV has the list columns first (id, name, company, title, email, phone, tier, stage,
-    tags, created_at, last_contact_at), then the rest of the record. In csv and xlsx a cell
-    starting with = + - @, tab or CR gets a leading ' so no spreadsheet runs it as a
-    formula (E.164 phones too: '+8613800138000); crmctl import removes it again.
+    tags, created_at, last_contact_at), then the rest of the record. In csv a cell starting
+    with = + - @, tab or CR gets a leading ' so no spreadsheet runs it as a formula (E.164
+    phones too: '+8613800138000); crmctl import removes it again; --plain leaves it out
+    for programs. xlsx cells are strings, never formulas: no quote.
     Every export is recorded in the audit log (the columns, never the values). The format
     follows the --out extension (.csv .json .xlsx .vcf .ics) unless --format is given; an
     existing file is replaced only with --force; --out never names the database's files.
@@ -74,7 +77,7 @@ def export(
         _refuse_with_customer(out, fmt, {
             "--what": what, "--tag": tag, "--tier": tier, "--stage": stage,
             "--consent": consent, "--search": search, "--limit": limit,
-            "--marketing": marketing, "--excel": excel, "--until": until,
+            "--marketing": marketing, "--excel": excel, "--until": until, "--plain": plain,
             "--sort": sort != "id"})
         path = resolve_output(out, db=db_path(ctx), default_name="customer.json",
                               force=force, ask=overwrite_prompt())
@@ -84,8 +87,8 @@ def export(
         return
     request = exporting.Request(
         what=what, fmt=format_for(out, fmt, "csv"), excel=excel, marketing=marketing,
-        flt=Filter(tag=tag, tier=tier, stage=stage, consent=consent, search=search,
-                   limit=limit, sort=sort))
+        plain=plain, flt=Filter(tag=tag, tier=tier, stage=stage, consent=consent,
+                                search=search, limit=limit, sort=sort))
     if until is not None:
         request.until = parse_when(until)
     checked = request.checked()  # refuse bad words before asking for the passphrase

@@ -6,6 +6,7 @@ Values are JSON. A key not set in the database has the default below.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from crmctl.core import audit, rules
@@ -24,6 +25,23 @@ DEFAULTS: dict[str, Any] = {
     "satisfaction_falling": rules.SATISFACTION_FALLING,
     "churn_risk": rules.CHURN_RISK,
 }
+
+
+# Internal, not a setting (config never lists it): a random id made once per database, so
+# that what crmctl names for the outside world (calendar UIDs) never collides between two.
+DATABASE_ID_KEY = "_database_id"
+
+
+def database_id(conn) -> str:
+    """This database's random id (32 hex digits), made and stored on first use."""
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (DATABASE_ID_KEY,)).fetchone()
+    if row is None:
+        with atomic(conn):
+            conn.execute("INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
+                         (DATABASE_ID_KEY, json.dumps(uuid.uuid4().hex)))
+        row = conn.execute("SELECT value FROM settings WHERE key = ?",
+                           (DATABASE_ID_KEY,)).fetchone()
+    return json.loads(row[0])
 
 
 def get(conn, key: str) -> Any:

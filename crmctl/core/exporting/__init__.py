@@ -11,9 +11,10 @@ The pipeline, one module per stage, top to bottom:
 
 ``campaign`` sends a campaign's target list down the same stages 3 and 4.
 
-Spreadsheet safety (OWASP CSV injection): in csv and xlsx a cell that starts with
-``= + - @``, tab or carriage return gets a leading ``'`` (``crmctl.spreadsheet``, the rule
-every csv of crmctl follows; E.164 phones start with ``+``, so they too). Every export
+Spreadsheet safety (OWASP CSV injection): in csv a cell that starts with ``= + - @``, tab
+or carriage return gets a leading ``'`` (``crmctl.spreadsheet``, the rule every csv of
+crmctl follows; E.164 phones start with ``+``, so they too), unless ``--plain`` asks for the
+values as stored (for programs). An xlsx string cell is never a formula: no quote. Every export
 appends one audit entry (action ``export``; the columns exported, never values). Nothing
 here prints: the caller renders the returned summary.
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import json
 
-from crmctl.core import audit, privacy
+from crmctl.core import audit, privacy, settings
 from crmctl.core.exporting.campaign import export_campaign
 from crmctl.core.exporting.deliver import check_destination, deliver, refuse_binary_on_terminal
 from crmctl.core.exporting.formats import BINARY, audited_columns, writer
@@ -48,6 +49,8 @@ def export(conn, request: Request, out=None, stream=None) -> dict:
     if path is None and stream is None:
         raise UsageError("export to a stream needs the stream")
     table = select_table(conn, req)
+    if req.fmt == "ics":
+        table.origin = settings.database_id(conn)
     write, columns = writer(req.fmt), audited_columns(req.fmt, table)
     binary = req.fmt in BINARY
     refuse_binary_on_terminal(binary, path, stream)

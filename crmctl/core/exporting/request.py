@@ -21,6 +21,7 @@ class Request:
     marketing: str | None = None
     excel: bool = False  # csv: a UTF-8 BOM, so Excel does not read the file as ANSI/GBK
     until: date | None = None  # follow-ups up to this day
+    plain: bool = False  # csv: values as stored, no spreadsheet-safety quote (for programs)
 
     def checked(self) -> "Request":
         """Validate the words and their combination; fill in the defaults."""
@@ -36,14 +37,18 @@ class Request:
             raise InvalidValue("ics exports follow-ups (a calendar); use --what followups")
         if self.excel and fmt != "csv":
             raise InvalidValue("--excel applies to csv only (it adds a UTF-8 BOM)")
+        if self.plain and fmt not in ("csv", "json"):
+            raise InvalidValue("--plain applies to csv and json (xlsx, vcf and ics are never "
+                               "quoted)")
         if what != "customers" and self.flt.sort != "id":
             raise InvalidValue("--sort applies to --what customers only")
         if what != "followups" and self.until is not None:
             raise InvalidValue("--until applies to follow-ups only")
         marketing = check_channel(self.marketing) if self.marketing else None
-        return Request(what, fmt, self.flt, marketing, self.excel, self.until)
+        return Request(what, fmt, self.flt, marketing, self.excel, self.until, self.plain)
 
     @property
     def spreadsheet(self) -> bool:
-        """csv and xlsx cells are neutralized (spreadsheet safety); json, vcf and ics not."""
-        return self.fmt in ("csv", "xlsx")
+        """csv cells are neutralized (spreadsheet safety) unless --plain; xlsx cells are
+        strings, never formulas; json, vcf and ics carry values as they are."""
+        return self.fmt == "csv" and not self.plain

@@ -41,6 +41,7 @@ class Table:
     columns: tuple[str, ...]
     rows: Iterable[tuple]
     to_json: Callable[[dict], dict] = staticmethod(lambda d: d)
+    origin: str = ""  # the database's id (settings.database_id): what makes ICS UIDs unique
 
 
 def list_query(flt: Filter, marketing: str | None = None) -> tuple[str, dict]:

@@ -4,6 +4,11 @@ FN is the name as kept; N splits it sensibly: a CJK name without a space is fami
 first (王明 → 王 + 明; the common two-character surnames such as 欧阳 or 司马 stay whole),
 a name with spaces is "given … family" (Anna Schmidt → Schmidt + Anna), except a CJK name
 written with a space, which keeps its order (欧阳 娜娜 → 欧阳 + 娜娜).
+
+TEL's TYPE follows the number (a customer has one phone, without a stored type): a mobile
+number is CELL, a fixed line WORK,VOICE, anything else (a US number may be either) VOICE.
+A birthday without a year is ``BDAY:--MMDD`` (vCard 4's form, which 3.0 readers such as
+Android, Thunderbird and khard read; 3.0's own grammar has no year-less date).
 """
 
 from __future__ import annotations
@@ -52,15 +57,31 @@ def card(record: dict):
         email.value, email.type_param = record["email"], "INTERNET"
     if record.get("phone"):
         tel = c.add("tel")
-        tel.value, tel.type_param = record["phone"], "CELL"
+        tel.value, tel.type_paramlist = record["phone"], tel_types(record["phone"])
     if record.get("note"):
         c.add("note").value = record["note"]
     if record.get("tags"):
         c.add("categories").value = record["tags"].split(";")
     birthday = record.get("birthday")
-    if birthday and not birthday.startswith("--"):  # vCard 3.0 has no year-less BDAY
-        c.add("bday").value = birthday
+    if birthday:  # stored YYYY-MM-DD or --MM-DD
+        c.add("bday").value = ("--" + birthday[2:].replace("-", "")
+                               if birthday.startswith("--") else birthday)
     return c
+
+
+def tel_types(phone: str) -> list[str]:
+    """TEL's TYPE for an E.164 number: CELL for a mobile, WORK+VOICE for a fixed line."""
+    import phonenumbers
+
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(phone))
+    except phonenumbers.NumberParseException:
+        return ["VOICE"]
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
+        return ["CELL"]
+    if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+        return ["WORK", "VOICE"]
+    return ["VOICE"]
 
 
 def write_vcf(stream, table) -> int:
