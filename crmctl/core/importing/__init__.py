@@ -2,7 +2,9 @@
 
 The pipeline, streamed in chunks so a million rows fit in a few hundred MB; its modules,
 in the order a row meets them:
-1. read.py: encoding detected (BOM, strict UTF-8, then GB18030, then charset-normalizer),
+1. read.py: encoding detected (BOM, strict UTF-8, then GB18030, then charset-normalizer
+   with the common Windows code pages first: charsets.py, which also picks the rejects
+   file's encoding),
    delimiter sniffed, every cell text; or an xlsx sheet streamed by openpyxl; guard.py holds
    the caps that refuse a hostile file in bounded memory;
 2. mapping.py: the header row becomes a Plan (which column feeds which field);
