@@ -123,8 +123,8 @@ def test_xlsx(conn, tmp_path):
     assert (summary.inserted, summary.rejected, summary.rows) == (2, 1, 3)
     assert rows(conn)["李娜"].phone == "+8613912345678"
     assert rows(conn)["王明"].birthday == "1985-03-12"
-    assert next(csv.reader((tmp_path / "rej.csv").open(encoding="utf-8")))[:2] == ["row", "reason"]
-    assert list(csv.reader((tmp_path / "rej.csv").open(encoding="utf-8")))[1][0] == "5"
+    assert next(csv.reader((tmp_path / "rej.csv").open(encoding="utf-8-sig")))[:2] == ["row", "reason"]
+    assert list(csv.reader((tmp_path / "rej.csv").open(encoding="utf-8-sig")))[1][0] == "5"
 
 
 # --- the messy file: bad rows never abort good ones -----------------------------------
@@ -135,22 +135,26 @@ def test_messy_file_rejects_exactly_the_bad_rows(conn, tmp_path):
     assert summary.to_dict() | {"rejects_file": None} == {
         "inserted": 5, "updated": 0, "skipped": 1, "rejected": 4, "rows": 10,
         "dry_run": False, "encoding": "utf-8", "rejects_file": None,
-        "first_id": 1, "last_id": 5}
+        "first_id": 1, "last_id": 5,
+        "rejected_by_reason": {"duplicate": 1, "invalid email": 1, "no name": 1,
+                               "not text": 1, "too many cells": 1},
+        "ignored_columns": []}
     people = rows(conn)
     assert set(people) == {"NA", "Null", "吴磊", "孙悦", "罗琳"}  # NA and Null are people
     assert people["NA"].note == "line one\nline two" and people["NA"].company == "Null Ltd"
     assert people["Null"].note == "007"  # leading zeros stay: every cell is text
     assert people["Null"].phone == "+8613800000002"  # 0138… read as the library reads it
     assert people["罗琳"].note == "=1+2"
-    with rejects.open(encoding="utf-8", newline="") as f:
+    with rejects.open(encoding="utf-8-sig", newline="") as f:
         got = list(csv.reader(f))
     assert got[0] == ["row", "reason", "name", "company", "email", "phone", "note"]
-    assert [r[0] for r in got[1:]] == ["4", "5", "7", "9"]  # spreadsheet row numbers
+    assert [r[0] for r in got[1:]] == ["4", "5", "7", "9", "10"]  # spreadsheet row numbers
     assert got[1][1].startswith("invalid email 'not-an-email'")
     assert got[2][1] == "a customer needs a name"
     assert got[3][1] == "the row has 7 cells but the header has 5"
     assert got[3][2:] == ["徐静", "徐氏", "xu@example.com", "13800000006", "", "extra", "cells"]
     assert "not text" in got[4][1]
+    assert got[5][:3] == ["10", "duplicate of #1", "马云"]  # skipped: listed, not refused
     assert stat.S_IMODE(os.stat(rejects).st_mode) == 0o600
 
 
@@ -172,7 +176,7 @@ def test_invalid_rows_sprinkled_through_a_big_file(conn, tmp_path, monkeypatch):
     rejects = tmp_path / "rej.csv"
     summary = importing.run(conn, path, Options(rejects=str(rejects), workers=2))
     assert summary.rejected == len(bad) and summary.inserted == 3000 - len(bad)
-    got = {int(r[0]) for r in list(csv.reader(rejects.open(encoding="utf-8")))[1:]}
+    got = {int(r[0]) for r in list(csv.reader(rejects.open(encoding="utf-8-sig")))[1:]}
     assert got == bad
     assert customers.list_customers(conn, customers.Filter(search="客户2999"))[0].phone == \
         "+8613900002999"
@@ -340,7 +344,9 @@ def test_toml_mapping(conn, tmp_path):
 
 def test_named_mapping_limits_to_one_source(conn):
     shown = importing.show_mapping(DATA / "chinese_gbk.csv", "outlook")
-    assert {r["field"] for r in shown} == {"ignore"}
+    # Outlook in Chinese names 公司 and 备注 too; 姓名, 手机… are not Outlook's
+    assert {r["column"]: r["field"] for r in shown if r["field"] != "ignore"} == {
+        "公司": "company", "备注": "note"}
     with pytest.raises(InvalidValue, match="no name column"):
         run(conn, DATA / "chinese_gbk.csv", mapping="outlook")
 
@@ -366,7 +372,10 @@ def test_cli_dry_run_writes_nothing(initialized, db_path):
     result = initialized("import", DATA / "google_current.csv", "--dry-run", "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["inserted"] == 3
-    assert result.stderr == "dry run: nothing was written\n"
+    assert result.stderr == (
+        "13 column(s) not imported: Phonetic First Name, Phonetic Middle Name, Phonetic Last "
+        "Name, Name Prefix, Name Suffix, … (--show-mapping)\n"
+        "dry run: nothing was written\n")
     assert json.loads(initialized("list", "--format", "json").stdout) == []
 
 

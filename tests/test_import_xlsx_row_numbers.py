@@ -102,7 +102,7 @@ def test_xlsx_rows_with_gaps_keep_their_numbers(conn, tmp_path):
     summary = importing.run(conn, path, Options(rejects=str(rejects)))
     assert (summary.inserted, summary.rejected, summary.rows) == (2, 1, 3)
     assert names(conn) == ["张伟", "王明"]
-    rows = list(csv.reader(rejects.open(encoding="utf-8")))
+    rows = list(csv.reader(rejects.open(encoding="utf-8-sig")))
     assert [r[0] for r in rows[1:]] == ["7"]
 
 

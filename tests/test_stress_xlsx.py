@@ -305,7 +305,7 @@ def test_rejected_rows_keep_their_spreadsheet_row_numbers_across_gaps(cli, db, t
                             "--rejects", rejects)
     summary = summary_of(result)
     assert (summary["inserted"], summary["rejected"], summary["rows"]) == (2, 1, 3)
-    lines = rejects.read_text(encoding="utf-8").splitlines()
+    lines = rejects.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 2 and lines[1].startswith("7,") and "李小娜" in lines[1]
 
 

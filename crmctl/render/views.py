@@ -131,6 +131,13 @@ def emit_import_summary(summary: Any, fmt: Format) -> None:
         emit_json(data)
     else:
         emit_rows([data], IMPORT_COLUMNS, fmt)
+    if summary.encoding not in (None, "utf-8", "utf-8-sig", "ascii", "xlsx"):
+        message(f"read as {summary.encoding} (--encoding to change)")
+    if summary.ignored_columns:
+        shown = ", ".join(summary.ignored_columns[:5])
+        more = ", …" if len(summary.ignored_columns) > 5 else ""
+        message(f"{len(summary.ignored_columns)} column(s) not imported: {shown}{more} "
+                "(--show-mapping)")
     if summary.dry_run:
         message("dry run: nothing was written")
     if summary.rejects_problem:  # committed all the same: say so, and what is missing

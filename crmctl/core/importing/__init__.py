@@ -2,7 +2,9 @@
 
 The pipeline, streamed in chunks so a million rows fit in a few hundred MB; its modules,
 in the order a row meets them:
-1. read.py: encoding detected (BOM, strict UTF-8, then GB18030, then charset-normalizer),
+1. read.py: encoding detected (BOM, strict UTF-8, then GB18030, then charset-normalizer
+   with the common Windows code pages first: charsets.py, which also picks the rejects
+   file's encoding),
    delimiter sniffed, every cell text; or an xlsx sheet streamed by openpyxl; guard.py holds
    the caps that refuse a hostile file in bounded memory;
 2. mapping.py: the header row becomes a Plan (which column feeds which field);
@@ -26,7 +28,7 @@ from typing import Callable
 
 from crmctl import clock
 from crmctl.core import audit, settings
-from crmctl.core.importing import chunks, mapping
+from crmctl.core.importing import charsets, chunks, mapping
 from crmctl.core.importing.columns import ColumnsToCustomers
 from crmctl.core.importing.guard import MAX_CELL
 from crmctl.core.importing.read import open_source
@@ -50,6 +52,10 @@ class Summary:
     rows: int = 0
     dry_run: bool = False
     encoding: str | None = None
+    # The rows in the rejects file by kind of reason ("invalid phone": 2); skipped
+    # duplicates are listed there too, as "duplicate".
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)  # named columns no field takes
     rejects_file: str | None = None
     first_id: int | None = None
     last_id: int | None = None
@@ -94,10 +100,12 @@ def run(conn, path, options: Options | None = None,
     with open_source(path, options.encoding, MAX_CELL) as source:
         summary.encoding = source.encoding
         plan = _plan(path, source, options.mapping)
+        summary.ignored_columns = plan.ignored()
         to_customer = RowToCustomer(plan, settings.get(conn, "default_region"), source.replaced)
         if options.rejects:  # never the database's own files, whoever calls
             refuse_database_files(Path(options.rejects).expanduser(), getattr(conn, "path", None))
-        with Rejects(options.rejects, source.headers) as rejects:
+        with Rejects(options.rejects, source.headers,
+                     charsets.for_rejects(source.encoding)) as rejects:
             try:
                 with atomic(conn), bulk_mode(conn, _is_big(conn, source)):
                     writer = Writer(conn, options.on_duplicate, extra_tags, clock.now_text())
@@ -106,7 +114,9 @@ def run(conn, path, options: Options | None = None,
                                                         keep_cells=rejects.target is not None)
                     for position, cells, rows, (good, bad) in validated:
                         summary.rows += rows
-                        rejects.add(cells, bad + writer.write(good))
+                        refused = bad + writer.write(good)
+                        rejects.add(cells, refused, writer.skipped_rows)
+                        writer.skipped_rows = []
                         if progress:
                             progress(position, source.size)
                     _finish(conn, writer, plan, extra_tags, summary)
@@ -119,6 +129,7 @@ def run(conn, path, options: Options | None = None,
                 pass
             summary.rejects_problem = rejects.publish()
         summary.rejected = rejects.count
+        summary.rejected_by_reason = dict(sorted(rejects.by_kind.items()))
         summary.rejects_file = rejects.final_path
     return summary
 

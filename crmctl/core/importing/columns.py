@@ -31,7 +31,7 @@ from crmctl.errors import InvalidValue
 _ROW_NUMBER, _CELLS = itemgetter(0), itemgetter(1)
 _VALUES = itemgetter(1)
 # Plans with these targets compose a field from several cells: validated row by row.
-ROW_ONLY = ("given", "middle", "family", "birth_year", "birth_month", "birth_day")
+ROW_ONLY = ("given", "middle", "family", "birth_year", "birth_month", "birth_day", "in_note")
 
 
 class ColumnsToCustomers:
@@ -69,6 +69,8 @@ class ColumnsToCustomers:
         name = out["name"]
         if "" in name or max(map(len, name)) > 200:
             unsure.update(i for i, v in enumerate(name) if not v or len(v) > 200)
+        # a space in a Chinese name may go (徐 清 → 徐清): the row validator's to say
+        unsure.update(i for i, v in enumerate(name) if " " in v and not v.isascii())
         return self._assemble(chunk, out, unsure)
 
     def _field(self, target: str, column: tuple, unsure: set[int]):

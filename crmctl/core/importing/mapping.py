@@ -26,14 +26,17 @@ from crmctl.errors import InvalidValue, NotFound
 from crmctl.spreadsheet import restore
 
 # Fields a column can feed. given/middle/family and birth_* are composed into name/birthday.
+# in_note: kept in the note as "Header: value" (QQ, 性别, 地址: never silently dropped).
 TARGETS = ("name", "given", "middle", "family", "company", "title", "email", "phone",
-           "wechat", "industry", "region", "company_size", "source", "note", "birthday",
-           "birth_year", "birth_month", "birth_day", "tier", "tags", "ignore")
+           "wechat", "industry", "region", "company_size", "source", "note", "in_note",
+           "birthday", "birth_year", "birth_month", "birth_day", "tier", "tags", "ignore")
 
 _GOOGLE_COMMON = {"birthday": "birthday", "notes": "note"}
 for _n in range(1, 6):
     _GOOGLE_COMMON[f"e-mail {_n} - value"] = "email"
     _GOOGLE_COMMON[f"phone {_n} - value"] = "phone"
+    _GOOGLE_COMMON[f"电子邮件 {_n} - 值"] = "email"  # Google Contacts in Chinese
+    _GOOGLE_COMMON[f"电话 {_n} - 值"] = "phone"
 
 SOURCES: dict[str, dict[str, str]] = {
     "google": {  # legacy (Given Name…) and current (First Name…, Labels) Google Contacts
@@ -42,6 +45,10 @@ SOURCES: dict[str, dict[str, str]] = {
         "organization 1 - title": "title", "group membership": "tags",
         "first name": "given", "middle name": "middle", "last name": "family",
         "organization name": "company", "organization title": "title", "labels": "tags",
+        # Google Contacts in Chinese (current and legacy)
+        "名字": "given", "中间名": "middle", "姓氏": "family", "组织名称": "company",
+        "组织职位": "title", "组织 1 - 名称": "company", "组织 1 - 职位": "title",
+        "备注": "note", "生日": "birthday", "标签": "tags", "群组成员资格": "tags",
     },
     "outlook": {
         "first name": "given", "middle name": "middle", "last name": "family",
@@ -51,6 +58,13 @@ SOURCES: dict[str, dict[str, str]] = {
         "business phone 2": "phone", "home phone": "phone", "home phone 2": "phone",
         "other phone": "phone", "company main phone": "phone", "categories": "tags",
         "notes": "note", "birthday": "birthday",
+        # Outlook in Chinese; its 标题 is Mr./Ms., 职务 the job title
+        "标题": "ignore", "名": "given", "中间名": "middle", "姓": "family", "公司": "company",
+        "职务": "title", "电子邮件地址": "email", "电子邮件 2 地址": "email",
+        "电子邮件 3 地址": "email", "移动电话": "phone", "主要电话": "phone",
+        "商务电话": "phone", "商务电话 2": "phone", "住宅电话": "phone", "住宅电话 2": "phone",
+        "其他电话": "phone", "公司主要电话": "phone", "类别": "tags", "备注": "note",
+        "生日": "birthday", "商务传真": "ignore", "住宅传真": "ignore", "其他传真": "ignore",
     },
     "thunderbird": {
         "first name": "given", "last name": "family", "display name": "name",
@@ -58,6 +72,12 @@ SOURCES: dict[str, dict[str, str]] = {
         "work phone": "phone", "home phone": "phone", "organization": "company",
         "job title": "title", "notes": "note", "birth year": "birth_year",
         "birth month": "birth_month", "birth day": "birth_day",
+        # Thunderbird in Chinese
+        "名字": "given", "姓氏": "family", "显示名称": "name", "主要电子邮件": "email",
+        "次要电子邮件": "email", "移动电话号码": "phone", "工作电话": "phone",
+        "家庭电话": "phone", "单位": "company", "职位": "title", "备注": "note",
+        "出生年份": "birth_year", "出生月份": "birth_month", "出生日": "birth_day",
+        "传真号码": "ignore",
     },
     "chinese": {
         "姓名": "name", "客户名称": "name", "客户姓名": "name", "联系人": "name", "姓": "family",
@@ -68,6 +88,15 @@ SOURCES: dict[str, dict[str, str]] = {
         "行业": "industry", "地区": "region", "城市": "region", "客户级别": "tier",
         "客户等级": "tier", "客户来源": "source", "来源": "source", "备注": "note",
         "标签": "tags", "生日": "birthday", "公司规模": "company_size",
+        "名称": "name", "联系人姓名": "name", "客户": "name", "移动电话": "phone",
+        "座机": "phone", "固话": "phone", "固定电话": "phone", "办公电话": "phone",
+        "传真": "ignore", "传真号码": "ignore", "区域": "region", "所在地区": "region",
+        "省份": "region", "省": "region", "所在城市": "region", "客户行业": "industry",
+        "所属行业": "industry", "规模": "company_size", "人数": "company_size",
+        "企业规模": "company_size", "员工人数": "company_size", "地址": "in_note",
+        "详细地址": "in_note", "联系地址": "in_note", "公司地址": "in_note",
+        "通讯地址": "in_note", "qq": "in_note", "qq号": "in_note", "qq号码": "in_note",
+        "性别": "in_note",
     },
     "crmctl": {  # crmctl's own export; its id, stage and times are not imported
         **{c: c for c in COLUMNS}, "tags": "tags", "id": "ignore", "stage": "ignore",
@@ -76,7 +105,12 @@ SOURCES: dict[str, dict[str, str]] = {
     },
 }
 # Among several phone columns the first non-empty wins; mobiles are preferred.
-_MOBILE_FIRST = ("mobile phone", "mobile number", "手机", "手机号", "手机号码")
+_MOBILE_FIRST = ("mobile phone", "mobile number", "手机", "手机号", "手机号码", "移动电话",
+                 "移动电话号码")
+# A Chinese CRM's customer (a company) beside its contact person: with a PERSON column
+# present, these name the company and the person is the customer's name; alone, the name.
+COMPANY_BESIDE_PERSON = ("客户名称", "名称", "客户")
+PERSON = ("联系人", "联系人姓名")
 
 TIER_WORDS = {
     "diamond": "diamond", "钻石": "diamond", "platinum": "diamond", "a": "diamond",
@@ -125,9 +159,13 @@ class Plan:
     def rows(self) -> list[dict]:
         return [{"column": h, "field": t} for h, t in zip(self.headers, self.columns)]
 
+    def ignored(self) -> list[str]:
+        """The named columns no field takes (--show-mapping says "ignore" for each)."""
+        return [h for h, t in zip(self.headers, self.columns) if t == "ignore" and h.strip()]
+
     def fields(self) -> list[str]:
         """The customer fields this plan can fill (for the audit entry)."""
-        out = {"name" if t in ("given", "middle", "family") else
+        out = {"name" if t in ("given", "middle", "family") else "note" if t == "in_note" else
                "birthday" if t.startswith("birth_") else t for t in self.by_target}
         return sorted(out)
 
@@ -152,6 +190,8 @@ def _auto_table(headers: list[str]) -> dict[str, str]:
     keys = {header_key(h) for h in headers}
     # Outlook's "Title" is Mr./Ms. beside its "Job Title"; crmctl's "title" is the job title.
     table["title"] = "ignore" if "job title" in keys else "title"
+    if keys.intersection(PERSON):
+        table.update(dict.fromkeys(COMPANY_BESIDE_PERSON, "company"))
     return table
 
 
@@ -208,6 +248,14 @@ def compose_name(given: str, middle: str, family: str) -> str:
     if _CJK.search(family) or _CJK.search(given):
         return family + middle + given
     return " ".join(p for p in (given, middle, family) if p)
+
+
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s+(?=[\u3400-\u9fff\uf900-\ufaff])")
+
+
+def squeeze_cjk(name: str) -> str:
+    """徐  清 → 徐清 (spaces between Chinese characters go; Anna Schmidt keeps its one)."""
+    return _CJK_GAP.sub("", name) if " " in name and _CJK.search(name) else name
 
 
 def first_value(cell: str) -> str:

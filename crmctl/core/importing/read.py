@@ -2,7 +2,8 @@
 
 Encodings, in this order: a BOM (UTF-8 or UTF-16); strict UTF-8; UTF-8 with a few junk
 bytes (rows holding them are rejected, the rest import); strict GB18030 (Excel "CSV" on
-Chinese Windows; tried after UTF-8 because it decodes almost any bytes); charset-normalizer;
+Chinese Windows; tried after UTF-8 because it decodes almost any bytes); charset-normalizer,
+the common Windows code pages first when it is unsure (charsets.py);
 ``--encoding`` overrides all of it. A UTF-8 BOM glued onto GBK text (some converters do it)
 is skipped, with --encoding gb18030 or when what follows the BOM is not UTF-8 but GB18030.
 Every cell is text: a phone 013800… keeps its zero and a person called "NA" or "Null" stays
@@ -23,7 +24,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from crmctl.core.importing import guard
+from crmctl.core.importing import charsets, guard
 from crmctl.errors import InvalidValue, NotFound
 
 SAMPLE = 1 << 16
@@ -90,11 +91,9 @@ def detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
         return "utf-8", "replace"
     if _decodes(path, "gb18030"):
         return "gb18030", "strict"
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(head).best()
-    if best is not None and _decodes(path, best.encoding):
-        return _codec(best.encoding), "strict"
+    for guess in charsets.guesses(head):  # the common Windows code pages first
+        if _decodes(path, guess):
+            return _codec(guess), "strict"
     raise InvalidValue(f"cannot tell the encoding of {path}; name it with --encoding "
                        "(e.g. utf-8, gb18030, utf-16)")
 

@@ -12,15 +12,19 @@ through fields.AT.
 
 from __future__ import annotations
 
+import re
+
 from crmctl.core.importing import cells, mapping
 from crmctl.core.importing.fields import AT, COLUMNS
-from crmctl.core.validate import (MULTILINE_FIELDS, clean_multiline, normalize_email, normalize_name,
+from crmctl.core.validate import (clean_multiline, normalize_email, normalize_name,
                                   normalize_phone)
 from crmctl.errors import InvalidValue
 
-# Fields taken as cleaned text, nothing more.
-TEXT_FIELDS = ("company", "title", "wechat", "industry", "region", "company_size", "source",
-               "note")
+# Fields taken as cleaned text, nothing more (region: every region column, 省份 + 城市).
+TEXT_FIELDS = ("company", "title", "wechat", "industry", "company_size", "source")
+# A phone Excel stored as a number and wrote back in scientific notation: 1.38001E+10.
+EXCEL_NUMBER = re.compile(r"\s*\d+(?:[.,]\d+)?[eE]\+?\d+\s*")
+EXCEL_HINT = "Excel turned this column into numbers: format it as text and export again"
 
 
 class RowToCustomer:
@@ -35,8 +39,9 @@ class RowToCustomer:
         self.region = region
         self.replaced = replaced  # the file was decoded with replacement characters
         self.width = len(plan.headers)
-        self.text_fields = [(COLUMNS.index(f), self.by[f], f in MULTILINE_FIELDS)
-                            for f in TEXT_FIELDS if f in self.by]
+        self.headers = [" ".join(h.split()) for h in plan.headers]  # labels for in_note
+        self.text_fields = [(COLUMNS.index(f), self.by[f]) for f in TEXT_FIELDS
+                            if f in self.by]
         self.used = sorted({i for idx in self.by.values() for i in idx})
 
     def _first(self, cells, target):
@@ -66,8 +71,10 @@ class RowToCustomer:
                 raise InvalidValue("the row holds bytes that are not text in the file's encoding")
         values: list = [None] * len(COLUMNS)
         values[AT.name] = self._name(row)
-        for position, indexes, multiline in self.text_fields:
-            values[position] = self._first_of(row, indexes, multiline)
+        for position, indexes in self.text_fields:
+            values[position] = self._first_of(row, indexes)
+        values[AT.region] = self._joined(row, self.by.get("region", ()))
+        values[AT.note] = self._note(row)
         raw = self._first(row, "email")
         if raw is not None:
             raw = mapping.first_value(raw)
@@ -75,10 +82,31 @@ class RowToCustomer:
         raw = self._first(row, "phone")
         if raw is not None:
             raw = mapping.first_value(raw)
-            values[AT.phone] = cells.phone(raw, self.region) or normalize_phone(raw, self.region)
+            values[AT.phone] = cells.phone(raw, self.region) or self._phone(raw)
         values[AT.birthday] = self._birthday(row)
         values[AT.tier] = self._tier(row)
         return values, self._tags(row)
+
+    def _phone(self, raw: str) -> str:
+        if EXCEL_NUMBER.fullmatch(raw):
+            raise InvalidValue(f"invalid phone {raw!r}: {EXCEL_HINT}")
+        return normalize_phone(raw, self.region)
+
+    def _joined(self, row, indexes) -> str | None:
+        """The distinct non-empty cells of these columns, joined by a space (广东 深圳)."""
+        if len(indexes) < 2:
+            return self._first_of(row, indexes)
+        parts = [self._first_of(row, (i,)) for i in indexes]
+        return " ".join(dict.fromkeys(p for p in parts if p)) or None
+
+    def _note(self, row) -> str | None:
+        """The note, then each in_note column as "Header: value" (QQ: 12345; 性别: 男)."""
+        parts = [self._first_of(row, self.by.get("note", ()), multiline=True)]
+        for i in self.by.get("in_note", ()):
+            value = self._first_of(row, (i,))
+            if value:
+                parts.append(f"{self.headers[i]}: {value}")
+        return "; ".join(p for p in parts if p) or None
 
     def _fit(self, row: list[str]) -> list[str]:
         if len(row) < self.width:
@@ -92,7 +120,9 @@ class RowToCustomer:
         if name is None:
             name = cells.clean(mapping.compose_name(*(self._first(row, t) or ""
                                                       for t in ("given", "middle", "family"))))
-        return normalize_name(name) if name is None or len(name) > 200 else name
+        if name is None or len(name) > 200:
+            return normalize_name(name)
+        return mapping.squeeze_cjk(name)
 
     def _birthday(self, row) -> str | None:
         raw = self._first(row, "birthday")

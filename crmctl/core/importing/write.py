@@ -75,6 +75,7 @@ class Writer:
         self.first_id = self.next_id = conn.execute(
             "SELECT coalesce(max(id), 0) + 1 FROM customers").fetchone()[0]
         self.inserted = self.updated = self.skipped = 0
+        self.skipped_rows: list[tuple[int, str]] = []  # (row, "duplicate of #ID"), for rejects
         self._tag_ids: dict[str, int] = {}
 
     def write(self, good: list) -> list[tuple[int, str]]:
@@ -108,6 +109,8 @@ class Writer:
                 refused.append((rownum, reason))
             elif self.mode == "skip":
                 self.skipped += 1
+                self.skipped_rows.append(
+                    (rownum, f"duplicate of #{first.id if isinstance(first, _New) else first}"))
             else:
                 self._merge(first, values, tags, updates)
                 self.updated += 1
