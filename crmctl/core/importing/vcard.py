@@ -174,15 +174,15 @@ def _cards(lines: Iterator[str]) -> Iterator[tuple[int, str | None]]:
         word = line.strip().upper()
         if depth == 0:
             if word == _BEGIN:
-                depth, start, buf = 1, number, [line]
+                depth, start, buf = 1, number, [_BEGIN]
             continue
-        buf.append(_gb_params(line))
         if word == _BEGIN:  # a vCard 2.1 AGENT holds a card of its own
             depth += 1
         elif word == _END:
             depth -= 1
-            if depth == 0:
-                yield start, "\r\n".join(buf) + "\r\n"
+        buf.append(_END if word == _END and depth == 0 else _gb_params(line))
+        if depth == 0:
+            yield start, "\r\n".join(buf) + "\r\n"
     if depth:
         yield start, None
 
