@@ -245,3 +245,13 @@ def test_cli_show_mapping_of_a_vcard(initialized):
 def test_mapping_error_raises_usage_error(conn):
     with pytest.raises(UsageError):
         importing.run(conn, REAL / "khard_4.0.vcf", Options(mapping="chinese"))
+
+
+def test_utf16_without_a_bom_and_8bit_lines_naming_no_charset(conn, tmp_path):
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:{f};{g};;;\r\nFN:{f}{g}\r\nEND:VCARD\r\n"
+    (tmp_path / "be.vcf").write_bytes(card.format(f="钱", g="多").encode("utf-16-be"))
+    (tmp_path / "gbk.vcf").write_bytes(("BEGIN:VCARD\r\nVERSION:2.1\r\nN:孙;悟空\r\n"
+                                        "FN:孙悟空\r\nEND:VCARD\r\n").encode("gbk"))
+    assert importing.run(conn, tmp_path / "be.vcf").encoding == "utf-16-be"
+    assert importing.run(conn, tmp_path / "gbk.vcf").encoding == "gb18030"
+    assert set(people(conn)) == {"钱多", "孙悟空"}

@@ -65,7 +65,7 @@ def _utf16(head: bytes) -> str | None:
     """utf-16 for a BOM; utf-16-le/-be for ASCII text every other byte of which is NUL."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    sample = head[:64]
+    sample = head[:16]  # "BEGIN:VC", or the start of any ASCII text
     if len(sample) >= 8 and not any(sample[1::2]):
         return "utf-16-le"
     if len(sample) >= 8 and not any(sample[0::2]):
