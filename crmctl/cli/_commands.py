@@ -44,7 +44,7 @@ COMMANDS = {
     'tag': ('tags',
         'Tag customers for segmentation.'),
     'import': ('importing',
-        'Import customers from Google Contacts, Outlook, Thunderbird, Excel or crmctl CSV/xlsx.'),
+        'Import customers from Google Contacts, Outlook, Thunderbird, Excel, vCard or crmctl files.'),
     'export': ('exporting',
         'Export data for spreadsheets, mailing tools, address books and calendars.'),
     'consent': ('privacy',

@@ -1,4 +1,4 @@
-"""import: bulk import of contact files (CSV and xlsx)."""
+"""import: bulk import of contact files (CSV, xlsx, vCard)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ app = new_app()
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: str = typer.Argument(..., metavar="FILE", help="A .csv (any delimiter) or .xlsx file."),
+    file: str = typer.Argument(..., metavar="FILE",
+                               help="A .csv (any delimiter), .xlsx or vCard file, or a "
+                                    "directory of .vcf files."),
     mapping: str = typer.Option(
         "auto", "--mapping", metavar="auto|NAME|FILE.toml",
         help="Header mapping: auto, google, outlook, thunderbird, chinese, crmctl, or a TOML "
@@ -39,7 +41,7 @@ def import_(
     tag: List[str] = typer.Option([], "--tag", help="Tag every imported customer; repeatable."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
 ) -> None:
-    """Import customers from Google Contacts, Outlook, Thunderbird, Excel or crmctl CSV/xlsx.
+    """Import customers from Google Contacts, Outlook, Thunderbird, Excel, vCard or crmctl files.
 
     One transaction: an interrupted import changes nothing. Rows with an invalid email or
     phone, or no name, are refused (see --rejects); the rest are imported.

@@ -1,4 +1,4 @@
-"""Bulk import of contact files (CSV and xlsx), forgiving about format, strict about data.
+"""Bulk import of contact files (CSV, xlsx, vCard), forgiving about format, strict about data.
 
 The pipeline, streamed in chunks so a million rows fit in a few hundred MB; its modules,
 in the order a row meets them:
@@ -6,7 +6,8 @@ in the order a row meets them:
    with the common Windows code pages first: charsets.py, which also picks the rejects
    file's encoding),
    delimiter sniffed, every cell text; or an xlsx sheet streamed by openpyxl; guard.py holds
-   the caps that refuse a hostile file in bounded memory;
+   the caps that refuse a hostile file in bounded memory; vcard.py makes a row of each card
+   of a vCard file (or a directory of them), under the "vcard" layout of mapping.py;
 2. mapping.py: the header row becomes a Plan (which column feeds which field);
 3. validation, each row normalized as `add` would: rows.py decides one row (the answer that
    is final; cells.py has the fast paths for one cell), columns.py reaches the same answer a
@@ -28,7 +29,7 @@ from typing import Callable
 
 from crmctl import clock
 from crmctl.core import audit, settings
-from crmctl.core.importing import charsets, chunks, mapping
+from crmctl.core.importing import charsets, chunks, mapping, vcard
 from crmctl.core.importing.columns import ColumnsToCustomers
 from crmctl.core.importing.guard import MAX_CELL
 from crmctl.core.importing.read import open_source
@@ -84,8 +85,8 @@ class _DryRun(Exception):
 
 def show_mapping(path, mapping_name: str = "auto", encoding: str = "auto") -> list[dict]:
     """What --mapping would do with this file's header: [{column, field}…]."""
-    with open_source(Path(path), encoding, MAX_CELL) as source:
-        return mapping.make_plan(source.headers, mapping_name).rows()
+    with _open(Path(path), encoding) as source:
+        return mapping.make_plan(source.headers, _layout(source, mapping_name)).rows()
 
 
 def run(conn, path, options: Options | None = None,
@@ -97,10 +98,11 @@ def run(conn, path, options: Options | None = None,
     extra_tags = [normalize_tag(t) for t in options.tags]
     path = Path(path)
     summary = Summary(dry_run=options.dry_run)
-    with open_source(path, options.encoding, MAX_CELL) as source:
+    with _open(path, options.encoding) as source:
         summary.encoding = source.encoding
-        plan = _plan(path, source, options.mapping)
-        summary.ignored_columns = plan.ignored()
+        plan = _plan(path, source, _layout(source, options.mapping))
+        # (a vCard row's columns are the reader's own: none is the user's to be told of)
+        summary.ignored_columns = plan.ignored() if source.layout is None else []
         to_customer = RowToCustomer(plan, settings.get(conn, "default_region"), source.replaced)
         if options.rejects:  # never the database's own files, whoever calls
             refuse_database_files(Path(options.rejects).expanduser(), getattr(conn, "path", None))
@@ -132,6 +134,23 @@ def run(conn, path, options: Options | None = None,
         summary.rejected_by_reason = dict(sorted(rejects.by_kind.items()))
         summary.rejects_file = rejects.final_path
     return summary
+
+
+def _open(path: Path, encoding: str):
+    """The file's rows: a vCard file (or a directory of .vcf files), else CSV or xlsx."""
+    if vcard.is_vcard(path):
+        return vcard.open_vcards(path, encoding, MAX_CELL)
+    return open_source(path, encoding, MAX_CELL)
+
+
+def _layout(source, mapping_name: str) -> str:
+    """A vCard's rows have their own headers: only --mapping auto (or vcard) applies."""
+    if source.layout is None:
+        return mapping_name
+    if mapping_name in ("auto", "", None, source.layout):
+        return source.layout
+    raise UsageError(f"--mapping {mapping_name} does not apply to a vCard file "
+                     "(its fields are read by name)")
 
 
 def _plan(path: Path, source, mapping_name: str) -> mapping.Plan:

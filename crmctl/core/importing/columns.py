@@ -30,8 +30,10 @@ from crmctl.errors import InvalidValue
 # A chunk is [(row number, cells)…]; a validated row is (row number, values, tags).
 _ROW_NUMBER, _CELLS = itemgetter(0), itemgetter(1)
 _VALUES = itemgetter(1)
-# Plans with these targets compose a field from several cells: validated row by row.
-ROW_ONLY = ("given", "middle", "family", "birth_year", "birth_month", "birth_day", "in_note")
+# Plans with these targets compose a field from several cells (or carry a reader's refusal,
+# vCard): validated row by row.
+ROW_ONLY = ("given", "middle", "family", "birth_year", "birth_month", "birth_day", "in_note",
+            "refusal")
 
 
 class ColumnsToCustomers:

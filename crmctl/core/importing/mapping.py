@@ -98,6 +98,11 @@ SOURCES: dict[str, dict[str, str]] = {
         "通讯地址": "in_note", "qq": "in_note", "qq号": "in_note", "qq号码": "in_note",
         "性别": "in_note",
     },
+    "vcard": {  # the rows vcard.py makes of vCards; "error" refuses a card vobject cannot read
+        "fn": "name", "org": "company", "title": "title", "tel": "phone", "email": "email",
+        "bday": "birthday", "note": "note", "categories": "tags", "x-wechat": "wechat",
+        "card": "ignore", "error": "refusal",
+    },
     "crmctl": {  # crmctl's own export; its id, stage and times are not imported
         **{c: c for c in COLUMNS}, "tags": "tags", "id": "ignore", "stage": "ignore",
         "created_at": "ignore", "updated_at": "ignore", "last_contact_at": "ignore",
@@ -166,7 +171,8 @@ class Plan:
     def fields(self) -> list[str]:
         """The customer fields this plan can fill (for the audit entry)."""
         out = {"name" if t in ("given", "middle", "family") else "note" if t == "in_note" else
-               "birthday" if t.startswith("birth_") else t for t in self.by_target}
+               "birthday" if t.startswith("birth_") else t for t in self.by_target
+               if t != "refusal"}
         return sorted(out)
 
 

@@ -40,6 +40,7 @@ class Source:
     size: int
     position: Callable[[], int]
     replaced: bool = False  # decoded with replacement characters (junk bytes)
+    layout: str | None = None  # the mapping its headers need (vCard: "vcard")
 
 
 @contextmanager

@@ -43,6 +43,8 @@ class RowToCustomer:
         self.text_fields = [(COLUMNS.index(f), self.by[f]) for f in TEXT_FIELDS
                             if f in self.by]
         self.used = sorted({i for idx in self.by.values() for i in idx})
+        # A reader's own verdict on a row (a vCard that vobject cannot read): its reason.
+        self.refusal = self.by["refusal"][0] if "refusal" in self.by else None
 
     def _first(self, cells, target):
         return self._first_of(cells, self.by.get(target, ()))
@@ -66,6 +68,8 @@ class RowToCustomer:
     def __call__(self, row: list[str]) -> tuple[list, list[str]]:
         if len(row) != self.width:
             row = self._fit(row)
+        if self.refusal is not None and row[self.refusal]:
+            raise InvalidValue(row[self.refusal])
         for i in self.used:
             if "\x00" in row[i] or (self.replaced and "\ufffd" in row[i]):
                 raise InvalidValue("the row holds bytes that are not text in the file's encoding")
