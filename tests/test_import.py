@@ -135,7 +135,8 @@ def test_messy_file_rejects_exactly_the_bad_rows(conn, tmp_path):
     assert summary.to_dict() | {"rejects_file": None} == {
         "inserted": 5, "updated": 0, "skipped": 1, "rejected": 4, "rows": 10,
         "dry_run": False, "encoding": "utf-8", "rejects_file": None,
-        "first_id": 1, "last_id": 5}
+        "first_id": 1, "last_id": 5, "default_region": "CN",
+        "phones_in_default_region": 4}  # 罗琳's +86 number has its country code
     people = rows(conn)
     assert set(people) == {"NA", "Null", "吴磊", "孙悦", "罗琳"}  # NA and Null are people
     assert people["NA"].note == "line one line two" and people["NA"].company == "Null Ltd"
@@ -357,7 +358,8 @@ def test_cli_summary_json_and_table(initialized, tmp_path):
     assert result.exit_code == 0
     assert result.stdout.split() == ["inserted", "updated", "skipped", "rejected", "rows",
                                      "5", "0", "1", "4", "10"]
-    assert result.stderr == f"4 row(s) refused; see {tmp_path / 'r.csv'}\n"
+    assert result.stderr == ("4 numbers without a country code read as CN; use --region to "
+                             f"change\n4 row(s) refused; see {tmp_path / 'r.csv'}\n")
     listed = json.loads(initialized("list", "--tag", "导入", "--format", "json").stdout)
     assert sorted(c["name"] for c in listed) == ["张伟", "李娜", "王明", "赵敏"]
 
@@ -366,7 +368,8 @@ def test_cli_dry_run_writes_nothing(initialized, db_path):
     result = initialized("import", DATA / "google_current.csv", "--dry-run", "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["inserted"] == 3
-    assert result.stderr == "dry run: nothing was written\n"
+    assert result.stderr == ("dry run: nothing was written\n"  # 王明's 138 0013 8000:
+                             "1 number without a country code read as CN; use --region to change\n")
     assert json.loads(initialized("list", "--format", "json").stdout) == []
 
 

@@ -28,12 +28,15 @@ from crmctl.spreadsheet import restore
 # Fields a column can feed. given/middle/family and birth_* are composed into name/birthday.
 TARGETS = ("name", "given", "middle", "family", "company", "title", "email", "phone",
            "wechat", "industry", "region", "company_size", "source", "note", "birthday",
-           "birth_year", "birth_month", "birth_day", "tier", "tags", "ignore")
+           "birth_year", "birth_month", "birth_day", "tier", "tags", "country", "ignore")
+# "country" is not stored: it is the region the row's phone numbers are read in (countries.py).
 
 _GOOGLE_COMMON = {"birthday": "birthday", "notes": "note"}
 for _n in range(1, 6):
     _GOOGLE_COMMON[f"e-mail {_n} - value"] = "email"
     _GOOGLE_COMMON[f"phone {_n} - value"] = "phone"
+for _n in range(1, 4):
+    _GOOGLE_COMMON[f"address {_n} - country"] = "country"
 
 SOURCES: dict[str, dict[str, str]] = {
     "google": {  # legacy (Given Name…) and current (First Name…, Labels) Google Contacts
@@ -51,6 +54,9 @@ SOURCES: dict[str, dict[str, str]] = {
         "business phone 2": "phone", "home phone": "phone", "home phone 2": "phone",
         "other phone": "phone", "company main phone": "phone", "categories": "tags",
         "notes": "note", "birthday": "birthday",
+        "business country/region": "country", "home country/region": "country",
+        "other country/region": "country", "business country": "country",
+        "home country": "country", "other country": "country", "country": "country",
     },
     "thunderbird": {
         "first name": "given", "last name": "family", "display name": "name",
@@ -58,6 +64,7 @@ SOURCES: dict[str, dict[str, str]] = {
         "work phone": "phone", "home phone": "phone", "organization": "company",
         "job title": "title", "notes": "note", "birth year": "birth_year",
         "birth month": "birth_month", "birth day": "birth_day",
+        "work country": "country", "home country": "country",
     },
     "chinese": {
         "姓名": "name", "客户名称": "name", "客户姓名": "name", "联系人": "name", "姓": "family",
@@ -68,6 +75,7 @@ SOURCES: dict[str, dict[str, str]] = {
         "行业": "industry", "地区": "region", "城市": "region", "客户级别": "tier",
         "客户等级": "tier", "客户来源": "source", "来源": "source", "备注": "note",
         "标签": "tags", "生日": "birthday", "公司规模": "company_size",
+        "国家/地区": "country", "国家": "country", "国家或地区": "country",
     },
     "crmctl": {  # crmctl's own export; its id, stage and times are not imported
         **{c: c for c in COLUMNS}, "tags": "tags", "id": "ignore", "stage": "ignore",
@@ -128,7 +136,8 @@ class Plan:
     def fields(self) -> list[str]:
         """The customer fields this plan can fill (for the audit entry)."""
         out = {"name" if t in ("given", "middle", "family") else
-               "birthday" if t.startswith("birth_") else t for t in self.by_target}
+               "birthday" if t.startswith("birth_") else t for t in self.by_target
+               if t != "country"}
         return sorted(out)
 
 

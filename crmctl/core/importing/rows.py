@@ -12,9 +12,9 @@ through fields.AT.
 
 from __future__ import annotations
 
-from crmctl.core.importing import cells, mapping
+from crmctl.core.importing import cells, countries, mapping
 from crmctl.core.importing.fields import AT, COLUMNS
-from crmctl.core.validate import normalize_email, normalize_name, normalize_phone
+from crmctl.core.validate import normalize_email, normalize_name, read_phone
 from crmctl.errors import InvalidValue
 
 # Fields taken as cleaned text, nothing more.
@@ -26,7 +26,9 @@ class RowToCustomer:
     """Turns a row of cells into a validated customer: (values in COLUMNS order, tags).
 
     Raises InvalidValue with the reason when the row cannot be imported. Runs in the import's
-    second process too, so it holds only the plan and the default region.
+    second process too, so it holds only the plan and the default region; a row's own
+    country column (countries.py) wins over the default region. ``read_in_region`` counts
+    the rows it accepted whose phone had no country code and was read in the default region.
     """
 
     def __init__(self, plan, region: str = "CN", replaced: bool = False):
@@ -37,6 +39,7 @@ class RowToCustomer:
         self.text_fields = [(COLUMNS.index(f), self.by[f]) for f in TEXT_FIELDS
                             if f in self.by]
         self.used = sorted({i for idx in self.by.values() for i in idx})
+        self.read_in_region = 0
 
     def _first(self, cells, target):
         return self._first_of(cells, self.by.get(target, ()))
@@ -70,12 +73,30 @@ class RowToCustomer:
             raw = mapping.first_value(raw)
             values[AT.email] = cells.email(raw) or normalize_email(raw)
         raw = self._first(row, "phone")
+        in_region = False
         if raw is not None:
-            raw = mapping.first_value(raw)
-            values[AT.phone] = cells.phone(raw, self.region) or normalize_phone(raw, self.region)
+            values[AT.phone], in_region = self._phone(mapping.first_value(raw), row)
         values[AT.birthday] = self._birthday(row)
         values[AT.tier] = self._tier(row)
-        return values, self._tags(row)
+        tags = self._tags(row)
+        self.read_in_region += in_region
+        return values, tags
+
+    def _phone(self, raw: str, row) -> tuple[str | None, bool]:
+        """(E.164, read in the default region): in the row's country when it names one."""
+        country = self._first(row, "country") if "country" in self.by else None
+        region = countries.region_of(country) if country else None
+        if region is None:
+            fast = cells.phone(raw, self.region)
+            if fast is not None:
+                return fast, cells.without_country_code(raw)
+            read = read_phone(raw, self.region)
+        else:
+            fast = cells.phone(raw, region)
+            if fast is not None:
+                return fast, False
+            read = read_phone(raw, region, f"the row's country is {country!r}")
+        return (None, False) if read is None else (read[0], read[1] and region is None)
 
     def _fit(self, row: list[str]) -> list[str]:
         if len(row) < self.width:
@@ -122,8 +143,10 @@ class RowToCustomer:
 
 def reference_validation(to_customer: RowToCustomer, chunk):
     """The reference answer for a chunk of (row number, cells): ([(row, values, tags)…],
-    [(row, reason)…]) in row order, one row at a time."""
+    [(row, reason)…], how many good rows' phones were read in the default region) in row
+    order, one row at a time."""
     good, bad = [], []
+    before = to_customer.read_in_region
     for rownum, row in chunk:
         try:
             values, tags = to_customer(row)
@@ -131,4 +154,4 @@ def reference_validation(to_customer: RowToCustomer, chunk):
             bad.append((rownum, str(exc)))
             continue
         good.append((rownum, values, tags))
-    return good, bad
+    return good, bad, to_customer.read_in_region - before
