@@ -124,14 +124,16 @@ def read_phone(value: str | None, region: str = "CN",
         raise InvalidValue(f"invalid phone {value!r}: {_phone_reason(exc)}") from None
     in_region = number.country_code_source == _FROM_REGION
     if not phonenumbers.is_valid_number(number):
-        if in_region:
+        if number.country_code_source in (_FROM_REGION, _WITHOUT_PLUS):
             raise InvalidValue(f"invalid phone {value!r}: not a valid {region} number; {hint}")
         raise InvalidValue(f"invalid phone {value!r}: not a valid number for "
                            f"+{number.country_code}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), in_region
 
 
-_FROM_REGION = 20  # phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY (no import needed)
+# phonenumbers.CountryCodeSource: read in the region; or its own country code without a +
+# (8613800138000 in CN, 13800138000 in US: 1 is the US code)
+_FROM_REGION, _WITHOUT_PLUS = 20, 10
 _IDD_00 = re.compile(r"[\s(]*[0０]\s*[0０]\s*(.+)")
 
 

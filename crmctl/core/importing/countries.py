@@ -44,8 +44,8 @@ def region_of(cell: str) -> str | None:
     name = key(cell)
     if not name:
         return None
-    if len(name) == 2 and name.isascii():
-        return _regions().get(name)
+    if len(name) == 2 and name.isascii() and name in _regions():
+        return _regions()[name]
     return ALIASES.get(name) or _names().get(name)
 
 
