@@ -282,7 +282,8 @@ def test_edit_refusals(crm, db_path):
     refused(crm, db_path, ["edit", "3"], 1,
             "crmctl: nothing to change: give at least one --FIELD or --clear")
     refused(crm, db_path, ["edit", "3", "--phone", "555"], 1,
-            "crmctl: invalid phone '555': not a valid number for region CN")
+            "crmctl: invalid phone '555': not a valid CN number; is it foreign? "
+            "use --phone-region")
 
 
 def test_rm_needs_yes_off_a_terminal(crm, db_path):

@@ -138,7 +138,8 @@ def test_messy_file_rejects_exactly_the_bad_rows(conn, tmp_path):
         "first_id": 1, "last_id": 5,
         "rejected_by_reason": {"duplicate": 1, "invalid email": 1, "no name": 1,
                                "not text": 1, "too many cells": 1},
-        "ignored_columns": []}
+        "ignored_columns": [], "default_region": "CN",
+        "phones_in_default_region": 4}  # 罗琳's +86 number has its country code
     people = rows(conn)
     assert set(people) == {"NA", "Null", "吴磊", "孙悦", "罗琳"}  # NA and Null are people
     assert people["NA"].note == "line one\nline two" and people["NA"].company == "Null Ltd"
@@ -363,7 +364,8 @@ def test_cli_summary_json_and_table(initialized, tmp_path):
     assert result.exit_code == 0
     assert result.stdout.split() == ["inserted", "updated", "skipped", "rejected", "rows",
                                      "5", "0", "1", "4", "10"]
-    assert result.stderr == f"4 row(s) refused; see {tmp_path / 'r.csv'}\n"
+    assert result.stderr == ("4 numbers without a country code read as CN; use --region to "
+                             f"change\n4 row(s) refused; see {tmp_path / 'r.csv'}\n")
     listed = json.loads(initialized("list", "--tag", "导入", "--format", "json").stdout)
     assert sorted(c["name"] for c in listed) == ["张伟", "李娜", "王明", "赵敏"]
 
@@ -375,7 +377,8 @@ def test_cli_dry_run_writes_nothing(initialized, db_path):
     assert result.stderr == (
         "13 column(s) not imported: Phonetic First Name, Phonetic Middle Name, Phonetic Last "
         "Name, Name Prefix, Name Suffix, … (--show-mapping)\n"
-        "dry run: nothing was written\n")
+        "dry run: nothing was written\n"
+        "1 number without a country code read as CN; use --region to change\n")  # 王明's
     assert json.loads(initialized("list", "--format", "json").stdout) == []
 
 

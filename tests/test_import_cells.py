@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from crmctl.core.importing import cells
-from crmctl.core.validate import clean_text, normalize_email, normalize_phone
+from crmctl.core.validate import clean_text, normalize_email, normalize_phone, read_phone
 from crmctl.errors import InvalidValue
 
 SPECIAL_USE = frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
@@ -170,6 +170,20 @@ def test_every_mobile_number_the_fast_path_takes_is_valid(digits):
         assert library == "INVALID"  # it only abstains where the library refuses
     else:
         assert fast == library
+
+
+@FAST
+@given(st.from_regex(r" ?(?:\+?86[ -]?)?1[3-9](?:[ -]?[0-9]){9} ?", fullmatch=True))
+@example("13800138000")
+@example("8613800138000")
+@example("+86 138 0013 8000")
+@example(" 13800138000")
+def test_fast_phone_says_as_the_library_whether_it_read_the_number_in_cn(value):
+    """cells.without_country_code agrees with validate.read_phone's second answer wherever
+    the fast path answers (the import's "numbers read as CN" count)."""
+    fast = cells.phone(value)
+    if fast is not None:
+        assert (fast, cells.without_country_code(value)) == read_phone(value, "CN")
 
 
 def test_fast_phone_only_for_region_cn():

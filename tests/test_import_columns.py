@@ -48,9 +48,10 @@ def _same(values):
 def _compare(chunk, headers=HEADERS, replaced=False, region="CN"):
     plan = mapping.make_plan(headers)
     to_customer = RowToCustomer(plan, region, replaced)
-    fast_good, fast_bad = ColumnsToCustomers(to_customer).validate(chunk)
-    slow_good, slow_bad = reference_validation(to_customer, chunk)
+    fast_good, fast_bad, fast_in_region = ColumnsToCustomers(to_customer).validate(chunk)
+    slow_good, slow_bad, slow_in_region = reference_validation(to_customer, chunk)
     assert fast_bad == slow_bad
+    assert fast_in_region == slow_in_region
     assert [(r, _same(v), list(t)) for r, v, t in fast_good] == \
            [(r, _same(v), list(t)) for r, v, t in slow_good]
     return fast_good, fast_bad
@@ -83,8 +84,8 @@ def test_plain_rows_never_reach_the_row_validator(monkeypatch):
                         lambda self, cells: calls.append(cells) or original(self, cells))
     chunk = [(2, ["王明", "华为", "wang@Example.CN", "13800138000", "金牌", "VIP", "", "", ""]),
              (3, ["李娜", "", "", "+86 138 0013 8001", "", "", "老客户", "1990-05-01", "CTO"])]
-    good, bad = ColumnsToCustomers(to_customer).validate(chunk)
-    assert not calls and not bad
+    good, bad, in_region = ColumnsToCustomers(to_customer).validate(chunk)
+    assert not calls and not bad and in_region == 1  # 李娜's is written with +86
     assert good[0][1][AT.email] == "wang@example.cn" and good[0][1][AT.phone] == "+8613800138000"
     assert good[0][1][AT.tier] == "gold" and list(good[0][2]) == ["VIP"]
     assert good[1][1][AT.phone] == "+8613800138001" and good[1][1][AT.birthday] == "1990-05-01"
@@ -109,3 +110,22 @@ def test_plans_that_compose_fields_are_validated_row_by_row(headers):
 def test_other_regions_ask_the_library_for_phones():
     _compare([(2, ["Anna", "", "", "+49 30 123456", "", "", "", "", ""]),
               (3, ["Bob", "", "", "13800138000", "", "", "", "", ""])], region="DE")
+
+
+# --- a row's own country column: its phone is read there ---------------------------------
+
+COUNTRIES = st.sampled_from(["", "China", "中国", "CN", "Germany", "Deutschland", "德国", "DE",
+                             "United States", "USA", "美国", "us", "Atlantis", " Germany",
+                             "'DE", "Germany ", "\ufffd"])
+FOREIGN = st.sampled_from(["908-295-4848", "(908) 295-4848", "0151 23456789", "+49 711 123456",
+                           "0049 711 123456", "001 908 295 4848", "+1 650 253 0000", "12345"])
+COUNTRY_ROW = st.tuples(NAMES, TEXT, EMAILS, st.one_of(PHONES, FOREIGN), TIERS, TAGS, TEXT,
+                        BIRTHDAYS, TEXT, COUNTRIES).map(list)
+
+
+@CHUNKS
+@given(st.lists(COUNTRY_ROW, min_size=1, max_size=30), st.sampled_from(["CN", "US", "DE"]))
+@example([["王明", "", "", "13800138000", "", "", "", "", "", "Germany"]], "CN")
+def test_columns_agree_with_rows_with_a_country_column(rows, region):
+    _compare([(i + 2, cells) for i, cells in enumerate(rows)], [*HEADERS, "国家/地区"],
+             region=region)

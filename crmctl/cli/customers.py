@@ -52,6 +52,9 @@ def add(
     title: Optional[str] = typer.Option(None, help="Job title (职位)."),
     email: Optional[str] = typer.Option(None, help="Email; validated, domain lower-cased."),
     phone: Optional[str] = typer.Option(None, help="Phone; stored as E.164 (+8613800138000)."),
+    phone_region: Optional[str] = typer.Option(
+        None, metavar="CC", help="Read --phone without a country code as this country's "
+                                 "(ISO code: US, DE); default: the default_region setting."),
     wechat: Optional[str] = typer.Option(None, help="WeChat id."),
     industry: Optional[str] = typer.Option(None, help="Industry (行业)."),
     region: Optional[str] = typer.Option(None, help="Region (地区)."),
@@ -74,7 +77,7 @@ def add(
            "birthday": birthday, "referred_by": referred_by}
     with session(ctx) as conn:
         cid = customers.add(conn, {k: v for k, v in raw.items() if v is not None}, tier=tier,
-                            tags=tag, allow_duplicate=allow_duplicate)
+                            tags=tag, allow_duplicate=allow_duplicate, phone_region=phone_region)
     typer.echo(cid)
 
 
@@ -128,6 +131,8 @@ def edit(
     title: Optional[str] = typer.Option(None),
     email: Optional[str] = typer.Option(None),
     phone: Optional[str] = typer.Option(None),
+    phone_region: Optional[str] = typer.Option(
+        None, metavar="CC", help="Read --phone without a country code as this country's."),
     wechat: Optional[str] = typer.Option(None),
     industry: Optional[str] = typer.Option(None),
     region: Optional[str] = typer.Option(None),
@@ -157,7 +162,8 @@ def edit(
     if not raw:
         raise InvalidValue("nothing to change: give at least one --FIELD or --clear")
     with session(ctx) as conn:
-        changed = customers.edit(conn, customer_id, raw, allow_duplicate=allow_duplicate)
+        changed = customers.edit(conn, customer_id, raw, allow_duplicate=allow_duplicate,
+                                 phone_region=phone_region)
     message(f"changed: {', '.join(changed)}" if changed else "nothing changed")
 
 

@@ -39,6 +39,10 @@ def import_(
     force: bool = typer.Option(False, "--force", help="Replace an existing --rejects file "
                                                       "(on a terminal you are asked instead)."),
     tag: List[str] = typer.Option([], "--tag", help="Tag every imported customer; repeatable."),
+    region: Optional[str] = typer.Option(
+        None, "--region", "--phone-region", metavar="CC",
+        help="Read phone numbers without a country code as this country's (ISO code: US, DE); "
+             "default: the default_region setting (CN). A row's own country column wins."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
 ) -> None:
     """Import customers from Google Contacts, Outlook, Thunderbird, Excel, vCard or crmctl files.
@@ -55,7 +59,7 @@ def import_(
     if rejects is not None:  # refused before the passphrase is asked (a dry run writes it too)
         rejects = _rejects_path(ctx, rejects, file, force)
     options = importing.Options(mapping=mapping, encoding=encoding, on_duplicate=on_duplicate,
-                                dry_run=dry_run, rejects=rejects, tags=list(tag))
+                                dry_run=dry_run, rejects=rejects, tags=list(tag), region=region)
     with session(ctx) as conn, progress("importing") as update:
         summary = importing.run(conn, file, options, progress=update)
     emit_import_summary(summary, fmt)

@@ -10,7 +10,7 @@ from crmctl import clock
 from crmctl.core import audit, consent, lifecycle, privacy, search, settings
 from crmctl.core import tags as tag_ops
 from crmctl.core.rules import tier_rank_sql
-from crmctl.core.validate import (SQL_INT_MAX, check_tier, clean_field, clean_text,
+from crmctl.core.validate import (SQL_INT_MAX, check_region, check_tier, clean_field, clean_text,
                                   normalize_email, normalize_name, normalize_phone, normalize_tag,
                                   parse_customer_id, sql_limit)
 from crmctl.errors import Duplicate, InvalidValue, NotFound
@@ -89,8 +89,9 @@ def normalize_birthday(value: str | None) -> str | None:
         raise InvalidValue(f"invalid birthday {value!r}: use YYYY-MM-DD or MM-DD") from None
 
 
-def normalize_fields(conn, raw: dict) -> dict:
-    """Validate and normalize the given fields (only those present in ``raw``)."""
+def normalize_fields(conn, raw: dict, phone_region: str | None = None) -> dict:
+    """Validate and normalize the given fields (only those present in ``raw``); a phone
+    without a country code is read in ``phone_region``, else the default_region setting."""
     out = {}
     for key, value in raw.items():
         if key not in EDITABLE:
@@ -100,7 +101,9 @@ def normalize_fields(conn, raw: dict) -> dict:
         elif key == "email":
             out[key] = normalize_email(value)
         elif key == "phone":
-            out[key] = normalize_phone(value, settings.get(conn, "default_region"))
+            region = check_region(phone_region) if phone_region else settings.get(
+                conn, "default_region")
+            out[key] = normalize_phone(value, region, "is it foreign? use --phone-region")
         elif key == "birthday":
             out[key] = normalize_birthday(value)
         elif key == "referred_by":
@@ -143,10 +146,10 @@ def _refuse_duplicate(conn, fields: dict, exclude: int | None = None) -> None:
 
 
 def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
-        allow_duplicate: bool = False) -> int:
+        allow_duplicate: bool = False, phone_region: str | None = None) -> int:
     """Add a customer; return its id. ``raw`` holds EDITABLE fields, ``name`` required."""
 
-    fields = normalize_fields(conn, {**raw, "name": raw.get("name")})
+    fields = normalize_fields(conn, {**raw, "name": raw.get("name")}, phone_region)
     tier = check_tier(tier)
     tag_names = [normalize_tag(t) for t in tags]
     with atomic(conn):
@@ -273,10 +276,11 @@ def _order(sort: str, rowid: str = "c.id") -> str:
     return f"{SORTS[key]} {direction} NULLS LAST, c.id {direction}"
 
 
-def edit(conn, customer_id, raw: dict, *, allow_duplicate: bool = False) -> list[str]:
+def edit(conn, customer_id, raw: dict, *, allow_duplicate: bool = False,
+         phone_region: str | None = None) -> list[str]:
     """Change fields; return the names of those that changed (empty: nothing to do)."""
     current = get(conn, customer_id)
-    fields = normalize_fields(conn, raw)
+    fields = normalize_fields(conn, raw, phone_region)
     if "name" in fields and fields["name"] is None:
         raise InvalidValue("a customer needs a name")
     if fields.get("referred_by") == current.id:

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from crmctl.core import audit, rules
+from crmctl.core.validate import check_region
 from crmctl.errors import InvalidValue
 from crmctl.store import atomic
 
@@ -70,7 +71,7 @@ def put(conn, key: str, value: Any) -> None:
         raise InvalidValue(f"setting {key!r} takes a JSON object like "
                            f"{json.dumps(expected, ensure_ascii=False)}")
     if key == "default_region":
-        value = _check_region(value)
+        value = check_region(value)
     with atomic(conn):
         conn.execute(
             "INSERT INTO settings(key, value) VALUES (?, ?) "
@@ -84,13 +85,3 @@ def put(conn, key: str, value: Any) -> None:
 def _kind(value) -> str:
     return {dict: "JSON object", str: "text", int: "whole number", list: "list"}.get(
         type(value), type(value).__name__)
-
-
-def _check_region(value: str) -> str:
-    import phonenumbers
-
-    region = value.upper()
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        shown = value if len(value) <= 12 else value[:12] + "…"
-        raise InvalidValue(f"unknown phone region {shown!r} (use a code like CN, US, DE)")
-    return region

@@ -110,20 +110,66 @@ def normalize_email(value: str | None) -> str | None:
         raise InvalidValue(f"invalid email {value!r}: {exc}") from None
 
 
-def normalize_phone(value: str | None, region: str = "CN") -> str | None:
+FOREIGN_HINT = "is it foreign? use --region"
+
+
+def check_region(value: str) -> str:
+    """An ISO 3166 alpha-2 code phonenumbers knows (cn → CN), for reading phone numbers."""
+    import phonenumbers
+
+    region = (value or "").strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        shown = value if len(value) <= 12 else value[:12] + "…"
+        raise InvalidValue(f"unknown phone region {shown!r} (use a code like CN, US, DE)")
+    return region
+
+
+def normalize_phone(value: str | None, region: str = "CN", hint: str = FOREIGN_HINT) -> str | None:
     """The number in E.164 (+8613800138000), or None when empty."""
+    read = read_phone(value, region, hint)
+    return None if read is None else read[0]
+
+
+def read_phone(value: str | None, region: str = "CN",
+               hint: str = FOREIGN_HINT) -> tuple[str, bool] | None:
+    """(E.164, whether it was read under ``region``), or None when empty.
+
+    A number with its own country code (+49…, 0049… or 00… in any region, 8613…) keeps it;
+    only a number without one is read under ``region``, and one invalid there is refused
+    with the region named and ``hint``, never turned into another country's number.
+    """
     value = clean_text(value)
     if value is None:
         return None
     import phonenumbers
 
     try:
-        number = phonenumbers.parse(value, region)
+        number = phonenumbers.parse(value, region, keep_raw_input=True)
+        if number.country_code_source == _FROM_REGION and _idd_00(value):
+            # 00 is the international prefix nearly everywhere, even where the region's own
+            # is another (011 in the US): never read 0049… as a national number.
+            number = phonenumbers.parse("+" + _idd_00(value), region, keep_raw_input=True)
     except phonenumbers.NumberParseException as exc:
         raise InvalidValue(f"invalid phone {value!r}: {_phone_reason(exc)}") from None
+    in_region = number.country_code_source == _FROM_REGION
     if not phonenumbers.is_valid_number(number):
-        raise InvalidValue(f"invalid phone {value!r}: not a valid number for region {region}")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if number.country_code_source in (_FROM_REGION, _WITHOUT_PLUS):
+            raise InvalidValue(f"invalid phone {value!r}: not a valid {region} number; {hint}")
+        raise InvalidValue(f"invalid phone {value!r}: not a valid number for "
+                           f"+{number.country_code}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), in_region
+
+
+# phonenumbers.CountryCodeSource: read in the region; or its own country code without a +
+# (8613800138000 in CN, 13800138000 in US: 1 is the US code)
+_FROM_REGION, _WITHOUT_PLUS = 20, 10
+_IDD_00 = re.compile(r"[\s(]*[0０]\s*[0０]\s*(.+)")
+
+
+def _idd_00(value: str) -> str | None:
+    """What follows a leading 00 (the digits after the international prefix), or None."""
+    m = _IDD_00.fullmatch(value)
+    return m.group(1) if m else None
 
 
 def _phone_reason(exc) -> str:

@@ -140,6 +140,10 @@ def emit_import_summary(summary: Any, fmt: Format) -> None:
                 "(--show-mapping)")
     if summary.dry_run:
         message("dry run: nothing was written")
+    if summary.phones_in_default_region:
+        count = summary.phones_in_default_region
+        message(f"{count} number{'s' if count != 1 else ''} without a country code read as "
+                f"{summary.default_region}; use --region to change")
     if summary.rejects_problem:  # committed all the same: say so, and what is missing
         message(f"warning: {summary.rejects_problem}; the import was committed without "
                 f"its {summary.rejected} refused row(s)")

@@ -36,7 +36,7 @@ from crmctl.core.importing.read import open_source
 from crmctl.core.importing.rejects import Rejects
 from crmctl.core.importing.rows import RowToCustomer
 from crmctl.core.importing.write import Writer, bulk_mode
-from crmctl.core.validate import normalize_tag
+from crmctl.core.validate import check_region, normalize_tag
 from crmctl.errors import InvalidValue, UsageError
 from crmctl.store import atomic
 from crmctl.store.outputs import refuse_database_files
@@ -61,6 +61,8 @@ class Summary:
     first_id: int | None = None
     last_id: int | None = None
     rejects_problem: str | None = None  # the import committed, but its rejects file did not
+    default_region: str | None = None  # numbers without a country code are read in it…
+    phones_in_default_region: int = 0  # …unless the row names its country: this many were
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -77,6 +79,11 @@ class Options:
     rejects: str | None = None
     tags: list[str] = field(default_factory=list)
     workers: int | None = None  # 1: read and validate in a second process; None: if it pays
+    region: str | None = None  # for numbers without a country code; None: default_region
+
+    def __post_init__(self) -> None:
+        if self.region is not None:  # refused before anything is opened
+            self.region = check_region(self.region)
 
 
 class _DryRun(Exception):
@@ -103,7 +110,8 @@ def run(conn, path, options: Options | None = None,
         plan = _plan(path, source, _layout(source, options.mapping))
         # (a vCard row's columns are the reader's own: none is the user's to be told of)
         summary.ignored_columns = plan.ignored() if source.layout is None else []
-        to_customer = RowToCustomer(plan, settings.get(conn, "default_region"), source.replaced)
+        summary.default_region = options.region or settings.get(conn, "default_region")
+        to_customer = RowToCustomer(plan, summary.default_region, source.replaced)
         if options.rejects:  # never the database's own files, whoever calls
             refuse_database_files(Path(options.rejects).expanduser(), getattr(conn, "path", None))
         with Rejects(options.rejects, source.headers,
@@ -114,8 +122,9 @@ def run(conn, path, options: Options | None = None,
                     validated = chunks.validated_chunks(source, ColumnsToCustomers(to_customer),
                                                         options.workers,
                                                         keep_cells=rejects.target is not None)
-                    for position, cells, rows, (good, bad) in validated:
+                    for position, cells, rows, (good, bad, in_region) in validated:
                         summary.rows += rows
+                        summary.phones_in_default_region += in_region
                         refused = bad + writer.write(good)
                         rejects.add(cells, refused, writer.skipped_rows)
                         writer.skipped_rows = []

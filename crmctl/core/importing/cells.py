@@ -11,7 +11,8 @@ checks this with hypothesis on generated and real-shaped inputs); for anything e
   special-use name, within the RFC lengths → the same address with the domain lower-cased.
 - phone: with default region CN, an 11-digit number matching the mobile pattern taken from
   phonenumbers' own CN metadata, optionally written with +86 / 86 and spaces or dashes →
-  +86 followed by the 11 digits.
+  +86 followed by the 11 digits. Only for the region CN: any other region (the default
+  one, or the row's country) goes to the library.
 """
 
 from __future__ import annotations
@@ -73,6 +74,12 @@ def phone(value: str, region: str = "CN") -> str | None:
     if not cn_mobile().fullmatch(digits):
         return None
     return "+86" + digits
+
+
+def without_country_code(value: str) -> bool:
+    """For a value phone() took: it was written without +86/86, so read in the region CN
+    (validate.read_phone's second answer)."""
+    return value.lstrip(" ")[:1] == "1"
 
 
 def clean(value: str) -> str | None:

@@ -33,7 +33,8 @@ def default_workers(source) -> int:
 
 def validated_chunks(source, validator: ColumnsToCustomers, workers: int | None,
                      keep_cells: bool):
-    """(position, cells by row number, rows, (good, bad)) a chunk at a time, in file order.
+    """(position, cells by row number, rows, (good, bad, phones read in the default region))
+    a chunk at a time, in file order.
 
     ``cells`` holds what the rejects file may need: every row when ``keep_cells``, else
     only the rows validation refused.
@@ -60,13 +61,13 @@ def _chunks(source) -> Iterator[list]:
 
 
 def _validate(chunk, validator: ColumnsToCustomers, keep_cells: bool):
-    good, bad = validator(chunk)
+    validated = validator(chunk)
     if keep_cells:
         cells = dict(chunk)
     else:
-        refused = {rownum for rownum, _ in bad}
+        refused = {rownum for rownum, _ in validated[1]}
         cells = {rownum: c for rownum, c in chunk if rownum in refused}
-    return cells, len(chunk), (good, bad)
+    return cells, len(chunk), validated
 
 
 def _beside(chunks):

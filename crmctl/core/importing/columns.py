@@ -21,7 +21,7 @@ import unicodedata
 from itertools import repeat
 from operator import add, itemgetter
 
-from crmctl.core.importing import cells
+from crmctl.core.importing import cells, countries
 from crmctl.core.importing.fields import COLUMNS, searched_values
 from crmctl.core.importing.rows import RowToCustomer, reference_validation
 from crmctl.core.search import documents
@@ -48,15 +48,16 @@ class ColumnsToCustomers:
         self.column = {t: idx[0] for t, idx in by.items()} if self.usable else {}
 
     def __call__(self, chunk: list[tuple[int, list[str]]]):
-        """([(row, values, tags, trigram text, grams text)…], [(row, reason)…]) in row order:
-        reference_validation's answer, with each good row's search texts."""
-        good, bad = self.validate(chunk)
+        """([(row, values, tags, trigram text, grams text)…], [(row, reason)…], phones read
+        in the default region) in row order: reference_validation's answer, with each good
+        row's search texts."""
+        good, bad, in_region = self.validate(chunk)
         docs = documents(map(searched_values, map(_VALUES, good)))
-        return list(map(add, good, docs)), bad
+        return list(map(add, good, docs)), bad, in_region
 
     def validate(self, chunk: list[tuple[int, list[str]]]):
-        """([(row, values, tags)…], [(row, reason)…]) in row order, as reference_validation
-        (values and tags may be tuples here)."""
+        """([(row, values, tags)…], [(row, reason)…], phones read in the default region) in
+        row order, as reference_validation (values and tags may be tuples here)."""
         if not self.usable or not chunk:
             return reference_validation(self.to_customer, chunk)
         unsure: set[int] = set()
@@ -67,13 +68,23 @@ class ColumnsToCustomers:
         columns = list(zip(*rows))
         out = {}
         for target, index in self.column.items():
-            out[target] = self._field(target, columns[index], unsure)
+            if target != "phone":
+                out[target] = self._field(target, columns[index], unsure)
+        in_region = []
+        if "phone" in self.column:
+            _text_column(columns[self.column["phone"]], unsure, self.to_customer.replaced)
+            out["phone"], in_region = self._phones(columns[self.column["phone"]], unsure,
+                                                   out.get("country"))
         name = out["name"]
         if "" in name or max(map(len, name)) > 200:
             unsure.update(i for i, v in enumerate(name) if not v or len(v) > 200)
         # a space in a Chinese name may go (徐 清 → 徐清): the row validator's to say
         unsure.update(i for i, v in enumerate(name) if " " in v and not v.isascii())
-        return self._assemble(chunk, out, unsure)
+        # unsure rows are counted by the row validator, if it takes them
+        counted = sum(in_region) - sum(in_region[i] for i in unsure) if in_region else 0
+        before = self.to_customer.read_in_region
+        good, bad = self._assemble(chunk, out, unsure)
+        return good, bad, counted + self.to_customer.read_in_region - before
 
     def _field(self, target: str, column: tuple, unsure: set[int]):
         if target == "tags":
@@ -81,8 +92,6 @@ class ColumnsToCustomers:
         _text_column(column, unsure, self.to_customer.replaced)
         if target == "email":
             return self._emails(column, unsure)
-        if target == "phone":
-            return self._phones(column, unsure)
         if target == "tier":
             return _cached(column, unsure, cells.tier_of, none_is_bad=True)
         if target == "birthday":
@@ -94,11 +103,22 @@ class ColumnsToCustomers:
         unsure.update(i for i, (cell, email) in enumerate(zip(column, out)) if cell and not email)
         return out
 
-    def _phones(self, column: tuple, unsure: set[int]) -> list:
+    def _phones(self, column: tuple, unsure: set[int], country_column) -> tuple[list, list]:
+        """The phones the fast path is sure of, and for each row whether its phone was read
+        in the default region (written without +86: cells.without_country_code)."""
         region = self.to_customer.region
-        out = [cells.phone(cell, region) if cell else None for cell in column]
+        if country_column is None:
+            out = [cells.phone(cell, region) if cell else None for cell in column]
+            in_region = [p is not None and cells.without_country_code(c)
+                         for c, p in zip(column, out)]
+        else:  # the row's own country wins: read there, not counted
+            own = [countries.region_of(c) if c else None for c in country_column]
+            out = [cells.phone(cell, r or region) if cell else None
+                   for cell, r in zip(column, own)]
+            in_region = [p is not None and r is None and cells.without_country_code(c)
+                         for c, p, r in zip(column, out, own)]
         unsure.update(i for i, (cell, phone) in enumerate(zip(column, out)) if cell and not phone)
-        return out
+        return out, in_region
 
     def _tags(self, column: tuple, unsure: set[int]) -> list:
         bad_text = "\x00\ufffd" if self.to_customer.replaced else "\x00"

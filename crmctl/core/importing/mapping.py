@@ -29,7 +29,9 @@ from crmctl.spreadsheet import restore
 # in_note: kept in the note as "Header: value" (QQ, 性别, 地址: never silently dropped).
 TARGETS = ("name", "given", "middle", "family", "company", "title", "email", "phone",
            "wechat", "industry", "region", "company_size", "source", "note", "in_note",
-           "birthday", "birth_year", "birth_month", "birth_day", "tier", "tags", "ignore")
+           "birthday", "birth_year", "birth_month", "birth_day", "tier", "tags", "country",
+           "ignore")
+# "country" is not stored: it is the region the row's phone numbers are read in (countries.py).
 
 _GOOGLE_COMMON = {"birthday": "birthday", "notes": "note"}
 for _n in range(1, 6):
@@ -37,6 +39,8 @@ for _n in range(1, 6):
     _GOOGLE_COMMON[f"phone {_n} - value"] = "phone"
     _GOOGLE_COMMON[f"电子邮件 {_n} - 值"] = "email"  # Google Contacts in Chinese
     _GOOGLE_COMMON[f"电话 {_n} - 值"] = "phone"
+for _n in range(1, 4):
+    _GOOGLE_COMMON[f"address {_n} - country"] = "country"
 
 SOURCES: dict[str, dict[str, str]] = {
     "google": {  # legacy (Given Name…) and current (First Name…, Labels) Google Contacts
@@ -65,6 +69,9 @@ SOURCES: dict[str, dict[str, str]] = {
         "商务电话": "phone", "商务电话 2": "phone", "住宅电话": "phone", "住宅电话 2": "phone",
         "其他电话": "phone", "公司主要电话": "phone", "类别": "tags", "备注": "note",
         "生日": "birthday", "商务传真": "ignore", "住宅传真": "ignore", "其他传真": "ignore",
+        "business country/region": "country", "home country/region": "country",
+        "other country/region": "country", "business country": "country",
+        "home country": "country", "other country": "country", "country": "country",
     },
     "thunderbird": {
         "first name": "given", "last name": "family", "display name": "name",
@@ -78,6 +85,7 @@ SOURCES: dict[str, dict[str, str]] = {
         "家庭电话": "phone", "单位": "company", "职位": "title", "备注": "note",
         "出生年份": "birth_year", "出生月份": "birth_month", "出生日": "birth_day",
         "传真号码": "ignore",
+        "work country": "country", "home country": "country",
     },
     "chinese": {
         "姓名": "name", "客户名称": "name", "客户姓名": "name", "联系人": "name", "姓": "family",
@@ -97,6 +105,7 @@ SOURCES: dict[str, dict[str, str]] = {
         "详细地址": "in_note", "联系地址": "in_note", "公司地址": "in_note",
         "通讯地址": "in_note", "qq": "in_note", "qq号": "in_note", "qq号码": "in_note",
         "性别": "in_note",
+        "国家/地区": "country", "国家": "country", "国家或地区": "country",
     },
     "vcard": {  # the rows vcard.py makes of vCards; "error" refuses a card vobject cannot read
         "fn": "name", "org": "company", "title": "title", "tel": "phone", "email": "email",
@@ -172,7 +181,7 @@ class Plan:
         """The customer fields this plan can fill (for the audit entry)."""
         out = {"name" if t in ("given", "middle", "family") else "note" if t == "in_note" else
                "birthday" if t.startswith("birth_") else t for t in self.by_target
-               if t != "refusal"}
+               if t not in ("refusal", "country")}
         return sorted(out)
 
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import re
 
-from crmctl.core.importing import cells, mapping
+from crmctl.core.importing import cells, countries, mapping
 from crmctl.core.importing.fields import AT, COLUMNS
-from crmctl.core.validate import (clean_multiline, normalize_email, normalize_name,
-                                  normalize_phone)
+from crmctl.core.validate import clean_multiline, normalize_email, normalize_name, read_phone
 from crmctl.errors import InvalidValue
 
 # Fields taken as cleaned text, nothing more (region: every region column, 省份 + 城市).
@@ -31,7 +30,9 @@ class RowToCustomer:
     """Turns a row of cells into a validated customer: (values in COLUMNS order, tags).
 
     Raises InvalidValue with the reason when the row cannot be imported. Runs in the import's
-    second process too, so it holds only the plan and the default region.
+    second process too, so it holds only the plan and the default region; a row's own
+    country column (countries.py) wins over the default region. ``read_in_region`` counts
+    the rows it accepted whose phone had no country code and was read in the default region.
     """
 
     def __init__(self, plan, region: str = "CN", replaced: bool = False):
@@ -45,6 +46,7 @@ class RowToCustomer:
         self.used = sorted({i for idx in self.by.values() for i in idx})
         # A reader's own verdict on a row (a vCard that vobject cannot read): its reason.
         self.refusal = self.by["refusal"][0] if "refusal" in self.by else None
+        self.read_in_region = 0
 
     def _first(self, cells, target):
         return self._first_of(cells, self.by.get(target, ()))
@@ -84,17 +86,32 @@ class RowToCustomer:
             raw = mapping.first_value(raw)
             values[AT.email] = cells.email(raw) or normalize_email(raw)
         raw = self._first(row, "phone")
+        in_region = False
         if raw is not None:
-            raw = mapping.first_value(raw)
-            values[AT.phone] = cells.phone(raw, self.region) or self._phone(raw)
+            values[AT.phone], in_region = self._phone(mapping.first_value(raw), row)
         values[AT.birthday] = self._birthday(row)
         values[AT.tier] = self._tier(row)
-        return values, self._tags(row)
+        tags = self._tags(row)
+        self.read_in_region += in_region
+        return values, tags
 
-    def _phone(self, raw: str) -> str:
+    def _phone(self, raw: str, row) -> tuple[str | None, bool]:
+        """(E.164, read in the default region): in the row's country when it names one."""
         if EXCEL_NUMBER.fullmatch(raw):
             raise InvalidValue(f"invalid phone {raw!r}: {EXCEL_HINT}")
-        return normalize_phone(raw, self.region)
+        country = self._first(row, "country") if "country" in self.by else None
+        region = countries.region_of(country) if country else None
+        if region is None:
+            fast = cells.phone(raw, self.region)
+            if fast is not None:
+                return fast, cells.without_country_code(raw)
+            read = read_phone(raw, self.region)
+        else:
+            fast = cells.phone(raw, region)
+            if fast is not None:
+                return fast, False
+            read = read_phone(raw, region, f"the row's country is {country!r}")
+        return (None, False) if read is None else (read[0], read[1] and region is None)
 
     def _joined(self, row, indexes) -> str | None:
         """The distinct non-empty cells of these columns, joined by a space (广东 深圳)."""
@@ -159,8 +176,10 @@ class RowToCustomer:
 
 def reference_validation(to_customer: RowToCustomer, chunk):
     """The reference answer for a chunk of (row number, cells): ([(row, values, tags)…],
-    [(row, reason)…]) in row order, one row at a time."""
+    [(row, reason)…], how many good rows' phones were read in the default region) in row
+    order, one row at a time."""
     good, bad = [], []
+    before = to_customer.read_in_region
     for rownum, row in chunk:
         try:
             values, tags = to_customer(row)
@@ -168,4 +187,4 @@ def reference_validation(to_customer: RowToCustomer, chunk):
             bad.append((rownum, str(exc)))
             continue
         good.append((rownum, values, tags))
-    return good, bad
+    return good, bad, to_customer.read_in_region - before
