@@ -32,7 +32,7 @@ COMMANDS = {
     'edit': ('customers',
         "Change a customer's fields (tier has its own command: tier set)."),
     'rm': ('customers',
-        'Delete a customer and their interactions, purchases and follow-ups.'),
+        'Delete customers and their interactions, purchases and follow-ups.'),
     'log-contact': ('contacts',
         'Record an interaction and print its id alone on stdout.'),
     'purchase': ('contacts',

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from crmctl.cli.context import new_app, session
-from crmctl.core import dates, interactions, purchases
+from crmctl.core import dates, followups, interactions, purchases
 from crmctl.render import message
 
 app = new_app()
@@ -38,8 +38,13 @@ def log_contact(
     purpose: Optional[str] = typer.Option(None, help="Purpose of the --next follow-up."),
     campaign: Optional[str] = typer.Option(None, metavar="CAMPAIGN_ID",
                                            help="The campaign this contact belongs to."),
+    done: Optional[str] = typer.Option(None, "--done", "--closes", metavar="FID",
+                                       help="The customer's open follow-up this contact "
+                                            "answers: marked done with it."),
 ) -> None:
     """Record an interaction and print its id alone on stdout.
+
+    Says on stderr when a follow-up of the customer due by today is still open.
 
     Example: crmctl log-contact 12 --channel phone --summary 询价 --satisfaction 4 --next +2w
 
@@ -47,16 +52,22 @@ def log_contact(
     """
     next_due = dates.parse_when(next_) if next_ is not None else None
     with session(ctx) as conn:
-        done = interactions.log(
+        logged = interactions.log(
             conn, customer_id, channel=channel, summary=summary, outcome=outcome, at=at,
             direction=direction, satisfaction=satisfaction, complaint=complaint,
             category=category, resolves=resolves_complaint, next_due=next_due,
-            purpose=purpose, campaign_id=campaign)
-    typer.echo(done.id)
-    if done.resolved:
-        message(f"resolved complaint {', '.join(f'#{i}' for i in done.resolved)}")
-    if done.followup_id is not None:
-        message(f"follow-up #{done.followup_id} due {next_due.isoformat()}")
+            purpose=purpose, campaign_id=campaign, done=done)
+    typer.echo(logged.id)
+    if logged.resolved:
+        message(f"resolved complaint {', '.join(f'#{i}' for i in logged.resolved)}")
+    if logged.done_followup is not None:
+        message(f"follow-up {logged.done_followup} done")
+    if logged.followup_id is not None:
+        message(f"follow-up #{logged.followup_id} due {next_due.isoformat()}")
+    if logged.same_day:
+        message(followups.same_day_warning(logged.customer_id, next_due, logged.same_day))
+    for fid, due in logged.still_open:
+        message(followups.still_open_notice(fid, due))
 
 
 @app.command(context_settings={"ignore_unknown_options": True})

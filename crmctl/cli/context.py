@@ -7,6 +7,7 @@ core function and renders the result.
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Iterator
 
 import typer
 
+from crmctl.core import bulk
 from crmctl.errors import PassphraseError
 from crmctl.render import message
 from crmctl.store import exclusive_lock, open_database
@@ -102,6 +104,12 @@ def session(ctx: typer.Context, *, exclusive: bool = False) -> Iterator:
     """Open the database for one command: ``with session(ctx) as conn:``."""
     with keyed_session(ctx, exclusive=exclusive) as (conn, _passphrase):
         yield conn
+
+
+def several_ids(ids: list[str]) -> list[str]:
+    """The ids of a command that takes several (`rm`, `consent`, `tag add`), with ``-``
+    replaced by the ids on stdin (numbers, or `crmctl list --format json`)."""
+    return bulk.expand(ids, sys.stdin.read)
 
 
 def db_path(ctx: typer.Context) -> Path:

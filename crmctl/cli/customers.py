@@ -6,8 +6,8 @@ from typing import List, Optional
 
 import typer
 
-from crmctl.cli.context import command_name, db_path, new_app, session
-from crmctl.core import customers, timeline
+from crmctl.cli.context import command_name, db_path, new_app, session, several_ids
+from crmctl.core import bulk, customers, timeline
 from crmctl.errors import InvalidValue, UsageError
 from crmctl.render import Format, emit_customer, emit_rows, message
 from crmctl.store import create_database
@@ -168,21 +168,31 @@ def edit(
 
 
 @app.command()
-def rm(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"),
+def rm(ctx: typer.Context,
+       ids: List[str] = typer.Argument(..., metavar="ID...", help="Customer ids; - reads "
+                                       "them from stdin (numbers, or list --format json)."),
        yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
-    """Delete a customer and their interactions, purchases and follow-ups.
+    """Delete customers and their interactions, purchases and follow-ups.
 
-    Asks first on a terminal; scripts pass --yes. (To erase a person for privacy
-    reasons and keep a tombstone, use `crmctl forget`.)
+    Every id is checked first: one unknown id deletes nothing. Asks first on a terminal;
+    scripts pass --yes. (To erase a person for privacy reasons and keep a tombstone, use
+    `crmctl forget`.)
 
-    Example: crmctl rm 12 --yes
+    Example: crmctl rm 12 15 --yes
+
+    Example: crmctl list --tag 测试 --format json | crmctl rm - --yes
     """
+    ids = several_ids(ids)
     with session(ctx) as conn:
-        current = customers.get(conn, customer_id)
+        live = bulk.live_ids(conn, ids)
         if not yes:
             if not passphrase.stdin_is_terminal():
                 raise UsageError("rm needs --yes when not run on a terminal")
-            typer.confirm(f"Delete #{current.id} {current.name} and all their records?",
-                          abort=True)
-        customers.remove(conn, current.id)
-    message(f"removed #{current.id}")
+            first = customers.get(conn, live[0])
+            whom = (f"#{first.id} {first.name}" if len(live) == 1
+                    else f"{len(live)} customers (#{first.id} {first.name}, …)")
+            typer.confirm(f"Delete {whom} and all their records?", abort=True)
+        removed = customers.remove_many(conn, live)
+    listed = ", ".join(f"#{i}" for i in removed) if len(removed) <= 10 else None
+    message(f"removed {listed}" if len(removed) == 1 else
+            f"removed {len(removed)} customers" + (f": {listed}" if listed else ""))

@@ -1,4 +1,5 @@
-"""followups: the reminder report (cron) and its upkeep — schedule, done, snooze."""
+"""followups: the reminder report (cron) and its upkeep — schedule, done, snooze, edit,
+cancel."""
 
 from __future__ import annotations
 
@@ -61,15 +62,18 @@ def schedule_(
     purpose: Optional[str] = typer.Option(None, "--purpose", "-p", metavar="P",
                                           help="What the follow-up is for."),
 ) -> None:
-    """Schedule a follow-up and print its id (FID) alone on stdout.
+    """Schedule a follow-up and print its id (FID) alone on stdout; warns when the
+    customer already has an open follow-up that day.
 
     Example: crmctl followups schedule 12 +2w --purpose "报价回访"
     """
     day = dates.parse_when(when)
     with session(ctx) as conn:
-        fid = followups.plan(conn, customer_id, day, purpose)
+        fid, cid, same_day = followups.plan(conn, customer_id, day, purpose)
     typer.echo(fid)
     message(f"follow-up {fid} scheduled for {day.isoformat()}")
+    if same_day:
+        message(followups.same_day_warning(cid, day, same_day))
 
 
 @app.command()
@@ -101,3 +105,41 @@ def snooze(
     with session(ctx) as conn:
         fid, previous = followups.snooze(conn, followup_id, day)
     message(f"follow-up {fid} moved from {previous} to {day.isoformat()}")
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    followup_id: str = typer.Argument(..., metavar="FID"),
+    due: Optional[str] = typer.Option(None, "--due", metavar="WHEN",
+                                      help="The new due day (earlier or later, not past)."),
+    purpose: Optional[str] = typer.Option(None, "--purpose", "-p", metavar="P",
+                                          help="The new purpose."),
+) -> None:
+    """Change an open follow-up's due day or purpose.
+
+    Example: crmctl followups edit 7 --due friday --purpose "送样品"
+    """
+    day = dates.parse_when(due) if due is not None else None
+    with session(ctx) as conn:
+        fid, cid, changed = followups.edit(conn, followup_id, due=day, purpose=purpose)
+        same_day = followups.open_on_day(conn, cid, day, besides=fid) if day else []
+    message(f"follow-up {fid}: {', '.join(changed)} changed")
+    if same_day:
+        message(followups.same_day_warning(cid, day, same_day))
+
+
+@app.command()
+def cancel(
+    ctx: typer.Context,
+    followup_id: str = typer.Argument(..., metavar="FID"),
+    reason: str = typer.Option(..., "--reason", help="Why it is no longer wanted."),
+) -> None:
+    """Cancel an open follow-up scheduled by mistake: it leaves the report and stays in
+    the customer's timeline as cancelled.
+
+    Example: crmctl followups cancel 7 --reason "重复安排"
+    """
+    with session(ctx) as conn:
+        fid = followups.cancel(conn, followup_id, reason)
+    message(f"follow-up {fid} cancelled")

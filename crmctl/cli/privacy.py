@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
 from crmctl import clock
-from crmctl.cli.context import new_app, session
+from crmctl.cli.context import new_app, session, several_ids
 from crmctl.core import consent as ledger
 from crmctl.core import dates, privacy
 from crmctl.errors import UsageError
@@ -22,11 +22,10 @@ ACTIONS = ("grant", "withdraw")
 @app.command()
 def consent(
     ctx: typer.Context,
-    customer_id: str = typer.Argument(..., metavar="ID"),
-    action: Optional[str] = typer.Argument(None, metavar="[grant|withdraw]",
-                                           help="Leave out to show the consent ledger."),
-    channel: Optional[str] = typer.Argument(None, metavar="[CHANNEL]",
-                                            help="email, phone, sms or wechat."),
+    args: List[str] = typer.Argument(..., metavar="ID... [grant|withdraw CHANNEL]",
+                                     help="Customer ids (- reads them from stdin), then grant "
+                                          "or withdraw and email, phone, sms or wechat; one "
+                                          "ID alone shows its consent ledger."),
     source: Optional[str] = typer.Option(None, metavar="S",
                                          help="Where consent was given, e.g. 'web form'."),
     at: Optional[str] = typer.Option(None, metavar="WHEN",
@@ -36,26 +35,50 @@ def consent(
     """Record a grant or withdrawal of consent per channel, or show the ledger.
 
     Every change is kept (who recorded it, when, from what source); the current state is
-    the latest event per channel.
+    the latest event per channel. Several ids are checked first: one unknown id changes
+    nothing.
 
     Example: crmctl consent 12 grant email --source "展会签到表" --at 2026-11-20
+
+    Example: crmctl list --tag 展会2026 --format json | crmctl consent - grant sms
     """
+    ids, action, channel = split_consent_args(args)
     if action is None:
         with session(ctx) as conn:
-            rows = ledger.history(conn, customer_id)
+            rows = ledger.history(conn, ids[0])
         columns = ["id", "channel", "granted", "at", "source", "recorded_by"]
         emit_rows(rows, columns, fmt, empty="no consent on record")
         return
-    if action not in ACTIONS:
-        raise UsageError(f"consent takes grant or withdraw, not {action!r}")
-    if channel is None:
-        raise UsageError(f"consent {action} needs a CHANNEL: {', '.join(ledger.CHANNELS)}")
     channel = ledger.check_channel(channel)
     when = clock.to_utc_text(dates.parse_moment(at)) if at else None
+    ids = several_ids(ids)
     with session(ctx) as conn:
-        ledger.record(conn, customer_id, channel, action == "grant", source=source, at=when)
-    message(f"{channel}: consent {'granted' if action == 'grant' else 'withdrawn'} "
-            f"for #{int(customer_id)}")
+        done = ledger.record_many(conn, ids, channel, action == "grant", source=source, at=when)
+    whom = f"#{done[0]}" if len(done) == 1 else f"{len(done)} customers"
+    message(f"{channel}: consent {'granted' if action == 'grant' else 'withdrawn'} for {whom}")
+
+
+def split_consent_args(args: list[str]) -> tuple[list[str], str | None, str | None]:
+    """``ID... grant|withdraw CHANNEL`` or ``ID`` (the ledger) -> (ids, action, channel)."""
+    found = [i for i, word in enumerate(args) if word in ACTIONS]
+    if not found:
+        if len(args) == 1 and args[0] != "-":
+            return args, None, None
+        word = next((w for w in args[1:] if not w.lstrip("#").isdigit() and w != "-"), None)
+        if word is None:
+            raise UsageError("consent with several ids needs grant or withdraw and a CHANNEL")
+        raise UsageError(f"consent takes grant or withdraw, not {word!r}")
+    at = found[0]
+    if at == 0:
+        raise UsageError(f"consent {args[0]} needs the customer ids first: "
+                         f"consent ID... {args[0]} CHANNEL")
+    rest = args[at + 1:]
+    if not rest:
+        raise UsageError(f"consent {args[at]} needs a CHANNEL: {', '.join(ledger.CHANNELS)}")
+    if len(rest) > 1:
+        raise UsageError(f"consent {args[at]} takes one CHANNEL; put every id before "
+                         f"{args[at]}: consent ID... {args[at]} {rest[0]}")
+    return args[:at], args[at], rest[0]
 
 
 @app.command()

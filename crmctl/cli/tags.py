@@ -1,4 +1,4 @@
-"""tag add / remove / list: segmentation labels."""
+"""tag add / remove / rename / rm / list: segmentation labels."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from typing import List
 
 import typer
 
-from crmctl.cli.context import new_app, session
+from crmctl.cli.context import new_app, session, several_ids
 from crmctl.core import tags
+from crmctl.errors import UsageError
 from crmctl.render import Format, emit_rows, message
+from crmctl.store import passphrase
 
 app = new_app("Tag customers for segmentation.")
 
@@ -16,10 +18,11 @@ app = new_app("Tag customers for segmentation.")
 @app.command("add")
 def add(ctx: typer.Context, tag: str = typer.Argument(..., help="The tag, e.g. vip or 展会2026."),
         ids: List[str] = typer.Argument(..., metavar="ID...")) -> None:
-    """Tag one or more customers (all ids are checked first).
+    """Tag one or more customers (all ids are checked first; - reads ids from stdin).
 
     Example: crmctl tag add vip 12 15 18
     """
+    ids = several_ids(ids)
     with session(ctx) as conn:
         added = tags.add(conn, tag, ids)
     message(f"tagged {added} customer(s) with {tag!r}")
@@ -28,13 +31,46 @@ def add(ctx: typer.Context, tag: str = typer.Argument(..., help="The tag, e.g. v
 @app.command("remove")
 def remove(ctx: typer.Context, tag: str = typer.Argument(...),
            ids: List[str] = typer.Argument(..., metavar="ID...")) -> None:
-    """Remove a tag from one or more customers.
+    """Remove a tag from one or more customers (- reads ids from stdin).
 
     Example: crmctl tag remove vip 12
     """
+    ids = several_ids(ids)
     with session(ctx) as conn:
         removed = tags.remove(conn, tag, ids)
     message(f"removed {tag!r} from {removed} customer(s)")
+
+
+@app.command("rename")
+def rename(ctx: typer.Context, old: str = typer.Argument(..., metavar="OLD"),
+           new: str = typer.Argument(..., metavar="NEW")) -> None:
+    """Rename a tag on everyone who carries it; if NEW exists already, merge OLD into it.
+
+    Example: crmctl tag rename 展会 展会2026
+    """
+    with session(ctx) as conn:
+        count, merged = tags.rename(conn, old, new)
+    how = "merged into" if merged else "renamed to"
+    message(f"{old.strip()!r} {how} {new.strip()!r} on {count} customer(s)")
+
+
+@app.command("rm")
+def rm(ctx: typer.Context, tag: str = typer.Argument(..., metavar="TAG"),
+       yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
+    """Remove a tag from everyone who carries it, and the tag itself.
+
+    Asks on a terminal; scripts pass --yes.
+
+    Example: crmctl tag rm 旧活动 --yes
+    """
+    if not yes and not passphrase.stdin_is_terminal():
+        raise UsageError("tag rm needs --yes when not run on a terminal")
+    with session(ctx) as conn:
+        if not yes:
+            typer.confirm(f"Remove {tag.strip()!r} from {tags.carriers(conn, tag)} "
+                          "customer(s)?", abort=True)
+        count = tags.drop(conn, tag)
+    message(f"removed {tag.strip()!r} from {count} customer(s) and deleted the tag")
 
 
 @app.command("list")

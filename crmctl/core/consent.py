@@ -6,7 +6,7 @@ The current state of a channel is the latest event for it; no event means no con
 from __future__ import annotations
 
 from crmctl import clock
-from crmctl.core import audit
+from crmctl.core import audit, bulk
 from crmctl.core.validate import clean_text, parse_customer_id
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
@@ -58,6 +58,18 @@ def record(conn, customer_id, channel: str, granted: bool, *, source: str | None
             (cid, channel, int(bool(granted)), at, clean_text(source), audit.os_user()))
         audit.record(conn, "grant" if granted else "withdraw", "consent", cid, [channel])
     return current_state(conn, cid)[channel]
+
+
+def record_many(conn, customer_ids, channel: str, granted: bool, *,
+                source: str | None = None, at: str | None = None) -> list[int]:
+    """``record`` for several customers in one transaction, each audited; every id is
+    checked first, so one unknown id changes nothing. Return the ids, duplicates dropped."""
+    channel = check_channel(channel)
+    ids = bulk.live_ids(conn, customer_ids)
+    with atomic(conn):
+        for cid in ids:
+            record(conn, cid, channel, granted, source=source, at=at)
+    return ids
 
 
 def history(conn, customer_id) -> list[dict]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 from crmctl import clock
-from crmctl.core import audit, consent, lifecycle, privacy, search, settings
+from crmctl.core import audit, bulk, consent, lifecycle, privacy, search, settings
 from crmctl.core import tags as tag_ops
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import (SQL_INT_MAX, check_region, check_tier, clean_field, clean_text,
@@ -311,6 +311,20 @@ def remove(conn, customer_id) -> None:
         conn.execute("DELETE FROM customers WHERE id = ?", (current.id,))
         audit.record(conn, "rm", "customer", current.id)
     privacy.checkpoint(conn)  # no old page image of the row stays in the -wal file
+
+
+def remove_many(conn, customer_ids) -> list[int]:
+    """``remove`` for several customers in one transaction; every id is checked first, so
+    one unknown id changes nothing. Return the ids removed."""
+
+    ids = bulk.live_ids(conn, customer_ids)
+    with atomic(conn):
+        privacy.erase_traces(conn, ids)
+        for cid in ids:
+            conn.execute("DELETE FROM customers WHERE id = ?", (cid,))
+            audit.record(conn, "rm", "customer", cid)
+    privacy.checkpoint(conn)
+    return ids
 
 
 def count(conn) -> int:

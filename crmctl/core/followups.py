@@ -40,7 +40,7 @@ from crmctl.core.followups_report import (  # noqa: F401 - the report's names, h
 )
 from crmctl.core.validate import (clean_multiline, clean_text, parse_customer_id,
                                   parse_positive_id)
-from crmctl.errors import InvalidValue, NotFound
+from crmctl.errors import InvalidValue, NotFound, UsageError
 from crmctl.store import atomic, page_cache
 
 KINDS = ("scheduled", "notify")
@@ -70,13 +70,30 @@ def schedule(conn, customer_id: int, due: date, purpose: str | None = None,
 
 # --- upkeep: schedule from the command line, done, snooze ---------------------------------
 
-def plan(conn, customer_id, due: date, purpose: str | None) -> int:
-    """``followups schedule``: a scheduled follow-up on a day not in the past."""
+def plan(conn, customer_id, due: date, purpose: str | None) -> tuple[int, int, list[int]]:
+    """``followups schedule``: a scheduled follow-up on a day not in the past; return its
+    id, the customer's and those of the customer's other open follow-ups that day (worth
+    a warning)."""
 
     cid = parse_customer_id(customer_id)
     if due < clock.today():
         raise InvalidValue(f"cannot schedule a follow-up in the past ({due.isoformat()})")
-    return schedule(conn, cid, due, purpose)
+    with atomic(conn):
+        fid = schedule(conn, cid, due, purpose)
+        return fid, cid, open_on_day(conn, cid, due, besides=fid)
+
+
+def same_day_warning(customer_id: int, day: date, others: list[int]) -> str:
+    """The stderr warning when a customer has more than one open follow-up on a day."""
+    listed = ", ".join(str(i) for i in others)
+    what = "follow-ups" if len(others) > 1 else "follow-up"
+    return (f"warning: customer {customer_id} already has open {what} {listed} "
+            f"due {day.isoformat()}")
+
+
+def still_open_notice(fid: int, due: str) -> str:
+    """The stderr note when a contact is logged while a follow-up due by today is open."""
+    return f"follow-up {fid} (due {due}) is still open; close it with --done {fid}"
 
 
 def parse_fid(value) -> int:
@@ -84,23 +101,48 @@ def parse_fid(value) -> int:
 
 
 def _open_followup(conn, followup_id) -> tuple[int, str]:
+    fid, _, due = _open_followup_of(conn, followup_id)
+    return fid, due
+
+
+def _open_followup_of(conn, followup_id) -> tuple[int, int, str]:
+    """(id, customer id, due day) of an open follow-up of a live customer; else one line."""
     fid = parse_fid(followup_id)
-    row = conn.execute("SELECT f.done_at, f.due FROM followups f JOIN customers c "
-                       "ON c.id = f.customer_id WHERE f.id = ? AND c.forgotten_at IS NULL",
-                       (fid,)).fetchone()
+    row = conn.execute("SELECT f.done_at, f.due, f.cancel_reason, f.customer_id "
+                       "FROM followups f JOIN customers c ON c.id = f.customer_id "
+                       "WHERE f.id = ? AND c.forgotten_at IS NULL", (fid,)).fetchone()
     if row is None:
         raise NotFound(f"no follow-up {fid}")
     if row[0] is not None:
         day = clock.local_date_of(row[0]).isoformat()
-        raise InvalidValue(f"follow-up {fid} is already done (on {day})")
-    return fid, row[1]
+        state = "cancelled" if row[2] is not None else "done"
+        raise InvalidValue(f"follow-up {fid} is already {state} (on {day})")
+    return fid, row[3], row[1]
 
 
-def done(conn, followup_id, note: str | None = None) -> int:
-    """Mark a stored follow-up done (once); return its id."""
+def open_on_day(conn, customer_id: int, day: date, *, besides: int | None = None) -> list[int]:
+    """Ids of the customer's open follow-ups due on ``day`` (other than ``besides``)."""
+    return [r[0] for r in conn.execute(
+        "SELECT id FROM followups WHERE customer_id = ? AND due = ? AND done_at IS NULL "
+        "AND id IS NOT ? ORDER BY id", (customer_id, day.isoformat(), besides))]
+
+
+def still_open(conn, customer_id: int, today: date | None = None) -> list[tuple[int, str]]:
+    """(id, due day) of the customer's open follow-ups due today or earlier, oldest first."""
+    day = (today or clock.today()).isoformat()
+    return conn.execute("SELECT id, due FROM followups WHERE customer_id = ? AND "
+                        "done_at IS NULL AND due <= ? ORDER BY due, id",
+                        (customer_id, day)).fetchall()
+
+
+def done(conn, followup_id, note: str | None = None, *, customer_id: int | None = None) -> int:
+    """Mark a stored follow-up done (once); return its id. With ``customer_id`` (log-contact
+    --done) it must be that customer's."""
 
     with atomic(conn):
-        fid, _ = _open_followup(conn, followup_id)
+        fid, owner, _ = _open_followup_of(conn, followup_id)
+        if customer_id is not None and owner != customer_id:
+            raise NotFound(f"customer {customer_id} has no follow-up {fid}")
         note = clean_multiline(note)
         conn.execute("UPDATE followups SET done_at = ?, note = coalesce(?, note) WHERE id = ?",
                      (clock.now_text(), note, fid))
@@ -123,6 +165,43 @@ def snooze(conn, followup_id, until: date) -> tuple[int, str]:
         conn.execute("UPDATE followups SET due = ? WHERE id = ?", (until.isoformat(), fid))
         audit.record(conn, "snooze", "followup", fid, ["due"])
     return fid, previous
+
+
+def cancel(conn, followup_id, reason: str) -> int:
+    """Cancel an open follow-up (scheduled by mistake, no longer wanted): it closes, leaves
+    the report and stays in the timeline as cancelled, with the reason; return its id."""
+
+    reason = clean_multiline(reason)
+    if not reason:
+        raise InvalidValue("--reason cannot be empty")
+    with atomic(conn):
+        fid, _ = _open_followup(conn, followup_id)
+        conn.execute("UPDATE followups SET done_at = ?, cancel_reason = ? WHERE id = ?",
+                     (clock.now_text(), reason, fid))
+        audit.record(conn, "cancel", "followup", fid, ["done_at", "cancel_reason"])
+    return fid
+
+
+def edit(conn, followup_id, *, due: date | None = None,
+         purpose: str | None = None) -> tuple[int, int, list[str]]:
+    """Change an open follow-up's due day (any day not in the past) and/or purpose; return
+    (id, customer id, the fields changed)."""
+
+    if due is None and purpose is None:
+        raise UsageError("followups edit needs --due or --purpose")
+    if due is not None and due < clock.today():
+        raise InvalidValue(f"cannot move a follow-up into the past ({due.isoformat()})")
+    with atomic(conn):
+        fid, cid, _ = _open_followup_of(conn, followup_id)
+        changes = {}
+        if due is not None:
+            changes["due"] = due.isoformat()
+        if purpose is not None:
+            changes["purpose"] = clean_text(purpose)
+        conn.execute(f"UPDATE followups SET {', '.join(f'{k} = ?' for k in changes)} "
+                     "WHERE id = ?", [*changes.values(), fid])
+        audit.record(conn, "edit", "followup", fid, list(changes))
+    return fid, cid, list(changes)
 
 
 # --- the report (one SQL statement: crmctl.core.followups_report) -------------------------

@@ -35,8 +35,12 @@ class Logged:
 
     id: int
     at: str
+    customer_id: int
     resolved: list[int] = field(default_factory=list)
     followup_id: int | None = None
+    done_followup: int | None = None  # the follow-up this contact answered (--done)
+    same_day: list[int] = field(default_factory=list)  # other open follow-ups on --next's day
+    still_open: list[tuple[int, str]] = field(default_factory=list)  # (id, due) due by today
 
 
 def check_channel(value: str | None) -> str:
@@ -92,8 +96,9 @@ def log(conn, customer_id, *, channel: str, summary: str, outcome: str | None = 
         at: str | datetime | None = None, direction: str | None = None, satisfaction=None,
         complaint: bool = False, category: str | None = None, resolves: str | int | None = None,
         next_due: date | None = None, purpose: str | None = None,
-        campaign_id=None) -> Logged:
-    """Record an interaction; return what was done. Everything in one transaction."""
+        campaign_id=None, done=None) -> Logged:
+    """Record an interaction; return what was done. Everything in one transaction: ``done``
+    (a follow-up id of this customer) is completed by it, or nothing is logged."""
     cid = parse_customer_id(customer_id)
     row = {
         "customer_id": cid, "channel": check_channel(channel), "summary": clean_multiline(summary),
@@ -131,9 +136,14 @@ def log(conn, customer_id, *, channel: str, summary: str, outcome: str | None = 
             conn.execute("UPDATE interactions SET resolved_at = ? WHERE id = ?",
                          (row["at"], complaint_id))
             audit.record(conn, "resolve", "interaction", complaint_id, ["resolved_at"])
+        done_fid = (followups.done(conn, done, customer_id=cid) if done is not None
+                     else None)
         fid = (followups.schedule(conn, cid, next_due, purpose) if next_due is not None
                else None)
-    return Logged(iid, row["at"], to_resolve, fid)
+        same_day = (followups.open_on_day(conn, cid, next_due, besides=fid)
+                    if fid is not None else [])
+        still_open = [(f, due) for f, due in followups.still_open(conn, cid) if f != fid]
+    return Logged(iid, row["at"], cid, to_resolve, fid, done_fid, same_day, still_open)
 
 
 def _require_customer(conn, cid: int) -> None:

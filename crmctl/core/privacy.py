@@ -97,7 +97,8 @@ def subject_access(conn, customer_id) -> dict:
                                     f"campaign_id FROM interactions {by} at, id", (cid,)),
         "purchases": _rows(conn, "SELECT id, date, amount_minor, currency, note, campaign_id "
                                  f"FROM purchases {by} date, id", (cid,)),
-        "followups": _rows(conn, "SELECT id, due, kind, purpose, created_at, done_at, note "
+        "followups": _rows(conn, "SELECT id, due, kind, purpose, created_at, done_at, note, "
+                                 "cancel_reason "
                                  f"FROM followups {by} due, id", (cid,)),
         "campaigns": _rows(conn, "SELECT ct.campaign_id, c.name AS campaign, c.channel, "
                                  "ct.added_at, ct.responded_at, ct.outcome "

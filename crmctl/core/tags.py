@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crmctl.core import audit
 from crmctl.core.validate import normalize_tag, parse_customer_id
-from crmctl.errors import NotFound
+from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
 
 
@@ -69,6 +69,63 @@ def remove(conn, tag: str, customer_ids) -> int:
         conn.execute("DELETE FROM tags WHERE id = ? AND NOT EXISTS "
                      "(SELECT 1 FROM customer_tags WHERE tag_id = ?)", (row[0], row[0]))
     return removed
+
+
+def _existing(conn, name: str) -> tuple[int, str]:
+    row = conn.execute("SELECT id, name FROM tags WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise NotFound(f"no tag {name!r}")
+    return row
+
+
+def _carriers(conn, tag_id: int) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "SELECT customer_id FROM customer_tags WHERE tag_id = ? ORDER BY customer_id",
+        (tag_id,))]
+
+
+def carriers(conn, tag: str) -> int:
+    """How many customers carry a tag (for the question `tag rm` asks first)."""
+    return len(_carriers(conn, _existing(conn, normalize_tag(tag))[0]))
+
+
+def rename(conn, old: str, new: str) -> tuple[int, bool]:
+    """Rename a tag on everyone who carries it; when ``new`` exists already (compared
+    case-insensitively), merge into it. Each customer whose tags change is audited.
+    Return (customers carrying it, whether it was merged)."""
+    old_name, new_name = normalize_tag(old), normalize_tag(new)
+    with atomic(conn):
+        old_id, current = _existing(conn, old_name)
+        target = conn.execute("SELECT id FROM tags WHERE name = ?", (new_name,)).fetchone()
+        merged = target is not None and target[0] != old_id
+        if not merged and current == new_name:
+            raise InvalidValue(f"tag {current!r} is already called {new_name!r}")
+        ids = _carriers(conn, old_id)
+        if merged:
+            conn.execute("INSERT OR IGNORE INTO customer_tags (customer_id, tag_id) "
+                         "SELECT customer_id, ? FROM customer_tags WHERE tag_id = ?",
+                         (target[0], old_id))
+            conn.execute("DELETE FROM customer_tags WHERE tag_id = ?", (old_id,))
+            conn.execute("DELETE FROM tags WHERE id = ?", (old_id,))
+        else:  # a new name, or the same in other letter case
+            conn.execute("UPDATE tags SET name = ? WHERE id = ?", (new_name, old_id))
+        for cid in ids:
+            audit.record(conn, "retag", "customer", cid, ["tags"])
+    return len(ids), merged
+
+
+def drop(conn, tag: str) -> int:
+    """Remove a tag from everyone who carries it (each audited) and the tag itself;
+    return how many customers carried it."""
+    name = normalize_tag(tag)
+    with atomic(conn):
+        tag_id, _ = _existing(conn, name)
+        ids = _carriers(conn, tag_id)
+        conn.execute("DELETE FROM customer_tags WHERE tag_id = ?", (tag_id,))
+        conn.execute("DELETE FROM tags WHERE id = ?", (tag_id,))
+        for cid in ids:
+            audit.record(conn, "untag", "customer", cid, ["tags"])
+    return len(ids)
 
 
 def list_tags(conn) -> list[dict]:

@@ -99,12 +99,14 @@ def _tiers(conn, cid: int) -> list[dict]:
 
 
 def _followups(conn, cid: int) -> list[dict]:
-    rows = _dicts(conn, "SELECT id, due, kind AS followup_kind, purpose, done_at, note "
-                        "FROM followups WHERE customer_id = ?", cid)
+    rows = _dicts(conn, "SELECT id, due, kind AS followup_kind, purpose, done_at, note, "
+                        "cancel_reason FROM followups WHERE customer_id = ?", cid)
     for r in rows:
         what = "tier-change notice" if r["followup_kind"] == "notify" else "follow-up"
         text = f"{what} #{r['id']}" + (f": {r['purpose']}" if r["purpose"] else "")
-        if r["done_at"]:
+        if r["cancel_reason"]:
+            text += f" (due {r['due']}, cancelled: {r['cancel_reason']})"
+        elif r["done_at"]:
             text += f" (due {r['due']}, done" + (f": {r['note']})" if r["note"] else ")")
         else:
             text += f" (open, due {r['due']})"
