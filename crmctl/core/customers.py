@@ -13,6 +13,7 @@ from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import (SQL_INT_MAX, check_tier, clean_field, clean_text,
                                   normalize_email, normalize_name, normalize_phone, normalize_tag,
                                   parse_customer_id, sql_limit)
+from crmctl.core.words import STAGES
 from crmctl.errors import Duplicate, InvalidValue, NotFound
 from crmctl.store import atomic
 
@@ -239,10 +240,8 @@ def select_query(flt: Filter | None = None) -> tuple[str, dict]:
         where.append("c.tier = :tier")
         params["tier"] = check_tier(flt.tier)
     if flt.stage:
-        if flt.stage not in lifecycle.STAGES:
-            raise InvalidValue(f"unknown stage {flt.stage!r}; stages: {', '.join(lifecycle.STAGES)}")
         where.append(f"({lifecycle.stage_sql('c')}) = :stage")
-        params["stage"] = flt.stage
+        params["stage"] = STAGES.check(flt.stage)
     if flt.consent:
         where.append(consent.granted_sql("c.id", consent.check_channel(flt.consent)))
     source, rowid = "customers c", "c.id"
