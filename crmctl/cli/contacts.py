@@ -18,18 +18,20 @@ def log_contact(
     ctx: typer.Context,
     customer_id: str = typer.Argument(..., metavar="ID"),
     channel: str = typer.Option(..., help="phone, email, meeting, visit, wechat, chat, social "
-                                          "or other."),
+                                          "or other (电话, 邮件, 会议, 拜访, 微信, 聊天…)."),
     summary: str = typer.Option(..., help="What was said or done (沟通内容)."),
     outcome: Optional[str] = typer.Option(None, help="What came of it."),
     at: Optional[str] = typer.Option(None, metavar="WHEN", help="When it happened (default now): "
                                      "a WHEN word or 2026-11-20T15:30; never in the future."),
-    direction: Optional[str] = typer.Option(None, help="in (they reached out) or out."),
+    direction: Optional[str] = typer.Option(None, help="in (they reached out; 呼入, 来电) "
+                                           "or out (呼出, 去电)."),
     satisfaction: Optional[str] = typer.Option(None, metavar="1-5",
                                                help="How satisfied they were, 1 to 5."),
     complaint: bool = typer.Option(False, "--complaint", help="This contact is a complaint; "
                                    "it stays open until resolved."),
     category: Optional[str] = typer.Option(None, help="Complaint category: product, service, "
-                                           "delivery, billing or other (default other)."),
+                                           "delivery, billing or other (default other; 产品, 服务, "
+                                           "物流, 账单, 其他)."),
     resolves_complaint: Optional[str] = typer.Option(
         None, "--resolves-complaint", metavar="COMPLAINT_ID|all",
         help="This contact resolves that complaint (its interaction id), or 'all' open ones."),

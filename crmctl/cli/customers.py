@@ -57,7 +57,8 @@ def add(
     region: Optional[str] = typer.Option(None, help="Region (地区)."),
     company_size: Optional[str] = typer.Option(None, help="Company size."),
     source: Optional[str] = typer.Option(None, help="Source channel (客户来源)."),
-    tier: str = typer.Option("regular", help="diamond, gold, silver or regular."),
+    tier: str = typer.Option("regular", help="diamond, gold, silver or regular "
+                                      "(钻石, 金牌, 银牌, 普通; A–D)."),
     tag: List[str] = typer.Option([], "--tag", help="A tag; repeat for more."),
     birthday: Optional[str] = typer.Option(None, help="YYYY-MM-DD, or MM-DD without a year."),
     note: Optional[str] = typer.Option(None, help="Owner's note."),
@@ -83,7 +84,8 @@ def list_(
     ctx: typer.Context,
     tag: List[str] = typer.Option([], "--tag", help="Only customers with this tag (repeat: all)."),
     tier: Optional[str] = typer.Option(None, help="Only this tier."),
-    stage: Optional[str] = typer.Option(None, help="prospect, customer, repeat, loyal, churned."),
+    stage: Optional[str] = typer.Option(None, help="prospect, customer, repeat, loyal, churned "
+                                          "(潜在客户, 新客户, 复购, 忠诚, 流失)."),
     consent: Optional[str] = typer.Option(None, metavar="CHANNEL",
                                           help="Only those who consent to email/phone/sms/wechat."),
     search: Optional[str] = typer.Option(None, "--search", "-s", metavar="Q",

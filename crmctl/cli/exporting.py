@@ -43,7 +43,9 @@ def export(
                                             "or followups (the default for ics)."),
     tag: List[str] = typer.Option([], "--tag", metavar="TAG", help="Only customers with this tag (repeat: all)."),
     tier: Optional[str] = typer.Option(None, metavar="TIER", help="Only this tier."),
-    stage: Optional[str] = typer.Option(None, metavar="STAGE", help="prospect, customer, repeat, loyal, churned."),
+    stage: Optional[str] = typer.Option(None, metavar="STAGE",
+                                         help="prospect, customer, repeat, loyal, churned "
+                                         "(潜在客户, 新客户, 复购, 忠诚, 流失)."),
     consent: Optional[str] = typer.Option(None, metavar="CHANNEL",
                                           help="Only those who consent to this channel."),
     search: Optional[str] = typer.Option(None, "--search", "-s", metavar="Q",

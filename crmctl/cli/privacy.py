@@ -26,7 +26,8 @@ def consent(
     action: Optional[str] = typer.Argument(None, metavar="[grant|withdraw]",
                                            help="Leave out to show the consent ledger."),
     channel: Optional[str] = typer.Argument(None, metavar="[CHANNEL]",
-                                            help="email, phone, sms or wechat."),
+                                            help="email, phone, sms or wechat "
+                                            "(邮件, 电话, 短信, 微信)."),
     source: Optional[str] = typer.Option(None, metavar="S",
                                          help="Where consent was given, e.g. 'web form'."),
     at: Optional[str] = typer.Option(None, metavar="WHEN",
