@@ -133,7 +133,8 @@ def test_config_set_refuses_bad_values_in_one_line(initialized, key, value, line
 @pytest.mark.parametrize("args, line", [
     (["--email", "wang@@example"], "crmctl: invalid email 'wang@@example': "),
     (["--phone", "12345"], "crmctl: invalid phone '12345': "),
-    (["--birthday", "1990-13-01"], "crmctl: invalid birthday '1990-13-01': use YYYY-MM-DD or MM-DD"),
+    (["--birthday", "1990-13-01"], "crmctl: invalid birthday '1990-13-01': use YYYY-MM-DD or "
+                                  "MM-DD (1985/3/12, 1985年3月12日, 3月12日)"),
     (["--tier", "bronze"], "crmctl: unknown tier 'bronze'; tiers: diamond 钻石, gold 金牌, silver 银牌, regular 普通 (also 钻石客户…, A/B/C/D)"),
     (["--referred-by", "99"], "crmctl: no customer 99 (given as --referred-by)"),
 ])

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from crmctl.cli.context import FORCE_HELP, db_path, new_app, overwrite_prompt, session
-from crmctl.core import campaigns, exporting
+from crmctl.core import campaigns, dates, exporting
 from crmctl.core.customers import Filter
 from crmctl.core.rules import CAMPAIGN_ATTRIBUTION_DAYS
 from crmctl.render import (Format, emit_campaign_table, emit_campaigns, emit_record,
@@ -30,8 +30,8 @@ def create(
     goal_revenue: Optional[str] = typer.Option(None, metavar="X", help="Revenue aimed for."),
     budget: Optional[str] = typer.Option(None, metavar="X", help="Budget, e.g. 5000 or 1234.50."),
     currency: Optional[str] = typer.Option(None, help="Currency code (default: setting)."),
-    start: Optional[str] = typer.Option(None, metavar="WHEN", help="First day."),
-    end: Optional[str] = typer.Option(None, metavar="WHEN", help="Last day."),
+    start: Optional[str] = typer.Option(None, metavar="WHEN", help="First day: " + dates.HELP + "."),
+    end: Optional[str] = typer.Option(None, metavar="WHEN", help="Last day: " + dates.HELP + "."),
     note: Optional[str] = typer.Option(None, help="A note."),
 ) -> None:
     """Plan a campaign and print its id alone on stdout.

@@ -31,7 +31,8 @@ def consent(
     source: Optional[str] = typer.Option(None, metavar="S",
                                          help="Where consent was given, e.g. 'web form'."),
     at: Optional[str] = typer.Option(None, metavar="WHEN",
-                                     help="When it was given or withdrawn (default: now)."),
+                                     help="When it was given or withdrawn (default: "
+                                     "now): " + dates.HELP_TIME + "."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="For the ledger."),
 ) -> None:
     """Record a grant or withdrawal of consent per channel, or show the ledger.

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, fields
 from datetime import date
 
 from crmctl import clock
-from crmctl.core import audit, consent, lifecycle, privacy, search, settings
+from crmctl.core import audit, consent, dates, lifecycle, privacy, search, settings
 from crmctl.core import tags as tag_ops
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import (SQL_INT_MAX, check_tier, clean_field, clean_text,
@@ -80,14 +79,18 @@ def normalize_birthday(value: str | None) -> str | None:
     value = clean_text(value)
     if value is None:
         return None
-    m = re.fullmatch(r"(?:--)?(\d{1,2})-(\d{1,2})", value)
+    parts = dates.calendar_parts(value.removeprefix("--"))  # 1985-03-12, 1985/3/12, 3月12日…
     try:
-        if m:
-            date(2000, int(m.group(1)), int(m.group(2)))  # a leap year allows 02-29
-            return f"--{int(m.group(1)):02d}-{int(m.group(2)):02d}"
-        return date.fromisoformat(value).isoformat()
+        if parts is None:
+            raise ValueError(value)
+        year, month, day = parts
+        if year is None:
+            date(2000, month, day)  # a leap year allows 02-29
+            return f"--{month:02d}-{day:02d}"
+        return date(year, month, day).isoformat()
     except ValueError:
-        raise InvalidValue(f"invalid birthday {value!r}: use YYYY-MM-DD or MM-DD") from None
+        raise InvalidValue(f"invalid birthday {value!r}: use YYYY-MM-DD or MM-DD "
+                           "(1985/3/12, 1985年3月12日, 3月12日)") from None
 
 
 def normalize_fields(conn, raw: dict) -> dict:
