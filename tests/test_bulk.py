@@ -185,7 +185,7 @@ def test_cli_consent_refusals_change_nothing(four, db_path):
         (("-", "grant", "sms"), '[{"name": "王明"}]', 1, 'a JSON object on stdin has no "id"'),
         ((ids[0], "x", "grant", "sms"), None, 1, "customer id must be a number, not 'x'"),
         ((ids[0], ids[1], "grant", "fax"), None, 1,
-         "unknown consent channel 'fax'; channels: email, phone, sms, wechat"),
+         "unknown consent channel 'fax'; channels: email 邮件, phone 电话, sms 短信, wechat 微信"),
         ((ids[0], "grant", "sms", ids[1], ids[2]), None, 2,
          "consent grant takes one CHANNEL; put every id before grant: "
          "consent ID... grant sms"),

@@ -83,7 +83,7 @@ def test_create_stores_plan_and_audits_field_names(conn, monkeypatch):
 
 
 @pytest.mark.parametrize("kwargs, error", [
-    ({"channel": "fax"}, "unknown consent channel 'fax'; channels: email, phone, sms, wechat"),
+    ({"channel": "fax"}, "unknown consent channel 'fax'; channels: email 邮件, phone 电话, sms 短信, wechat 微信"),
     ({"budget": "-1"}, "--budget cannot be negative (-1)"),
     ({"goal_responses": -3}, "--goal-responses cannot be negative (-3)"),
     ({"start": "2026-11-10", "end": "2026-11-01"},
@@ -145,7 +145,7 @@ def test_target_filters_like_list(conn, people):
     result = campaigns.target(conn, cid, Filter(search="王明"))
     assert (result["matched"], result["added"]) == (1, 1)
     with pytest.raises(InvalidValue, match="unknown tier"):
-        campaigns.target(conn, cid, Filter(tier="platinum"))
+        campaigns.target(conn, cid, Filter(tier="bronze"))
 
 
 def test_consent_granted_later_moves_person_from_excluded_to_targeted(conn, people):
@@ -258,7 +258,7 @@ def test_cli_create_prints_id_and_refuses_bad_input(initialized):
     before = _state(cli)
     refusals = [
         (["--channel", "fax"],
-         "unknown consent channel 'fax'; channels: email, phone, sms, wechat"),
+         "unknown consent channel 'fax'; channels: email 邮件, phone 电话, sms 短信, wechat 微信"),
         (["--channel", "email", "--budget", "-5"], "--budget cannot be negative (-5)"),
         (["--channel", "sms", "--goal-revenue", "一千"],
          "--goal-revenue must be a number like 1234.50, not '一千'"),
@@ -286,8 +286,8 @@ def test_cli_unknown_campaign_customer_and_non_target(initialized):
         (["respond", "42", wang], "no campaign 42"),
         (["respond", cid, "999"], "no customer 999"),
         (["respond", cid, li], f"customer {li} is not a target of campaign {cid}"),
-        (["target", cid, "--tier", "platinum"],
-         "unknown tier 'platinum'; tiers: diamond, gold, silver, regular"),
+        (["target", cid, "--tier", "bronze"],
+         "unknown tier 'bronze'; tiers: diamond 钻石, gold 金牌, silver 银牌, regular 普通 (also 钻石客户…, A/B/C/D)"),
     ]
     for args, error in refusals:
         result = cli("campaign", *args)

@@ -133,8 +133,9 @@ def test_config_set_refuses_bad_values_in_one_line(initialized, key, value, line
 @pytest.mark.parametrize("args, line", [
     (["--email", "wang@@example"], "crmctl: invalid email 'wang@@example': "),
     (["--phone", "12345"], "crmctl: invalid phone '12345': "),
-    (["--birthday", "1990-13-01"], "crmctl: invalid birthday '1990-13-01': use YYYY-MM-DD or MM-DD"),
-    (["--tier", "platinum"], "crmctl: unknown tier 'platinum'; tiers: diamond, gold, silver, regular"),
+    (["--birthday", "1990-13-01"], "crmctl: invalid birthday '1990-13-01': use YYYY-MM-DD or "
+                                  "MM-DD (1985/3/12, 1985年3月12日, 3月12日)"),
+    (["--tier", "bronze"], "crmctl: unknown tier 'bronze'; tiers: diamond 钻石, gold 金牌, silver 银牌, regular 普通 (also 钻石客户…, A/B/C/D)"),
     (["--referred-by", "99"], "crmctl: no customer 99 (given as --referred-by)"),
 ])
 def test_add_invalid_values_exit_1_nothing_added(crm, db_path, args, line):
@@ -223,8 +224,8 @@ def test_list_filters(crm, args, expected):
 @pytest.mark.parametrize("args, line", [
     (["--sort", "age"], "crmctl: unknown sort 'age'; sorts: id, name, company, created, "
                         "updated, last-contact, tier (prefix - to reverse)"),
-    (["--stage", "lead"], "crmctl: unknown stage 'lead'; stages: prospect, customer, repeat, "
-                          "loyal, churned"),
+    (["--stage", "lead"], "crmctl: unknown stage 'lead'; stages: prospect 潜在客户, "
+                          "customer 新客户, repeat 复购客户, loyal 忠诚客户, churned 流失客户"),
     (["--limit", "-1"], "crmctl: --limit must be 0 or more"),
 ])
 def test_list_bad_options(crm, args, line):

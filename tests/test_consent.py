@@ -61,7 +61,7 @@ def test_cli_refusals(initialized):
     wang = cli("add", "王明").stdout.strip()
     r = cli("consent", wang, "grant", "fax")
     assert (r.exit_code, r.stderr) == (
-        1, "crmctl: unknown consent channel 'fax'; channels: email, phone, sms, wechat\n")
+        1, "crmctl: unknown consent channel 'fax'; channels: email 邮件, phone 电话, sms 短信, wechat 微信\n")
     r = cli("consent", wang, "allow", "email")
     assert (r.exit_code, r.stderr) == (2, "crmctl: consent takes grant or withdraw, not 'allow'\n")
     r = cli("consent", wang, "grant")

@@ -180,7 +180,7 @@ def test_list_sorts(conn, people):
 
 @pytest.mark.parametrize("flt, message", [
     (Filter(sort="nonsense"), "unknown sort 'nonsense'"),
-    (Filter(tier="platinum"), "unknown tier 'platinum'"),
+    (Filter(tier="bronze"), "unknown tier 'bronze'"),
     (Filter(stage="lead"), "unknown stage 'lead'"),
     (Filter(limit=-1), "--limit must be 0 or more"),
     (Filter(consent="fax"), "unknown consent channel 'fax'"),

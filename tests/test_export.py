@@ -307,8 +307,8 @@ REFUSALS = [
                                            "use --what followups"),
     (Request(what="purchases", flt=Filter(sort="name")), "--sort applies to --what customers only"),
     (Request(what="followups", flt=Filter(limit=-1)), "--limit must be 0 or more"),
-    (Request(flt=Filter(tier="platinum")), "unknown tier 'platinum'; tiers: diamond, gold, "
-                                           "silver, regular")]
+    (Request(flt=Filter(tier="bronze")), "unknown tier 'bronze'; tiers: diamond 钻石, "
+                                           "gold 金牌, silver 银牌, regular 普通 (also 钻石客户…, A/B/C/D)")]
 
 
 def test_refusals_change_nothing(conn, people, tmp_path):

@@ -118,20 +118,20 @@ def test_complaints_stay_open_until_resolved(conn):
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"channel": "fax"}, InvalidValue, "unknown channel 'fax'; channels: phone, email, "
-     "meeting, visit, wechat, chat, social, other"),
+    ({"channel": "fax"}, InvalidValue, "unknown channel 'fax'; "
+     "channels: phone 电话, email 邮件, meeting 会议, visit 拜访, wechat 微信, chat 聊天, social 社交, other 其他"),
     ({"satisfaction": 0}, InvalidValue, "satisfaction must be a whole number from 1 to 5, not 0"),
     ({"satisfaction": 6}, InvalidValue, "satisfaction must be a whole number from 1 to 5, not 6"),
     ({"satisfaction": "good"}, InvalidValue,
      "satisfaction must be a whole number from 1 to 5, not 'good'"),
-    ({"direction": "sideways"}, InvalidValue, "unknown direction 'sideways'; use in or out"),
+    ({"direction": "sideways"}, InvalidValue, "unknown direction "
+     "'sideways'; directions: in 呼入, out 呼出"),
     ({"complaint": True, "category": "weather"}, InvalidValue, "unknown complaint category "
-     "'weather'; categories: product, service, delivery, billing, other"),
+     "'weather'; categories: product 产品, service 服务, delivery 物流, billing 账单, other 其他"),
     ({"category": "product"}, UsageError, "--category goes with --complaint"),
     ({"summary": "  "}, InvalidValue, "--summary cannot be empty"),
     ({"at": "2026-11-24"}, InvalidValue, "--at cannot be in the future (2026-11-24)"),
-    ({"at": "someday"}, InvalidValue, "cannot read date 'someday': use YYYY-MM-DD, today, "
-     "tomorrow, yesterday, +3d, +2w, +1m, -7d or a weekday name"),
+    ({"at": "someday"}, InvalidValue, "cannot read date 'someday': try 2026-12-10, 明天 or +3d (more in --help)"),
     ({"next_due": date(2026, 11, 22)}, InvalidValue, "--next cannot be in the past (2026-11-22)"),
     ({"purpose": "回访"}, UsageError, "--purpose goes with --next"),
     ({"customer_id": 999}, NotFound, "no customer 999"),
@@ -223,16 +223,14 @@ def test_cli_log_contact(initialized):
     before = _db_state()
     assert before["open"] == 0 and before["interactions"] == 2
     cases = [
-        (("--channel", "fax"), 1, "unknown channel 'fax'; channels: phone, email, meeting, "
-         "visit, wechat, chat, social, other"),
+        (("--channel", "fax"), 1, "unknown channel 'fax'; "
+         "channels: phone 电话, email 邮件, meeting 会议, visit 拜访, wechat 微信, chat 聊天, social 社交, other 其他"),
         (("--satisfaction", "0"), 1, "satisfaction must be a whole number from 1 to 5, not '0'"),
         (("--satisfaction", "6"), 1, "satisfaction must be a whole number from 1 to 5, not '6'"),
         (("--complaint", "--category", "weather"), 1, "unknown complaint category 'weather'; "
-         "categories: product, service, delivery, billing, other"),
-        (("--at", "2026-11-31"), 1, "cannot read date '2026-11-31': use YYYY-MM-DD, today, "
-         "tomorrow, yesterday, +3d, +2w, +1m, -7d or a weekday name"),
-        (("--next", "soon"), 1, "cannot read date 'soon': use YYYY-MM-DD, today, tomorrow, "
-         "yesterday, +3d, +2w, +1m, -7d or a weekday name"),
+         "categories: product 产品, service 服务, delivery 物流, billing 账单, other 其他"),
+        (("--at", "2026-11-31"), 1, "cannot read date '2026-11-31': try 2026-12-10, 明天 or +3d (more in --help)"),
+        (("--next", "soon"), 1, "cannot read date 'soon': try 2026-12-10, 明天 or +3d (more in --help)"),
         (("--resolves-complaint", "1"), 1, "complaint 1 was already resolved at "
          "2026-11-23T02:00:00Z"),
         (("--category", "product"), 2, "--category goes with --complaint"),

@@ -216,8 +216,8 @@ def test_set_tier_and_its_refusals(conn, add):
                            (done["followup_id"],)).fetchone()
     assert tuple(purpose) == ("notify", "tell customer: tier regular → gold")
     before = state(conn)
-    refusals = [((cid, "platinum", "x"), InvalidValue,
-                 "unknown tier 'platinum'; tiers: diamond, gold, silver, regular"),
+    refusals = [((cid, "bronze", "x"), InvalidValue,
+                 "unknown tier 'bronze'; tiers: diamond 钻石, gold 金牌, silver 银牌, regular 普通 (also 钻石客户…, A/B/C/D)"),
                 ((cid, "gold", "again"), InvalidValue, f"customer {cid} is already gold"),
                 ((cid, "silver", "  "), InvalidValue,
                  "--reason cannot be empty: say why the tier changes"),
@@ -272,8 +272,8 @@ def test_cli_tier_commands(initialized):
         "reason": "trailing-12-month spend 120,000.00 CNY ≥ gold threshold 100,000"}]
     before = _db_state()
     for args, code, line in [
-        (("set", cid, "platinum", "--reason", "x"), 1,
-         "unknown tier 'platinum'; tiers: diamond, gold, silver, regular"),
+        (("set", cid, "bronze", "--reason", "x"), 1,
+         "unknown tier 'bronze'; tiers: diamond 钻石, gold 金牌, silver 银牌, regular 普通 (also 钻石客户…, A/B/C/D)"),
         (("set", cid, "gold", "--reason", ""), 1,
          "--reason cannot be empty: say why the tier changes"),
         (("set", "999", "gold", "--reason", "x"), 1, "no customer 999"),

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from crmctl.cli.context import FORCE_HELP, db_path, new_app, overwrite_prompt, session
-from crmctl.core import campaigns, exporting
+from crmctl.core import campaigns, dates, exporting
 from crmctl.core.customers import Filter
 from crmctl.core.rules import CAMPAIGN_ATTRIBUTION_DAYS
 from crmctl.render import (Format, emit_campaign_table, emit_campaigns, emit_record,
@@ -24,13 +24,14 @@ FormatOption = typer.Option(Format.table, "--format", "-f", help="table, json or
 def create(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="The campaign's name, e.g. 双十一回馈."),
-    channel: str = typer.Option(..., help="Consent channel: email, phone, sms or wechat."),
+    channel: str = typer.Option(..., help="Consent channel: email, phone, sms or wechat "
+                                          "(邮件, 电话, 短信, 微信)."),
     goal_responses: Optional[int] = typer.Option(None, metavar="N", help="Responses aimed for."),
     goal_revenue: Optional[str] = typer.Option(None, metavar="X", help="Revenue aimed for."),
     budget: Optional[str] = typer.Option(None, metavar="X", help="Budget, e.g. 5000 or 1234.50."),
     currency: Optional[str] = typer.Option(None, help="Currency code (default: setting)."),
-    start: Optional[str] = typer.Option(None, metavar="WHEN", help="First day."),
-    end: Optional[str] = typer.Option(None, metavar="WHEN", help="Last day."),
+    start: Optional[str] = typer.Option(None, metavar="WHEN", help="First day: " + dates.HELP + "."),
+    end: Optional[str] = typer.Option(None, metavar="WHEN", help="Last day: " + dates.HELP + "."),
     note: Optional[str] = typer.Option(None, help="A note."),
 ) -> None:
     """Plan a campaign and print its id alone on stdout.
@@ -77,7 +78,8 @@ def target(
     campaign_id: str = typer.Argument(..., metavar="ID"),
     tag: List[str] = typer.Option([], "--tag", help="Customers with this tag (repeat: all)."),
     tier: Optional[str] = typer.Option(None, help="Only this tier."),
-    stage: Optional[str] = typer.Option(None, help="prospect, customer, repeat, loyal, churned."),
+    stage: Optional[str] = typer.Option(None, help="prospect, customer, repeat, loyal, churned "
+                                          "(潜在客户, 新客户, 复购, 忠诚, 流失)."),
     search: Optional[str] = typer.Option(None, "--search", "-s", metavar="Q",
                                          help="As in list: name, company, email, phone, note."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only count; change nothing."),

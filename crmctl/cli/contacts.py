@@ -18,23 +18,25 @@ def log_contact(
     ctx: typer.Context,
     customer_id: str = typer.Argument(..., metavar="ID"),
     channel: str = typer.Option(..., help="phone, email, meeting, visit, wechat, chat, social "
-                                          "or other."),
+                                          "or other (电话, 邮件, 会议, 拜访, 微信, 聊天…)."),
     summary: str = typer.Option(..., help="What was said or done (沟通内容)."),
     outcome: Optional[str] = typer.Option(None, help="What came of it."),
-    at: Optional[str] = typer.Option(None, metavar="WHEN", help="When it happened (default now): "
-                                     "a WHEN word or 2026-11-20T15:30; never in the future."),
-    direction: Optional[str] = typer.Option(None, help="in (they reached out) or out."),
+    at: Optional[str] = typer.Option(None, metavar="WHEN", help="When it happened (default now; never in the "
+                                     "future): " + dates.HELP_TIME + "."),
+    direction: Optional[str] = typer.Option(None, help="in (they reached out; 呼入, 来电) "
+                                           "or out (呼出, 去电)."),
     satisfaction: Optional[str] = typer.Option(None, metavar="1-5",
                                                help="How satisfied they were, 1 to 5."),
     complaint: bool = typer.Option(False, "--complaint", help="This contact is a complaint; "
                                    "it stays open until resolved."),
     category: Optional[str] = typer.Option(None, help="Complaint category: product, service, "
-                                           "delivery, billing or other (default other)."),
+                                           "delivery, billing or other (default other; 产品, 服务, "
+                                           "物流, 账单, 其他)."),
     resolves_complaint: Optional[str] = typer.Option(
         None, "--resolves-complaint", metavar="COMPLAINT_ID|all",
         help="This contact resolves that complaint (its interaction id), or 'all' open ones."),
     next_: Optional[str] = typer.Option(None, "--next", metavar="WHEN",
-                                        help="Schedule the next follow-up."),
+                                        help="Schedule the next follow-up: " + dates.HELP + "."),
     purpose: Optional[str] = typer.Option(None, help="Purpose of the --next follow-up."),
     campaign: Optional[str] = typer.Option(None, metavar="CAMPAIGN_ID",
                                            help="The campaign this contact belongs to."),
@@ -76,7 +78,8 @@ def purchase(
     customer_id: str = typer.Argument(..., metavar="ID"),
     amount: str = typer.Argument(..., help="Exact amount, e.g. 1234.50 or 1,234.50."),
     date: Optional[str] = typer.Option(None, "--date", metavar="WHEN",
-                                       help="The day of the purchase (default today)."),
+                                       help="The day of the purchase (default today): "
+                                       + dates.HELP + "."),
     currency: Optional[str] = typer.Option(None, help="CNY, USD, EUR, GBP, HKD, JPY or KRW "
                                                       "(default: the currency setting)."),
     note: Optional[str] = typer.Option(None, help="What was bought."),
@@ -87,7 +90,7 @@ def purchase(
 
     Example: crmctl purchase 12 12800.00 --date yesterday --note 年度服务合同
     """
-    day = dates.parse_when(date) if date is not None else None
+    day = dates.parse_when(date, past=True) if date is not None else None
     with session(ctx) as conn:
         pid = purchases.record(conn, customer_id, amount, when=day, currency=currency,
                                note=note, campaign_id=campaign)

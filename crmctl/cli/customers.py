@@ -60,9 +60,11 @@ def add(
     region: Optional[str] = typer.Option(None, help="Region (地区)."),
     company_size: Optional[str] = typer.Option(None, help="Company size."),
     source: Optional[str] = typer.Option(None, help="Source channel (客户来源)."),
-    tier: str = typer.Option("regular", help="diamond, gold, silver or regular."),
+    tier: str = typer.Option("regular", help="diamond, gold, silver or regular "
+                                      "(钻石, 金牌, 银牌, 普通; A–D)."),
     tag: List[str] = typer.Option([], "--tag", help="A tag; repeat for more."),
-    birthday: Optional[str] = typer.Option(None, help="YYYY-MM-DD, or MM-DD without a year."),
+    birthday: Optional[str] = typer.Option(None, help="YYYY-MM-DD or 1985/3/12, 1985年3月12日; "
+                                          "MM-DD or 3月12日 without a year."),
     note: Optional[str] = typer.Option(None, help="Owner's note."),
     referred_by: Optional[int] = typer.Option(None, help="Id of the customer who referred them."),
     allow_duplicate: bool = typer.Option(False, help="Add even if the email or phone exists."),
@@ -86,7 +88,8 @@ def list_(
     ctx: typer.Context,
     tag: List[str] = typer.Option([], "--tag", help="Only customers with this tag (repeat: all)."),
     tier: Optional[str] = typer.Option(None, help="Only this tier."),
-    stage: Optional[str] = typer.Option(None, help="prospect, customer, repeat, loyal, churned."),
+    stage: Optional[str] = typer.Option(None, help="prospect, customer, repeat, loyal, churned "
+                                          "(潜在客户, 新客户, 复购, 忠诚, 流失)."),
     consent: Optional[str] = typer.Option(None, metavar="CHANNEL",
                                           help="Only those who consent to email/phone/sms/wechat."),
     search: Optional[str] = typer.Option(None, "--search", "-s", metavar="Q",
@@ -138,7 +141,8 @@ def edit(
     region: Optional[str] = typer.Option(None),
     company_size: Optional[str] = typer.Option(None),
     source: Optional[str] = typer.Option(None),
-    birthday: Optional[str] = typer.Option(None),
+    birthday: Optional[str] = typer.Option(None, help="As for add: 1985-03-12, 1985/3/12, "
+                                          "3月12日…"),
     note: Optional[str] = typer.Option(None),
     referred_by: Optional[int] = typer.Option(None),
     clear: List[str] = typer.Option([], "--clear", metavar="FIELD",

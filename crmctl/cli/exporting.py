@@ -10,6 +10,7 @@ import typer
 from crmctl.cli.context import FORCE_HELP, db_path, new_app, overwrite_prompt, session
 from crmctl.core import exporting
 from crmctl.core.customers import Filter
+from crmctl.core.dates import HELP as WHEN_HELP
 from crmctl.core.dates import parse_when
 from crmctl.errors import UsageError
 from crmctl.render import message
@@ -43,7 +44,9 @@ def export(
                                             "or followups (the default for ics)."),
     tag: List[str] = typer.Option([], "--tag", metavar="TAG", help="Only customers with this tag (repeat: all)."),
     tier: Optional[str] = typer.Option(None, metavar="TIER", help="Only this tier."),
-    stage: Optional[str] = typer.Option(None, metavar="STAGE", help="prospect, customer, repeat, loyal, churned."),
+    stage: Optional[str] = typer.Option(None, metavar="STAGE",
+                                         help="prospect, customer, repeat, loyal, churned "
+                                         "(潜在客户, 新客户, 复购, 忠诚, 流失)."),
     consent: Optional[str] = typer.Option(None, metavar="CHANNEL",
                                           help="Only those who consent to this channel."),
     search: Optional[str] = typer.Option(None, "--search", "-s", metavar="Q",
@@ -54,7 +57,8 @@ def export(
     marketing: Optional[str] = MarketingOption,
     excel: bool = ExcelOption,
     until: Optional[str] = typer.Option(None, metavar="WHEN",
-                                        help="Follow-ups due up to this day (default +30d)."),
+                                        help="Follow-ups due up to this day (default "
+                                        "+30d): " + WHEN_HELP + "."),
     plain: bool = typer.Option(False, "--plain", help="csv: values as stored, without the "
                                                       "spreadsheet-safety ' (for programs)."),
     customer: Optional[str] = CustomerOption,

@@ -19,7 +19,7 @@ app = new_app(invoke_without_command=True)
 def report(
     ctx: typer.Context,
     until: str = typer.Option("today", "--until", metavar="WHEN",
-                              help="List what is due up to this day (YYYY-MM-DD, +1w, friday…)."),
+                              help="List what is due up to this day: " + dates.HELP + "."),
     overdue: bool = typer.Option(False, "--overdue", help="Only what is past its due day."),
     tier: Optional[str] = typer.Option(None, help="Only this tier."),
     tag: Optional[str] = typer.Option(None, help="Only customers with this tag."),
@@ -58,7 +58,7 @@ def report(
 def schedule_(
     ctx: typer.Context,
     customer_id: str = typer.Argument(..., metavar="ID"),
-    when: str = typer.Argument(..., metavar="WHEN", help="YYYY-MM-DD, tomorrow, +2w, friday…"),
+    when: str = typer.Argument(..., metavar="WHEN", help=dates.HELP + "."),
     purpose: Optional[str] = typer.Option(None, "--purpose", "-p", metavar="P",
                                           help="What the follow-up is for."),
 ) -> None:
@@ -95,7 +95,7 @@ def done(
 def snooze(
     ctx: typer.Context,
     followup_id: str = typer.Argument(..., metavar="FID"),
-    when: str = typer.Argument(..., metavar="WHEN", help="The new due day."),
+    when: str = typer.Argument(..., metavar="WHEN", help="The new due day: " + dates.HELP + "."),
 ) -> None:
     """Move an open follow-up to a later day than it is due (never earlier).
 

@@ -24,12 +24,14 @@ def consent(
     ctx: typer.Context,
     args: List[str] = typer.Argument(..., metavar="ID... [grant|withdraw CHANNEL]",
                                      help="Customer ids (- reads them from stdin), then grant "
-                                          "or withdraw and email, phone, sms or wechat; one "
-                                          "ID alone shows its consent ledger."),
+                                          "or withdraw and email, phone, sms or wechat (邮件, "
+                                          "电话, 短信, 微信); one ID alone shows its consent "
+                                          "ledger."),
     source: Optional[str] = typer.Option(None, metavar="S",
                                          help="Where consent was given, e.g. 'web form'."),
     at: Optional[str] = typer.Option(None, metavar="WHEN",
-                                     help="When it was given or withdrawn (default: now)."),
+                                     help="When it was given or withdrawn (default: "
+                                     "now): " + dates.HELP_TIME + "."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="For the ledger."),
 ) -> None:
     """Record a grant or withdrawal of consent per channel, or show the ledger.

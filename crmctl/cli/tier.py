@@ -22,7 +22,8 @@ HISTORY_COLUMNS = ["at", "old_tier", "new_tier", "source", "reason"]
 def set_(
     ctx: typer.Context,
     customer_id: str = typer.Argument(..., metavar="ID"),
-    tier: str = typer.Argument(..., help="diamond, gold, silver or regular."),
+    tier: str = typer.Argument(..., help="diamond, gold, silver or regular "
+                                      "(钻石, 金牌, 银牌, 普通; A–D)."),
     reason: str = typer.Option(..., help="Why the tier changes (kept in the history)."),
 ) -> None:
     """Set a customer's tier by hand; adds a "notify" follow-up to tell them.

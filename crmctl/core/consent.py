@@ -8,17 +8,16 @@ from __future__ import annotations
 from crmctl import clock
 from crmctl.core import audit, bulk
 from crmctl.core.validate import clean_text, parse_customer_id
+from crmctl.core.words import CONSENT_CHANNELS
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
 
-CHANNELS = ("email", "phone", "sms", "wechat")
+CHANNELS = CONSENT_CHANNELS.values  # email, phone, sms, wechat
 
 
 def check_channel(channel: str) -> str:
-    value = (channel or "").strip().lower()
-    if value not in CHANNELS:
-        raise InvalidValue(f"unknown consent channel {channel!r}; channels: {', '.join(CHANNELS)}")
-    return value
+    """The consent channel for any of its words (email, 邮件, 短信…; core/words.py)."""
+    return CONSENT_CHANNELS.check(channel)
 
 
 def granted_sql(id_expr: str, channel: str) -> str:

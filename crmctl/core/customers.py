@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, fields
 from datetime import date
 
 from crmctl import clock
-from crmctl.core import audit, bulk, consent, lifecycle, privacy, search, settings
+from crmctl.core import audit, bulk, consent, dates, lifecycle, privacy, search, settings
 from crmctl.core import tags as tag_ops
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import (SQL_INT_MAX, check_region, check_tier, clean_field, clean_text,
                                   normalize_email, normalize_name, normalize_phone, normalize_tag,
                                   parse_customer_id, sql_limit)
+from crmctl.core.words import STAGES
 from crmctl.errors import Duplicate, InvalidValue, NotFound
 from crmctl.store import atomic
 
@@ -79,14 +79,18 @@ def normalize_birthday(value: str | None) -> str | None:
     value = clean_text(value)
     if value is None:
         return None
-    m = re.fullmatch(r"(?:--)?(\d{1,2})-(\d{1,2})", value)
+    parts = dates.calendar_parts(value.removeprefix("--"))  # 1985-03-12, 1985/3/12, 3月12日…
     try:
-        if m:
-            date(2000, int(m.group(1)), int(m.group(2)))  # a leap year allows 02-29
-            return f"--{int(m.group(1)):02d}-{int(m.group(2)):02d}"
-        return date.fromisoformat(value).isoformat()
+        if parts is None:
+            raise ValueError(value)
+        year, month, day = parts
+        if year is None:
+            date(2000, month, day)  # a leap year allows 02-29
+            return f"--{month:02d}-{day:02d}"
+        return date(year, month, day).isoformat()
     except ValueError:
-        raise InvalidValue(f"invalid birthday {value!r}: use YYYY-MM-DD or MM-DD") from None
+        raise InvalidValue(f"invalid birthday {value!r}: use YYYY-MM-DD or MM-DD "
+                           "(1985/3/12, 1985年3月12日, 3月12日)") from None
 
 
 def normalize_fields(conn, raw: dict, phone_region: str | None = None) -> dict:
@@ -242,10 +246,8 @@ def select_query(flt: Filter | None = None) -> tuple[str, dict]:
         where.append("c.tier = :tier")
         params["tier"] = check_tier(flt.tier)
     if flt.stage:
-        if flt.stage not in lifecycle.STAGES:
-            raise InvalidValue(f"unknown stage {flt.stage!r}; stages: {', '.join(lifecycle.STAGES)}")
         where.append(f"({lifecycle.stage_sql('c')}) = :stage")
-        params["stage"] = flt.stage
+        params["stage"] = STAGES.check(flt.stage)
     if flt.consent:
         where.append(consent.granted_sql("c.id", consent.check_channel(flt.consent)))
     source, rowid = "customers c", "c.id"

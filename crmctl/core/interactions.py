@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
-from crmctl.core import audit, campaigns, dates, followups
+from crmctl.core import audit, campaigns, dates, followups, words
 from crmctl.core.validate import clean_multiline, parse_customer_id, sql_limit
 from crmctl.errors import InvalidValue, NotFound, UsageError
 from crmctl.store import atomic
 
-CHANNELS = ("phone", "email", "meeting", "visit", "wechat", "chat", "social", "other")
-DIRECTIONS = ("in", "out")
-CATEGORIES = ("product", "service", "delivery", "billing", "other")
+CHANNELS = words.CHANNELS.values  # phone, email, meeting, visit, wechat, chat, social, other
+DIRECTIONS = words.DIRECTIONS.values  # in, out
+CATEGORIES = words.CATEGORIES.values  # product, service, delivery, billing, other
 SATISFACTION = range(1, 6)
 SUMMARY_MAX = 2000
 
@@ -44,27 +44,16 @@ class Logged:
 
 
 def check_channel(value: str | None) -> str:
-    channel = (value or "").strip().lower()
-    if channel not in CHANNELS:
-        raise InvalidValue(f"unknown channel {value!r}; channels: {', '.join(CHANNELS)}")
-    return channel
+    """The channel for any of its words (phone, 电话, 手机…; core/words.py)."""
+    return words.CHANNELS.check(value)
 
 
 def check_direction(value: str | None) -> str | None:
-    if value is None:
-        return None
-    direction = value.strip().lower()
-    if direction not in DIRECTIONS:
-        raise InvalidValue(f"unknown direction {value!r}; use in or out")
-    return direction
+    return None if value is None else words.DIRECTIONS.check(value)
 
 
 def check_category(value: str | None) -> str:
-    category = (value or "").strip().lower()
-    if category not in CATEGORIES:
-        raise InvalidValue(f"unknown complaint category {value!r}; categories: "
-                           f"{', '.join(CATEGORIES)}")
-    return category
+    return words.CATEGORIES.check(value)
 
 
 def check_satisfaction(value) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from crmctl.core.rules import TIERS
+from crmctl.core.words import TIERS
 from crmctl.errors import InvalidValue
 
 _SPACES = re.compile(r"\s+")
@@ -178,10 +178,8 @@ def _phone_reason(exc) -> str:
 
 
 def check_tier(tier: str) -> str:
-    tier = (tier or "").strip().lower()
-    if tier not in TIERS:
-        raise InvalidValue(f"unknown tier {tier!r}; tiers: {', '.join(TIERS)}")
-    return tier
+    """diamond/gold/silver/regular for any tier word (金牌, 金牌客户, B…; core/words.py)."""
+    return TIERS.check(tier)
 
 
 def normalize_tag(value: str) -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crmctl.core.importing.fields import COLUMNS
+from crmctl.core.words import TIERS
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.spreadsheet import restore
 
@@ -126,15 +127,6 @@ _MOBILE_FIRST = ("mobile phone", "mobile number", "手机", "手机号", "手机
 COMPANY_BESIDE_PERSON = ("客户名称", "名称", "客户")
 PERSON = ("联系人", "联系人姓名")
 
-TIER_WORDS = {
-    "diamond": "diamond", "钻石": "diamond", "platinum": "diamond", "a": "diamond",
-    "gold": "gold", "金牌": "gold", "黄金": "gold", "金": "gold", "b": "gold",
-    "silver": "silver", "银牌": "silver", "白银": "silver", "银": "silver", "c": "silver",
-    "regular": "regular", "普通": "regular", "normal": "regular", "standard": "regular",
-    "d": "regular",
-}
-_TIER_SUFFIX = re.compile(r"(?:客户|会员|卡)$")
-_TIER_GRADE = re.compile(r"^([a-d])(?:类|级|级别)?$")
 TAG_SPLIT = re.compile(r"\s*:::\s*|\s*[;,，；、|]\s*")
 GOOGLE_SYSTEM_LABELS = {"* mycontacts", "* starred"}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -240,12 +232,9 @@ def _toml_columns(headers: list[str], mapping: str) -> list[str]:
 
 
 def tier_word(value: str) -> str | None:
-    """diamond/gold/silver/regular for a tier word (钻石, 金牌, A, Gold…), else None."""
-    word = _TIER_SUFFIX.sub("", value.strip().casefold()).strip()
-    if word in TIER_WORDS:
-        return TIER_WORDS[word]
-    m = _TIER_GRADE.match(word)
-    return TIER_WORDS[m.group(1)] if m else None
+    """diamond/gold/silver/regular for a tier word (钻石, 金牌, A, Gold…), else None: the
+    command line's words (core/words.py)."""
+    return TIERS.find(value)
 
 
 def split_tags(value: str) -> list[str]:

@@ -1,0 +1,98 @@
+"""The words a person may type for an enumerated value, in English and Chinese.
+
+One table for the command line, the Python API and import alike: ``TIERS.find("金牌客户")``
+is ``"gold"``, ``TIERS.check(word)`` raises the one-line error that lists the words in both
+languages. What is stored, and what JSON and CSV show, stays the English word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from crmctl.errors import InvalidValue
+
+
+def _key(text: str) -> str:
+    """Full-width letters to ASCII (NFKC), case folded, inner spaces folded, trimmed."""
+    return " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
+
+
+class Words:
+    """One enumerated value: its English words in order, each with the other words for it
+    (the first of them is the Chinese word the error message shows)."""
+
+    def __init__(self, what: str, plural: str, table: dict[str, tuple[str, ...]], *,
+                 suffix: str | None = None, also: str = ""):
+        self.what, self.plural = what, plural
+        self.values = tuple(table)
+        self._lookup: dict[str, str] = {}
+        for value, others in table.items():
+            for word in (value, *others):
+                assert self._lookup.get(_key(word), value) == value, f"{word} names two {plural}"
+                self._lookup[_key(word)] = value
+        self._suffix = re.compile(f"(?:{suffix})$") if suffix else None
+        self.hint = ", ".join(f"{v} {table[v][0]}" for v in table) + (f" (also {also})" if also else "")
+
+    def find(self, text: str | None) -> str | None:
+        """The English word for ``text``, or None when it is no word for this value."""
+        key = _key(text or "")
+        if key in self._lookup:
+            return self._lookup[key]
+        if self._suffix:
+            return self._lookup.get(self._suffix.sub("", key).strip())
+        return None
+
+    def check(self, text: str | None) -> str:
+        """The English word for ``text``; a clear error listing the words otherwise."""
+        value = self.find(text)
+        if value is None:
+            raise InvalidValue(f"unknown {self.what} {text!r}; {self.plural}: {self.hint}")
+        return value
+
+
+TIERS = Words("tier", "tiers", {
+    "diamond": ("钻石", "platinum", "a"),
+    "gold": ("金牌", "黄金", "金", "b"),
+    "silver": ("银牌", "白银", "银", "c"),
+    "regular": ("普通", "normal", "standard", "d"),
+}, suffix=r"(?:类|级别|级)?\s*(?:客户|会员|卡)?", also="钻石客户…, A/B/C/D")
+
+CHANNELS = Words("channel", "channels", {  # how an interaction happened
+    "phone": ("电话", "手机", "打电话", "通话", "call"),
+    "email": ("邮件", "电子邮件", "邮箱", "e-mail", "mail"),
+    "meeting": ("会议", "开会", "会面"),
+    "visit": ("拜访", "面谈", "上门", "走访", "面访"),
+    "wechat": ("微信", "weixin"),
+    "chat": ("聊天", "在线", "在线聊天", "qq"),
+    "social": ("社交", "社交媒体", "微博"),
+    "other": ("其他", "其它"),
+})
+
+CONSENT_CHANNELS = Words("consent channel", "channels", {
+    "email": ("邮件", "电子邮件", "邮箱", "e-mail", "mail"),
+    "phone": ("电话", "手机", "call"),
+    "sms": ("短信", "短消息", "text"),
+    "wechat": ("微信", "weixin"),
+})
+
+DIRECTIONS = Words("direction", "directions", {
+    "in": ("呼入", "来电", "打入", "inbound"),
+    "out": ("呼出", "去电", "外呼", "outbound"),
+})
+
+CATEGORIES = Words("complaint category", "categories", {
+    "product": ("产品", "质量"),
+    "service": ("服务",),
+    "delivery": ("物流", "配送", "发货", "交付"),
+    "billing": ("账单", "付款", "结算", "发票"),
+    "other": ("其他", "其它"),
+})
+
+STAGES = Words("stage", "stages", {
+    "prospect": ("潜在客户", "潜在"),
+    "customer": ("新客户",),
+    "repeat": ("复购客户", "复购", "回头客"),
+    "loyal": ("忠诚客户", "忠诚", "老客户"),
+    "churned": ("流失客户", "流失", "已流失"),
+})
