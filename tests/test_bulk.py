@@ -75,7 +75,7 @@ def test_live_ids_all_or_nothing(conn):
     assert bulk.live_ids(conn, [str(lina), str(wang), str(lina)]) == [lina, wang]
     with pytest.raises(NotFound, match="^no customer 99$"):
         bulk.live_ids(conn, [wang, 99])
-    with pytest.raises(InvalidValue, match="^customer id must be a number, not 'x'$"):
+    with pytest.raises(NotFound, match="^no customer matches 'x'$"):
         bulk.live_ids(conn, [wang, "x"])
 
 
@@ -183,7 +183,7 @@ def test_cli_consent_refusals_change_nothing(four, db_path):
         (("-", "grant", "sms"), f"{ids[0]} 99", 1, "no customer 99"),
         (("-", "grant", "sms"), "", 1, "no customer ids on stdin"),
         (("-", "grant", "sms"), '[{"name": "王明"}]', 1, 'a JSON object on stdin has no "id"'),
-        ((ids[0], "x", "grant", "sms"), None, 1, "customer id must be a number, not 'x'"),
+        ((ids[0], "x", "grant", "sms"), None, 1, "no customer matches 'x'"),
         ((ids[0], ids[1], "grant", "fax"), None, 1,
          "unknown consent channel 'fax'; channels: email 邮件, phone 电话, sms 短信, wechat 微信"),
         ((ids[0], "grant", "sms", ids[1], ids[2]), None, 2,

@@ -135,7 +135,7 @@ def test_complaints_stay_open_until_resolved(conn):
     ({"next_due": date(2026, 11, 22)}, InvalidValue, "--next cannot be in the past (2026-11-22)"),
     ({"purpose": "回访"}, UsageError, "--purpose goes with --next"),
     ({"customer_id": 999}, NotFound, "no customer 999"),
-    ({"customer_id": "王"}, InvalidValue, "customer id must be a number, not '王'"),
+    ({"customer_id": "nobody"}, NotFound, "no customer matches 'nobody'"),
     ({"resolves": "all"}, InvalidValue,
      "customer 1 has no open complaint logged before this contact"),
     ({"resolves": 2}, NotFound, "customer 1 has no complaint 2"),   # not a complaint
@@ -240,7 +240,7 @@ def test_cli_log_contact(initialized):
         assert (result.exit_code, result.stderr, result.stdout) == (code, f"crmctl: {line}\n",
                                                                    ""), extra
     for ident, line in [("999", "no customer 999"),
-                        ("abc", "customer id must be a number, not 'abc'")]:
+                        ("abc", "no customer matches 'abc'")]:
         result = cli("log-contact", ident, "--channel", "phone", "--summary", "x")
         assert (result.exit_code, result.stderr) == (1, f"crmctl: {line}\n")
     missing = cli("log-contact", cid, "--channel", "phone")

@@ -107,8 +107,8 @@ def test_default_currency_comes_from_settings(conn):
 
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"customer_id": 999, "amount": "10"}, NotFound, "no customer 999"),
-    ({"customer_id": "abc", "amount": "10"}, InvalidValue,
-     "customer id must be a number, not 'abc'"),
+    ({"customer_id": "abc", "amount": "10"}, NotFound,
+     "no customer matches 'abc'"),
     ({"amount": "10", "when": date(2026, 11, 24)}, InvalidValue,
      "a purchase cannot be dated in the future (2026-11-24)"),
     ({"amount": "10", "currency": "XYZ"}, InvalidValue,
@@ -166,7 +166,7 @@ def test_cli_purchase_prints_the_id_and_refuses_bad_input(initialized):
         assert (result.exit_code, result.stderr) == (code, f"crmctl: {line}\n"), args
         assert result.stdout == ""
     for args, line in [(("999", "10"), "no customer 999"),
-                       (("abc", "10"), "customer id must be a number, not 'abc'")]:
+                       (("abc", "10"), "no customer matches 'abc'")]:
         result = cli("purchase", *args)
         assert (result.exit_code, result.stderr) == (1, f"crmctl: {line}\n")
     usage = cli("purchase", cid, "10", "--curency", "USD")  # a typo stays a usage error

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from crmctl.core.validate import parse_customer_id
+from crmctl.core.references import resolve
 from crmctl.errors import InvalidValue, NotFound
 
 STDIN = "-"
@@ -67,7 +67,7 @@ def expand(ids: list[str], read_stdin) -> list[str]:
 def live_ids(conn, ids) -> list[int]:
     """Each id parsed and found among live customers, duplicates dropped, in order; the
     first bad or unknown one stops everything (one line naming it), before any change."""
-    parsed = list(dict.fromkeys(parse_customer_id(i) for i in ids))
+    parsed = list(dict.fromkeys(resolve(conn, i) for i in ids))
     if not parsed:
         raise InvalidValue("no customer ids given")
     for cid in parsed:

@@ -21,7 +21,8 @@ from crmctl.core import audit, consent, rules, settings
 from crmctl.core.customers import Filter, matching_ids
 from crmctl.core.dates import parse_when
 from crmctl.core.money import check_currency, money_text, parse_money
-from crmctl.core.validate import clean_text, parse_customer_id, parse_positive_id
+from crmctl.core.references import resolve
+from crmctl.core.validate import clean_text, parse_positive_id
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
 
@@ -216,7 +217,7 @@ def export_rows(conn, campaign_id) -> tuple[Campaign, list[dict], dict]:
 def respond(conn, campaign_id, customer_id, outcome: str | None = None) -> dict:
     """Record that a target responded (the first response time is kept)."""
     camp = get(conn, campaign_id)
-    cid = parse_customer_id(customer_id)
+    cid = resolve(conn, customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
         raise NotFound(f"no customer {cid}")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from crmctl import clock
 from crmctl.core import audit, bulk
-from crmctl.core.validate import clean_text, parse_customer_id
+from crmctl.core.references import resolve
+from crmctl.core.validate import clean_text
 from crmctl.core.words import CONSENT_CHANNELS
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
@@ -82,7 +83,7 @@ def history(conn, customer_id) -> list[dict]:
 
 
 def _live_id(conn, customer_id) -> int:
-    cid = parse_customer_id(customer_id)
+    cid = resolve(conn, customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
         raise NotFound(f"no customer {cid}")

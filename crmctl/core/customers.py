@@ -8,10 +8,11 @@ from datetime import date
 from crmctl import clock
 from crmctl.core import audit, bulk, consent, dates, lifecycle, privacy, search, settings
 from crmctl.core import tags as tag_ops
+from crmctl.core.references import resolve
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import (SQL_INT_MAX, check_region, check_tier, clean_field, clean_text,
                                   normalize_email, normalize_name, normalize_phone, normalize_tag,
-                                  parse_customer_id, sql_limit)
+                                  sql_limit)
 from crmctl.core.words import STAGES
 from crmctl.errors import Duplicate, InvalidValue, NotFound
 from crmctl.store import atomic
@@ -202,7 +203,7 @@ def _customer(row) -> Customer:
 
 
 def get(conn, customer_id) -> Customer:
-    cid = parse_customer_id(customer_id)
+    cid = resolve(conn, customer_id)
     params = {"id": cid, **lifecycle.stage_params(clock.today())}
     row = conn.execute(_select("c.id = :id"), params).fetchone()
     if row is None:

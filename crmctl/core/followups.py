@@ -38,7 +38,8 @@ from crmctl.core.followups_report import (  # noqa: F401 - the report's names, h
     on_day,
     statement,
 )
-from crmctl.core.validate import (clean_multiline, clean_text, parse_customer_id,
+from crmctl.core.references import resolve
+from crmctl.core.validate import (clean_multiline, clean_text,
                                   parse_positive_id)
 from crmctl.errors import InvalidValue, NotFound, UsageError
 from crmctl.store import atomic, page_cache
@@ -75,7 +76,7 @@ def plan(conn, customer_id, due: date, purpose: str | None) -> tuple[int, int, l
     id, the customer's and those of the customer's other open follow-ups that day (worth
     a warning)."""
 
-    cid = parse_customer_id(customer_id)
+    cid = resolve(conn, customer_id)
     if due < clock.today():
         raise InvalidValue(f"cannot schedule a follow-up in the past ({due.isoformat()})")
     with atomic(conn):

@@ -18,7 +18,8 @@ from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
 from crmctl.core import audit, campaigns, dates, followups, words
-from crmctl.core.validate import clean_multiline, parse_customer_id, sql_limit
+from crmctl.core.references import resolve
+from crmctl.core.validate import clean_multiline, sql_limit
 from crmctl.errors import InvalidValue, NotFound, UsageError
 from crmctl.store import atomic
 
@@ -88,7 +89,7 @@ def log(conn, customer_id, *, channel: str, summary: str, outcome: str | None = 
         campaign_id=None, done=None) -> Logged:
     """Record an interaction; return what was done. Everything in one transaction: ``done``
     (a follow-up id of this customer) is completed by it, or nothing is logged."""
-    cid = parse_customer_id(customer_id)
+    cid = resolve(conn, customer_id)
     row = {
         "customer_id": cid, "channel": check_channel(channel), "summary": clean_multiline(summary),
         "outcome": clean_multiline(outcome), "at": clock.to_utc_text(parse_at(at)),

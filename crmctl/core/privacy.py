@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 from crmctl import clock
 from crmctl.core import audit, consent, lifecycle, search
-from crmctl.core.validate import parse_customer_id
+from crmctl.core.references import resolve
 from crmctl.errors import Busy, NotFound
 from crmctl.store import atomic
 
@@ -58,7 +58,7 @@ def _rows(conn, sql: str, params=()) -> list[dict]:
 
 
 def live_record(conn, customer_id) -> dict:
-    cid = parse_customer_id(customer_id)
+    cid = resolve(conn, customer_id)
     found = _rows(conn, "SELECT * FROM customers WHERE id = ?", (cid,))
     if not found:
         raise NotFound(f"no customer {cid}")

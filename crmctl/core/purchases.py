@@ -13,7 +13,8 @@ from datetime import date
 from crmctl import clock
 from crmctl.core import audit, campaigns, settings
 from crmctl.core.money import check_currency, minor_to_text, parse_amount
-from crmctl.core.validate import clean_multiline, parse_customer_id
+from crmctl.core.references import resolve
+from crmctl.core.validate import clean_multiline
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
 
@@ -45,7 +46,7 @@ def spend_window(today: date, months: int = 12) -> tuple[str, str]:
 def record(conn, customer_id, amount, *, when: date | None = None, currency: str | None = None,
            note: str | None = None, campaign_id=None) -> int:
     """Record a purchase (``amount`` as text or Decimal); return its id."""
-    cid = parse_customer_id(customer_id)
+    cid = resolve(conn, customer_id)
     currency = check_currency(currency or settings.get(conn, "currency"))
     minor = parse_amount(amount, currency)
     today = clock.today()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from crmctl.core import audit
-from crmctl.core.validate import normalize_tag, parse_customer_id
+from crmctl.core.references import resolve
+from crmctl.core.validate import normalize_tag
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
 
@@ -29,7 +30,7 @@ def attach(conn, names: list[str], customer_ids: list[int]) -> int:
 
 
 def _check_customers(conn, ids) -> list[int]:
-    parsed = [parse_customer_id(i) for i in ids]
+    parsed = [resolve(conn, i) for i in ids]
     for cid in parsed:
         if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                             (cid,)).fetchone():

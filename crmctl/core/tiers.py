@@ -46,8 +46,9 @@ from crmctl.core import audit, followups, settings
 from crmctl.core.interactions import day_start_utc
 from crmctl.core.money import CURRENCY_EXPONENTS, major_to_minor
 from crmctl.core.purchases import spend_window
+from crmctl.core.references import resolve
 from crmctl.core.rules import TIERS, tier_name_sql, tier_rank_sql
-from crmctl.core.validate import check_tier, clean_text, parse_customer_id
+from crmctl.core.validate import check_tier, clean_text
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic, page_cache
 
@@ -109,7 +110,7 @@ def _change(conn, cid: int, old: str, new: str, reason: str, source: str, today:
 
 def set_tier(conn, customer_id, tier: str, reason: str | None) -> dict:
     """Set a tier by hand, with a reason; returns old and new tier and the follow-up id."""
-    cid = parse_customer_id(customer_id)
+    cid = resolve(conn, customer_id)
     new = check_tier(tier)
     reason = clean_text(reason)
     if not reason:
@@ -127,7 +128,7 @@ def set_tier(conn, customer_id, tier: str, reason: str | None) -> dict:
 
 def history(conn, customer_id) -> list[dict]:
     """A customer's tier changes, newest first."""
-    cid = parse_customer_id(customer_id)
+    cid = resolve(conn, customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
         raise NotFound(f"no customer {cid}")
