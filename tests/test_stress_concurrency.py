@@ -15,7 +15,7 @@ import pytest
 from conftest import PASSPHRASE
 from stress_helpers import CRMCTL, LockHolder, crmctl_env, health, populate, run, snapshot, start
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make check: races and machine limits
 
 BUSY_LINE = "crmctl: database is busy (another crmctl holds the write lock); try again\n"
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from stress_helpers import crmctl_env, health, populate, run, snapshot
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # make check: races and machine limits
 
 WRITE_REFUSED_RO = "crmctl: the database is read-only; nothing was changed\n"
 FULL = "crmctl: cannot write the database (database or disk is full); nothing was changed\n"
