@@ -6,7 +6,7 @@ Values are JSON. A key not set in the database has the default below.
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from typing import Any
 
 from crmctl.core import audit, rules
@@ -39,7 +39,7 @@ def database_id(conn) -> str:
     if row is None:
         with atomic(conn):
             conn.execute("INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
-                         (DATABASE_ID_KEY, json.dumps(uuid.uuid4().hex)))
+                         (DATABASE_ID_KEY, json.dumps(os.urandom(16).hex())))
         row = conn.execute("SELECT value FROM settings WHERE key = ?",
                            (DATABASE_ID_KEY,)).fetchone()
     return json.loads(row[0])
