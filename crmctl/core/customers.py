@@ -178,7 +178,9 @@ def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
 
 def reindex(conn, ids: list[int]) -> None:
     marks = ",".join("?" * len(ids))
-    rows = conn.execute(f"SELECT id, {', '.join(search.SEARCHED_FIELDS)} FROM customers "
+    rows = conn.execute(f"SELECT id, {', '.join(search.SEARCHED_FIELDS)}, "
+                        "(SELECT group_concat(value, ' ') FROM contact_points p "
+                        " WHERE p.customer_id = customers.id) FROM customers "
                         f"WHERE id IN ({marks}) AND forgotten_at IS NULL", ids).fetchall()
     search.index(conn, rows)
 

@@ -195,6 +195,7 @@ def erase_traces(conn, ids: list[int]) -> None:
     merge), and their tag links with the tags nobody else carries (a tag may name the
     person: "王明的朋友")."""
     search.remove(conn, ids)
+    conn.executemany("DELETE FROM contact_points WHERE customer_id = ?", [(i,) for i in ids])
     for index in ("search_trigram", "search_grams"):
         conn.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
     tag_ids = {r[0] for cid in ids for r in conn.execute(

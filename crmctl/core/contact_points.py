@@ -1,0 +1,157 @@
+"""Every phone and email of a customer: the primary in ``customers.phone``/``email`` (what
+the follow-ups report, campaigns and every older reader use), the others in
+``contact_points`` (migration 10), each with a type.
+
+A person's list is the primary first, then the others in the order they were added. A
+type not known (a plain "phone" column, ``add --phone``) is read from the number: a mobile
+number is "mobile", anything else "other".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from crmctl.errors import InvalidValue
+
+PHONE_TYPES = ("mobile", "work", "home", "fax", "other")
+EMAIL_TYPES = ("work", "home", "other")
+KINDS = ("phone", "email")
+# The words other programs write for a type (Google, Outlook, vCard TYPE, Chinese headers).
+_TYPE_WORDS = {
+    "mobile": "mobile", "cell": "mobile", "cellular": "mobile", "iphone": "mobile",
+    "手机": "mobile", "移动电话": "mobile", "移动": "mobile",
+    "work": "work", "business": "work", "main": "work", "company main": "work",
+    "office": "work", "工作": "work", "单位": "work", "商务": "work", "办公": "work",
+    "座机": "work", "公司": "work",
+    "home": "home", "personal": "home", "住宅": "home", "家庭": "home", "家": "home",
+    "internet": None, "pref": None, "voice": None, "x400": None,
+    "fax": "fax", "work fax": "fax", "home fax": "fax", "other fax": "fax", "传真": "fax",
+    "other": "other", "pager": "other", "其他": "other", "寻呼机": "other",
+}
+
+
+def type_word(word: str | None, kind: str = "phone") -> str | None:
+    """mobile/work/home/fax/other for a type word ("* Mobile", "Work Fax", "CELL", "住宅"),
+    None when it says nothing (empty, INTERNET, VOICE); unknown words are "other"."""
+    if not word:
+        return None
+    key = " ".join(word.replace("*", " ").split()).casefold()
+    if not key:
+        return None
+    found = _TYPE_WORDS.get(key, "other")
+    if kind == "email" and found in ("mobile", "fax"):
+        return "other"
+    return found
+
+
+def check_type(value: str, kind: str) -> str:
+    """A type a person typed (``--phone work:+86…``, ``手机``): one of the kind's types."""
+    allowed = PHONE_TYPES if kind == "phone" else EMAIL_TYPES
+    key = " ".join(value.split()).casefold()
+    found = key if key in allowed else _TYPE_WORDS.get(key)
+    if found is None or found not in allowed:
+        raise InvalidValue(f"unknown {kind} type {value!r} (use {', '.join(allowed)})")
+    return found
+
+
+_CN_MOBILE = re.compile(r"\+861[3-9]\d{9}")
+
+
+@lru_cache(maxsize=4096)
+def guessed_phone_type(e164: str) -> str:
+    """"mobile" for a mobile number (from phonenumbers' metadata), else "other"."""
+    if e164.startswith("+86"):
+        return "mobile" if _CN_MOBILE.fullmatch(e164) else "other"
+    import phonenumbers
+
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return "other"
+    mobile = (phonenumbers.PhoneNumberType.MOBILE,
+              phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return "mobile" if kind in mobile else "other"
+
+
+def primary_type(kind: str, value: str, stored: str | None) -> str:
+    if stored:
+        return stored
+    return guessed_phone_type(value) if kind == "phone" else "other"
+
+
+def of_customers(conn, ids) -> dict[int, dict[str, list[dict]]]:
+    """{id: {"phones": [{value, type}…], "emails": […]}} for these customers, the primary
+    first (none for a customer with neither)."""
+    ids = list(ids)
+    out: dict[int, dict[str, list[dict]]] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        marks = ",".join("?" * len(part))
+        for cid, phone, phone_type, email, email_type in conn.execute(
+                f"SELECT id, phone, phone_type, email, email_type FROM customers "
+                f"WHERE id IN ({marks})", part):
+            entry = out.setdefault(cid, {"phones": [], "emails": []})
+            if phone:
+                entry["phones"].append({"value": phone,
+                                        "type": primary_type("phone", phone, phone_type)})
+            if email:
+                entry["emails"].append({"value": email,
+                                        "type": primary_type("email", email, email_type)})
+        for cid, kind, value, type_ in conn.execute(
+                f"SELECT customer_id, kind, value, type FROM contact_points "
+                f"WHERE customer_id IN ({marks}) ORDER BY id", part):
+            entry = out.setdefault(cid, {"phones": [], "emails": []})
+            entry[kind + "s"].append({"value": value, "type": type_})
+    return out
+
+
+def of_customer(conn, cid: int) -> dict[str, list[dict]]:
+    return of_customers(conn, [cid]).get(cid, {"phones": [], "emails": []})
+
+
+def has_any(conn) -> bool:
+    """Whether any customer has a phone or email beyond the primary (exports skip the
+    per-customer look-up when none has)."""
+    return conn.execute("SELECT 1 FROM contact_points LIMIT 1").fetchone() is not None
+
+
+def searched_text(conn, cid: int) -> str | None:
+    """The other numbers and addresses, for the search index."""
+    row = conn.execute("SELECT group_concat(value, ' ') FROM contact_points "
+                       "WHERE customer_id = ?", (cid,)).fetchone()
+    return row[0] if row else None
+
+
+def add(conn, cid: int, points) -> list[str]:
+    """Add (kind, value, type) points (values normalized); the primary and values the
+    customer already has are left as they are. Return the values added."""
+    row = conn.execute("SELECT phone, lower(email) FROM customers WHERE id = ?",
+                       (cid,)).fetchone()
+    added = []
+    for kind, value, type_ in points:
+        if value == row[0] or (kind == "email" and value.lower() == row[1]):
+            continue
+        cur = conn.execute("INSERT OR IGNORE INTO contact_points (customer_id, kind, value, "
+                           "type) VALUES (?, ?, ?, ?)", (cid, kind, value, type_))
+        if cur.rowcount:
+            added.append(value)
+    return added
+
+
+def remove(conn, cid: int, kind: str, value: str) -> bool:
+    """Remove one of the other phones/emails; False when the customer has no such one."""
+    cur = conn.execute("DELETE FROM contact_points WHERE customer_id = ? AND kind = ? AND "
+                       + ("lower(value) = lower(?)" if kind == "email" else "value = ?"),
+                       (cid, kind, value))
+    return cur.rowcount > 0
+
+
+def owner(conn, kind: str, value: str, exclude: int | None = None) -> int | None:
+    """The live customer holding this phone/email among the others, for dedupe."""
+    condition = "lower(p.value) = lower(?)" if kind == "email" else "p.value = ?"
+    row = conn.execute(f"SELECT p.customer_id FROM contact_points p JOIN customers c "
+                       f"ON c.id = p.customer_id WHERE p.kind = ? AND {condition} "
+                       f"AND c.forgotten_at IS NULL AND p.customer_id IS NOT ? LIMIT 1",
+                       (kind, value, exclude)).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,31 @@
+"""Migration 10: every phone and email of a customer (issue 15 item 3).
+
+The primary phone and email stay in ``customers.phone``/``customers.email`` (everything that
+reads them, the follow-ups report, campaigns, dedupe, is unchanged); ``phone_type`` and
+``email_type`` say what kind they are when known. ``contact_points`` holds the others: one row
+per extra value, its kind (phone or email), its type and its place in the person's list.
+"""
+
+from __future__ import annotations
+
+
+def m010_contact_points(conn) -> None:
+    conn.executescript(
+        """
+        ALTER TABLE customers ADD COLUMN phone_type TEXT
+            CHECK (phone_type IS NULL OR phone_type IN ('mobile','work','home','fax','other'));
+        ALTER TABLE customers ADD COLUMN email_type TEXT
+            CHECK (email_type IS NULL OR email_type IN ('work','home','other'));
+        CREATE TABLE contact_points (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('phone', 'email')),
+            value TEXT NOT NULL CHECK (length(value) BETWEEN 1 AND 320),
+            type TEXT NOT NULL CHECK (type IN ('mobile','work','home','fax','other')),
+            UNIQUE (customer_id, kind, value)
+        );
+        -- dedupe and references look a number or an address up among everyone's
+        CREATE INDEX contact_points_phone ON contact_points(value) WHERE kind = 'phone';
+        CREATE INDEX contact_points_email ON contact_points(lower(value)) WHERE kind = 'email';
+        """
+    )
