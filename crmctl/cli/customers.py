@@ -19,6 +19,12 @@ LIST_COLUMNS = ["id", "name", "company", "title", "email", "phone", "tier", "sta
                 "created_at", "last_contact_at"]
 TABLE_COLUMNS = ["id", "name", "company", "phone", "email", "tier", "stage", "tags",
                  "last_contact_at"]
+AddPhoneOption = typer.Option([], "--add-phone", metavar="[TYPE:]NUMBER",
+                              help="Another phone beside --phone, e.g. work:010-88886666 "
+                                   "(types: mobile, work, home, fax, other); repeatable.")
+AddEmailOption = typer.Option([], "--add-email", metavar="[TYPE:]ADDRESS",
+                              help="Another email beside --email, e.g. home:wang@163.com "
+                                   "(types: work, home, other); repeatable.")
 FormatOption = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
 
 
@@ -67,11 +73,14 @@ def add(
                                           "MM-DD or 3月12日 without a year."),
     note: Optional[str] = typer.Option(None, help="Owner's note."),
     referred_by: Optional[int] = typer.Option(None, help="Id of the customer who referred them."),
+    add_phone: List[str] = AddPhoneOption,
+    add_email: List[str] = AddEmailOption,
     allow_duplicate: bool = typer.Option(False, help="Add even if the email or phone exists."),
 ) -> None:
-    """Add a customer and print its id alone on stdout.
+    """Add a customer and print its id alone on stdout. --phone/--email are the primary;
+    --add-phone/--add-email give more, each TYPE:VALUE (mobile, work, home, fax, other).
 
-    Example: id=$(crmctl add 王明 --company 华为 --phone 13800138000 --tag vip)
+    Example: id=$(crmctl add 王明 --company 华为 --phone 13800138000 --add-phone work:010-88886666)
     """
     raw = {"name": name, "company": company, "title": title, "email": email, "phone": phone,
            "wechat": wechat, "industry": industry, "region": region,
@@ -79,7 +88,8 @@ def add(
            "birthday": birthday, "referred_by": referred_by}
     with session(ctx) as conn:
         cid = customers.add(conn, {k: v for k, v in raw.items() if v is not None}, tier=tier,
-                            tags=tag, allow_duplicate=allow_duplicate, phone_region=phone_region)
+                            tags=tag, allow_duplicate=allow_duplicate, phone_region=phone_region,
+                            more={"phone": add_phone, "email": add_email})
     typer.echo(cid)
 
 
@@ -147,11 +157,18 @@ def edit(
     referred_by: Optional[int] = typer.Option(None),
     clear: List[str] = typer.Option([], "--clear", metavar="FIELD",
                                     help="Empty this field (repeatable), e.g. --clear wechat."),
+    add_phone: List[str] = AddPhoneOption,
+    add_email: List[str] = AddEmailOption,
+    remove_phone: List[str] = typer.Option([], "--remove-phone", metavar="NUMBER",
+                                           help="Remove one of the other phones (repeatable)."),
+    remove_email: List[str] = typer.Option([], "--remove-email", metavar="ADDRESS",
+                                           help="Remove one of the other emails (repeatable)."),
     allow_duplicate: bool = typer.Option(False, help="Allow an email or phone another has."),
 ) -> None:
-    """Change a customer's fields (tier has its own command: tier set).
+    """Change a customer's fields (tier has its own command: tier set); --add-phone,
+    --add-email, --remove-phone, --remove-email change their other phones and emails.
 
-    Example: crmctl edit 12 --email wang@example.cn --clear wechat
+    Example: crmctl edit 12 --email wang@example.cn --add-phone fax:010-88886667 --clear wechat
     """
     given = {"name": name, "company": company, "title": title, "email": email, "phone": phone,
              "wechat": wechat, "industry": industry, "region": region,
@@ -163,11 +180,13 @@ def edit(
         if key not in customers.EDITABLE or key == "name":
             raise InvalidValue(f"cannot clear {fld!r}")
         raw[key] = None
-    if not raw:
+    fewer = [("phone", v) for v in remove_phone] + [("email", v) for v in remove_email]
+    if not raw and not (add_phone or add_email or fewer):
         raise InvalidValue("nothing to change: give at least one --FIELD or --clear")
     with session(ctx) as conn:
         changed = customers.edit(conn, customer_id, raw, allow_duplicate=allow_duplicate,
-                                 phone_region=phone_region)
+                                 phone_region=phone_region, fewer=fewer,
+                                 more={"phone": add_phone, "email": add_email})
     message(f"changed: {', '.join(changed)}" if changed else "nothing changed")
 
 

@@ -155,3 +155,59 @@ def owner(conn, kind: str, value: str, exclude: int | None = None) -> int | None
                        f"AND c.forgotten_at IS NULL AND p.customer_id IS NOT ? LIMIT 1",
                        (kind, value, exclude)).fetchone()
     return row[0] if row else None
+
+
+_TYPED_INPUT = re.compile(r"\s*([^\W\d_][^:：]{0,15}?)\s*[:：]\s*(.+)", re.S)
+
+
+def parse_input(kind: str, given: str) -> tuple[str | None, str]:
+    """``work:+86 10 8888 6666``, ``手机:138…``, ``home:wang@example.cn`` or a bare value →
+    (type or None, value). A prefix that names no type is refused (not read as a value)."""
+    m = _TYPED_INPUT.fullmatch(given)
+    if m and (kind == "phone" or "@" not in m.group(1)):
+        return check_type(m.group(1), kind), m.group(2).strip()
+    return None, given.strip()
+
+
+def normalize_points(kind: str, given: list[str], region: str) -> list[tuple[str, str, str]]:
+    """Typed values a person gave (``--add-phone work:…``) as (kind, value, type)."""
+    from crmctl.core.validate import normalize_email, normalize_phone
+
+    out = []
+    for text in given:
+        typ, raw = parse_input(kind, text)
+        if kind == "phone":
+            value = normalize_phone(raw, region, "is it foreign? use --phone-region")
+            typ = typ or guessed_phone_type(value)
+        else:
+            value = normalize_email(raw)
+            typ = typ or "other"
+        if value is None:
+            raise InvalidValue(f"--add-{kind} needs a value")
+        out.append((kind, value, typ))
+    return out
+
+
+def change(conn, cid: int, added: list, removed: list[tuple[str, str]],
+           allow_duplicate: bool) -> list[str]:
+    """Add (kind, value, type) points and remove (kind, value) ones, inside the caller's
+    transaction; return the fields changed ("phones", "emails"). A value another customer
+    holds is refused unless ``allow_duplicate``; removing one the customer lacks is refused."""
+    from crmctl.core.customers import find_duplicate
+    from crmctl.errors import Duplicate, NotFound
+
+    changed = set()
+    for kind, value in removed:
+        if not remove(conn, cid, kind, value):
+            raise NotFound(f"customer {cid} has no other {kind} {value}")
+        changed.add(kind + "s")
+    for kind, value, _ in added:
+        if not allow_duplicate:
+            dup = find_duplicate(conn, value if kind == "email" else None,
+                                 value if kind == "phone" else None, exclude=cid)
+            if dup:
+                raise Duplicate(f"customer {dup[0]} already has this {kind} ({value}); "
+                                "use --allow-duplicate to add anyway")
+    if add(conn, cid, added):
+        changed.update(kind + "s" for kind, _, _ in added)
+    return sorted(changed)

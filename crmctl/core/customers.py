@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 from crmctl import clock
-from crmctl.core import audit, bulk, consent, dates, lifecycle, privacy, search, settings
+from crmctl.core import audit, bulk, consent, contact_points, dates, lifecycle, privacy, search, settings
 from crmctl.core import tags as tag_ops
 from crmctl.core.references import resolve
 from crmctl.core.rules import tier_rank_sql
@@ -140,6 +140,9 @@ def find_duplicate(conn, email: str | None, phone: str | None, *, exclude: int |
             " AND id IS NOT ? LIMIT 1", (value, exclude)).fetchone()
         if row:
             return row[0], name
+        other = contact_points.owner(conn, name, value, exclude)  # among their other ones
+        if other:
+            return other, name
     return None
 
 
@@ -151,10 +154,13 @@ def _refuse_duplicate(conn, fields: dict, exclude: int | None = None) -> None:
 
 
 def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
-        allow_duplicate: bool = False, phone_region: str | None = None) -> int:
-    """Add a customer; return its id. ``raw`` holds EDITABLE fields, ``name`` required."""
+        allow_duplicate: bool = False, phone_region: str | None = None,
+        more: dict | None = None) -> int:
+    """Add a customer; return its id. ``raw`` holds EDITABLE fields, ``name`` required;
+    ``more``: {"phone": ["work:+86…"…], "email": […]}, their other phones and emails."""
 
     fields = normalize_fields(conn, {**raw, "name": raw.get("name")}, phone_region)
+    points = _points(conn, more, phone_region)
     tier = check_tier(tier)
     tag_names = [normalize_tag(t) for t in tags]
     with atomic(conn):
@@ -170,10 +176,20 @@ def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
             conn.execute("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, reason)"
                          " VALUES (?, ?, NULL, ?, 'initial tier')", (cid, now, tier))
         tag_ops.attach(conn, tag_names, [cid])
+        more_fields = contact_points.change(conn, cid, points, [], allow_duplicate)
         reindex(conn, [cid])
         audit.record(conn, "add", "customer", cid, [k for k, v in fields.items() if v is not None]
-                     + (["tier"] if tier != "regular" else []) + (["tags"] if tag_names else []))
+                     + (["tier"] if tier != "regular" else []) + (["tags"] if tag_names else [])
+                     + more_fields)
     return cid
+
+
+def _points(conn, more: dict | None, phone_region: str | None) -> list:
+    if not more:
+        return []
+    region = check_region(phone_region) if phone_region else settings.get(conn, "default_region")
+    return [p for kind in ("phone", "email")
+            for p in contact_points.normalize_points(kind, more.get(kind, []), region)]
 
 
 def reindex(conn, ids: list[int]) -> None:
@@ -282,28 +298,43 @@ def _order(sort: str, rowid: str = "c.id") -> str:
 
 
 def edit(conn, customer_id, raw: dict, *, allow_duplicate: bool = False,
-         phone_region: str | None = None) -> list[str]:
-    """Change fields; return the names of those that changed (empty: nothing to do)."""
+         phone_region: str | None = None, more: dict | None = None,
+         fewer: list[tuple[str, str]] = ()) -> list[str]:
+    """Change fields; return the names of those that changed (empty: nothing to do).
+    ``more`` adds other phones/emails (as for add), ``fewer`` removes (kind, value) ones."""
     current = get(conn, customer_id)
     fields = normalize_fields(conn, raw, phone_region)
+    points = _points(conn, more, phone_region)
+    fewer = [(k, normalize_fields(conn, {k: v}, phone_region)[k] or v) for k, v in fewer]
     if "name" in fields and fields["name"] is None:
         raise InvalidValue("a customer needs a name")
     if fields.get("referred_by") == current.id:
         raise InvalidValue("a customer cannot be referred by themselves")
     changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
-    if not changed:
+    if not changed and not points and not fewer:
         return []
     with atomic(conn):
+        more_fields = contact_points.change(conn, current.id, points, fewer, allow_duplicate)
+        if not changed:
+            if more_fields:
+                reindex(conn, [current.id])
+                audit.record(conn, "edit", "customer", current.id, more_fields)
+            return more_fields
         if not allow_duplicate and ({"email", "phone"} & changed.keys()):
             _refuse_duplicate(conn, {k: changed.get(k) for k in ("email", "phone")},
                               exclude=current.id)
         sets = ", ".join(f"{k} = ?" for k in changed)
         conn.execute(f"UPDATE customers SET {sets}, updated_at = ? WHERE id = ?",
                      [*changed.values(), clock.now_text(), current.id])
-        if set(changed) & set(search.SEARCHED_FIELDS):
+        for kind in ("phone", "email"):  # a new primary: its type unknown; not also another
+            if kind in changed:
+                conn.execute(f"UPDATE customers SET {kind}_type = NULL WHERE id = ?",
+                             (current.id,))
+                contact_points.remove(conn, current.id, kind, changed[kind] or "")
+        if set(changed) & set(search.SEARCHED_FIELDS) or more_fields:
             reindex(conn, [current.id])
-        audit.record(conn, "edit", "customer", current.id, list(changed))
-    return sorted(changed)
+        audit.record(conn, "edit", "customer", current.id, list(changed) + more_fields)
+    return sorted([*changed, *more_fields])
 
 
 def remove(conn, customer_id) -> None:
