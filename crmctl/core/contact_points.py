@@ -211,3 +211,56 @@ def change(conn, cid: int, added: list, removed: list[tuple[str, str]],
     if add(conn, cid, added):
         changed.update(kind + "s" for kind, _, _ in added)
     return sorted(changed)
+
+
+# --- exports: every value of a kind in one cell, "mobile:+86…; work:+86…" ---------------------
+
+def cell(points: list[dict], kind: str) -> str | None:
+    """The phones/emails cell of crmctl's csv/xlsx: empty when it would say no more than the
+    phone/email column (one value, of the type read from it), else every value with its type,
+    the primary first (import reads it back: importing/multi.py)."""
+    if not points or (len(points) == 1 and points[0]["type"] == primary_type(
+            kind, points[0]["value"], None)):
+        return None
+    return "; ".join(f"{p['type']}:{p['value']}" for p in points)
+
+
+def from_cell(text: str | None, primary: str | None, kind: str) -> list[dict]:
+    """cell()'s inverse: the list of {value, type}; an empty cell is the primary alone."""
+    if not text:
+        return [{"value": primary, "type": primary_type(kind, primary, None)}] if primary else []
+    out = []
+    for part in text.split("; "):
+        typ, _, value = part.partition(":")
+        out.append({"value": value, "type": typ})
+    return out
+
+
+def stored_anywhere(conn) -> bool:
+    """Whether any customer has another phone/email or a stored type (else every export
+    cell is empty, and no per-customer look-up is needed)."""
+    return has_any(conn) or conn.execute(
+        "SELECT 1 FROM customers WHERE phone_type IS NOT NULL OR email_type IS NOT NULL "
+        "LIMIT 1").fetchone() is not None
+
+
+def with_cells(conn, rows, batch: int = 500):
+    """Each customer row (id first) with its phones and emails cells appended."""
+    if not stored_anywhere(conn):
+        for row in rows:
+            yield (*row, None, None)
+        return
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= batch:
+            yield from _with_cells(conn, chunk)
+            chunk = []
+    yield from _with_cells(conn, chunk)
+
+
+def _with_cells(conn, chunk):
+    points = of_customers(conn, [row[0] for row in chunk])
+    for row in chunk:
+        mine = points.get(row[0], {"phones": [], "emails": []})
+        yield (*row, cell(mine["phones"], "phone"), cell(mine["emails"], "email"))

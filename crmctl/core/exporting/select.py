@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Callable, Iterable
 
 from crmctl import clock
-from crmctl.core import consent, customers, followups, rules
+from crmctl.core import consent, contact_points, customers, followups, rules
 from crmctl.core.customers import Filter
 from crmctl.core.exporting.request import Request
 from crmctl.core.money import minor_to_text
@@ -23,7 +23,11 @@ from crmctl.spreadsheet import neutralize, neutralize_sql
 # The contract's customer columns in order, then the rest of the record.
 CUSTOMER_COLUMNS = ("id", "name", "company", "title", "email", "phone", "tier", "stage", "tags",
                     "created_at", "last_contact_at", "wechat", "industry", "region",
-                    "company_size", "source", "note", "birthday", "referred_by")
+                    "company_size", "source", "note", "birthday", "referred_by", "phones",
+                    "emails")
+# every phone/email of a customer, in one cell each ("mobile:+86…; work:+86…"), filled in
+# Python after the SELECT (contact_points.with_cells); empty when phone/email say it all
+_POINT_CELLS = ("phones", "emails")
 INTERACTION_COLUMNS = ("id", "customer_id", "name", "at", "channel", "direction", "summary",
                        "outcome", "satisfaction", "complaint", "complaint_category",
                        "resolved_at", "campaign_id")
@@ -83,14 +87,16 @@ def _unchanged(value):
 def customer_table(conn, req: Request, safe: bool) -> Table:
     sql, params = list_query(req.flt, req.marketing)
     cols = [c if c in _NUMERIC or not safe else f"{neutralize_sql(c)} AS {c}"
-            for c in CUSTOMER_COLUMNS]
+            for c in CUSTOMER_COLUMNS if c not in _POINT_CELLS]
     cur = conn.execute(f"SELECT {', '.join(cols)} FROM ({sql})", params)
 
     def to_json(d: dict) -> dict:
         d["tags"] = d["tags"].split(";") if d["tags"] else []
+        d["phones"] = contact_points.from_cell(d["phones"], d["phone"], "phone")
+        d["emails"] = contact_points.from_cell(d["emails"], d["email"], "email")
         return d
 
-    return Table("customer", CUSTOMER_COLUMNS, cur, to_json)
+    return Table("customer", CUSTOMER_COLUMNS, contact_points.with_cells(conn, cur), to_json)
 
 
 def interaction_table(conn, req: Request, safe: bool) -> Table:

@@ -121,7 +121,7 @@ SOURCES: dict[str, dict[str, str]] = {
     "vcard": {  # the rows vcard.py makes of vCards; "error" refuses a card vobject cannot read
         "fn": "name", "org": "company", "title": "title", "tel": "phone", "email": "email",
         "bday": "birthday", "note": "note", "categories": "tags", "x-wechat": "wechat",
-        "card": "ignore", "error": "refusal",
+        "card": "ignore", "error": "refusal", "tels": "phones", "emails": "emails",
     },
     "crmctl": {  # crmctl's own export; its id, stage and times are not imported
         **{c: c for c in COLUMNS}, "tags": "tags", "id": "ignore", "stage": "ignore",
