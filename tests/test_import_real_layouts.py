@@ -27,6 +27,9 @@ FILES = [
     ("phonelist_zh_gbk.csv", "gb18030", 0),
     ("customers_only_zh_utf8bom.csv", "utf-8-sig", 0),
     ("outlook_en_cp1252.csv", "cp1252", 0),
+    # Google's Phone N - Label / E-mail N - Label: types, faxes never primary, ' ::: ' cells,
+    # an invalid value beside valid ones left out (the row imported), none valid: refused
+    ("google_en_multi.csv", "utf-8", 1),
 ]
 
 

@@ -44,6 +44,8 @@ for _n in range(1, 6):
     _GOOGLE_COMMON[f"电话 {_n} - 值"] = "phone"
     _GOOGLE_COMMON[f"e-mail {_n} - type"] = "email_type"
     _GOOGLE_COMMON[f"phone {_n} - type"] = "phone_type"
+    _GOOGLE_COMMON[f"e-mail {_n} - label"] = "email_type"  # current Google Contacts
+    _GOOGLE_COMMON[f"phone {_n} - label"] = "phone_type"
     _GOOGLE_COMMON[f"电子邮件 {_n} - 类型"] = "email_type"
     _GOOGLE_COMMON[f"电话 {_n} - 类型"] = "phone_type"
     _GOOGLE_COMMON[f"电子邮件 {_n} - 标签"] = "email_type"
@@ -95,7 +97,7 @@ SOURCES: dict[str, dict[str, str]] = {
         "次要电子邮件": "email", "移动电话号码": "phone", "工作电话": "phone",
         "家庭电话": "phone", "单位": "company", "职位": "title", "备注": "note",
         "出生年份": "birth_year", "出生月份": "birth_month", "出生日": "birth_day",
-        "传真号码": "phone", "fax number": "phone", "pager number": "phone",
+        "传真号码": "phone", "fax number": "phone", "pager number": "phone", "寻呼机号码": "phone",
         "work country": "country", "home country": "country",
     },
     "chinese": {
@@ -142,7 +144,7 @@ COLUMN_TYPES = {
     **dict.fromkeys(("business fax", "home fax", "other fax", "fax number", "商务传真",
                      "住宅传真", "其他传真", "传真", "传真号码"), "fax"),
     **dict.fromkeys(("other phone", "pager", "pager number", "car phone", "assistant's phone",
-                     "其他电话", "寻呼机"), "other"),
+                     "其他电话", "寻呼机", "寻呼机号码"), "other"),
 }
 # Among several phone columns mobiles come first (the best mobile is the primary).
 _MOBILE_FIRST = tuple(h for h, t in COLUMN_TYPES.items() if t == "mobile")

@@ -25,7 +25,7 @@ from crmctl.core.importing.fields import AT
 from crmctl.errors import InvalidValue
 
 _VALUE_HEADER = re.compile(r"(.*\S)\s*-\s*(value|值)$")
-_TYPE_HEADERS = ("type", "类型", "标签")
+_TYPE_HEADERS = ("type", "label", "类型", "标签")
 _TYPED = re.compile(r"\s*([^\W\d_][\w ]*?)\s*:\s*(.+)")
 
 
