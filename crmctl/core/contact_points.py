@@ -60,18 +60,21 @@ _CN_MOBILE = re.compile(r"\+861[3-9]\d{9}")
 
 @lru_cache(maxsize=4096)
 def guessed_phone_type(e164: str) -> str:
-    """"mobile" for a mobile number (from phonenumbers' metadata), else "other"."""
-    if e164.startswith("+86"):
-        return "mobile" if _CN_MOBILE.fullmatch(e164) else "other"
+    """What a number is when nobody said (phonenumbers' metadata): "mobile" for a mobile
+    (or a number that may be either, as in the US), "work" for a fixed line (vCard writes
+    WORK,VOICE for it), else "other"."""
+    if _CN_MOBILE.fullmatch(e164):
+        return "mobile"
     import phonenumbers
 
     try:
         kind = phonenumbers.number_type(phonenumbers.parse(e164, None))
     except phonenumbers.NumberParseException:
         return "other"
-    mobile = (phonenumbers.PhoneNumberType.MOBILE,
-              phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-    return "mobile" if kind in mobile else "other"
+    types = phonenumbers.PhoneNumberType
+    if kind in (types.MOBILE, types.FIXED_LINE_OR_MOBILE):
+        return "mobile"
+    return "work" if kind == types.FIXED_LINE else "other"
 
 
 def primary_type(kind: str, value: str, stored: str | None) -> str:

@@ -161,6 +161,13 @@ def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
 
     fields = normalize_fields(conn, {**raw, "name": raw.get("name")}, phone_region)
     points = _points(conn, more, phone_region)
+    promoted = {}
+    for kind in ("phone", "email"):  # no primary given: the first other one (not a fax) is
+        if not fields.get(kind):
+            first = next((p for p in points if p[0] == kind and p[2] != "fax"), None)
+            if first:
+                fields[kind], promoted[f"{kind}_type"] = first[1], first[2]
+                points.remove(first)
     tier = check_tier(tier)
     tag_names = [normalize_tag(t) for t in tags]
     with atomic(conn):
@@ -177,6 +184,8 @@ def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
                          " VALUES (?, ?, NULL, ?, 'initial tier')", (cid, now, tier))
         tag_ops.attach(conn, tag_names, [cid])
         more_fields = contact_points.change(conn, cid, points, [], allow_duplicate)
+        for column, typ in promoted.items():
+            conn.execute(f"UPDATE customers SET {column} = ? WHERE id = ?", (typ, cid))
         reindex(conn, [cid])
         audit.record(conn, "add", "customer", cid, [k for k, v in fields.items() if v is not None]
                      + (["tier"] if tier != "regular" else []) + (["tags"] if tag_names else [])
