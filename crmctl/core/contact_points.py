@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from crmctl.errors import InvalidValue
+from crmctl.errors import Duplicate, InvalidValue, NotFound
 
 PHONE_TYPES = ("mobile", "work", "home", "fax", "other")
 EMAIL_TYPES = ("work", "home", "other")
@@ -119,11 +119,11 @@ def has_any(conn) -> bool:
     return conn.execute("SELECT 1 FROM contact_points LIMIT 1").fetchone() is not None
 
 
-def searched_text(conn, cid: int) -> str | None:
-    """The other numbers and addresses, for the search index."""
-    row = conn.execute("SELECT group_concat(value, ' ') FROM contact_points "
-                       "WHERE customer_id = ?", (cid,)).fetchone()
-    return row[0] if row else None
+def searched_texts(conn, ids: list[int]) -> dict[int, str]:
+    """{id: the other numbers and addresses}, for the search index."""
+    marks = ",".join("?" * len(ids))
+    return dict(conn.execute(f"SELECT customer_id, group_concat(value, ' ') FROM contact_points "
+                             f"WHERE customer_id IN ({marks}) GROUP BY customer_id", ids))
 
 
 def add(conn, cid: int, points) -> list[str]:
@@ -148,6 +148,11 @@ def remove(conn, cid: int, kind: str, value: str) -> bool:
                        + ("lower(value) = lower(?)" if kind == "email" else "value = ?"),
                        (cid, kind, value))
     return cur.rowcount > 0
+
+
+def erase(conn, ids: list[int]) -> None:
+    """Every other phone and email of these customers gone (rm, forget)."""
+    conn.executemany("DELETE FROM contact_points WHERE customer_id = ?", [(i,) for i in ids])
 
 
 def owner(conn, kind: str, value: str, exclude: int | None = None) -> int | None:
@@ -192,12 +197,11 @@ def normalize_points(kind: str, given: list[str], region: str) -> list[tuple[str
 
 
 def change(conn, cid: int, added: list, removed: list[tuple[str, str]],
-           allow_duplicate: bool) -> list[str]:
+           allow_duplicate: bool, find_duplicate) -> list[str]:
     """Add (kind, value, type) points and remove (kind, value) ones, inside the caller's
     transaction; return the fields changed ("phones", "emails"). A value another customer
-    holds is refused unless ``allow_duplicate``; removing one the customer lacks is refused."""
-    from crmctl.core.customers import find_duplicate
-    from crmctl.errors import Duplicate, NotFound
+    holds (``find_duplicate``: customers.find_duplicate) is refused unless
+    ``allow_duplicate``; removing one the customer lacks is refused."""
 
     changed = set()
     for kind, value in removed:

@@ -183,7 +183,8 @@ def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
             conn.execute("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, reason)"
                          " VALUES (?, ?, NULL, ?, 'initial tier')", (cid, now, tier))
         tag_ops.attach(conn, tag_names, [cid])
-        more_fields = contact_points.change(conn, cid, points, [], allow_duplicate)
+        more_fields = contact_points.change(conn, cid, points, [], allow_duplicate,
+                                            find_duplicate)
         for column, typ in promoted.items():
             conn.execute(f"UPDATE customers SET {column} = ? WHERE id = ?", (typ, cid))
         reindex(conn, [cid])
@@ -203,11 +204,10 @@ def _points(conn, more: dict | None, phone_region: str | None) -> list:
 
 def reindex(conn, ids: list[int]) -> None:
     marks = ",".join("?" * len(ids))
-    rows = conn.execute(f"SELECT id, {', '.join(search.SEARCHED_FIELDS)}, "
-                        "(SELECT group_concat(value, ' ') FROM contact_points p "
-                        " WHERE p.customer_id = customers.id) FROM customers "
+    rows = conn.execute(f"SELECT id, {', '.join(search.SEARCHED_FIELDS)} FROM customers "
                         f"WHERE id IN ({marks}) AND forgotten_at IS NULL", ids).fetchall()
-    search.index(conn, rows)
+    others = contact_points.searched_texts(conn, ids)  # every other number and address too
+    search.index(conn, [(*row, others.get(row[0])) for row in rows])
 
 
 def _select(where: str = "1", order: str = "c.id", limit: str = "",
@@ -323,7 +323,8 @@ def edit(conn, customer_id, raw: dict, *, allow_duplicate: bool = False,
     if not changed and not points and not fewer:
         return []
     with atomic(conn):
-        more_fields = contact_points.change(conn, current.id, points, fewer, allow_duplicate)
+        more_fields = contact_points.change(conn, current.id, points, fewer, allow_duplicate,
+                                            find_duplicate)
         if not changed:
             if more_fields:
                 reindex(conn, [current.id])

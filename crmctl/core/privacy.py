@@ -36,7 +36,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from crmctl import clock
-from crmctl.core import audit, consent, lifecycle, search
+from crmctl.core import contact_points, audit, consent, lifecycle, search
 from crmctl.core.references import resolve
 from crmctl.errors import Busy, NotFound
 from crmctl.store import atomic
@@ -195,7 +195,7 @@ def erase_traces(conn, ids: list[int]) -> None:
     merge), and their tag links with the tags nobody else carries (a tag may name the
     person: "王明的朋友")."""
     search.remove(conn, ids)
-    conn.executemany("DELETE FROM contact_points WHERE customer_id = ?", [(i,) for i in ids])
+    contact_points.erase(conn, ids)  # their other phones and emails
     for index in ("search_trigram", "search_grams"):
         conn.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
     tag_ids = {r[0] for cid in ids for r in conn.execute(
