@@ -77,8 +77,10 @@ def add(
     add_email: List[str] = AddEmailOption,
     allow_duplicate: bool = typer.Option(False, help="Add even if the email or phone exists."),
 ) -> None:
-    """Add a customer and print its id alone on stdout. --phone/--email are the primary;
-    --add-phone/--add-email give more, each TYPE:VALUE (mobile, work, home, fax, other).
+    """Add a customer and print its id alone on stdout.
+
+    --phone and --email are the primary ones; --add-phone/--add-email give more, each
+    [TYPE:]VALUE (phones: mobile, work, home, fax, other; emails: work, home, other).
 
     Example: id=$(crmctl add 王明 --company 华为 --phone 13800138000 --add-phone work:010-88886666)
     """
@@ -165,8 +167,10 @@ def edit(
                                            help="Remove one of the other emails (repeatable)."),
     allow_duplicate: bool = typer.Option(False, help="Allow an email or phone another has."),
 ) -> None:
-    """Change a customer's fields (tier has its own command: tier set); --add-phone,
-    --add-email, --remove-phone, --remove-email change their other phones and emails.
+    """Change a customer's fields (tier has its own command: tier set).
+
+    --add-phone/--add-email ([TYPE:]VALUE) and --remove-phone/--remove-email change the
+    other phones and emails beside the primary --phone and --email.
 
     Example: crmctl edit 12 --email wang@example.cn --add-phone fax:010-88886667 --clear wechat
     """
