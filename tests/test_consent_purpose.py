@@ -35,23 +35,24 @@ def test_forget_erases_the_purpose_but_keeps_the_event(conn):
                         "WHERE customer_id = ?", (wang,)).fetchall() == [("email", 1, None, None)]
 
 
-def test_migration_adds_the_column_to_a_database_of_schema_9(db_path):
-    from crmctl.store import create_database
-    from crmctl.store.migrations import MIGRATIONS
+def test_migration_adds_the_column_to_a_database_of_schema_9(db_path, monkeypatch):
+    from crmctl.store import create_database, migrations
 
-    first = create_database(db_path, PASSPHRASE.encode())
-    wang = customers.add(first, {"name": "王明"})
-    consent.record(first, wang, "wechat", True, source="名片")
-    first.execute("ALTER TABLE consent_events DROP COLUMN purpose")
-    # the migrations after m009 in the order they run; this one is the last
-    first.execute("PRAGMA user_version = 9")
+    key = PASSPHRASE.encode()
+    monkeypatch.setattr(migrations, "MIGRATIONS", list(migrations.MIGRATIONS[:9]))
+    first = create_database(db_path, key)
+    first.execute("INSERT INTO customers (name, created_at, updated_at) VALUES ('王明', 'a', 'a')")
+    first.execute("INSERT INTO consent_events (customer_id, channel, granted, at, source, "
+                  "recorded_by) VALUES (1, 'wechat', 1, '2026-11-01T00:00:00Z', '名片', 'me')")
+    first.commit()
+    assert "purpose" not in [r[1] for r in first.execute("PRAGMA table_info(consent_events)")]
     first.close()
-    again = open_database(db_path, PASSPHRASE.encode())
+    monkeypatch.undo()
+    again = open_database(db_path, key)
     try:
-        assert again.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
-        assert consent.current_state(again, wang)["wechat"] == {
-            "granted": True, "at": consent.history(again, wang)[0]["at"], "source": "名片",
-            "purpose": None}
+        assert again.execute("PRAGMA user_version").fetchone()[0] == len(migrations.MIGRATIONS)
+        assert consent.current_state(again, 1)["wechat"] == {
+            "granted": True, "at": "2026-11-01T00:00:00Z", "source": "名片", "purpose": None}
     finally:
         again.close()
 
