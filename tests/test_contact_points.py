@@ -27,16 +27,18 @@ def shown(cli, cid) -> dict:
 
 # --- migration -------------------------------------------------------------------------------
 
-def test_m010_from_schema_9_keeps_customers_and_adds_the_table(db_path, monkeypatch):
+def test_m010_from_the_schema_before_keeps_customers_and_adds_the_table(db_path, monkeypatch):
     from crmctl.store import migrations
+    from crmctl.store.migrations.m010_contact_points import m010_contact_points
 
     key = PASSPHRASE.encode()
-    monkeypatch.setattr(migrations, "MIGRATIONS", list(migrations.MIGRATIONS[:9]))
+    before = migrations.MIGRATIONS.index(m010_contact_points)  # main's schema of today
+    monkeypatch.setattr(migrations, "MIGRATIONS", list(migrations.MIGRATIONS[:before]))
     old = create_database(db_path, key)
     old.execute("INSERT INTO customers (name, phone, email, created_at, updated_at) VALUES "
                 "('王明', '+8613800138000', 'wang@huawei.com', 'a', 'a')")
     old.commit()
-    assert old.execute("PRAGMA user_version").fetchone()[0] == 9
+    assert old.execute("PRAGMA user_version").fetchone()[0] == before
     assert not old.execute("SELECT 1 FROM sqlite_master WHERE name = 'contact_points'").fetchone()
     old.close()
     monkeypatch.undo()
