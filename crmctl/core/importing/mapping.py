@@ -119,6 +119,9 @@ SOURCES: dict[str, dict[str, str]] = {
         "通讯地址": "in_note", "qq": "in_note", "qq号": "in_note", "qq号码": "in_note",
         "性别": "in_note",
         "国家/地区": "country", "国家": "country", "国家或地区": "country",
+        # Traditional Chinese (Taiwan, Hong Kong; files in Big5)
+        "手機": "phone", "手機號碼": "phone", "電話": "phone", "聯絡電話": "phone",
+        "傳真": "phone", "電子郵件": "email", "郵箱": "email", "職稱": "title",
     },
     "vcard": {  # the rows vcard.py makes of vCards; "error" refuses a card vobject cannot read
         "fn": "name", "org": "company", "title": "title", "tel": "phone", "email": "email",
@@ -136,13 +139,13 @@ SOURCES: dict[str, dict[str, str]] = {
 # here (电话, Phone 1 - Value) has its type from a type column, else from the number.
 COLUMN_TYPES = {
     **dict.fromkeys(("mobile phone", "mobile number", "手机", "手机号", "手机号码", "移动电话",
-                     "移动电话号码"), "mobile"),
+                     "移动电话号码", "手機", "手機號碼"), "mobile"),
     **dict.fromkeys(("business phone", "business phone 2", "company main phone", "work phone",
                      "商务电话", "商务电话 2", "公司主要电话", "工作电话", "座机", "固话",
                      "固定电话", "办公电话"), "work"),
     **dict.fromkeys(("home phone", "home phone 2", "住宅电话", "住宅电话 2", "家庭电话"), "home"),
     **dict.fromkeys(("business fax", "home fax", "other fax", "fax number", "商务传真",
-                     "住宅传真", "其他传真", "传真", "传真号码"), "fax"),
+                     "住宅传真", "其他传真", "传真", "传真号码", "傳真"), "fax"),
     **dict.fromkeys(("other phone", "pager", "pager number", "car phone", "assistant's phone",
                      "其他电话", "寻呼机", "寻呼机号码"), "other"),
 }

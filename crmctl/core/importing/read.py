@@ -90,8 +90,9 @@ def detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
     bad, wide = _utf8_damage(path)
     if wide >= 10 * bad or _utf8_header(head):
         return "utf-8", "replace"
-    if _decodes(path, "gb18030"):
-        return "gb18030", "strict"
+    if _decodes(path, "gb18030"):  # unless it is Big5 or Shift-JIS read as nonsense
+        other = [e for e in charsets.instead_of_gb18030(head) if _decodes(path, e)]
+        return (other[0] if other else "gb18030"), "strict"
     for guess in charsets.guesses(head):  # the common Windows code pages first
         if _decodes(path, guess):
             return _codec(guess), "strict"
