@@ -252,3 +252,16 @@ def test_vcard_export_writes_every_tel_and_email_with_type(initialized, tmp_path
     emails = [(e.value, e.params["TYPE"]) for e in wang.contents["email"]]
     assert emails == [("wang@huawei.com", ["INTERNET", "PREF"]),
                       ("wang@163.com", ["INTERNET", "HOME"])]
+
+
+def test_right_of_access_holds_every_phone_and_email(initialized, tmp_path):
+    cli = initialized
+    wang = cli("add", "王明", "--phone", "13800138000", "--add-phone", "fax:010-88886667",
+               "--email", "wang@huawei.com", "--add-email", "home:wang@163.com").stdout.strip()
+    out = tmp_path / "wang.json"
+    assert cli("export", "--customer", wang, "--out", out).exit_code == 0
+    document = json.loads(out.read_text("utf-8"))
+    assert document["customer"]["phone"] == "+8613800138000"
+    assert document["other_phones_and_emails"] == [
+        {"kind": "phone", "value": "+861088886667", "type": "fax"},
+        {"kind": "email", "value": "wang@163.com", "type": "home"}]

@@ -106,7 +106,7 @@ def list_(
                                           help="Only those who consent to email/phone/sms/wechat."),
     search: Optional[str] = typer.Option(None, "--search", "-s", metavar="Q",
                                          help="Case-insensitive, over name, company, email, "
-                                              "phone and note; every word must match."),
+                                              "phone (every one) and note; every word must match."),
     limit: Optional[int] = typer.Option(None, help="At most this many rows."),
     sort: str = typer.Option("id", help="id, name, company, created, updated, last-contact, "
                                         "tier; prefix - to reverse."),

@@ -87,6 +87,9 @@ def subject_access(conn, customer_id) -> dict:
         "tags": [r["name"] for r in _rows(
             conn, "SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id "
                   "WHERE ct.customer_id = ? ORDER BY t.name", (cid,))],
+        # every phone and email beside the primary ones (customer.phone/email)
+        "other_phones_and_emails": _rows(conn, "SELECT kind, value, type FROM contact_points "
+                                               "WHERE customer_id = ? ORDER BY id", (cid,)),
         "consent": consent.current_state(conn, cid),
         "consent_events": _rows(conn, "SELECT id, channel, granted, at, source, purpose, "
                                       "recorded_by "
