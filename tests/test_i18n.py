@@ -148,3 +148,21 @@ def test_english_is_unchanged(cli, english):
     assert (r.stdout, r.stderr) == ("", f"nothing due by {clock.today().isoformat()}\n")
     r = cli("followups", env={"CRMCTL_LANG": "zh_CN"})
     assert r.stderr == f"截至 {clock.today().isoformat()} 没有待跟进事项\n"
+
+
+def test_chinese_messages_of_the_store(cli, english, tmp_path, monkeypatch):
+    zh = {"CRMCTL_LANG": "zh_CN"}
+    db = tmp_path / "crm.db"
+    r = cli("list", env=zh)
+    assert (r.exit_code, r.stderr) == (1, f"crmctl: {db} 没有数据库；用 crmctl init 创建一个\n")
+    assert cli("init").exit_code == 0
+    r = cli("list", env={**zh, "CRMCTL_PASSPHRASE": "not the passphrase"})
+    assert (r.exit_code, r.stderr) == (3, f"crmctl: {db} 的口令不对\n")
+    out = tmp_path / "x.csv"
+    out.write_text("mine\n")
+    r = cli("export", "--out", out, env=zh)
+    assert (r.exit_code, r.stderr) == (1, f"crmctl: {out} 已存在；要替换它请加 --force\n")
+    assert out.read_text() == "mine\n"
+    r = cli("rekey", env={**zh, "CRMCTL_NEW_PASSPHRASE": "short"})
+    assert (r.exit_code, r.stderr) == (
+        1, "crmctl: 来自CRMCTL_NEW_PASSPHRASE的新口令太短（5 个字符）；至少需要 10 个字符\n")
