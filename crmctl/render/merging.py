@@ -33,3 +33,10 @@ def merge_lines(result: dict) -> list[str]:
 def emit_merge(result: dict) -> None:
     for line in merge_lines(result):
         message(line)
+
+
+def warn_duplicates(customer_id: int, candidates: list) -> None:
+    """add's warning on stderr: one line per likely duplicate, naming it and the merge."""
+    for c in candidates:
+        message(f"warning: #{customer_id} may be a duplicate of #{c.keep} {one_line(c.keep_name)} "
+                f"(score {c.score:.2f}: {'; '.join(c.reasons)}); {c.command}")
