@@ -175,3 +175,25 @@ def test_lost_phone_kept_as_extra_contact_point(conn):
                         "ORDER BY kind, value", (keep,)).fetchall()
     assert rows == [("email", "a.s@firma.de"), ("phone", "+4915187654321")]
     assert ("contact_points", "customer_id") in merging.referencing_columns(conn)
+
+
+def test_referral_between_the_two_and_take_tier(conn):
+    """KEEP referred by DROP, DROP by KEEP: nobody ends up referred by themselves or by the
+    tombstone; --take tier changes KEEP's tier with a tier-history row."""
+    from crmctl.core import customers, tiers
+
+    keep = customers.add(conn, {"name": "王明", "company": "华为"})
+    drop = customers.add(conn, {"name": "汪明", "company": "华为", "referred_by": keep},
+                         tier="gold")
+    conn.execute("UPDATE customers SET referred_by = ? WHERE id = ?", (drop, keep))
+    conn.commit()
+    result = merging.merge(conn, keep, drop, take=["tier"])
+    assert {"field": "tier", "keep": "regular", "drop": "gold", "winner": "drop"} \
+        in result.conflicts
+    tier, referred_by = conn.execute("SELECT tier, referred_by FROM customers WHERE id = ?",
+                                     (keep,)).fetchone()
+    assert (tier, referred_by) == ("gold", None)
+    history = [(h["old_tier"], h["new_tier"], h["reason"]) for h in tiers.history(conn, keep)]
+    assert ("regular", "gold", f"merged with #{drop}") in history
+    assert conn.execute("SELECT count(*) FROM customers WHERE referred_by = ?",
+                        (drop,)).fetchone()[0] == 0
