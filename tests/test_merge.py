@@ -197,3 +197,15 @@ def test_referral_between_the_two_and_take_tier(conn):
     assert ("regular", "gold", f"merged with #{drop}") in history
     assert conn.execute("SELECT count(*) FROM customers WHERE referred_by = ?",
                         (drop,)).fetchone()[0] == 0
+
+
+def test_on_a_terminal_it_shows_the_plan_and_asks(pair, monkeypatch):
+    cli, _ = pair
+    monkeypatch.setattr("crmctl.store.passphrase.stdin_is_terminal", lambda: True)
+    head = _ok(cli("audit", "head"))
+    no = cli("merge", "1", "2", input="n\n")
+    assert no.exit_code == 1 and "would merge #2 王明 into #1 王明" in no.stderr
+    assert _ok(cli("audit", "head")) == head and cli("show", "2").exit_code == 0
+    yes = cli("merge", "1", "2", input="y\n")
+    assert yes.exit_code == 0, yes.stderr
+    assert "merged #2 王明 into #1 王明" in yes.stderr and cli("show", "2").exit_code == 1

@@ -37,7 +37,8 @@ def merge(
     if not (yes or dry_run) and not passphrase.stdin_is_terminal():
         raise UsageError("merge needs --yes (or --dry-run) when not run on a terminal")
     with session(ctx, exclusive=True) as conn:
-        result = merging.merge(conn, keep, drop, take=take, dry_run=True).to_dict()
+        if dry_run or not yes:  # the plan: shown before asking
+            result = merging.merge(conn, keep, drop, take=take, dry_run=True).to_dict()
         if not dry_run:
             if not yes:
                 emit_merge(result)
