@@ -59,3 +59,10 @@ def test_audit_data_json_counts_every_kind(crm):
     doc = json.loads(crm("audit", "data", "--format", "json").stdout)
     assert set(doc["counts"]) >= {"duplicate-candidate", "duplicate-email", "no-consent"}
     assert doc["counts"]["no-consent"] == 1 and doc["duplicates"] == []
+
+
+def test_the_reason_in_chinese(crm, monkeypatch):
+    monkeypatch.setenv("CRMCTL_NOW", "2027-03-05T09:00:00+08:00")
+    monkeypatch.setenv("CRMCTL_LANG", "zh_CN")
+    table = crm("followups").stdout
+    assert "数据核对" in table and "data-review" not in table
