@@ -125,7 +125,9 @@ def test_chinese_list_and_followups_with_english_json_and_csv(cli, english):
                                 "最近联系"]
     assert lines[1].split() == ["1", "王明", "华为", "金牌", "潜在客户"]
     report = cli("followups", "--until", "+400d", env=zh).stdout.splitlines()
-    assert report[0].startswith("截至 ") and report[0].endswith(" 待跟进 2 项（逾期 0 项）")
+    # two cadence rows and, 90 days on, the data review (issue 17.6)
+    assert report[0].startswith("截至 ") and report[0].endswith(" 待跟进 3 项（逾期 0 项）")
+    assert any("数据核对" in line for line in report[2:])
     assert report[1].split()[:4] == ["到期", "逾期", "原因", "编号"]
     assert "定期回访" in report[2] and "金牌" in report[2]
     data = json.loads(cli("list", "--format", "json", env=zh).stdout)
@@ -133,7 +135,7 @@ def test_chinese_list_and_followups_with_english_json_and_csv(cli, english):
     assert cli("list", "--format", "csv", env=zh).stdout.splitlines()[0].startswith(
         "id,name,company")
     due = json.loads(cli("followups", "--until", "+400d", "--format", "json", env=zh).stdout)
-    assert {row["reason"] for row in due} == {"cadence"}
+    assert {row["reason"] for row in due} == {"cadence", "data-review"}
 
 
 def test_english_is_unchanged(cli, english):
