@@ -50,6 +50,8 @@ def test_hong_kong_has_its_own_public_holidays(conn):
     customers.add(conn, {"name": "王明", "region": "北京"}, tier="gold")
     assert care_rows(conn, date(2026, 12, 21)) == []
     assert care_rows(conn, date(2026, 12, 22)) == [(chan, "2026-12-22", "圣诞节 2026-12-25")]
+    # the day after (圣诞节后第一个周日, 12-26) is a day off, not a second greeting
+    assert care_rows(conn, date(2026, 12, 23)) == [(chan, "2026-12-22", "圣诞节 2026-12-25")]
 
 
 def test_lead_days_and_tiers_are_settings_and_an_empty_list_turns_it_off(conn):
@@ -63,6 +65,16 @@ def test_lead_days_and_tiers_are_settings_and_an_empty_list_turns_it_off(conn):
     assert [r[0] for r in care_rows(conn, today)] == [wang + 1]
     settings.put(conn, "care_holidays", [])
     assert care_rows(conn, today) == []
+
+
+def test_other_countries_by_the_phone_and_the_library_names(conn):
+    """An English customer (+44): the library's English names, without the observed days."""
+    settings.put(conn, "care_holidays", ["Christmas", "中秋"])
+    anna = customers.add(conn, {"name": "Anna Schmidt", "phone": "+44 20 7946 0958"},
+                         tier="gold")
+    assert care_rows(conn, date(2026, 9, 22)) == []  # no 中秋 in England
+    assert care_rows(conn, date(2026, 12, 22)) == [(anna, "2026-12-22", "Christmas Day 2026-12-25")]
+    assert care_rows(conn, date(2027, 12, 22)) == [(anna, "2027-12-22", "Christmas Day 2027-12-25")]
 
 
 def test_bad_care_settings_are_refused(conn):

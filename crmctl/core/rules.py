@@ -69,8 +69,10 @@ LUNAR_FESTIVAL_COUNTRIES = ("CN", "HK", "MO", "TW", "SG", "MY")
 # The library's names for the same occasion in other regions (the setting names CN's).
 HOLIDAY_ALIASES = {"一月一日": "元旦", "中华民国开国纪念日": "元旦", "国庆日": "国庆节",
                    "中华人民共和国国庆日": "国庆节"}
-# Library entries that are not an occasion: days off moved or made up, the days after.
-HOLIDAY_SKIP = ("调休", "补假", "休息日", "翌日", "农历年初", "农历正月初")
+# Library entries that are not an occasion: days off moved or made up, the days after
+# (Hong Kong's 圣诞节后第一个周日, "Christmas Day (observed)" where names are English).
+HOLIDAY_SKIP = ("调休", "补假", "休息日", "翌日", "后第一个", "农历年初", "农历正月初",
+                "observed")
 # E.164 country codes of the regions named in the rules (others: phonenumbers).
 CARE_PHONE_COUNTRIES = {"+852": "HK", "+853": "MO", "+886": "TW", "+86": "CN"}
 
