@@ -39,7 +39,7 @@ COMMANDS = {
     'purchase': ('contacts',
         'Record a purchase and print its id alone on stdout.'),
     'followups': ('followups',
-        'Who to contact by --until (default today), overdue first: scheduled follow-ups, tier cadence since the last contact, churn risk, tier-change notices and care dates (birthdays, first-purchase anniversaries).'),
+        'Who to contact by --until (default today), overdue first: scheduled follow-ups, tier cadence since the last contact, churn risk, tier-change notices and care dates (birthdays, lunar birthdays, holidays, first-purchase anniversaries).'),
     'tier': ('tier',
         'Customer tiers (客户分级): set by hand, review by rule, history, rules.'),
     'tag': ('tags',

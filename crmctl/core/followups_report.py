@@ -19,7 +19,7 @@ import json
 from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
-from crmctl.core import rules, settings
+from crmctl.core import care, rules, settings
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import check_tier, normalize_tag
 
@@ -230,8 +230,8 @@ def _month_days(today: date, until: date) -> list[str] | None:
 
 
 def _care(conn, today: date, until: date, where: str, params: dict) -> list[list]:
-    """Birthdays and first-purchase anniversaries from today to until (MM-DD indexes):
-    [customer_id, name, tier, due, purpose] each, birthdays first."""
+    """Birthdays and first-purchase anniversaries from today to until (MM-DD indexes),
+    then lunar birthdays and holidays: [customer_id, name, tier, due, purpose] each."""
     if until < today:
         return []
     days = _month_days(today, until)
@@ -261,7 +261,9 @@ def _care(conn, today: date, until: date, where: str, params: dict) -> list[list
                 rows.append([cid, name, tier, when.isoformat(),
                              f"{_ordinal(when.year - bought.year)} anniversary of the "
                              f"first purchase ({value})"])
-    return rows
+    # holidays and lunar birthdays (core/care.py)
+    return (rows + care.lunar_birthday_rows(conn, today, until, where, params)
+            + care.holiday_rows(conn, today, until, where, params))
 
 
 def _ordinal(n: int) -> str:

@@ -14,7 +14,7 @@ from crmctl.core.search import SEARCHED_FIELDS
 
 # The customer columns an import writes, in this order.
 COLUMNS = ("name", "company", "title", "email", "phone", "wechat", "industry", "region",
-           "company_size", "source", "note", "birthday", "tier")
+           "company_size", "source", "note", "birthday", "tier", "birthday_lunar")
 # A row validated with more than one phone or email (importing/multi.py) carries one more
 # item after the COLUMNS, at EXTRA: (phone type, email type, ((kind, value, type)…), notes).
 EXTRA = len(COLUMNS)

@@ -31,7 +31,7 @@ from crmctl.spreadsheet import restore
 TARGETS = ("name", "given", "middle", "family", "company", "title", "email", "phone",
            "wechat", "industry", "region", "company_size", "source", "note", "in_note",
            "birthday", "birth_year", "birth_month", "birth_day", "tier", "tags", "country",
-           "phone_type", "email_type", "phones", "emails", "ignore")
+           "birthday_lunar", "phone_type", "email_type", "phones", "emails", "ignore")
 # phone_type/email_type: Google's "Phone N - Type" beside its "Phone N - Value";
 # phones/emails: crmctl's own export, every value of a kind in one cell ("work:+86…; …").
 # "country" is not stored: it is the region the row's phone numbers are read in (countries.py).
@@ -119,6 +119,7 @@ SOURCES: dict[str, dict[str, str]] = {
         "通讯地址": "in_note", "qq": "in_note", "qq号": "in_note", "qq号码": "in_note",
         "性别": "in_note",
         "国家/地区": "country", "国家": "country", "国家或地区": "country",
+        "农历生日": "birthday_lunar", "阴历生日": "birthday_lunar",
         # Traditional Chinese (Taiwan, Hong Kong; files in Big5)
         "手機": "phone", "手機號碼": "phone", "電話": "phone", "聯絡電話": "phone",
         "傳真": "phone", "電子郵件": "email", "郵箱": "email", "職稱": "title",
