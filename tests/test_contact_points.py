@@ -265,3 +265,27 @@ def test_right_of_access_holds_every_phone_and_email(initialized, tmp_path):
     assert document["other_phones_and_emails"] == [
         {"kind": "phone", "value": "+861088886667", "type": "fax"},
         {"kind": "email", "value": "wang@163.com", "type": "home"}]
+
+
+def test_xlsx_round_trip_keeps_a_leading_quote(initialized, tmp_path, monkeypatch):
+    """A value that begins with '= is written to xlsx as it is (a string cell is no formula)
+    and comes back with its quote (issue 15 caveat); an older export's '+86… still loses it."""
+    cli = initialized
+    cli("add", "王明", "--note", "'=SUM(1)", "--title", "''引号", "--company", "'@华为")
+    out = tmp_path / "a.xlsx"
+    assert cli("export", "--format", "xlsx", "--out", out).exit_code == 0
+    monkeypatch.setenv("CRMCTL_DB", str(tmp_path / "second.db"))
+    assert cli("init").exit_code == 0
+    assert cli("import", out).exit_code == 0
+    wang = shown(cli, 1)
+    assert (wang["note"], wang["title"], wang["company"]) == ("'=SUM(1)", "''引号", "'@华为")
+    from openpyxl import Workbook
+
+    old = tmp_path / "old.xlsx"
+    book = Workbook()
+    book.active.append(["name", "phone", "birthday"])
+    book.active.append(["李娜", "'+8613900139000", "'--03-15"])
+    book.save(old)
+    assert cli("import", old).exit_code == 0
+    li = shown(cli, 2)
+    assert (li["phone"], li["birthday"]) == ("+8613900139000", "--03-15")

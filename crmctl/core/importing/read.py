@@ -257,11 +257,16 @@ def _csv_error(path, rownum: int, exc: csv.Error, max_cell: int) -> InvalidValue
 
 # --- xlsx ------------------------------------------------------------------------------
 
+# A string cell is never a formula: crmctl's xlsx holds '=… as stored, and the import's
+# restore() must leave it so (the '+86…/'--06-01 of older exports still lose their quote).
+_KEEP_QUOTE = ("'=", "''", "'@", "'\t", "'\r")
+
+
 def _xlsx_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return "'" + value if value.startswith(_KEEP_QUOTE) else value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
