@@ -159,7 +159,7 @@ def test_restore_of_a_schema_7_backup_reapplies_the_later_erasures(initialized, 
                         + "re-applied 2 erasures made after this backup\n")
     assert listed(cli) == ["李娜"]
     assert [e[0] for e in inspect_db(ledger)] == [int(early), int(first), int(second)]
-    assert inspect_db(lambda c: c.execute("PRAGMA user_version").fetchone()[0]) == 9
+    assert inspect_db(lambda c: c.execute("PRAGMA user_version").fetchone()[0]) >= 9
     assert cli("audit", "verify").exit_code == 0
 
 

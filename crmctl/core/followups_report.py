@@ -139,7 +139,8 @@ risks (id, name, tier, start, kind, n, m, never) AS (
            CAST(:jtoday - julianday(min(i.at), 'localtime', 'start of day') AS INTEGER), NULL
     FROM interactions i INDEXED BY interactions_open_complaints
     CROSS JOIN customers c INDEXED BY customers_card ON c.id = i.customer_id
-    WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.at < :opened_before AND {where}
+    WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.at < :opened_before
+      AND i.voided_at IS NULL AND {where}
     GROUP BY c.id
 ),
 -- jdue: the due day as a julian day number, from the numbers at hand where there are some

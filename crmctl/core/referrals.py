@@ -26,8 +26,9 @@ def ranking(conn, *, limit: int | None = None, currency: str | None = None) -> l
         SELECT r.id, r.name, r.tier, r.forgotten_at IS NOT NULL,
                count(*) AS referred,
                sum(c.purchase_count > 0 OR EXISTS (SELECT 1 FROM purchases p
-                                                   WHERE p.customer_id = c.id)) AS buying,
-               coalesce(sum((SELECT sum(p.amount_minor) FROM purchases p
+                                                   WHERE p.customer_id = c.id
+                                                   AND p.voided_at IS NULL)) AS buying,
+               coalesce(sum((SELECT sum(p.amount_minor) FROM purchase_ledger p
                              WHERE p.customer_id = c.id AND p.currency = :currency)), 0)
                    AS revenue,
                max(c.created_at) AS last_referred_at
