@@ -39,7 +39,7 @@ def for_customer(conn, customer_id) -> list[dict]:
     return out
 
 
-def _live(conn, interaction_id) -> dict:
+def _live(conn, interaction_id, doing: str) -> dict:
     """The interaction (of a live customer) that may be corrected; else one line."""
     iid = parse_positive_id(interaction_id, "interaction")
     row = conn.execute(
@@ -49,8 +49,9 @@ def _live(conn, interaction_id) -> dict:
     if row is None:
         raise NotFound(f"no interaction {iid}")
     if row[3] is not None:
-        raise InvalidValue(f"interaction {iid} is already voided (on "
-                           f"{clock.local_date_of(row[3]).isoformat()})")
+        day = clock.local_date_of(row[3]).isoformat()
+        raise InvalidValue(f"interaction {iid} is already voided (on {day})" if doing == "void"
+                           else f"interaction {iid} is voided (on {day}) and cannot be {doing}")
     return dict(zip(("id", "customer_id", "at", "voided_at", "complaint", "category"), row))
 
 
@@ -79,7 +80,7 @@ def void(conn, interaction_id, reason: str) -> dict:
     if not reason:
         raise InvalidValue("--reason cannot be empty")
     with atomic(conn):
-        row = _live(conn, interaction_id)
+        row = _live(conn, interaction_id, "void")
         iid, cid = row["id"], row["customer_id"]
         reopened = _resolved_by(conn, cid, row["at"], iid)
         conn.execute("UPDATE interactions SET voided_at = ?, void_reason = ? WHERE id = ?",
@@ -136,7 +137,7 @@ def edit(conn, interaction_id, *, summary=None, outcome=None, channel=None, at=N
                          "--channel, --at, --satisfaction, --complaint/--no-complaint, "
                          "--category")
     with atomic(conn):
-        row = _live(conn, interaction_id)
+        row = _live(conn, interaction_id, "edited")
         iid, cid = row["id"], row["customer_id"]
         changes = _changes(row, **given)
         resolved = _resolved_by(conn, cid, row["at"], iid) if "at" in changes else []

@@ -44,7 +44,7 @@ def for_customer(conn, customer_id) -> list[dict]:
     return out
 
 
-def _live(conn, purchase_id) -> dict:
+def _live(conn, purchase_id, doing: str) -> dict:
     """The purchase (of a live customer, not voided) with what is left to refund."""
     pid = parse_positive_id(purchase_id, "purchase")
     row = conn.execute(
@@ -55,8 +55,9 @@ def _live(conn, purchase_id) -> dict:
     if row is None:
         raise NotFound(f"no purchase {pid}")
     if row[5] is not None:
-        raise InvalidValue(f"purchase {pid} is already voided (on "
-                           f"{clock.local_date_of(row[5]).isoformat()})")
+        day = clock.local_date_of(row[5]).isoformat()
+        raise InvalidValue(f"purchase {pid} is already voided (on {day})" if doing == "void"
+                           else f"purchase {pid} is voided (on {day}) and cannot be {doing}")
     keys = ("id", "customer_id", "date", "amount_minor", "currency", "voided_at", "refunded")
     return dict(zip(keys, row))
 
@@ -73,7 +74,7 @@ def void(conn, purchase_id, reason: str) -> dict:
     purchase count and first/last purchase days are recomputed from the live ones."""
     reason = _reason(reason)
     with atomic(conn):
-        row = _live(conn, purchase_id)
+        row = _live(conn, purchase_id, "void")
         pid, cid = row["id"], row["customer_id"]
         conn.execute("UPDATE purchases SET voided_at = ?, void_reason = ? WHERE id = ?",
                      (clock.now_text(), reason, pid))
@@ -99,7 +100,7 @@ def refund(conn, purchase_id, amount=None, *, reason: str, when: date | None = N
     if day > today:
         raise InvalidValue(f"a refund cannot be dated in the future ({day.isoformat()})")
     with atomic(conn):
-        row = _live(conn, purchase_id)
+        row = _live(conn, purchase_id, "refunded")
         pid, cur = row["id"], row["currency"]
         left = row["amount_minor"] - row["refunded"]
         if left <= 0:
