@@ -11,7 +11,8 @@ from crmctl.core import correct_interactions
 from crmctl.render import Format, message
 from crmctl.render.corrections import emit_interactions
 
-app = new_app()
+app = new_app("Interactions (沟通记录): list a customer's, correct one, void one logged "
+              "by mistake.")
 
 
 @app.command("list")

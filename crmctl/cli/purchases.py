@@ -11,7 +11,7 @@ from crmctl.core import correct_purchases, dates
 from crmctl.render import Format, message
 from crmctl.render.corrections import emit_purchases
 
-app = new_app()
+app = new_app("Purchases: list a customer's, void one recorded by mistake, refund one.")
 
 
 @app.command("list")
