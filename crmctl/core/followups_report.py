@@ -133,7 +133,8 @@ risks (id, name, tier, start, kind, n, m, never) AS (
     CROSS JOIN customers c INDEXED BY customers_card ON c.id = r.customer_id
     WHERE r.satisfaction <= {low} AND {where}
     UNION ALL
-    -- customer_id and at only: the partial index answers without reading interactions
+    -- customer_id and at only: the partial index (live open complaints, m012) answers
+    -- without reading interactions
     SELECT c.id, c.name, c.tier,
            julianday(min(i.at), 'localtime', 'start of day') + {complaint_days}, 2, count(*),
            CAST(:jtoday - julianday(min(i.at), 'localtime', 'start of day') AS INTEGER), NULL
