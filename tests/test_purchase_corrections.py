@@ -221,13 +221,18 @@ def test_list_and_forget(conn):
                         "OR note IS NOT NULL").fetchone()[0] == 0
 
 
-def test_m012_from_schema_9_keeps_data_and_counts_it_live(db_path, monkeypatch):
+def test_m012_from_the_schema_before_keeps_data_and_counts_it_live(db_path, monkeypatch):
+    """From the schema main had before m012 (user_version 9, 10 once m014 came first)."""
     from crmctl.store import migrations
+    from crmctl.store.migrations.m012_corrections import m012_corrections
 
     key = PASSPHRASE.encode()
-    monkeypatch.setattr(migrations, "MIGRATIONS", list(migrations.MIGRATIONS[:9]))
+    before = migrations.MIGRATIONS.index(m012_corrections)
+    assert before >= 9
+    monkeypatch.setattr(migrations, "MIGRATIONS", list(migrations.MIGRATIONS[:before]))
     old = create_database(db_path, key)
-    assert old.execute("PRAGMA user_version").fetchone()[0] == 9
+    assert old.execute("PRAGMA user_version").fetchone()[0] == before
+    assert "voided_at" not in [r[1] for r in old.execute("PRAGMA table_info(purchases)")]
     old.execute("INSERT INTO customers (name, created_at, updated_at, purchase_count) "
                 "VALUES ('王明', 'a', 'a', 1)")
     old.execute("INSERT INTO purchases (customer_id, date, amount_minor, currency) "
