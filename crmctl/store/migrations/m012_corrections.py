@@ -23,15 +23,18 @@ def m012_corrections(conn) -> None:
     #   place spend, tier, RFM, referral and campaign totals read money from;
     # - interactions_open_complaints holds live complaints only, so the follow-up report
     #   still answers from the index alone (a query naming it must say voided_at IS NULL).
+    # Idempotent (a column is added only where missing, the rest IF [NOT] EXISTS): a file
+    # whose user_version was set back by hand (tests of old backups do) migrates again.
+    for table in ("interactions", "purchases"):
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if "voided_at" not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN voided_at TEXT")
+        if "void_reason" not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN void_reason TEXT "
+                         "CHECK (void_reason IS NULL OR voided_at IS NOT NULL)")
     conn.executescript(
         f"""
-        ALTER TABLE interactions ADD COLUMN voided_at TEXT;
-        ALTER TABLE interactions ADD COLUMN void_reason TEXT
-            CHECK (void_reason IS NULL OR voided_at IS NOT NULL);
-        ALTER TABLE purchases ADD COLUMN voided_at TEXT;
-        ALTER TABLE purchases ADD COLUMN void_reason TEXT
-            CHECK (void_reason IS NULL OR voided_at IS NOT NULL);
-        CREATE TABLE refunds (
+        CREATE TABLE IF NOT EXISTS refunds (
             id           INTEGER PRIMARY KEY,
             purchase_id  INTEGER NOT NULL REFERENCES purchases(id) ON DELETE CASCADE,
             date         TEXT NOT NULL,          -- local date YYYY-MM-DD
@@ -39,8 +42,8 @@ def m012_corrections(conn) -> None:
             reason       TEXT,
             created_at   TEXT NOT NULL
         );
-        CREATE INDEX refunds_purchase ON refunds(purchase_id);
-        CREATE VIEW purchase_ledger AS
+        CREATE INDEX IF NOT EXISTS refunds_purchase ON refunds(purchase_id);
+        CREATE VIEW IF NOT EXISTS purchase_ledger AS
             SELECT id AS purchase_id, customer_id, 'purchase' AS kind, date, date AS bought,
                    amount_minor, currency, campaign_id
             FROM purchases WHERE voided_at IS NULL
@@ -49,16 +52,16 @@ def m012_corrections(conn) -> None:
                    p.currency, p.campaign_id
             FROM refunds r JOIN purchases p ON p.id = r.purchase_id
             WHERE p.voided_at IS NULL;
-        DROP INDEX interactions_open_complaints;
+        DROP INDEX IF EXISTS interactions_open_complaints;
         CREATE INDEX interactions_open_complaints ON interactions(customer_id, at)
             WHERE complaint = 1 AND resolved_at IS NULL AND voided_at IS NULL;
-        DROP TRIGGER interactions_rating_update;
+        DROP TRIGGER IF EXISTS interactions_rating_update;
         CREATE TRIGGER interactions_rating_update
             AFTER UPDATE OF customer_id, at, satisfaction, voided_at ON interactions BEGIN
             {_RECOMPUTE.format(cid="OLD.customer_id")}
             {_RECOMPUTE.format(cid="NEW.customer_id")}
         END;
-        DROP TRIGGER interactions_rating_delete;
+        DROP TRIGGER IF EXISTS interactions_rating_delete;
         CREATE TRIGGER interactions_rating_delete AFTER DELETE ON interactions
             WHEN OLD.satisfaction IS NOT NULL BEGIN
             {_RECOMPUTE.format(cid="OLD.customer_id")}
