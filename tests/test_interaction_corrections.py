@@ -93,6 +93,16 @@ def test_voiding_the_only_contact_leaves_the_customer_never_contacted(conn):
     assert (last_contact(conn, wang), rating(conn, wang)) == (None, None)
 
 
+def test_voiding_the_only_recent_contact_brings_back_silence_churn(conn):
+    wang = customers.add(conn, {"name": "王明"})  # regular: 180-day cadence, churn at 360
+    conn.execute("UPDATE customers SET created_at = '2025-01-01T00:00:00Z' WHERE id = ?", (wang,))
+    conn.commit()
+    recent = log(conn, wang, "2026-11-01T10:00")
+    assert reasons(conn, wang) == []
+    correct_interactions.void(conn, recent, "记错客户")
+    assert reasons(conn, wang) == ["churn-risk"]
+
+
 def test_a_voided_complaint_leaves_counts_churn_and_report(conn):
     wang = customers.add(conn, {"name": "王明"})
     iid = log(conn, wang, "2026-11-10T10:00", complaint=True, category="delivery")

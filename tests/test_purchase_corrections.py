@@ -83,7 +83,7 @@ def test_void_leaves_rfm_referrals_and_campaign_revenue(conn):
     lina = customers.add(conn, {"name": "李娜", "referred_by": wang})
     camp = campaigns.create(conn, "双十一", "email", start="2026-11-01", end="2026-11-11")
     pid = buy(conn, lina, "150000", "2026-11-05", campaign_id=camp)
-    buy(conn, lina, "30", "2026-11-06")
+    small = buy(conn, lina, "30", "2026-11-06")
     before = reports.segments(conn, TODAY)
     assert referrals.ranking(conn)[0]["revenue"] == "150030.00"
     report = campaigns.report(conn, camp, TODAY)
@@ -96,6 +96,8 @@ def test_void_leaves_rfm_referrals_and_campaign_revenue(conn):
     after = reports.segments(conn, TODAY)
     assert after != before and sum(after.values()) == sum(before.values())
     assert after == _segments_as_if(conn, {lina: [("2026-11-06", 3000)]}, before)
+    correct_purchases.refund(conn, small, "10", reason="退一部分")
+    assert referrals.ranking(conn)[0]["revenue"] == "20.00"
 
 
 def _segments_as_if(conn, bought: dict, before: dict) -> dict:
