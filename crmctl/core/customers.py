@@ -283,7 +283,7 @@ def _either(terms, flt: Filter, drive: bool) -> str:
     union = search.union_sql(terms, [f":q{i}" for i in range(len(terms))], ":pinyin")
     if drive and flt.limit is not None and flt.sort in ("id", "-id"):
         # only a page of ids is needed: the merge of the two sides stops after it
-        union += f" ORDER BY 1 {'DESC' if flt.sort == '-id' else 'ASC'} {sql_limit(flt.limit)}"
+        union += f" ORDER BY 1 {'DESC' if flt.sort == '-id' else 'ASC'}{sql_limit(flt.limit)}"
     return union
 
 
