@@ -87,7 +87,7 @@ def test_pinyin_queries_find_names_and_companies(conn, people):
     assert found(conn, "wang") == ["王明", "Lily Wang", "汪明"]  # pinyin and letters alike
     # inside a syllable pinyin does not match: only today's substring match of the letters
     assert found(conn, "ang") == ["Lily Wang"] and found(conn, "ingh") == []
-    assert found(conn, "wang xx") == []
+    assert found(conn, "wang xx") == [] and found(conn, "ming wang") == []  # words in order
 
 
 def test_queries_that_are_not_pinyin_match_as_before(conn, people):
