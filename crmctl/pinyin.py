@@ -11,9 +11,9 @@ A person's name is read in name mode: its first character (or two, for a compoun
 surname) takes the surname reading from ``SURNAMES`` where that differs from the common one
 (单 Shan, not Dan); the common reading is indexed too, so either finds the person.
 
-Search tokens (``search_tokens``), for each Han run of the name and of the company, from
-each of its first ``SUFFIX_STARTS`` syllables: the full pinyin to the run's end and its
-initials (王明华 → wangminghua minghua hua wmh mh h). A query is matched against them as a
+Search tokens (``search_tokens``), for each Han run of the name and of the company (its
+legal form cut), from each of its first syllables (6 of a name, 4 of a company): the full
+pinyin to the run's end and its initials (王明华 → wangminghua minghua hua wmh mh h). A query is matched against them as a
 word prefix, so ``wm``, ``wangming``, ``wang ming`` and ``minghua`` find 王明华, while a
 substring inside a syllable (``ang``) does not. ü is written v (吕 lv), as typed.
 
@@ -29,9 +29,12 @@ import unicodedata
 from functools import lru_cache
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-# Full pinyin and initials tokens start at each of a run's first syllables, not beyond: a
-# company's tail (…有限公司) is not what anyone types, and each start adds two tokens.
+# Full pinyin and initials tokens start at each of a run's first syllables, not beyond:
+# each start adds two tokens to the index (an import's cost). A name has at most 4; in a
+# company the city and the brand come first (深圳华为… hw), and its legal form is left out.
 SUFFIX_STARTS = 6
+COMPANY_STARTS = 4
+LEGAL_FORMS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "公司")
 
 # Surname readings that differ from a character's common reading. Source: GB/T 28039-2011
 # 《中国人名汉语拼音字母拼写规则》 and the 姓 entries of 《现代汉语词典》 (7th ed.).
@@ -134,7 +137,12 @@ def company_tokens(company: str | None) -> str:
     """The pinyin search tokens of a company ("" when it has no Han character)."""
     out: dict[str, None] = {}
     for match in _HAN.finditer(company or ""):
-        _tokens(_run(match.group()), out)
+        run = match.group()
+        for form in LEGAL_FORMS:
+            if run.endswith(form) and len(run) > len(form):
+                run = run[:-len(form)]
+                break
+        _tokens(_run(run), out, COMPANY_STARTS)
     return " ".join(out)
 
 
