@@ -69,29 +69,32 @@ def _dicts():
     from pypinyin.phrases_dict import phrases_dict
     from pypinyin.pinyin_dict import pinyin_dict
     prefixes = {phrase[:size] for phrase in phrases_dict for size in range(2, len(phrase))}
-    return pinyin_dict, phrases_dict, prefixes
+    return pinyin_dict, phrases_dict, prefixes | phrases_dict.keys()
+
+
+@lru_cache(maxsize=None)
+def _char(ch: str) -> str:
+    """A character's common reading (pypinyin's first), or the character itself."""
+    reading = _dicts()[0].get(ord(ch))
+    return _syllable(reading.split(",")[0]) if reading else ch
 
 
 @lru_cache(maxsize=65536)
 def _run(run: str) -> tuple[str, ...]:
     """The toned syllables of a Han run (lazy_pinyin's reading, TONE3 style)."""
-    chars, phrases, prefixes = _dicts()
+    _, phrases, starts = _dicts()  # starts: every phrase and every prefix of one (2+ chars)
     out, i, n = [], 0, len(run)
     while i < n:
-        end, found = i + 2, None  # the longest phrase starting at i
-        while end <= n:
-            piece = run[i:end]
-            if piece in phrases:
+        found, end = 0, i + 2
+        while end <= n and run[i:end] in starts:  # the longest phrase starting at i
+            if run[i:end] in phrases:
                 found = end
-            if piece not in prefixes:
-                break
             end += 1
         if found:
-            out.extend(_syllable(r[0]) for r in phrases[run[i:found]])
+            out.extend([_syllable(r[0]) for r in phrases[run[i:found]]])
             i = found
         else:
-            reading = chars.get(ord(run[i]))
-            out.append(_syllable(reading.split(",")[0]) if reading else run[i])
+            out.append(_char(run[i]))
             i += 1
     return tuple(out)
 
