@@ -13,7 +13,8 @@ surname) takes the surname reading from ``SURNAMES`` where that differs from the
 
 Search tokens (``search_tokens``), for each Han run of the name and of the company (its
 legal form cut), from each of its first syllables (6 of a name, 4 of a company): the full
-pinyin to the run's end and its initials (王明华 → wangminghua minghua hua wmh mh h). A query is matched against them as a
+pinyin to the run's end and its initials (王明华 → wangminghua wmh minghua mh hua; a lone
+initial is a prefix of the full token beside it). A query is matched against them as a
 word prefix, so ``wm``, ``wangming``, ``wang ming`` and ``minghua`` find 王明华, while a
 substring inside a syllable (``ang``) does not. ü is written v (吕 lv), as typed.
 
@@ -116,7 +117,9 @@ def _tokens(syllables: tuple[str, ...], out: dict, starts: int = SUFFIX_STARTS) 
     full, initials = "".join(plain), "".join([p[0] for p in plain])
     at = 0
     for k in range(min(len(plain), starts)):
-        out[full[at:]] = out[initials[k:]] = None
+        out[full[at:]] = None
+        if k < len(plain) - 1:  # one initial is a prefix of the full token beside it
+            out[initials[k:]] = None
         at += len(plain[k])
 
 

@@ -35,8 +35,8 @@ def found(conn, query, **kw):
 
 def test_tokens_hold_full_pinyin_and_initials_from_each_syllable():
     assert pinyin.name_tokens("王明华").split() == ["wangminghua", "wmh", "minghua", "mh",
-                                                   "hua", "h"]
-    assert pinyin.company_tokens("华为") == "huawei hw wei w"
+                                                   "hua"]
+    assert pinyin.company_tokens("华为") == "huawei hw wei"
     assert pinyin.name_tokens("Anna Schmidt") == "" and pinyin.company_tokens(None) == ""
     assert pinyin.name_tokens("吕布").split()[0] == "lvbu"  # ü typed as v
 
