@@ -19,6 +19,8 @@ LIST_COLUMNS = ["id", "name", "company", "title", "email", "phone", "tier", "sta
                 "created_at", "last_contact_at"]
 TABLE_COLUMNS = ["id", "name", "company", "phone", "email", "tier", "stage", "tags",
                  "last_contact_at"]
+# the card's labels (show): the same words in both
+TABLE_HEADERS = [c.replace("_", " ") for c in TABLE_COLUMNS]
 FormatOption = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
 
 
@@ -108,8 +110,9 @@ def list_(
                            limit=limit, sort=sort)
     with session(ctx) as conn:
         rows = [c.to_dict() for c in customers.iter_customers(conn, flt)]
-    emit_rows(rows, LIST_COLUMNS if fmt != Format.table else TABLE_COLUMNS, fmt,
-              empty="no customers match")
+    table = fmt == Format.table
+    emit_rows(rows, TABLE_COLUMNS if table else LIST_COLUMNS, fmt,
+              headers=TABLE_HEADERS if table else None, empty="no customers match")
 
 
 @app.command()

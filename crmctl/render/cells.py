@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Sequence
+
+from crmctl import clock
 
 # Between two columns: rich's padding (0, 1) on each side of the boundary, with no box.
 COLUMN_GAP = "  "
@@ -19,6 +21,25 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def is_stamp(value: Any) -> bool:
+    """A stored instant: UTC, ``2026-12-07T02:15:00Z`` (what JSON and CSV carry)."""
+    return type(value) is str and len(value) == 20 and value[10] == "T" and value[19] == "Z"
+
+
+def is_time_key(key: str) -> bool:
+    """A column or field holding stored instants: ``at``, ``created_at``, ``last_contact_at``…"""
+    return key == "at" or key.endswith("_at")
+
+
+def for_people(row: dict, keys: Sequence[str] | None = None) -> dict:
+    """``row`` with its stored instants (in the time keys) in local time, ``YYYY-MM-DD HH:MM``:
+    tables and cards are read by people, JSON and CSV keep the UTC stamps for scripts."""
+    keys = [k for k in (row if keys is None else keys) if is_time_key(k)]
+    if not keys or not any(is_stamp(row.get(k)) for k in keys):
+        return row
+    return {**row, **{k: clock.local_minute(row[k]) for k in keys if is_stamp(row.get(k))}}
 
 
 def one_line(text: str) -> str:

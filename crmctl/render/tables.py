@@ -11,7 +11,7 @@ import sys
 from typing import Iterable, Sequence
 
 from crmctl.render import terminal
-from crmctl.render.cells import COLUMN_GAP, cell, one_line, padded
+from crmctl.render.cells import COLUMN_GAP, cell, for_people, is_time_key, one_line, padded
 from crmctl.render.formats import Format, emit_csv, emit_json
 from crmctl.render.terminal import message, print_renderable
 
@@ -41,12 +41,17 @@ def table(rows: Iterable[dict], columns: Sequence[str], *, headers: Sequence[str
 def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,
               headers: Sequence[str] | None = None, title: str | None = None,
               empty: str = "nothing to show") -> None:
-    """A listing in the chosen format; json/csv carry every key given in ``columns``."""
+    """A listing in the chosen format; json/csv carry every key given in ``columns``, with
+    the stored UTC stamps; a table shows them in local time (cells.for_people)."""
     if fmt == Format.json:
         emit_json([{c: row.get(c) for c in columns} for row in rows])
-    elif fmt == Format.csv:
+        return
+    if fmt == Format.csv:
         emit_csv(rows, columns)
-    elif not terminal.stdout_is_terminal():
+        return
+    if any(map(is_time_key, columns)):  # people read tables: local time
+        rows = (for_people(row, columns) for row in rows)
+    if not terminal.stdout_is_terminal():
         emit_plain_table(rows, columns, headers=headers, title=title, empty=empty)
     elif len(rows := list(rows)) > RICH_MAX_ROWS:
         # rich lays out ~700 rows a second: 22,000 follow-ups would take half a minute
