@@ -19,6 +19,8 @@ LIST_COLUMNS = ["id", "name", "company", "title", "email", "phone", "tier", "sta
                 "created_at", "last_contact_at"]
 TABLE_COLUMNS = ["id", "name", "company", "phone", "email", "tier", "stage", "tags",
                  "last_contact_at"]
+# on a narrow terminal, the columns left out first (never a value broken inside)
+LIST_DROP = ["tags", "email", "stage", "last_contact_at", "company", "tier"]
 # the card's labels (show): the same words in both
 TABLE_HEADERS = [c.replace("_", " ") for c in TABLE_COLUMNS]
 FormatOption = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
@@ -112,7 +114,8 @@ def list_(
         rows = [c.to_dict() for c in customers.iter_customers(conn, flt)]
     table = fmt == Format.table
     emit_rows(rows, TABLE_COLUMNS if table else LIST_COLUMNS, fmt,
-              headers=TABLE_HEADERS if table else None, empty="no customers match")
+              headers=TABLE_HEADERS if table else None, empty="no customers match",
+              drop=LIST_DROP)
 
 
 @app.command()

@@ -29,18 +29,21 @@ def with_bars(rows: list[dict], key: str) -> list[dict]:
 
 
 def chart(title: str, pairs: list[tuple[str, int]], on_terminal: bool):
+    """A titled bar chart; the title is its own line, never wrapped to the width of the
+    bars (a section whose values are all zero is narrow)."""
+    from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     grid = Table.grid(padding=(0, 1))
-    grid.title, grid.title_justify = title, "left"
-    grid.title_style = "bold" if on_terminal else ""
     grid.add_column(no_wrap=True)
     grid.add_column(justify="right", no_wrap=True)
     grid.add_column(no_wrap=True, style="cyan" if on_terminal else "")
     top = max((value for _, value in pairs), default=0)
     for label, value in pairs:
         grid.add_row(label, str(value), bar(value, top, on_terminal))
-    return grid
+    return Group(Text(title, style="bold" if on_terminal else "", no_wrap=True,
+                      overflow="ellipsis"), grid)
 
 
 def charts(data: dict):

@@ -69,7 +69,8 @@ def emit_json_objects(objects: Sequence[str]) -> None:
 
 # The follow-up report's table cells over its columns, as SQL (render.cell's text: NULL
 # is empty), so that 22,000 rows under cron are text before Python sees them.
-FOLLOWUP_HEADERS = ["due", "overdue", "reason", "id", "name", "tier", "why", "fid"]
+FOLLOWUP_HEADERS = ["due", "overdue", "reason", "id", "name", "phone", "company", "tier",
+                    "why", "fid"]
 FOLLOWUP_CELLS = ("due, iif(overdue_days > 0, overdue_days || 'd', ''), reason, "
-                  "customer_id || '', name, tier, coalesce(purpose, ''), "
-                  "coalesce(followup_id || '', '')")
+                  "customer_id || '', name, coalesce(phone, ''), coalesce(company, ''), tier, "
+                  "coalesce(purpose, ''), coalesce(followup_id || '', '')")

@@ -18,12 +18,14 @@ def plural(n: int, noun: str) -> str:
 
 
 def emit_followups_table(cells: Sequence[Sequence[str]], day) -> None:
-    """The follow-up report as a table of text cells made by SQL (sql.FOLLOWUP_CELLS)."""
+    """The follow-up report as a table of text cells made by SQL (sql.FOLLOWUP_CELLS); on a
+    terminal the phone is a tel: link (tap to call)."""
     late = sum(1 for row in cells if row[1])
     noun = "follow-up" if len(cells) == 1 else "follow-ups"
     emit_text_table(FOLLOWUP_HEADERS, cells,
                     title=f"{len(cells)} {noun} due by {day.isoformat()} ({late} overdue)",
-                    empty=f"nothing due by {day.isoformat()}")
+                    empty=f"nothing due by {day.isoformat()}", links={"phone": "tel:"},
+                    drop=("fid", "tier", "overdue", "company", "id"), flex="why")
 
 
 def emit_record(data: dict, fmt: Format, title: str, *, hidden: Sequence[str] = (),

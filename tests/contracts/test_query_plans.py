@@ -33,3 +33,16 @@ def test_the_report_reads_customers_through_small_covering_indexes_only(conn):
     assert not any(step.split()[:2] == ["SCAN", "r"] for step in plan), plan
 
 
+
+
+@pytest.mark.parametrize("aggregate", [None, "group_concat(row)"])
+def test_the_phone_and_company_come_from_the_narrow_contact_index(conn, aggregate):
+    """Issue 16.6: each row's phone and company are one look-up in customers_contact
+    (m014: id, phone, company), never a whole customer row (through the table the JSON
+    report was 50% slower at 100,000 customers)."""
+    sql, params = followups.statement(conn, TODAY, TODAY, projection="phone || company",
+                                      aggregate=aggregate)
+    plan = [row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    lookups = [step for step in plan if " customers " in f"{step} "]
+    assert lookups == ["SEARCH customers USING COVERING INDEX customers_contact (id=?) "
+                       "LEFT-JOIN"], plan
