@@ -70,7 +70,8 @@ def add(
     birthday: Optional[str] = typer.Option(None, help="YYYY-MM-DD or 1985/3/12, 1985年3月12日; "
                                           "MM-DD or 3月12日 without a year."),
     note: Optional[str] = typer.Option(None, help="Owner's note."),
-    referred_by: Optional[int] = typer.Option(None, help="Id of the customer who referred them."),
+    referred_by: Optional[str] = typer.Option(None, metavar="ID",
+                                              help="Who referred them: 12, #12 or a name."),
     allow_duplicate: bool = typer.Option(False, help="Add even if the email or phone exists."),
 ) -> None:
     """Add a customer and print its id alone on stdout.
@@ -134,23 +135,25 @@ def show(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"
 @app.command()
 def edit(
     ctx: typer.Context,
-    customer_id: str = typer.Argument(..., metavar="ID"),
-    name: Optional[str] = typer.Option(None),
-    company: Optional[str] = typer.Option(None),
-    title: Optional[str] = typer.Option(None),
-    email: Optional[str] = typer.Option(None),
-    phone: Optional[str] = typer.Option(None),
+    customer_id: str = typer.Argument(..., metavar="ID",
+                                      help="The customer: 12, #12, or a name/company/phone prefix."),
+    name: Optional[str] = typer.Option(None, help="New name, e.g. 王明."),
+    company: Optional[str] = typer.Option(None, help="Company (公司)."),
+    title: Optional[str] = typer.Option(None, help="Job title (职位)."),
+    email: Optional[str] = typer.Option(None, help="Email; validated, domain lower-cased."),
+    phone: Optional[str] = typer.Option(None, help="Phone; stored as E.164 (+8613800138000)."),
     phone_region: Optional[str] = typer.Option(
         None, metavar="CC", help="Read --phone without a country code as this country's."),
-    wechat: Optional[str] = typer.Option(None),
-    industry: Optional[str] = typer.Option(None),
-    region: Optional[str] = typer.Option(None),
-    company_size: Optional[str] = typer.Option(None),
-    source: Optional[str] = typer.Option(None),
+    wechat: Optional[str] = typer.Option(None, help="WeChat id."),
+    industry: Optional[str] = typer.Option(None, help="Industry (行业)."),
+    region: Optional[str] = typer.Option(None, help="Region (地区)."),
+    company_size: Optional[str] = typer.Option(None, help="Company size."),
+    source: Optional[str] = typer.Option(None, help="Source channel (客户来源)."),
     birthday: Optional[str] = typer.Option(None, help="As for add: 1985-03-12, 1985/3/12, "
                                           "3月12日…"),
-    note: Optional[str] = typer.Option(None),
-    referred_by: Optional[int] = typer.Option(None),
+    note: Optional[str] = typer.Option(None, help="Owner's note (replaces the old one)."),
+    referred_by: Optional[str] = typer.Option(None, metavar="ID",
+                                              help="Who referred them: 12, #12 or a name."),
     clear: List[str] = typer.Option([], "--clear", metavar="FIELD",
                                     help="Empty this field (repeatable), e.g. --clear wechat."),
     allow_duplicate: bool = typer.Option(False, help="Allow an email or phone another has."),

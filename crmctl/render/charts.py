@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from crmctl.render import terminal
+from crmctl.render.cells import grouped
 from crmctl.render.terminal import print_renderable
 
 BAR_WIDTH = 40
@@ -72,6 +73,21 @@ def emit_charts(data: dict) -> None:
     print_renderable(charts(data))
 
 
+REPORT_CSV_COLUMNS = ["section", "key", "value"]
+
+
+def report_rows(data: dict) -> list[dict]:
+    """``report --format csv``: each figure of the overview one row (section, key, value):
+    the headline figures under "summary", then each breakdown's counts in its order."""
+    rows = [{"section": "summary", "key": k, "value": data[k]}
+            for k in ("date", "customers", "churn_risk")]
+    for section in ("tiers", "stages", "segments", "open_complaints"):
+        rows += [{"section": section, "key": k, "value": v} for k, v in data[section].items()]
+    rows += [{"section": "interactions_per_week", "key": w["week"], "value": w["interactions"]}
+             for w in data["interactions_per_week"]]
+    return rows
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -110,6 +126,8 @@ def campaign_table(f: dict, attribution_days: int):
 
 
 def _campaign_rows(f: dict) -> list[tuple[str, str, str, str]]:
+    f = {**f, **{k: grouped(f[k]) for k in ("revenue", "budget", "cost_per_response",
+                                            "goal_revenue") if k in f}}
     cur = f["currency"]
     rows = [
         ("targeted", str(f["targeted"]), "", ""),

@@ -11,7 +11,7 @@ import sys
 from typing import Iterable, Mapping, Sequence
 
 from crmctl.render import terminal
-from crmctl.render.cells import (COLUMN_GAP, cell, display_width, for_people, is_time_key,
+from crmctl.render.cells import (COLUMN_GAP, cell, display_width, for_people, is_people_key,
                                  one_line, padded)
 from crmctl.render.formats import Format, emit_csv, emit_json
 from crmctl.render.terminal import message, print_renderable
@@ -104,7 +104,7 @@ def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,
     if fmt == Format.csv:
         emit_csv(rows, columns)
         return
-    if any(map(is_time_key, columns)):  # people read tables: local time
+    if any(map(is_people_key, columns)):  # people read tables: local time, 18,000.00
         rows = (for_people(row, columns) for row in rows)
     if not terminal.stdout_is_terminal():
         emit_plain_table(rows, columns, headers=headers, title=title, empty=empty)

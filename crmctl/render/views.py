@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from crmctl.render.cards import emit_card
+from crmctl.render.cells import for_people
 from crmctl.render.charts import percent, times
 from crmctl.render.formats import Format, emit_json
 from crmctl.render.sql import FOLLOWUP_HEADERS, json_object_sql
@@ -36,7 +37,8 @@ def emit_record(data: dict, fmt: Format, title: str, *, hidden: Sequence[str] = 
     elif fmt == Format.csv:
         emit_rows([data], list(csv_columns or data), fmt)
     else:
-        emit_card(title, [(k.replace("_", " "), v) for k, v in data.items() if k not in hidden])
+        shown = for_people(data)
+        emit_card(title, [(k.replace("_", " "), v) for k, v in shown.items() if k not in hidden])
 
 
 def emit_customer(data: dict, fmt: Format, columns: Sequence[str], *, consent_line: str,
