@@ -167,3 +167,51 @@ def test_report_titles_of_all_zero_sections_do_not_wrap(initialized, narrow):
     for title in ("Tiers", "Lifecycle stages", "Value segments (RFM)",
                   "Open complaints by category", "Interactions per week"):
         assert title in lines
+
+
+# --- after rekey: which passphrase source still holds the old one --------------------------
+
+NEW = "a new passphrase 新的口令"
+
+
+def test_rekey_names_the_passphrase_file_to_update(initialized, tmp_path):
+    cli = initialized
+    secret = tmp_path / "pass.txt"
+    secret.write_text("correct horse 电池 staple\n", encoding="utf-8")
+    secret.chmod(0o600)
+    r = cli("rekey", env={"CRMCTL_PASSPHRASE": None, "CRMCTL_PASSPHRASE_FILE": str(secret),
+                          "CRMCTL_NEW_PASSPHRASE": NEW})
+    assert (r.exit_code, r.stdout) == (0, "")
+    assert r.stderr == ("passphrase changed; use the new one from now on\n"
+                        "this run read the passphrase from CRMCTL_PASSPHRASE_FILE (the file it "
+                        "names): it still holds the old one; update it before the next run "
+                        "(cron) or it fails\n")
+    stale = cli("list", env={"CRMCTL_PASSPHRASE": None, "CRMCTL_PASSPHRASE_FILE": str(secret)})
+    assert stale.exit_code == 3  # what the note warns of
+    assert NEW not in r.stderr
+
+
+def test_rekey_from_the_keyring_updates_it_and_says_so(initialized, isolated, db_path):
+    from crmctl.store.passphrase import KEYRING_SERVICE, keyring_account
+
+    cli = initialized
+    isolated.set_password(KEYRING_SERVICE, keyring_account(db_path), "correct horse 电池 staple")
+    r = cli("rekey", env={"CRMCTL_PASSPHRASE": None, "CRMCTL_NEW_PASSPHRASE": NEW})
+    assert (r.exit_code, r.stderr) == (0, "passphrase changed; use the new one from now on\n"
+                                          "the keyring entry now holds the new passphrase\n")
+    assert cli("list", env={"CRMCTL_PASSPHRASE": None}).exit_code == 0
+
+
+# --- shell completion -------------------------------------------------------------------------
+
+def test_shell_completion_is_offered_and_completes_commands_and_options(runner):
+    from crmctl.cli import app
+
+    assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
+    script = runner.invoke(app, ["--show-completion", "bash"], env={"SHELL": "/bin/bash"})
+    assert script.exit_code == 0 and "_CRMCTL_COMPLETE=complete_bash" in script.stdout
+    for words, cword, expected in (("crmctl li", "1", "list"), ("crmctl tier s", "2", "set"),
+                                   ("crmctl list --ti", "2", "--tier")):
+        done = runner.invoke(app, [], env={"_CRMCTL_COMPLETE": "complete_bash",
+                                           "COMP_WORDS": words, "COMP_CWORD": cword})
+        assert done.stdout.split() == [expected], (words, done.stdout)

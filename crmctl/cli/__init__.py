@@ -211,7 +211,7 @@ app = typer.Typer(
     help="A command-line CRM for one salesperson, over a local encrypted database.\n\n"
          "Start with `crmctl init`, then `crmctl add \"王明\" --company 华为 --phone 13800138000`.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,  # plain help: rich help costs ~130 ms at start-up
     pretty_exceptions_show_locals=False,  # locals may hold a passphrase
     pretty_exceptions_enable=False,
