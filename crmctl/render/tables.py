@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Iterable, Mapping, Sequence
 
-from crmctl.render import terminal
+from crmctl.render import labels, terminal
 from crmctl.render.cells import (COLUMN_GAP, cell, display_width, for_people, is_people_key,
                                  one_line, padded)
 from crmctl.render.formats import Format, emit_csv, emit_json
@@ -106,6 +106,7 @@ def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,
         return
     if any(map(is_people_key, columns)):  # people read tables: local time, 18,000.00
         rows = (for_people(row, columns) for row in rows)
+    rows, headers = labels.rows(rows, columns), labels.headers(headers or columns)
     if not terminal.stdout_is_terminal():
         emit_plain_table(rows, columns, headers=headers, title=title, empty=empty)
     elif len(rows := list(rows)) > RICH_MAX_ROWS:
@@ -140,12 +141,14 @@ def emit_text_table(headers: Sequence[str], body: Sequence[Sequence[str]], *,
                     title: str | None = None, empty: str = "nothing to show",
                     links: Mapping[str, str] | None = None, drop: Sequence[str] = (),
                     flex: str | None = None) -> None:
-    """emit_rows' table for rows already made of text cells (e.g. by SQL), one per header."""
+    """emit_rows' table for rows already made of text cells (e.g. by SQL), one per header
+    (the headers are column names: in the interface language they become its words)."""
     if terminal.stdout_is_terminal() and len(body) <= RICH_MAX_ROWS:
         emit_rows([dict(zip(headers, cells)) for cells in body], headers, Format.table,
                   title=title, empty=empty, links=links, drop=drop, flex=flex)
     else:
-        emit_plain_cells(headers, body, title=title, empty=empty)
+        emit_plain_cells(labels.headers(headers), labels.cells(headers, body), title=title,
+                         empty=empty)
 
 
 def emit_plain_cells(headers: Sequence[str], body: Sequence[Sequence[str]], *,
