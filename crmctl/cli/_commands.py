@@ -18,6 +18,7 @@ SUB_APPS = [
     ('backup', None),
     ('key', 'key'),
     ('config', 'config'),
+    ('merging', None),
 ]
 
 COMMANDS = {
@@ -67,4 +68,6 @@ COMMANDS = {
         'Remember the passphrase in the OS keyring.'),
     'config': ('config',
         'Settings stored in the database.'),
+    'merge': ('merging',
+        "Merge a duplicate into a customer: DROP's interactions, purchases, follow-ups, consent, tags, tiers, campaigns and referrals move to KEEP, KEEP's empty fields take DROP's values (conflicts listed; KEEP's win unless --take FIELD), then DROP is erased as `forget` erases."),
 }

@@ -7,9 +7,10 @@ from typing import List, Optional
 import typer
 
 from crmctl.cli.context import command_name, db_path, new_app, session, several_ids
-from crmctl.core import bulk, customers, timeline
+from crmctl.core import bulk, customers, duplicates, timeline
 from crmctl.errors import InvalidValue, UsageError
 from crmctl.render import Format, emit_customer, emit_rows, message
+from crmctl.render.merging import warn_duplicates
 from crmctl.store import create_database
 from crmctl.store import passphrase
 
@@ -76,6 +77,9 @@ def add(
 ) -> None:
     """Add a customer and print its id alone on stdout.
 
+    Warns on stderr (exit 0) when the new customer is a likely duplicate, naming the
+    customer and the `crmctl merge` to run.
+
     Example: id=$(crmctl add 王明 --company 华为 --phone 13800138000 --tag vip)
     """
     raw = {"name": name, "company": company, "title": title, "email": email, "phone": phone,
@@ -83,9 +87,11 @@ def add(
            "company_size": company_size, "source": source, "note": note,
            "birthday": birthday, "referred_by": referred_by}
     with session(ctx) as conn:
-        cid = customers.add(conn, {k: v for k, v in raw.items() if v is not None}, tier=tier,
-                            tags=tag, allow_duplicate=allow_duplicate, phone_region=phone_region)
+        cid, likely = duplicates.add_checked(
+            conn, {k: v for k, v in raw.items() if v is not None}, tier=tier, tags=tag,
+            allow_duplicate=allow_duplicate, phone_region=phone_region)
     typer.echo(cid)
+    warn_duplicates(cid, likely)
 
 
 @app.command("list")

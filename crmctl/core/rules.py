@@ -53,6 +53,28 @@ CAMPAIGN_ATTRIBUTION_DAYS = 30
 EXPORT_FOLLOWUP_DAYS = 30
 
 
+# -- Duplicate candidates (`audit data`, `add`'s warning; core/duplicates.py). Scores are 0-1:
+# the same email or phone is one person in practice (email 1.0, a shared office line 0.95);
+# same name and company after normalizing suffixes and regions 0.9; a name equal in pinyin
+# (an IME picked the homophone: 王明/汪明) or a Latin name within a small edit distance,
+# beside a shared company, phone tail or email domain, 0.8 and up. Below 0.8 is not shown
+# (the labelled pairs in tests/data/duplicate_pairs.csv: precision 1.0 at 0.8, bench/).
+DUPLICATE_SCORES = {"email": 1.0, "phone": 0.95, "name+company": 0.9, "pinyin": 0.85,
+                    "similar-name": 0.8}
+DUPLICATE_MIN_SCORE = 0.8
+# A Latin name within about one edit in ten letters (rapidfuzz ratio, 0-100, word order
+# ignored): Jon/John Smith 95, Katherine/Catherine Lee 92; Tom/Tim Becker (90) stays apart.
+DUPLICATE_NAME_SIMILARITY = 91
+# The last digits of a phone that count as "the same number, retyped" evidence.
+DUPLICATE_PHONE_TAIL = 4
+# Past this many customers sharing a company, tail or domain, compare neighbours in name
+# order only (a window of this size): keeps 100,000 customers under 30 s.
+DUPLICATE_BLOCK_MAX = 400
+# Every this many days `followups` shows a data-review row until `audit data` runs
+# (客户数据定期核对: quarterly); a setting.
+DATA_REVIEW_DAYS = 90
+
+
 def tier_rank_sql(column: str, *, unknown: int | None = None) -> str:
     """SQL for the rank of a tier column (diamond 0 … regular 3), generated from TIERS.
     ``unknown``: the rank of anything else (None: the last tier's rank, via ELSE)."""

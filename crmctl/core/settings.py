@@ -9,6 +9,7 @@ import json
 import os
 from typing import Any
 
+from crmctl import clock
 from crmctl.core import audit, rules
 from crmctl.core.validate import check_region
 from crmctl.errors import InvalidValue
@@ -25,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "downgrade_inactive_days": rules.DOWNGRADE_INACTIVE_DAYS,
     "satisfaction_falling": rules.SATISFACTION_FALLING,
     "churn_risk": rules.CHURN_RISK,
+    "data_review_days": rules.DATA_REVIEW_DAYS,
 }
 
 
@@ -43,6 +45,28 @@ def database_id(conn) -> str:
         row = conn.execute("SELECT value FROM settings WHERE key = ?",
                            (DATABASE_ID_KEY,)).fetchone()
     return json.loads(row[0])
+
+
+# Internal, not a setting: when `audit data` last ran (UTC text), for the data-review row.
+DATA_REVIEW_KEY = "_data_review_at"
+
+
+def record_data_review(conn) -> None:
+    """Note that `audit data` ran now (no audit entry: it changes no record)."""
+    with atomic(conn):
+        conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) "
+                     "DO UPDATE SET value = excluded.value",
+                     (DATA_REVIEW_KEY, json.dumps(clock.now_text())))
+
+
+def data_review(conn) -> tuple[int, str | None]:
+    """(data_review_days, when `audit data` last ran or None): one read of the settings."""
+    rows = dict(conn.execute("SELECT key, value FROM settings WHERE key IN (?, ?)",
+                             ("data_review_days", DATA_REVIEW_KEY)).fetchall())
+    days = json.loads(rows["data_review_days"]) if "data_review_days" in rows else \
+        DEFAULTS["data_review_days"]
+    last = rows.get(DATA_REVIEW_KEY)
+    return days, json.loads(last) if last else None
 
 
 def get(conn, key: str) -> Any:

@@ -72,5 +72,6 @@ def emit_json_objects(objects: Sequence[str]) -> None:
 FOLLOWUP_HEADERS = ["due", "overdue", "reason", "id", "name", "phone", "company", "tier",
                     "why", "fid"]
 FOLLOWUP_CELLS = ("due, iif(overdue_days > 0, overdue_days || 'd', ''), reason, "
-                  "customer_id || '', name, coalesce(phone, ''), coalesce(company, ''), tier, "
-                  "coalesce(purpose, ''), coalesce(followup_id || '', '')")
+                  "coalesce(customer_id || '', ''), coalesce(name, ''), coalesce(phone, ''), "
+                  "coalesce(company, ''), coalesce(tier, ''), coalesce(purpose, ''), "
+                  "coalesce(followup_id || '', '')")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from crmctl.errors import NotADatabase
+from crmctl.i18n import _
 from crmctl.store.migrations.base import (m001_initial, m002_campaign_exclusions,
                                           m003_interactions_rated, m004_followups_report,
                                           m005_checks_without_in_lists, m006_customers_card)
@@ -35,8 +36,9 @@ def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > len(MIGRATIONS):
         raise NotADatabase(
-            f"this database is at schema version {current}, newer than this crmctl "
-            f"understands ({len(MIGRATIONS)}); upgrade crmctl"
+            _("this database is at schema version {version}, newer than this crmctl "
+              "understands ({known}); upgrade crmctl").format(version=current,
+                                                              known=len(MIGRATIONS))
         )
     if current < len(MIGRATIONS) and on_upgrade:
         on_upgrade(current, len(MIGRATIONS))
