@@ -70,6 +70,8 @@ def add(
     tag: List[str] = typer.Option([], "--tag", help="A tag; repeat for more."),
     birthday: Optional[str] = typer.Option(None, help="YYYY-MM-DD or 1985/3/12, 1985年3月12日; "
                                           "MM-DD or 3月12日 without a year."),
+    birthday_lunar: Optional[str] = typer.Option(
+        None, metavar="MM-DD", help="Lunar (农历) birthday: 08-15, 八月十五, 正月初一, 腊月廿三."),
     note: Optional[str] = typer.Option(None, help="Owner's note."),
     referred_by: Optional[str] = typer.Option(None, metavar="ID",
                                               help="Who referred them: 12, #12 or a name."),
@@ -85,7 +87,7 @@ def add(
     raw = {"name": name, "company": company, "title": title, "email": email, "phone": phone,
            "wechat": wechat, "industry": industry, "region": region,
            "company_size": company_size, "source": source, "note": note,
-           "birthday": birthday, "referred_by": referred_by}
+           "birthday": birthday, "birthday_lunar": birthday_lunar, "referred_by": referred_by}
     with session(ctx) as conn:
         cid, likely = duplicates.add_checked(
             conn, {k: v for k, v in raw.items() if v is not None}, tier=tier, tags=tag,
@@ -157,6 +159,8 @@ def edit(
     source: Optional[str] = typer.Option(None, help="Source channel (客户来源)."),
     birthday: Optional[str] = typer.Option(None, help="As for add: 1985-03-12, 1985/3/12, "
                                           "3月12日…"),
+    birthday_lunar: Optional[str] = typer.Option(
+        None, metavar="MM-DD", help="Lunar (农历) birthday: 08-15, 八月十五, 腊月廿三."),
     note: Optional[str] = typer.Option(None, help="Owner's note (replaces the old one)."),
     referred_by: Optional[str] = typer.Option(None, metavar="ID",
                                               help="Who referred them: 12, #12 or a name."),
@@ -171,7 +175,7 @@ def edit(
     given = {"name": name, "company": company, "title": title, "email": email, "phone": phone,
              "wechat": wechat, "industry": industry, "region": region,
              "company_size": company_size, "source": source, "birthday": birthday,
-             "note": note, "referred_by": referred_by}
+             "birthday_lunar": birthday_lunar, "note": note, "referred_by": referred_by}
     raw = {k: v for k, v in given.items() if v is not None}
     for fld in clear:
         key = fld.replace("-", "_")

@@ -19,7 +19,7 @@ import json
 from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
-from crmctl.core import rules, settings
+from crmctl.core import care, rules, settings
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import check_tier, normalize_tag
 
@@ -109,7 +109,7 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
     return sql, params
 
 
-# each row's phone and company: one look-up by id in the narrow index of m015 (no table
+# each row's phone and company: one look-up by id in the narrow index of m016 (no table
 # row read)
 _CONTACT = ("LEFT JOIN (SELECT id AS contact_id, phone, company "
             "FROM customers INDEXED BY customers_contact) ON contact_id = shaped.customer_id")
@@ -142,13 +142,15 @@ risks (id, name, tier, start, kind, n, m, never) AS (
     CROSS JOIN customers c INDEXED BY customers_card ON c.id = r.customer_id
     WHERE r.satisfaction <= {low} AND {where}
     UNION ALL
-    -- customer_id and at only: the partial index answers without reading interactions
+    -- customer_id and at only: the partial index (live open complaints, m012) answers
+    -- without reading interactions
     SELECT c.id, c.name, c.tier,
            julianday(min(i.at), 'localtime', 'start of day') + {complaint_days}, 2, count(*),
            CAST(:jtoday - julianday(min(i.at), 'localtime', 'start of day') AS INTEGER), NULL
     FROM interactions i INDEXED BY interactions_open_complaints
     CROSS JOIN customers c INDEXED BY customers_card ON c.id = i.customer_id
-    WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.at < :opened_before AND {where}
+    WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.at < :opened_before
+      AND i.voided_at IS NULL AND {where}
     GROUP BY c.id
 ),
 -- jdue: the due day as a julian day number, from the numbers at hand where there are some
@@ -237,8 +239,8 @@ def _month_days(today: date, until: date) -> list[str] | None:
 
 
 def _care(conn, today: date, until: date, where: str, params: dict) -> list[list]:
-    """Birthdays and first-purchase anniversaries from today to until (MM-DD indexes):
-    [customer_id, name, tier, due, purpose] each, birthdays first."""
+    """Birthdays and first-purchase anniversaries from today to until (MM-DD indexes),
+    then lunar birthdays and holidays: [customer_id, name, tier, due, purpose] each."""
     if until < today:
         return []
     days = _month_days(today, until)
@@ -268,7 +270,9 @@ def _care(conn, today: date, until: date, where: str, params: dict) -> list[list
                 rows.append([cid, name, tier, when.isoformat(),
                              f"{_ordinal(when.year - bought.year)} anniversary of the "
                              f"first purchase ({value})"])
-    return rows
+    # holidays and lunar birthdays (core/care.py)
+    return (rows + care.lunar_birthday_rows(conn, today, until, where, params)
+            + care.holiday_rows(conn, today, until, where, params))
 
 
 def _ordinal(n: int) -> str:

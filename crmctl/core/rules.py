@@ -53,6 +53,29 @@ CAMPAIGN_ATTRIBUTION_DAYS = 30
 EXPORT_FOLLOWUP_DAYS = 30
 
 
+# -- Care dates of Chinese practice (core/care.py; issue 18 item 7) -------------------------
+# Festivals greeted by default: 清明 is a day of mourning, not a greeting day (off; a user
+# may add it), 劳动节 a day off rather than an occasion. Names match a holiday's by prefix.
+CARE_HOLIDAYS = ["元旦", "春节", "元宵节", "端午节", "中秋节", "国庆节"]
+# A greeting is sent a few days before: time to write it, and it arrives before the trip home.
+CARE_HOLIDAY_DAYS = 3
+# Personal greetings for key accounts; one to everyone is a campaign (and 100,000 rows).
+CARE_HOLIDAY_TIERS = ["diamond", "gold"]
+# Festivals on the lunar calendar, the same day in every region of Chinese practice (the
+# holidays library lists the days off instead: Hong Kong's 中秋节翌日, 农历年初一).
+LUNAR_FESTIVALS = {"春节": (1, 1), "元宵节": (1, 15), "端午节": (5, 5), "七夕节": (7, 7),
+                   "中秋节": (8, 15), "重阳节": (9, 9)}
+LUNAR_FESTIVAL_COUNTRIES = ("CN", "HK", "MO", "TW", "SG", "MY")
+# The library's names for the same occasion in other regions (the setting names CN's).
+HOLIDAY_ALIASES = {"一月一日": "元旦", "中华民国开国纪念日": "元旦", "国庆日": "国庆节",
+                   "中华人民共和国国庆日": "国庆节"}
+# Library entries that are not an occasion: days off moved or made up, the days after
+# (Hong Kong's 圣诞节后第一个周日, "Christmas Day (observed)" where names are English).
+HOLIDAY_SKIP = ("调休", "补假", "休息日", "翌日", "后第一个", "农历年初", "农历正月初",
+                "observed")
+# E.164 country codes of the regions named in the rules (others: phonenumbers).
+CARE_PHONE_COUNTRIES = {"+852": "HK", "+853": "MO", "+886": "TW", "+86": "CN"}
+
 # -- Duplicate candidates (`audit data`, `add`'s warning; core/duplicates.py). Scores are 0-1:
 # the same email or phone is one person in practice (email 1.0, a shared office line 0.95);
 # same name and company after normalizing suffixes and regions 0.9; a name equal in pinyin
