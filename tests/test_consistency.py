@@ -98,6 +98,17 @@ def test_money_is_grouped_in_tables_and_cards_exact_in_json(initialized):
     assert re.search(r"\nbudget +18,000\.00 CNY", report), report
 
 
+def test_purchases_list_groups_every_amount(initialized, pin_clock):
+    pin_clock("2026-11-23T09:00:00+08:00")
+    cli = initialized
+    assert cli("add", "王明").exit_code == 0
+    assert cli("purchase", "1", "128000.00", "--date", "2026-11-04").exit_code == 0
+    lines = cli("purchases", "list", "1").stdout.splitlines()
+    assert lines[1].split()[1:6] == ["2026-11-04", "128,000.00", "CNY", "0.00", "128,000.00"]
+    [row] = json.loads(cli("purchases", "list", "1", "--format", "json").stdout)
+    assert (row["amount"], row["net"]) == ("128000.00", "128000.00")
+
+
 def test_referred_by_takes_a_name(initialized):
     cli = initialized
     assert cli("add", "王明", "--company", "华为").exit_code == 0
