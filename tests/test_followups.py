@@ -383,6 +383,8 @@ def test_m004_backfills_the_latest_ratings(db_path, monkeypatch):
 
     every = list(migrations.MIGRATIONS)
     monkeypatch.setattr(migrations, "MIGRATIONS", every[:3])
+    # schema 3 has no pinyin keys to index (m011 fills them on the way up)
+    monkeypatch.setattr(customers, "reindex", lambda conn, ids: None)
     key = os.environ["CRMCTL_PASSPHRASE"].encode()
     old = create_database(db_path, key)
     wang = person(old, "王明")

@@ -149,7 +149,9 @@ def _erase_rows(conn, record: dict, at: str) -> None:
     conn.execute("UPDATE consent_events SET source = NULL, purpose = NULL "
                  "WHERE customer_id = ?", (cid,))
     sets = ", ".join(f"{c} = NULL" for c in PERSONAL_COLUMNS)
-    conn.execute(f"UPDATE customers SET name = ?, {sets}, forgotten_at = ?, updated_at = ?"
+    # name_key is the pinyin of the name: erased with it
+    conn.execute(f"UPDATE customers SET name = ?, name_key = NULL, {sets}, forgotten_at = ?, "
+                 "updated_at = ?"
                  " WHERE id = ?", (FORGOTTEN_NAME, at, clock.now_text(), cid))
     conn.execute("INSERT OR IGNORE INTO erasures (customer_id, created_at, erased_at) "
                  "VALUES (?, ?, ?)", (cid, record["created_at"], at))
