@@ -21,8 +21,10 @@ demo: install
 	@chmod 600 examples/demo-passphrase.txt  # a checkout makes it 0644: crmctl would warn
 	CRMCTL_DB=$(DEMO_DB) CRMCTL_PASSPHRASE_FILE=$(CURDIR)/examples/demo-passphrase.txt bash examples/build-demo.sh $(BIN)/crmctl
 
+# one worker per CPU (pytest-xdist): every test has its own temp database and environment;
+# the kill/race suites of `make check` run alone, as their timings assume
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 check: install
 	$(BIN)/python -m pytest -q -m "slow or not slow"
