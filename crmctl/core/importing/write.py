@@ -82,14 +82,13 @@ class Writer:
         """Write one chunk of validated rows; return the rows refused as (row, reason)."""
         if not good:
             return []
-        by_email, by_phone = self._in_database(good)
+        email_keys, by_email, by_phone = self._in_database(good)
         new: list[_New] = []
         seen_email: dict[str, _New | int] = {}
         seen_phone: dict[str, _New | int] = {}
         updates: dict[int, tuple[list, list]] = {}  # customer id: (values, tags) to merge
         refused: list[tuple[int, str]] = []
-        for rownum, values, tags, trigram, grams in good:
-            key_e = _email_key(values[AT.email]) if values[AT.email] else None
+        for (rownum, values, tags, trigram, grams), key_e in zip(good, email_keys):
             key_p = values[AT.phone] or None
             if ((key_e is None or (key_e not in seen_email and key_e not in by_email))
                     and (key_p is None or (key_p not in seen_phone and key_p not in by_phone))):
@@ -122,17 +121,19 @@ class Writer:
         self._update(updates)
         return refused
 
-    def _in_database(self, good: list) -> tuple[dict, dict]:
-        """({email key: id}, {phone: id}) of the customers already holding this chunk's
-        emails and phones."""
+    def _in_database(self, good: list) -> tuple[list, dict, dict]:
+        """(each row's email key or None, {email key: id}, {phone: id}) of the customers
+        already holding this chunk's emails and phones."""
         rows = list(map(_VALUES, good))
-        emails = {_email_key(values[AT.email]) for values in rows if values[AT.email]}
+        keys = [_email_key(values[AT.email]) if values[AT.email] else None for values in rows]
+        emails = set(keys)
+        emails.discard(None)
         phones = {values[AT.phone] for values in rows if values[AT.phone]}
         by_email = (dict(self.conn.execute(_EMAIL_HITS, (json.dumps(list(emails)),)))
                     if emails else {})
         by_phone = (dict(self.conn.execute(_PHONE_HITS, (json.dumps(list(phones)),)))
                     if phones else {})
-        return by_email, by_phone
+        return keys, by_email, by_phone
 
     def _targets(self, key_e, key_p, by_email, by_phone, seen_email, seen_phone):
         """[(field, target)…]: target an id in the db or a pending row of this chunk."""
