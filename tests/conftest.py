@@ -80,6 +80,10 @@ def isolated(tmp_path, monkeypatch):
     for name in list(os.environ):
         if name.startswith("CRMCTL_"):
             monkeypatch.delenv(name)
+    # English unless a test asks otherwise (a developer's zh_CN shell would change texts)
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("CRMCTL_DB", str(tmp_path / "crm.db"))
     monkeypatch.setenv("CRMCTL_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

@@ -18,7 +18,8 @@ def test_latest_event_per_channel_is_the_state(conn):
     # a grant recorded later but dated earlier does not override the withdrawal
     consent.record(conn, wang, "email", True, source="旧纸质表", at="2025-12-01T00:00:00Z")
     state = consent.current_state(conn, wang)
-    assert state["email"] == {"granted": False, "at": "2026-03-01T08:00:00Z", "source": None}
+    assert state["email"] == {"granted": False, "at": "2026-03-01T08:00:00Z", "source": None,
+                              "purpose": None}
     assert state["sms"]["granted"] is True and state["phone"] is None
     events = consent.history(conn, wang)
     assert [(e["channel"], e["granted"]) for e in events] == [

@@ -126,7 +126,7 @@ def test_m009_from_schema_8_keeps_follow_ups_and_adds_cancel_reason(db_path, mon
     old.close()
     monkeypatch.undo()
     conn = open_database(db_path, key)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 9
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations.MIGRATIONS)
     assert rows(conn) == [(1, 1, "2026-11-20", None, 1, None), (2, 1, "2026-11-30", None, 0, None)]
     followups.cancel(conn, 2, "重复")
     assert rows(conn)[1][-2:] == (1, "重复")

@@ -61,13 +61,19 @@ def export(
                                         "+30d): " + WHEN_HELP + "."),
     plain: bool = typer.Option(False, "--plain", help="csv: values as stored, without the "
                                                       "spreadsheet-safety ' (for programs)."),
+    fields: Optional[str] = typer.Option(
+        None, "--fields", metavar="F1,F2", help="Customers: only these columns, in this order "
+        "(e.g. id,name,phone). With --marketing the default is id, name, company and the "
+        "channel's address."),
     customer: Optional[str] = CustomerOption,
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Export data for spreadsheets, mailing tools, address books and calendars.
 
     CSV has the list columns first (id, name, company, title, email, phone, tier, stage,
-    tags, created_at, last_contact_at), then the rest of the record. In csv a cell starting
+    tags, created_at, last_contact_at), then the rest of the record; --fields picks columns.
+    A marketing list (--marketing CH) holds only id, name, company and that channel's
+    address (the minimum necessary), unless --fields asks for more. In csv a cell starting
     with = + - @, tab or CR gets a leading ' so no spreadsheet runs it as a formula (E.164
     phones too: '+8613800138000); crmctl import removes it again; --plain leaves it out
     for programs. xlsx cells are strings, never formulas: no quote.
@@ -82,7 +88,7 @@ def export(
             "--what": what, "--tag": tag, "--tier": tier, "--stage": stage,
             "--consent": consent, "--search": search, "--limit": limit,
             "--marketing": marketing, "--excel": excel, "--until": until, "--plain": plain,
-            "--sort": sort != "id"})
+            "--sort": sort != "id", "--fields": fields})
         path = resolve_output(out, db=db_path(ctx), default_name="customer.json",
                               force=force, ask=overwrite_prompt())
         with session(ctx) as conn:
@@ -91,7 +97,7 @@ def export(
         return
     request = exporting.Request(
         what=what, fmt=format_for(out, fmt, "csv"), excel=excel, marketing=marketing,
-        plain=plain, flt=Filter(tag=tag, tier=tier, stage=stage, consent=consent,
+        plain=plain, fields=tuple(fields.split(",")) if fields is not None else None, flt=Filter(tag=tag, tier=tier, stage=stage, consent=consent,
                                 search=search, limit=limit, sort=sort))
     if until is not None:
         request.until = parse_when(until)

@@ -29,6 +29,10 @@ def consent(
                                           "ledger."),
     source: Optional[str] = typer.Option(None, metavar="S",
                                          help="Where consent was given, e.g. 'web form'."),
+    purpose: Optional[str] = typer.Option(None, metavar="P",
+                                          help="What it was given for, e.g. '新品通知' "
+                                               "(kept in the ledger and the subject-access "
+                                               "export)."),
     at: Optional[str] = typer.Option(None, metavar="WHEN",
                                      help="When it was given or withdrawn (default: "
                                      "now): " + dates.HELP_TIME + "."),
@@ -40,22 +44,27 @@ def consent(
     the latest event per channel. Several ids are checked first: one unknown id changes
     nothing.
 
-    Example: crmctl consent 12 grant email --source "展会签到表" --at 2026-11-20
+    Example: crmctl consent 12 grant email --source "展会签到表" --purpose 新品通知
 
     Example: crmctl list --tag 展会2026 --format json | crmctl consent - grant sms
     """
     ids, action, channel = split_consent_args(args)
     if action is None:
+        given = [name for name, v in (("--source", source), ("--purpose", purpose),
+                                      ("--at", at)) if v]
+        if given:
+            raise UsageError(f"{given[0]} applies to grant or withdraw, not to the ledger")
         with session(ctx) as conn:
             rows = ledger.history(conn, ids[0])
-        columns = ["id", "channel", "granted", "at", "source", "recorded_by"]
+        columns = ["id", "channel", "granted", "at", "source", "purpose", "recorded_by"]
         emit_rows(rows, columns, fmt, empty="no consent on record")
         return
     channel = ledger.check_channel(channel)
     when = clock.to_utc_text(dates.parse_moment(at)) if at else None
     ids = several_ids(ids)
     with session(ctx) as conn:
-        done = ledger.record_many(conn, ids, channel, action == "grant", source=source, at=when)
+        done = ledger.record_many(conn, ids, channel, action == "grant", source=source,
+                                  at=when, purpose=purpose)
     whom = f"#{done[0]}" if len(done) == 1 else f"{len(done)} customers"
     message(f"{channel}: consent {'granted' if action == 'grant' else 'withdrawn'} for {whom}")
 

@@ -29,22 +29,24 @@ def granted_sql(id_expr: str, channel: str) -> str:
 
 
 def current_state(conn, customer_id: int) -> dict[str, dict | None]:
-    """Per channel: the latest event ({granted, at, source}) or None when none is recorded."""
+    """Per channel: the latest event ({granted, at, source, purpose}) or None when none is recorded."""
     state: dict[str, dict | None] = {channel: None for channel in CHANNELS}
     rows = conn.execute(
-        "SELECT channel, granted, at, source FROM consent_events WHERE customer_id = ? "
-        "ORDER BY at, id", (customer_id,))
-    for channel, granted, at, source in rows:
-        state[channel] = {"granted": bool(granted), "at": at, "source": source}
+        "SELECT channel, granted, at, source, purpose FROM consent_events "
+        "WHERE customer_id = ? ORDER BY at, id", (customer_id,))
+    for channel, granted, at, source, purpose in rows:
+        state[channel] = {"granted": bool(granted), "at": at, "source": source,
+                          "purpose": purpose}
     return state
 
 
 def record(conn, customer_id, channel: str, granted: bool, *, source: str | None = None,
-           at: str | None = None) -> dict:
+           at: str | None = None, purpose: str | None = None) -> dict:
     """Add one grant or withdrawal to the ledger; return the channel's new current state.
 
     ``at`` is a stored UTC instant (default: now); recorded_by is the OS user. Every event
-    is kept, so the history shows who recorded what, when and from what source.
+    is kept, so the history shows who recorded what, when, from what source and for what
+    purpose (PIPL: consent is given for a stated purpose).
     """
     cid = _live_id(conn, customer_id)
     channel = check_channel(channel)
@@ -53,22 +55,24 @@ def record(conn, customer_id, channel: str, granted: bool, *, source: str | None
         raise InvalidValue(f"consent cannot be recorded in the future ({at})")
     with atomic(conn):
         conn.execute(
-            "INSERT INTO consent_events (customer_id, channel, granted, at, source, recorded_by)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (cid, channel, int(bool(granted)), at, clean_text(source), audit.os_user()))
+            "INSERT INTO consent_events (customer_id, channel, granted, at, source, "
+            "recorded_by, purpose) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (cid, channel, int(bool(granted)), at, clean_text(source), audit.os_user(),
+             clean_text(purpose)))
         audit.record(conn, "grant" if granted else "withdraw", "consent", cid, [channel])
     return current_state(conn, cid)[channel]
 
 
 def record_many(conn, customer_ids, channel: str, granted: bool, *,
-                source: str | None = None, at: str | None = None) -> list[int]:
+                source: str | None = None, at: str | None = None,
+                purpose: str | None = None) -> list[int]:
     """``record`` for several customers in one transaction, each audited; every id is
     checked first, so one unknown id changes nothing. Return the ids, duplicates dropped."""
     channel = check_channel(channel)
     ids = bulk.live_ids(conn, customer_ids)
     with atomic(conn):
         for cid in ids:
-            record(conn, cid, channel, granted, source=source, at=at)
+            record(conn, cid, channel, granted, source=source, at=at, purpose=purpose)
     return ids
 
 
@@ -76,10 +80,10 @@ def history(conn, customer_id) -> list[dict]:
     """Every consent event of a customer, oldest first."""
     cid = _live_id(conn, customer_id)
     cur = conn.execute(
-        "SELECT id, channel, granted, at, source, recorded_by FROM consent_events "
+        "SELECT id, channel, granted, at, source, purpose, recorded_by FROM consent_events "
         "WHERE customer_id = ? ORDER BY at, id", (cid,))
     return [{"id": r[0], "channel": r[1], "granted": bool(r[2]), "at": r[3], "source": r[4],
-             "recorded_by": r[5]} for r in cur]
+             "purpose": r[5], "recorded_by": r[6]} for r in cur]
 
 
 def _live_id(conn, customer_id) -> int:

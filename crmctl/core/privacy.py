@@ -88,7 +88,8 @@ def subject_access(conn, customer_id) -> dict:
             conn, "SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id "
                   "WHERE ct.customer_id = ? ORDER BY t.name", (cid,))],
         "consent": consent.current_state(conn, cid),
-        "consent_events": _rows(conn, "SELECT id, channel, granted, at, source, recorded_by "
+        "consent_events": _rows(conn, "SELECT id, channel, granted, at, source, purpose, "
+                                      "recorded_by "
                                       f"FROM consent_events {by} at, id", (cid,)),
         "tier_history": _rows(conn, "SELECT id, at, old_tier, new_tier, reason, source "
                                     f"FROM tier_history {by} at, id", (cid,)),
@@ -137,7 +138,9 @@ def _erase_rows(conn, record: dict, at: str) -> None:
         conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (cid,))
     conn.execute("UPDATE purchases SET note = NULL WHERE customer_id = ?", (cid,))
     conn.execute("UPDATE campaign_targets SET outcome = NULL WHERE customer_id = ?", (cid,))
-    conn.execute("UPDATE consent_events SET source = NULL WHERE customer_id = ?", (cid,))
+    # free texts may name the person; the events themselves stay (when, which channel)
+    conn.execute("UPDATE consent_events SET source = NULL, purpose = NULL "
+                 "WHERE customer_id = ?", (cid,))
     sets = ", ".join(f"{c} = NULL" for c in PERSONAL_COLUMNS)
     conn.execute(f"UPDATE customers SET name = ?, {sets}, forgotten_at = ?, updated_at = ?"
                  " WHERE id = ?", (FORGOTTEN_NAME, at, clock.now_text(), cid))

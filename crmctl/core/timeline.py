@@ -120,7 +120,10 @@ def when_text(at: str) -> str:
 
 
 def consent_text(state: dict) -> str:
-    """One line of consent per channel: 'email granted 2026-11-20; sms withdrawn …'."""
+    """One line of consent per channel: 'email granted 2026-11-20 (newsletter); sms
+    withdrawn …' (the purpose in brackets when one was recorded)."""
     parts = [f"{channel} {'granted' if event['granted'] else 'withdrawn'} "
-             f"{clock.local_date_of(event['at'])}" for channel, event in state.items() if event]
+             f"{clock.local_date_of(event['at'])}"
+             + (f" ({event['purpose']})" if event.get("purpose") else "")
+             for channel, event in state.items() if event]
     return "; ".join(parts) or "none recorded"

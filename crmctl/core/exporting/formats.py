@@ -19,4 +19,6 @@ def writer(fmt: str) -> Callable[[object, Table], int]:
 
 def audited_columns(fmt: str, table: Table) -> list[str]:
     """What the audit entry names: a card's or an event's fields, else the table's columns."""
-    return list({"vcf": vcard.FIELDS, "ics": ics.FIELDS}.get(fmt, table.columns))
+    if fmt == "vcf":  # the card's fields the table holds (--fields may leave some out)
+        return [f for f in vcard.FIELDS if f in table.columns]
+    return list(ics.FIELDS if fmt == "ics" else table.columns)

@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from crmctl.core.campaigns import ADDRESS_FIELD
 from crmctl.core.consent import check_channel
 from crmctl.core.customers import Filter
 from crmctl.errors import InvalidValue
 
 FORMATS = ("csv", "json", "xlsx", "vcf", "ics")
 WHATS = ("customers", "interactions", "purchases", "followups")
+# The contract's customer columns in order, then the rest of the record.
+CUSTOMER_COLUMNS = ("id", "name", "company", "title", "email", "phone", "tier", "stage", "tags",
+                    "created_at", "last_contact_at", "wechat", "industry", "region",
+                    "company_size", "source", "note", "birthday", "referred_by")
 
 
 @dataclass
@@ -22,6 +27,7 @@ class Request:
     excel: bool = False  # csv: a UTF-8 BOM, so Excel does not read the file as ANSI/GBK
     until: date | None = None  # follow-ups up to this day
     plain: bool = False  # csv: values as stored, no spreadsheet-safety quote (for programs)
+    fields: tuple[str, ...] | None = None  # customers: these columns only, in this order
 
     def checked(self) -> "Request":
         """Validate the words and their combination; fill in the defaults."""
@@ -45,7 +51,29 @@ class Request:
         if what != "followups" and self.until is not None:
             raise InvalidValue("--until applies to follow-ups only")
         marketing = check_channel(self.marketing) if self.marketing else None
-        return Request(what, fmt, self.flt, marketing, self.excel, self.until, self.plain)
+        fields = self._checked_fields(what, fmt, marketing)
+        return Request(what, fmt, self.flt, marketing, self.excel, self.until, self.plain,
+                       fields)
+
+    def _checked_fields(self, what: str, fmt: str, marketing: str | None) -> tuple[str, ...]:
+        """The customer columns to write: --fields as given, else a marketing list's minimum
+        (id, name, company and the channel's address, as campaign export writes), else all."""
+        if self.fields is None:
+            if what != "customers":
+                return ()
+            if marketing:
+                return ("id", "name", "company", ADDRESS_FIELD[marketing])
+            return CUSTOMER_COLUMNS
+        if what != "customers":
+            raise InvalidValue("--fields applies to --what customers only")
+        fields = tuple(dict.fromkeys(f.strip().lower() for f in self.fields if f.strip()))
+        unknown = [f for f in fields if f not in CUSTOMER_COLUMNS]
+        if unknown or not fields:
+            what_is_wrong = f"unknown field {unknown[0]!r}" if unknown else "--fields is empty"
+            raise InvalidValue(f"{what_is_wrong}; fields: {', '.join(CUSTOMER_COLUMNS)}")
+        if fmt == "vcf" and not {"id", "name"} <= set(fields):
+            raise InvalidValue("a vcf card needs id and name among --fields")
+        return fields
 
     @property
     def spreadsheet(self) -> bool:

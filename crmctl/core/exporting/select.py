@@ -15,15 +15,11 @@ from typing import Callable, Iterable
 from crmctl import clock
 from crmctl.core import consent, customers, followups, rules
 from crmctl.core.customers import Filter
-from crmctl.core.exporting.request import Request
+from crmctl.core.exporting.request import CUSTOMER_COLUMNS, Request
 from crmctl.core.money import minor_to_text
 from crmctl.core.validate import sql_limit
 from crmctl.spreadsheet import neutralize, neutralize_sql
 
-# The contract's customer columns in order, then the rest of the record.
-CUSTOMER_COLUMNS = ("id", "name", "company", "title", "email", "phone", "tier", "stage", "tags",
-                    "created_at", "last_contact_at", "wechat", "industry", "region",
-                    "company_size", "source", "note", "birthday", "referred_by")
 INTERACTION_COLUMNS = ("id", "customer_id", "name", "at", "channel", "direction", "summary",
                        "outcome", "satisfaction", "complaint", "complaint_category",
                        "resolved_at", "campaign_id")
@@ -82,15 +78,16 @@ def _unchanged(value):
 
 def customer_table(conn, req: Request, safe: bool) -> Table:
     sql, params = list_query(req.flt, req.marketing)
-    cols = [c if c in _NUMERIC or not safe else f"{neutralize_sql(c)} AS {c}"
-            for c in CUSTOMER_COLUMNS]
+    columns = req.fields or CUSTOMER_COLUMNS
+    cols = [c if c in _NUMERIC or not safe else f"{neutralize_sql(c)} AS {c}" for c in columns]
     cur = conn.execute(f"SELECT {', '.join(cols)} FROM ({sql})", params)
 
     def to_json(d: dict) -> dict:
-        d["tags"] = d["tags"].split(";") if d["tags"] else []
+        if "tags" in d:
+            d["tags"] = d["tags"].split(";") if d["tags"] else []
         return d
 
-    return Table("customer", CUSTOMER_COLUMNS, cur, to_json)
+    return Table("customer", tuple(columns), cur, to_json)
 
 
 def interaction_table(conn, req: Request, safe: bool) -> Table:

@@ -16,13 +16,14 @@ from crmctl.store.migrations.base import (m001_initial, m002_campaign_exclusions
 from crmctl.store.migrations.m007_search_grams import m007_search_grams_run_ends
 from crmctl.store.migrations.m008_erasures import m008_erasures
 from crmctl.store.migrations.m009_followup_cancel import m009_followup_cancel
+from crmctl.store.migrations.m014_consent_purpose import m014_consent_purpose
 from crmctl.store.sqlscript import run_statements
 from crmctl.store.transactions import atomic
 
 MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_interactions_rated,
                               m004_followups_report, m005_checks_without_in_lists,
                               m006_customers_card, m007_search_grams_run_ends, m008_erasures,
-                              m009_followup_cancel]
+                              m009_followup_cancel, m014_consent_purpose]
 
 
 def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
