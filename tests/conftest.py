@@ -88,6 +88,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("CRMCTL_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # holiday dates (core/care.py)
     fake = MemoryKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(fake)

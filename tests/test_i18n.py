@@ -124,8 +124,12 @@ def test_chinese_list_and_followups_with_english_json_and_csv(cli, english):
     assert lines[0].split() == ["编号", "姓名", "公司", "电话", "邮箱", "等级", "阶段", "标签",
                                 "最近联系"]
     assert lines[1].split() == ["1", "王明", "华为", "金牌", "潜在客户"]
+    # a year of holiday greetings for the gold customer is not what this test is about
+    assert cli("config", "set", "care_holidays", "[]").exit_code == 0
     report = cli("followups", "--until", "+400d", env=zh).stdout.splitlines()
-    assert report[0].startswith("截至 ") and report[0].endswith(" 待跟进 2 项（逾期 0 项）")
+    # two cadence rows and, 90 days on, the data review (issue 17.6)
+    assert report[0].startswith("截至 ") and report[0].endswith(" 待跟进 3 项（逾期 0 项）")
+    assert any("数据核对" in line for line in report[2:])
     assert report[1].split()[:4] == ["到期", "逾期", "原因", "编号"]
     assert "定期回访" in report[2] and "金牌" in report[2]
     data = json.loads(cli("list", "--format", "json", env=zh).stdout)
@@ -133,7 +137,7 @@ def test_chinese_list_and_followups_with_english_json_and_csv(cli, english):
     assert cli("list", "--format", "csv", env=zh).stdout.splitlines()[0].startswith(
         "id,name,company")
     due = json.loads(cli("followups", "--until", "+400d", "--format", "json", env=zh).stdout)
-    assert {row["reason"] for row in due} == {"cadence"}
+    assert {row["reason"] for row in due} == {"cadence", "data-review"}
 
 
 def test_english_is_unchanged(cli, english):
@@ -148,3 +152,21 @@ def test_english_is_unchanged(cli, english):
     assert (r.stdout, r.stderr) == ("", f"nothing due by {clock.today().isoformat()}\n")
     r = cli("followups", env={"CRMCTL_LANG": "zh_CN"})
     assert r.stderr == f"截至 {clock.today().isoformat()} 没有待跟进事项\n"
+
+
+def test_chinese_messages_of_the_store(cli, english, tmp_path, monkeypatch):
+    zh = {"CRMCTL_LANG": "zh_CN"}
+    db = tmp_path / "crm.db"
+    r = cli("list", env=zh)
+    assert (r.exit_code, r.stderr) == (1, f"crmctl: {db} 没有数据库；用 crmctl init 创建一个\n")
+    assert cli("init").exit_code == 0
+    r = cli("list", env={**zh, "CRMCTL_PASSPHRASE": "not the passphrase"})
+    assert (r.exit_code, r.stderr) == (3, f"crmctl: {db} 的口令不对\n")
+    out = tmp_path / "x.csv"
+    out.write_text("mine\n")
+    r = cli("export", "--out", out, env=zh)
+    assert (r.exit_code, r.stderr) == (1, f"crmctl: {out} 已存在；要替换它请加 --force\n")
+    assert out.read_text() == "mine\n"
+    r = cli("rekey", env={**zh, "CRMCTL_NEW_PASSPHRASE": "short"})
+    assert (r.exit_code, r.stderr) == (
+        1, "crmctl: 来自CRMCTL_NEW_PASSPHRASE的新口令太短（5 个字符）；至少需要 10 个字符\n")

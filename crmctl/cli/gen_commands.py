@@ -22,10 +22,11 @@ from typer.main import get_command
 # None adds the module's commands at the top level (`crmctl add`, `crmctl import`).
 # A new sub-app module goes here; a new command in an existing module needs no edit here.
 SUB_APPS = [
-    ("customers", None), ("contacts", None), ("followups", "followups"), ("tier", "tier"),
+    ("customers", None), ("contacts", None), ("interactions", "interactions"),
+    ("purchases", "purchases"), ("followups", "followups"), ("tier", "tier"),
     ("tags", "tag"), ("importing", None), ("exporting", None), ("privacy", None),
     ("campaign", "campaign"), ("report", "report"), ("audit", "audit"), ("backup", None),
-    ("key", "key"), ("config", "config"),
+    ("key", "key"), ("config", "config"), ("merging", None),
 ]
 TARGET = Path(__file__).with_name("_commands.py")
 COMMAND = "python -m crmctl.cli.gen_commands"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-from crmctl import clock
-from crmctl.core import audit, bulk, consent, dates, lifecycle, privacy, search, settings
+from crmctl import clock, pinyin
+from crmctl.core import audit, bulk, care, consent, dates, lifecycle, privacy, search, settings
 from crmctl.core import tags as tag_ops
 from crmctl.core.references import resolve
 from crmctl.core.rules import tier_rank_sql
@@ -19,10 +19,11 @@ from crmctl.store import atomic
 
 # Fields a person may set with add / edit (tier has its own command, with a history).
 EDITABLE = ("name", "company", "title", "email", "phone", "wechat", "industry", "region",
-            "company_size", "source", "note", "birthday", "referred_by")
+            "company_size", "source", "note", "birthday", "referred_by", "birthday_lunar")
 CONTRACT_KEYS = ("id", "name", "company", "title", "email", "phone", "tier", "stage", "tags",
                  "created_at", "last_contact_at")
-SORTS = {"id": "c.id", "name": "c.name", "company": "c.company", "created": "c.created_at",
+# name: pinyin order (crmctl.pinyin.sort_key: 陈 chen2 < 李 li3 < Lily < 刘 liu2)
+SORTS = {"id": "c.id", "name": "c.name_key", "company": "c.company", "created": "c.created_at",
          "updated": "c.updated_at", "last-contact": "c.last_contact_at",
          "tier": tier_rank_sql("c.tier")}
 
@@ -49,6 +50,7 @@ class Customer:
     birthday: str | None = None
     referred_by: int | None = None
     updated_at: str | None = None
+    birthday_lunar: str | None = None
     extra: dict = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict:
@@ -111,6 +113,8 @@ def normalize_fields(conn, raw: dict, phone_region: str | None = None) -> dict:
             out[key] = normalize_phone(value, region, "is it foreign? use --phone-region")
         elif key == "birthday":
             out[key] = normalize_birthday(value)
+        elif key == "birthday_lunar":
+            out[key] = care.normalize_birthday_lunar(value)
         elif key == "referred_by":
             out[key] = None if value in (None, "") else _existing_referrer(conn, value)
         else:
@@ -180,6 +184,8 @@ def reindex(conn, ids: list[int]) -> None:
     marks = ",".join("?" * len(ids))
     rows = conn.execute(f"SELECT id, {', '.join(search.SEARCHED_FIELDS)} FROM customers "
                         f"WHERE id IN ({marks}) AND forgotten_at IS NULL", ids).fetchall()
+    conn.executemany("UPDATE customers SET name_key = ? WHERE id = ?",
+                     [(pinyin.sort_key(row[1]), row[0]) for row in rows])
     search.index(conn, rows)
 
 
@@ -192,7 +198,8 @@ def _select(where: str = "1", order: str = "c.id", limit: str = "",
                     JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id
                     ORDER BY t.name)) AS tags,
                c.created_at, c.last_contact_at, c.wechat, c.industry, c.region,
-               c.company_size, c.source, c.note, c.birthday, c.referred_by, c.updated_at
+               c.company_size, c.source, c.note, c.birthday, c.referred_by, c.updated_at,
+               c.birthday_lunar
         FROM {source} WHERE c.forgotten_at IS NULL AND ({where}) ORDER BY {order} {limit}"""
 
 
@@ -253,6 +260,7 @@ def select_query(flt: Filter | None = None) -> tuple[str, dict]:
         where.append(consent.granted_sql("c.id", consent.check_channel(flt.consent)))
     source, rowid = "customers c", "c.id"
     terms = search.plan(flt.search) if flt.search else []
+    alternative = search.pinyin_plan(flt.search) if terms else None
     # With the search as the only filter, drive the query from the index (rowids come out
     # in order), so a common word with --limit stops after a page instead of reading every
     # match first. Beside another filter (a tag of ten people) that could read thousands
@@ -260,14 +268,27 @@ def select_query(flt: Filter | None = None) -> tuple[str, dict]:
     drive = len(where) == 1
     for i, (table, expression) in enumerate(terms):
         params[f"q{i}"] = expression
+        if alternative:
+            continue
         if i == 0 and drive:
             source, rowid = f"{table} s CROSS JOIN customers c ON c.id = s.rowid", "s.rowid"
             where.append(f"s.{table} MATCH :q0")
         else:
             where.append(f"c.id IN (SELECT rowid FROM {table} WHERE {table} MATCH :q{i})")
+    if alternative:  # also read as pinyin: the ids of either reading, merged in id order
+        params["pinyin"] = alternative
+        where.append(f"c.id IN ({_either(terms, flt, drive)})")
     order = _order(flt.sort, rowid)
     limit = sql_limit(flt.limit)
     return _select(" AND ".join(where), order, limit, source), params
+
+
+def _either(terms, flt: Filter, drive: bool) -> str:
+    union = search.union_sql(terms, [f":q{i}" for i in range(len(terms))], ":pinyin")
+    if drive and flt.limit is not None and flt.sort in ("id", "-id"):
+        # only a page of ids is needed: the merge of the two sides stops after it
+        union += f" ORDER BY 1 {'DESC' if flt.sort == '-id' else 'ASC'}{sql_limit(flt.limit)}"
+    return union
 
 
 def _order(sort: str, rowid: str = "c.id") -> str:

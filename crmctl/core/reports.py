@@ -80,6 +80,7 @@ def overview(conn, today: date | None = None) -> dict:
     complaints.update(conn.execute(
         "SELECT coalesce(complaint_category, 'other'), count(*) FROM interactions "
         "INDEXED BY interactions_open_complaints WHERE complaint = 1 AND resolved_at IS NULL "
+        "AND voided_at IS NULL "
         "GROUP BY 1").fetchall())
     risk = sum(1 for row in followups.due(conn, today, today=today)
                if row["reason"] == "churn-risk")
@@ -91,7 +92,7 @@ def overview(conn, today: date | None = None) -> dict:
 
 def segments(conn, today: date) -> dict[str, int]:
     thresholds = settings.get(conn, "tier_spend")
-    spend = dict(conn.execute("SELECT customer_id, sum(amount_minor) FROM purchases "
+    spend = dict(conn.execute("SELECT customer_id, sum(amount_minor) FROM purchase_ledger "
                               "WHERE currency = ? GROUP BY customer_id",
                               (settings.get(conn, "currency"),)))
     counts = dict.fromkeys(SEGMENTS, 0)
@@ -114,7 +115,7 @@ def per_week(conn, today: date) -> list[dict]:
     weeks = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
     counts = dict(conn.execute(
         "SELECT date(at, 'localtime', '-6 days', 'weekday 1'), count(*) FROM interactions "
-        "WHERE at >= :start AND at < :end GROUP BY 1",
+        "WHERE at >= :start AND at < :end AND voided_at IS NULL GROUP BY 1",
         {"start": day_start_utc(weeks[0]), "end": day_start_utc(today + timedelta(days=1))}))
     return [{"week": week.isoformat(), "interactions": counts.get(week.isoformat(), 0)}
             for week in weeks]

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 
+from crmctl import pinyin
 from crmctl.core import search
 from crmctl.core.customers import reindex
 from crmctl.core.importing.fields import AT, COLUMNS, searched_values
@@ -25,10 +26,11 @@ from crmctl.errors import Duplicate
 from crmctl.store import page_cache
 
 # nullif(?, ''): binding "" and letting SQL make it NULL is cheaper than binding None
-_INSERT = (f"INSERT INTO customers ({', '.join(COLUMNS)}, created_at, updated_at) VALUES ("
+_INSERT = (f"INSERT INTO customers ({', '.join(COLUMNS)}, created_at, updated_at, name_key) "
+           "VALUES ("
            + ", ".join("coalesce(nullif(?, ''), 'regular')" if c == "tier" else "nullif(?, '')"
                        for c in COLUMNS)
-           + ", ?, ?)")
+           + ", ?, ?, ?)")
 _UPDATE = ("UPDATE customers SET "
            + ", ".join(f"{c} = coalesce(nullif(?, ''), {c})" for c in COLUMNS)
            + ", updated_at = ? WHERE id = ?")
@@ -186,7 +188,10 @@ class Writer:
         if not new:
             return
         conn, now = self.conn, self.now
-        conn.executemany(_INSERT, [(*e.values, now, now) for e in new])
+        # pinyin keys (sort key, search tokens), memoized per distinct name and company
+        keys = [(pinyin.sort_key(e.values[AT.name]),
+                 pinyin.search_tokens(e.values[AT.name], e.values[AT.company])) for e in new]
+        conn.executemany(_INSERT, [(*e.values, now, now, k[0]) for e, k in zip(new, keys)])
         last = conn.execute("SELECT max(id) FROM customers").fetchone()[0]
         if last != new[-1].id:  # ids are max + 1, and only this transaction writes
             raise RuntimeError(f"import: expected customer ids up to {new[-1].id}, got {last}")
@@ -198,8 +203,8 @@ class Writer:
         self._link([(e.id, t) for e in new for t in (*e.tags, *self.extra_tags)])
         conn.executemany("INSERT INTO search_trigram(rowid, text) VALUES (?, ?)",
                          [(e.id, e.trigram) for e in new])
-        conn.executemany("INSERT INTO search_grams(rowid, text) VALUES (?, ?)",
-                         [(e.id, e.grams) for e in new])
+        conn.executemany("INSERT INTO search_grams(rowid, text, pinyin) VALUES (?, ?, ?)",
+                         [(e.id, e.grams, k[1]) for e, k in zip(new, keys)])
         self.inserted += len(new)
 
     def _update(self, updates: dict) -> None:
@@ -241,7 +246,7 @@ class Writer:
 # at its end, inside the same transaction, from their own CREATE statements.
 REBUILT_INDEXES = ("customers_tier", "customers_referred_by", "customers_last_contact",
                    "customers_due", "customers_birthday_day", "customers_first_purchase_day",
-                   "customer_tags_tag")
+                   "customer_tags_tag", "customers_birthday_lunar", "customers_care")
 SEARCH_TABLES = ("search_trigram", "search_grams")
 IMPORT_CACHE_KIB = 64 * 1024
 # FTS5 settings while a big import runs (name, value, FTS5's default): no merging of
