@@ -23,7 +23,7 @@ from operator import add, itemgetter
 
 from crmctl.core.importing import cells, countries
 from crmctl.core.care import normalize_birthday_lunar
-from crmctl.core.importing.fields import COLUMNS, searched_values
+from crmctl.core.importing.fields import COLUMNS, pinyin_keys, searched_values
 from crmctl.core.importing.rows import RowToCustomer, reference_validation
 from crmctl.core.search import documents
 from crmctl.errors import InvalidValue
@@ -49,11 +49,12 @@ class ColumnsToCustomers:
         self.column = {t: idx[0] for t, idx in by.items()} if self.usable else {}
 
     def __call__(self, chunk: list[tuple[int, list[str]]]):
-        """([(row, values, tags, trigram text, grams text)…], [(row, reason)…], phones read
-        in the default region) in row order: reference_validation's answer, with each good
-        row's search texts."""
+        """([(row, values, tags, trigram text, grams text, pinyin sort key, pinyin tokens)…],
+        [(row, reason)…], phones read in the default region) in row order:
+        reference_validation's answer, with each good row's search texts and pinyin keys."""
         good, bad, in_region = self.validate(chunk)
-        docs = documents(map(searched_values, map(_VALUES, good)))
+        values = list(map(_VALUES, good))
+        docs = map(add, documents(map(searched_values, values)), map(pinyin_keys, values))
         return list(map(add, good, docs)), bad, in_region
 
     def validate(self, chunk: list[tuple[int, list[str]]]):

@@ -18,10 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 
-from crmctl import pinyin
 from crmctl.core import search
 from crmctl.core.customers import reindex
-from crmctl.core.importing.fields import AT, COLUMNS, searched_values
+from crmctl.core.importing.fields import AT, COLUMNS, pinyin_keys, searched_values
 from crmctl.errors import Duplicate
 from crmctl.store import page_cache
 
@@ -66,6 +65,8 @@ class _New:
     tags: tuple | list
     trigram: str
     grams: str
+    sort_key: str | None  # the name's pinyin
+    tokens: str  # pinyin search tokens
 
 
 class Writer:
@@ -90,12 +91,12 @@ class Writer:
         seen_phone: dict[str, _New | int] = {}
         updates: dict[int, tuple[list, list]] = {}  # customer id: (values, tags) to merge
         refused: list[tuple[int, str]] = []
-        for (rownum, values, tags, trigram, grams), key_e in zip(good, email_keys):
+        for (rownum, values, tags, *texts), key_e in zip(good, email_keys):
             key_p = values[AT.phone] or None
             if ((key_e is None or (key_e not in seen_email and key_e not in by_email))
                     and (key_p is None or (key_p not in seen_phone and key_p not in by_phone))):
                 # nearly every row: new to the database and to the chunk
-                entry = _New(self.next_id, rownum, values, tags, trigram, grams)
+                entry = _New(self.next_id, rownum, values, tags, *texts)
                 self.next_id += 1
                 new.append(entry)
                 if key_e:
@@ -177,6 +178,7 @@ class Writer:
                     old[i] = v
             target.tags = [*target.tags, *tags]
             target.trigram, target.grams = search.document(searched_values(old))
+            target.sort_key, target.tokens = pinyin_keys(old)
             return
         pending_values, pending_tags = updates.setdefault(target, ([None] * len(COLUMNS), []))
         for i, v in enumerate(values):
@@ -188,10 +190,7 @@ class Writer:
         if not new:
             return
         conn, now = self.conn, self.now
-        # pinyin keys (sort key, search tokens), memoized per distinct name and company
-        keys = [(pinyin.sort_key(e.values[AT.name]),
-                 pinyin.search_tokens(e.values[AT.name], e.values[AT.company])) for e in new]
-        conn.executemany(_INSERT, [(*e.values, now, now, k[0]) for e, k in zip(new, keys)])
+        conn.executemany(_INSERT, [(*e.values, now, now, e.sort_key) for e in new])
         last = conn.execute("SELECT max(id) FROM customers").fetchone()[0]
         if last != new[-1].id:  # ids are max + 1, and only this transaction writes
             raise RuntimeError(f"import: expected customer ids up to {new[-1].id}, got {last}")
@@ -204,7 +203,7 @@ class Writer:
         conn.executemany("INSERT INTO search_trigram(rowid, text) VALUES (?, ?)",
                          [(e.id, e.trigram) for e in new])
         conn.executemany("INSERT INTO search_grams(rowid, text, pinyin) VALUES (?, ?, ?)",
-                         [(e.id, e.grams, k[1]) for e, k in zip(new, keys)])
+                         [(e.id, e.grams, e.tokens) for e in new])
         self.inserted += len(new)
 
     def _update(self, updates: dict) -> None:
