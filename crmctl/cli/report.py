@@ -7,8 +7,8 @@ import typer
 from crmctl.cli.context import new_app, session
 from crmctl.core import referrals as core_referrals
 from crmctl.core import reports
-from crmctl.errors import UsageError
-from crmctl.render import Format, emit_charts, emit_json, emit_rows, with_bars
+from crmctl.render import (REPORT_CSV_COLUMNS, Format, emit_charts, emit_json, emit_rows,
+                           report_rows, with_bars)
 
 app = new_app(invoke_without_command=True)
 
@@ -20,21 +20,22 @@ REFERRAL_TABLE = ["rank", "id", "name", "referred", "bar", "buying", "revenue", 
 @app.callback(invoke_without_command=True)
 def report(
     ctx: typer.Context,
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f",
+                               help="table, json or csv (csv: section,key,value rows)."),
 ) -> None:
     """Tiers, lifecycle stages, value (RFM) segments, churn risk, open complaints by
-    category and interactions per week (last 12), as bar charts or JSON.
+    category and interactions per week (last 12), as bar charts, JSON or CSV.
 
-    Example: crmctl report --format json
+    Example: crmctl report --format csv > report.csv
     """
     if ctx.invoked_subcommand is not None:
         return
-    if fmt == Format.csv:
-        raise UsageError("report takes --format table or json")
     with session(ctx) as conn:
         data = reports.overview(conn)
     if fmt == Format.json:
         emit_json(data)
+    elif fmt == Format.csv:
+        emit_rows(report_rows(data), REPORT_CSV_COLUMNS, fmt)
     else:
         emit_charts(data)
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 from crmctl import clock, pinyin
-from crmctl.core import audit, bulk, care, consent, dates, lifecycle, privacy, search, settings
+from crmctl.core import (audit, bulk, care, consent, contact_points, dates, lifecycle, privacy,
+                         search, settings)
 from crmctl.core import tags as tag_ops
 from crmctl.core.references import resolve
 from crmctl.core.rules import tier_rank_sql
@@ -123,10 +124,11 @@ def normalize_fields(conn, raw: dict, phone_region: str | None = None) -> dict:
 
 
 def _existing_referrer(conn, value) -> int:
+    """The referrer named by an id, #id, or a name/company/phone prefix (references)."""
     try:
-        ref = int(value)
-    except (TypeError, ValueError):
-        raise InvalidValue(f"--referred-by takes a customer id, not {value!r}") from None
+        ref = resolve(conn, value)
+    except (InvalidValue, NotFound) as exc:
+        raise type(exc)(f"{exc} (given as --referred-by)") from None
     if not 0 < ref <= SQL_INT_MAX or not conn.execute(
             "SELECT 1 FROM customers WHERE id = ?", (ref,)).fetchone():
         raise NotFound(f"no customer {ref} (given as --referred-by)")
@@ -144,6 +146,9 @@ def find_duplicate(conn, email: str | None, phone: str | None, *, exclude: int |
             " AND id IS NOT ? LIMIT 1", (value, exclude)).fetchone()
         if row:
             return row[0], name
+        other = contact_points.owner(conn, name, value, exclude)  # among their other ones
+        if other:
+            return other, name
     return None
 
 
@@ -155,10 +160,20 @@ def _refuse_duplicate(conn, fields: dict, exclude: int | None = None) -> None:
 
 
 def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
-        allow_duplicate: bool = False, phone_region: str | None = None) -> int:
-    """Add a customer; return its id. ``raw`` holds EDITABLE fields, ``name`` required."""
+        allow_duplicate: bool = False, phone_region: str | None = None,
+        more: dict | None = None) -> int:
+    """Add a customer; return its id. ``raw`` holds EDITABLE fields, ``name`` required;
+    ``more``: {"phone": ["work:+86…"…], "email": […]}, their other phones and emails."""
 
     fields = normalize_fields(conn, {**raw, "name": raw.get("name")}, phone_region)
+    points = _points(conn, more, phone_region)
+    promoted = {}
+    for kind in ("phone", "email"):  # no primary given: the first other one (not a fax) is
+        if not fields.get(kind):
+            first = next((p for p in points if p[0] == kind and p[2] != "fax"), None)
+            if first:
+                fields[kind], promoted[f"{kind}_type"] = first[1], first[2]
+                points.remove(first)
     tier = check_tier(tier)
     tag_names = [normalize_tag(t) for t in tags]
     with atomic(conn):
@@ -174,10 +189,23 @@ def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
             conn.execute("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, reason)"
                          " VALUES (?, ?, NULL, ?, 'initial tier')", (cid, now, tier))
         tag_ops.attach(conn, tag_names, [cid])
+        more_fields = contact_points.change(conn, cid, points, [], allow_duplicate,
+                                            find_duplicate)
+        for column, typ in promoted.items():
+            conn.execute(f"UPDATE customers SET {column} = ? WHERE id = ?", (typ, cid))
         reindex(conn, [cid])
         audit.record(conn, "add", "customer", cid, [k for k, v in fields.items() if v is not None]
-                     + (["tier"] if tier != "regular" else []) + (["tags"] if tag_names else []))
+                     + (["tier"] if tier != "regular" else []) + (["tags"] if tag_names else [])
+                     + more_fields)
     return cid
+
+
+def _points(conn, more: dict | None, phone_region: str | None) -> list:
+    if not more:
+        return []
+    region = check_region(phone_region) if phone_region else settings.get(conn, "default_region")
+    return [p for kind in ("phone", "email")
+            for p in contact_points.normalize_points(kind, more.get(kind, []), region)]
 
 
 def reindex(conn, ids: list[int]) -> None:
@@ -186,7 +214,8 @@ def reindex(conn, ids: list[int]) -> None:
                         f"WHERE id IN ({marks}) AND forgotten_at IS NULL", ids).fetchall()
     conn.executemany("UPDATE customers SET name_key = ? WHERE id = ?",
                      [(pinyin.sort_key(row[1]), row[0]) for row in rows])
-    search.index(conn, rows)
+    others = contact_points.searched_texts(conn, ids)  # every other number and address too
+    search.index(conn, [(*row, others.get(row[0])) for row in rows])
 
 
 def _select(where: str = "1", order: str = "c.id", limit: str = "",
@@ -301,28 +330,44 @@ def _order(sort: str, rowid: str = "c.id") -> str:
 
 
 def edit(conn, customer_id, raw: dict, *, allow_duplicate: bool = False,
-         phone_region: str | None = None) -> list[str]:
-    """Change fields; return the names of those that changed (empty: nothing to do)."""
+         phone_region: str | None = None, more: dict | None = None,
+         fewer: list[tuple[str, str]] = ()) -> list[str]:
+    """Change fields; return the names of those that changed (empty: nothing to do).
+    ``more`` adds other phones/emails (as for add), ``fewer`` removes (kind, value) ones."""
     current = get(conn, customer_id)
     fields = normalize_fields(conn, raw, phone_region)
+    points = _points(conn, more, phone_region)
+    fewer = [(k, normalize_fields(conn, {k: v}, phone_region)[k] or v) for k, v in fewer]
     if "name" in fields and fields["name"] is None:
         raise InvalidValue("a customer needs a name")
     if fields.get("referred_by") == current.id:
         raise InvalidValue("a customer cannot be referred by themselves")
     changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
-    if not changed:
+    if not changed and not points and not fewer:
         return []
     with atomic(conn):
+        more_fields = contact_points.change(conn, current.id, points, fewer, allow_duplicate,
+                                            find_duplicate)
+        if not changed:
+            if more_fields:
+                reindex(conn, [current.id])
+                audit.record(conn, "edit", "customer", current.id, more_fields)
+            return more_fields
         if not allow_duplicate and ({"email", "phone"} & changed.keys()):
             _refuse_duplicate(conn, {k: changed.get(k) for k in ("email", "phone")},
                               exclude=current.id)
         sets = ", ".join(f"{k} = ?" for k in changed)
         conn.execute(f"UPDATE customers SET {sets}, updated_at = ? WHERE id = ?",
                      [*changed.values(), clock.now_text(), current.id])
-        if set(changed) & set(search.SEARCHED_FIELDS):
+        for kind in ("phone", "email"):  # a new primary: its type unknown; not also another
+            if kind in changed:
+                conn.execute(f"UPDATE customers SET {kind}_type = NULL WHERE id = ?",
+                             (current.id,))
+                contact_points.remove(conn, current.id, kind, changed[kind] or "")
+        if set(changed) & set(search.SEARCHED_FIELDS) or more_fields:
             reindex(conn, [current.id])
-        audit.record(conn, "edit", "customer", current.id, list(changed))
-    return sorted(changed)
+        audit.record(conn, "edit", "customer", current.id, list(changed) + more_fields)
+    return sorted([*changed, *more_fields])
 
 
 def remove(conn, customer_id) -> None:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from crmctl import clock
-from crmctl.core import consent, customers
+from crmctl.core import contact_points, consent, customers
 
 # ISO 4217 currencies without minor units; every other one has two decimals here.
 ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"}
@@ -38,6 +38,7 @@ def show(conn, customer_id) -> dict:
 
     card = customers.get(conn, customer_id)
     data = card.to_dict()
+    data.update(contact_points.of_customer(conn, card.id))  # phones[], emails[]: every one
     data["timeline"] = timeline(conn, card.id)
     data["consent"] = consent.current_state(conn, card.id)
     return data
@@ -135,7 +136,7 @@ def _followups(conn, cid: int) -> list[dict]:
 
 def when_text(at: str) -> str:
     """How a timeline moment reads to a person: a local day, or a local day and time."""
-    return at if len(at) == 10 else clock.from_utc_text(at).strftime("%Y-%m-%d %H:%M")
+    return at if len(at) == 10 else clock.local_minute(at)
 
 
 def consent_text(state: dict) -> str:
