@@ -11,7 +11,7 @@ DEMO_DB := $(CURDIR)/examples/demo.db
 $(BIN)/crmctl: pyproject.toml setup.py $(wildcard crmctl/locale/*/LC_MESSAGES/*.po)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@touch $@
 
 install: $(BIN)/crmctl

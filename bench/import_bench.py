@@ -7,17 +7,21 @@ email or phone, 0.2% repeat an earlier email), then, each in its own child proce
 - floor: a bare sqlcipher3 ``executemany`` of the same rows, streamed from ``csv.reader``,
   into one plain table of the same columns, in a new database with crmctl's key and
   pragmas, in one transaction;
+- sqlite-utils: ``sqlite-utils insert DB customers FILE --csv`` (the bench extra), the
+  yardstick issue 15 names: how a user loads a CSV into SQLite without crmctl (a plain,
+  unencrypted file; its defaults: types detected, a commit every 100 rows);
 - import: ``crmctl import FILE --format json`` into a new crmctl database.
 
-Prints both times, the ratio, and the peak RSS of each child (resource.getrusage maxrss,
-which includes the import's worker processes); also each child's CPU time (what a shared
-machine's contention does not inflate) and a "schema floor": the SQLite work alone of writing
-the same rows into crmctl's own tables and two search indexes, so the gap between the bare
-floor and the import can be split into what the schema costs and what the pipeline adds; and
-the same schema floor without the search indexes (what they cost).
+For each: wall time, CPU time (user + system of the process and its workers: what a shared
+machine's contention does not inflate) and peak RSS (os.wait4, the process's own); the
+import's as a ratio of sqlite-utils' and of the floor's. Then (unless --no-schema-floors)
+two "schema floors": the SQLite work alone of writing the same rows into crmctl's own tables
+and two search indexes, and the same without the search indexes, so the gap between the
+bare floor and the import splits into what the schema costs and what the pipeline adds.
 
     .venv/bin/python bench/import_bench.py                  # N = 1,000,000
     .venv/bin/python bench/import_bench.py --rows 100000 --repeat 3
+    .venv/bin/python bench/import_bench.py --rows 100000 --no-schema-floors
 """
 
 from __future__ import annotations
@@ -27,9 +31,9 @@ import csv
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -154,17 +158,20 @@ print(timed)
 def child(argv: list[str], env: dict | None = None) -> tuple[float, str, float, float]:
     """(wall seconds, stdout, peak RSS MB of this child and its children, CPU seconds).
 
-    The CPU time (user + system of the child and its workers) is what contention on a shared
-    machine does not inflate."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"child failed ({done.returncode}): {done.stderr.strip()}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, done.stdout, max(after.ru_maxrss, before.ru_maxrss) / 1024, cpu
+    os.wait4 gives this child's own usage (its waited-for workers included), so each
+    figure is the child's, not the largest of the run so far. The CPU time (user + system)
+    is what contention on a shared machine does not inflate."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            sys.exit(f"child failed ({proc.returncode}): {err.read().decode().strip()}")
+        return wall, out.read().decode(), usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -173,6 +180,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--workers", type=int, default=None,
                         help="validating processes (CRMCTL_IMPORT_WORKERS); default: crmctl's")
+    parser.add_argument("--no-schema-floors", dest="schema_floors", action="store_false",
+                        help="skip the two schema floors (SQLite alone into crmctl's tables)")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     data = OUT / f"import-{args.rows}.csv"
@@ -181,42 +190,57 @@ def main() -> None:
         make_csv(data, args.rows)
     python = sys.executable
     crmctl = str(Path(python).with_name("crmctl"))
+    sqlite_utils = str(Path(python).with_name("sqlite-utils"))
+    if not Path(sqlite_utils).exists():
+        sys.exit("sqlite-utils is not in this venv: pip install -e '.[bench]' (make install)")
     env = {**os.environ, "CRMCTL_PASSPHRASE": KEY}
     env.pop("CRMCTL_PASSPHRASE_FILE", None)
     env.pop("CRMCTL_PASSPHRASE_CMD", None)
     if args.workers is not None:
         env["CRMCTL_IMPORT_WORKERS"] = str(args.workers)
     print(f"rows={args.rows:,}  file={data.stat().st_size / 1e6:.0f} MB  cores={os.cpu_count()}"
-          f"  workers={'default' if args.workers is None else args.workers}"
-          f"  load={os.getloadavg()[0]:.1f}")
+          f"  workers={'default' if args.workers is None else args.workers}  "
+          "(wall, CPU = user + system of the process and its workers, peak RSS)")
     for attempt in range(args.repeat):
+        print(f"run {attempt + 1}  load={os.getloadavg()[0]:.1f}")
         floor_db = remove_db(OUT / "import-floor.db")
         script = FLOOR.format(root=str(ROOT), db=str(floor_db), key=KEY, csv=str(data),
                               cols=", ".join(f"c{i} TEXT" for i in range(len(HEADER))),
                               marks=", ".join("?" * len(HEADER)))
         floor_wall, floor_out, floor_rss, floor_cpu = child([python, "-c", script])
         floor = float(floor_out.strip())
+        show("floor: executemany, one table", floor_wall, floor_cpu, floor_rss,
+             f"(its statement {floor:.2f} s)")
+        # the yardstick issue 15 names: the same file, the same way a user would load it
+        utils_db = remove_db(OUT / "import-sqlite-utils.db")
+        utils = child([sqlite_utils, "insert", str(utils_db), "customers", str(data), "--csv"])
+        show("sqlite-utils insert --csv", *utils[:1], utils[3], utils[2], "")
         db = remove_db(OUT / "import-crm.db")
         subprocess.run([crmctl, "--db", str(db), "init"], env=env, check=True,
                        capture_output=True)
         wall, out, rss, cpu = child([crmctl, "--db", str(db), "import", str(data), "--format",
                                      "json"], env)
+        show("crmctl import", wall, cpu, rss,
+             f"= {wall / utils[0]:.2f}x sqlite-utils (CPU {cpu / utils[3]:.2f}x); "
+             f"{wall / floor_wall:.1f}x the floor (CPU {cpu / floor_cpu:.1f}x)")
         summary = json.loads(out)
-        # after the import: it holds every row in memory, and peak RSS is the largest child's
-        schema, unsearched = (float(child([python, "-c", SCHEMA_FLOOR.format(
-            root=str(ROOT), db=str(remove_db(OUT / "import-schema.db")), key=KEY,
-            csv=str(data), search=search)])[1].strip()) for search in (True, False))
-        print(f"run {attempt + 1}: floor {floor:.2f} s (its process {floor_wall:.2f} s, CPU "
-              f"{floor_cpu:.2f} s, {floor_rss:.0f} MB)  import {wall:.2f} s (CPU {cpu:.2f} s)  "
-              f"ratio {wall / floor:.2f}x (CPU, whole processes: {cpu / floor_cpu:.2f}x)  "
-              f"peak RSS {rss:.0f} MB  load={os.getloadavg()[0]:.1f}\n"
-              f"       schema floor (SQLite alone, crmctl's tables and search indexes) "
-              f"{schema:.2f} s = {schema / floor:.2f}x the floor; import = "
-              f"{wall / schema:.2f}x the schema floor\n"
-              f"       the same without the two search indexes {unsearched:.2f} s = "
-              f"{unsearched / floor:.2f}x the floor  "
-              f"inserted={summary['inserted']:,} skipped={summary['skipped']:,} "
+        print(f"    inserted={summary['inserted']:,} skipped={summary['skipped']:,} "
               f"rejected={summary['rejected']:,}")
+        if args.schema_floors:
+            for search in (True, False):
+                timed = child([python, "-c", SCHEMA_FLOOR.format(
+                    root=str(ROOT), db=str(remove_db(OUT / "import-schema.db")), key=KEY,
+                    csv=str(data), search=search)])
+                show("schema floor" + ("" if search else " without search indexes"),
+                     float(timed[1].strip()), None, None,
+                     f"(SQLite alone) = {float(timed[1]) / floor:.1f}x the floor's statement")
+
+
+def show(what: str, wall: float, cpu: float | None, rss: float | None, note: str) -> None:
+    cpu_text = f"CPU {cpu:6.2f} s" if cpu is not None else " " * 12
+    rss_text = f"{rss:4.0f} MB" if rss is not None else " " * 7
+    print(f"  {what:<40} {wall:7.2f} s  {cpu_text}  {rss_text}  {note}".rstrip())
+
 
 if __name__ == "__main__":
     main()

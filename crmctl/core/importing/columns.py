@@ -23,7 +23,7 @@ from operator import add, itemgetter
 
 from crmctl.core.importing import cells, countries
 from crmctl.core.care import normalize_birthday_lunar
-from crmctl.core.importing.fields import COLUMNS, EXTRA, searched_values
+from crmctl.core.importing.fields import COLUMNS, EXTRA, pinyin_keys, searched_values
 from crmctl.core.importing.rows import RowToCustomer, reference_validation
 from crmctl.core.search import documents
 from crmctl.errors import InvalidValue
@@ -49,15 +49,16 @@ class ColumnsToCustomers:
         self.column = {t: idx[0] for t, idx in by.items()} if self.usable else {}
 
     def __call__(self, chunk: list[tuple[int, list[str]]]):
-        """([(row, values, tags, trigram text, grams text)…], [(row, reason)…], phones read
-        in the default region) in row order: reference_validation's answer, with each good
-        row's search texts."""
+        """([(row, values, tags, trigram text, grams text, pinyin sort key, pinyin tokens)…],
+        [(row, reason)…], phones read in the default region) in row order:
+        reference_validation's answer, with each good row's search texts and pinyin keys."""
         good, bad, in_region = self.validate(chunk)
         docs = documents(map(searched_values, map(_VALUES, good)))
         for i in [i for i, row in enumerate(good) if len(row[1]) > EXTRA]:
             values = good[i][1]  # every other number and address is searched too
             docs[i] = documents([(*searched_values(values),
                                   " ".join(v for _, v, _ in values[EXTRA][2]))])[0]
+        docs = map(add, docs, map(pinyin_keys, map(_VALUES, good)))
         return list(map(add, good, docs)), bad, in_region
 
     def validate(self, chunk: list[tuple[int, list[str]]]):

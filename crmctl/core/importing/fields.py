@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import namedtuple
 from operator import itemgetter
 
+from crmctl import pinyin
 from crmctl.core.search import SEARCHED_FIELDS
 
 # The customer columns an import writes, in this order.
@@ -22,3 +23,10 @@ EXTRA = len(COLUMNS)
 AT = namedtuple("FieldPositions", COLUMNS)(*range(len(COLUMNS)))
 # A row of values → the values the search indexes hold, in crmctl.core.search's order.
 searched_values = itemgetter(*(COLUMNS.index(f) for f in SEARCHED_FIELDS))
+
+
+def pinyin_keys(values) -> tuple[str | None, str]:
+    """A row of values → (the name's pinyin sort key, the pinyin search tokens of name and
+    company): made where the search texts are, in the reading process beside the writer."""
+    name = values[AT.name]
+    return pinyin.sort_key(name), pinyin.search_tokens(name, values[AT.company])

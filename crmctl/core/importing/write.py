@@ -6,7 +6,8 @@ earlier chunks of the same file are in the table already, so this also finds dup
 within the file across chunks; inside a chunk a dict does it. Then one executemany each for
 the new customers, their tier history, their tags and the two search indexes.
 
-A validated row is (row number, values, tags, trigram text, grams text), values in
+A validated row is (row number, values, tags, trigram text, grams text, pinyin sort key,
+pinyin tokens), values in
 fields.COLUMNS order. Its empty fields may be None or "" (the column validator passes CSV
 cells through as they are): both are stored as NULL.
 """
@@ -18,10 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 
-from crmctl import pinyin
 from crmctl.core import search
 from crmctl.core.customers import reindex
-from crmctl.core.importing.fields import AT, COLUMNS, EXTRA, searched_values
+from crmctl.core.importing.fields import AT, COLUMNS, EXTRA, pinyin_keys, searched_values
 from crmctl.errors import Duplicate
 from crmctl.store import page_cache
 
@@ -69,6 +69,8 @@ class _New:
     tags: tuple | list
     trigram: str
     grams: str
+    sort_key: str | None  # the name's pinyin
+    tokens: str  # pinyin search tokens
     extra: tuple | None = None  # fields.EXTRA: types, the other phones/emails
 
 
@@ -96,7 +98,7 @@ class Writer:
         seen_phone: dict[str, _New | int] = {}
         updates: dict[int, tuple[list, list]] = {}  # customer id: (values, tags) to merge
         refused: list[tuple[int, str]] = []
-        for rownum, values, tags, trigram, grams in good:
+        for rownum, values, tags, *texts in good:
             extra = None
             if len(values) > EXTRA:  # a row with several phones/emails (importing/multi.py)
                 extra, values = values[EXTRA], values[:EXTRA]
@@ -107,7 +109,7 @@ class Writer:
                                   and (key_p is None or (key_p not in seen_phone
                                                          and key_p not in by_phone))):
                 # nearly every row: new to the database and to the chunk
-                entry = _New(self.next_id, rownum, values, tags, trigram, grams)
+                entry = _New(self.next_id, rownum, values, tags, *texts)
                 self.next_id += 1
                 new.append(entry)
                 if key_e:
@@ -118,7 +120,7 @@ class Writer:
             keys_e, keys_p = _keys(key_e, key_p, extra)
             targets = self._targets(keys_e, keys_p, by_email, by_phone, seen_email, seen_phone)
             if not targets:
-                entry = _New(self.next_id, rownum, values, tags, trigram, grams, extra)
+                entry = _New(self.next_id, rownum, values, tags, *texts, extra)
                 self.next_id += 1
                 new.append(entry)
                 for key in keys_e:
@@ -213,6 +215,7 @@ class Writer:
                 target.extra = _merged(target.extra, extra)
             others = " ".join(v for _, v, _ in (target.extra or (0, 0, ()))[2])
             target.trigram, target.grams = search.document((*searched_values(old), others))
+            target.sort_key, target.tokens = pinyin_keys(old)
             return
         pending_values, pending_tags = updates.setdefault(target, ([None] * len(COLUMNS), []))
         for i, v in enumerate(values):
@@ -226,10 +229,7 @@ class Writer:
         if not new:
             return
         conn, now = self.conn, self.now
-        # pinyin keys (sort key, search tokens), memoized per distinct name and company
-        keys = [(pinyin.sort_key(e.values[AT.name]),
-                 pinyin.search_tokens(e.values[AT.name], e.values[AT.company])) for e in new]
-        conn.executemany(_INSERT, [(*e.values, now, now, k[0]) for e, k in zip(new, keys)])
+        conn.executemany(_INSERT, [(*e.values, now, now, e.sort_key) for e in new])
         last = conn.execute("SELECT max(id) FROM customers").fetchone()[0]
         if last != new[-1].id:  # ids are max + 1, and only this transaction writes
             raise RuntimeError(f"import: expected customer ids up to {new[-1].id}, got {last}")
@@ -243,7 +243,7 @@ class Writer:
         conn.executemany("INSERT INTO search_trigram(rowid, text) VALUES (?, ?)",
                          [(e.id, e.trigram) for e in new])
         conn.executemany("INSERT INTO search_grams(rowid, text, pinyin) VALUES (?, ?, ?)",
-                         [(e.id, e.grams, k[1]) for e, k in zip(new, keys)])
+                         [(e.id, e.grams, e.tokens) for e in new])
         self.inserted += len(new)
 
     def _update(self, updates: dict) -> None:
