@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 from crmctl import clock
 from crmctl.core import followups, lifecycle, rules, settings
+from crmctl.core.analysis.amounts import purchase_amounts
 from crmctl.core.followups import day_start_utc
 
 SEGMENTS = ("champions", "loyal", "new", "promising", "at risk", "hibernating", "no purchases")
@@ -64,8 +65,19 @@ def segment(r: int, f: int, m: int) -> str:
     return "at risk" if fm >= 3 else "hibernating"
 
 
-def overview(conn, today: date | None = None) -> dict:
-    """Every figure of the report, as plain data (the JSON of `report --format json`)."""
+def customer_segment(last_purchase: str | None, purchases: int, spend_minor: int,
+                     tier_spend: dict, today: date) -> str:
+    """The RFM segment of one customer (last purchase a local day YYYY-MM-DD; lifetime
+    spend in the default currency); "no purchases" when there is none."""
+    if not purchases or not last_purchase:
+        return "no purchases"
+    r = recency_score((today - date.fromisoformat(last_purchase[:10])).days)
+    return segment(r, frequency_score(purchases), monetary_score(spend_minor, tier_spend))
+
+
+def overview(conn, today: date | None = None, *, churn_risk: int | None = None) -> dict:
+    """Every figure of the report, as plain data (the JSON of `report --format json`).
+    ``churn_risk``: the number of customers at churn risk today, if already counted."""
 
     today = today or clock.today()
     live = "forgotten_at IS NULL"
@@ -81,8 +93,8 @@ def overview(conn, today: date | None = None) -> dict:
         "SELECT coalesce(complaint_category, 'other'), count(*) FROM interactions "
         "INDEXED BY interactions_open_complaints WHERE complaint = 1 AND resolved_at IS NULL "
         "GROUP BY 1").fetchall())
-    risk = sum(1 for row in followups.due(conn, today, today=today)
-               if row["reason"] == "churn-risk")
+    risk = churn_risk if churn_risk is not None else sum(
+        1 for row in followups.due(conn, today, today=today) if row["reason"] == "churn-risk")
     return {"date": today.isoformat(), "customers": sum(tiers.values()), "tiers": tiers,
             "stages": stages, "segments": segments(conn, today), "segment_rule": RULE,
             "churn_risk": risk, "open_complaints": complaints,
@@ -91,18 +103,14 @@ def overview(conn, today: date | None = None) -> dict:
 
 def segments(conn, today: date) -> dict[str, int]:
     thresholds = settings.get(conn, "tier_spend")
-    spend = dict(conn.execute("SELECT customer_id, sum(amount_minor) FROM purchases "
-                              "WHERE currency = ? GROUP BY customer_id",
+    spend = dict(conn.execute(f"SELECT customer_id, sum(amount_minor) FROM "
+                              f"{purchase_amounts()} p WHERE currency = ? GROUP BY customer_id",
                               (settings.get(conn, "currency"),)))
     counts = dict.fromkeys(SEGMENTS, 0)
     for cid, last, n in conn.execute(
             "SELECT id, substr(last_purchase_at, 1, 10), purchase_count FROM customers "
             "WHERE forgotten_at IS NULL"):
-        if not n or not last:
-            counts["no purchases"] += 1
-            continue
-        r = recency_score((today - date.fromisoformat(last)).days)
-        counts[segment(r, frequency_score(n), monetary_score(spend.get(cid, 0), thresholds))] += 1
+        counts[customer_segment(last, n, spend.get(cid, 0), thresholds, today)] += 1
     return counts
 
 
