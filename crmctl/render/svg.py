@@ -42,11 +42,14 @@ def bar_chart(chart_id: str, labels: list[str], values: list[float], *, title: s
         ax.set_ylabel(unit)
     ax.set_title(title, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
+    # fixed margins: a "tight" bounding box draws every chart twice (~40 % of the time)
+    fig.subplots_adjust(left=0.3 if horizontal else 0.1, right=0.97, top=0.88,
+                        bottom=0.12 if horizontal else (0.3 if len(labels) > 6 else 0.14))
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": chart_id}), \
             warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     return _inline(buf.getvalue(), chart_id)
 
 
