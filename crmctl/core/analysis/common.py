@@ -38,3 +38,11 @@ def choice(value: str, allowed: tuple[str, ...], option: str) -> str:
     if word not in allowed:
         raise InvalidValue(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
     return word
+
+
+def customer_values(conn, column: str) -> dict:
+    """{customer id: ``column``} of every customer: grouping by tier, region or industry
+    maps ids through this in pandas rather than joining each row (a join drives the
+    query from customers: an index search per customer, 40 s for the complaints of a
+    million interactions)."""
+    return dict(conn.execute(f"SELECT id, {column} FROM customers"))

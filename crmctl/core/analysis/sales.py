@@ -15,18 +15,18 @@ from datetime import date
 from crmctl.core import rules
 from crmctl.core.analysis.amounts import purchase_amounts
 from crmctl.core.analysis.common import (NONE_LABEL, average_minor, check_range, choice,
-                                         currency_of, money)
+                                         currency_of, customer_values, money)
 
 BY = ("month", "quarter", "tier", "region", "industry", "campaign")
 KEYS = {
     "month": "substr(p.date, 1, 7)",
     "quarter": "substr(p.date, 1, 4) || '-Q' || ((CAST(substr(p.date, 6, 2) AS INTEGER) + 2) / 3)",
-    "tier": "c.tier",
-    "region": "nullif(trim(c.region), '')",
-    "industry": "nullif(trim(c.industry), '')",
     "campaign": "CASE WHEN p.campaign_id IS NULL THEN NULL "
                 "ELSE '#' || p.campaign_id || ' ' || coalesce(k.name, '') END",
 }
+# grouped by a value of the customer's: mapped by id in pandas (common.customer_values)
+CUSTOMER_KEYS = {"tier": "tier", "region": "nullif(trim(region), '')",
+                 "industry": "nullif(trim(industry), '')"}
 COLUMNS = ("revenue", "orders", "customers", "average_order", "currency")
 
 
@@ -48,10 +48,11 @@ def sales(conn, by: str = "month", *, since: date | None = None, until: date | N
         params.append(until.isoformat())
     join = "LEFT JOIN campaigns k ON k.id = p.campaign_id" if by == "campaign" else ""
     rows = conn.execute(
-        f"SELECT {KEYS[by]}, p.customer_id, p.amount_minor FROM {purchase_amounts()} p "
-        f"JOIN customers c ON c.id = p.customer_id {join} WHERE {' AND '.join(where)}",
-        params).fetchall()
+        f"SELECT {KEYS.get(by, 'NULL')}, p.customer_id, p.amount_minor "
+        f"FROM {purchase_amounts()} p {join} WHERE {' AND '.join(where)}", params).fetchall()
     frame = pd.DataFrame(rows, columns=["key", "customer", "amount"])
+    if by in CUSTOMER_KEYS:
+        frame["key"] = frame["customer"].map(customer_values(conn, CUSTOMER_KEYS[by]))
     frame["key"] = frame["key"].fillna(NONE_LABEL)
     grouped = frame.groupby("key", sort=False).agg(
         revenue=("amount", "sum"), orders=("amount", "size"), customers=("customer", "nunique"))

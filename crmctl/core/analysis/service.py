@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 from crmctl import clock
 from crmctl.core import rules, settings
-from crmctl.core.analysis.common import NONE_LABEL, choice
+from crmctl.core.analysis.common import NONE_LABEL, choice, customer_values
 from crmctl.core.followups_report import day_start_utc
 
 SATISFACTION_BY = ("month", "tier", "channel")
@@ -38,14 +38,15 @@ def satisfaction(conn, by: str = "month", today: date | None = None) -> dict:
     days = rules.SATISFACTION_TREND_DAYS
     recent = day_start_utc(today - timedelta(days=days - 1))
     before = day_start_utc(today - timedelta(days=2 * days - 1))
-    key = {"month": LOCAL_MONTH, "tier": "c.tier", "channel": "i.channel"}[by]
+    key = {"month": LOCAL_MONTH, "tier": "NULL", "channel": "i.channel"}[by]
     rows = conn.execute(
-        f"SELECT {key}, i.satisfaction, CASE WHEN i.at >= :recent THEN 1 "
-        "WHEN i.at >= :before THEN 0 END FROM interactions i "
-        "JOIN customers c ON c.id = i.customer_id WHERE i.satisfaction IS NOT NULL",
+        f"SELECT {key}, i.customer_id, i.satisfaction, CASE WHEN i.at >= :recent THEN 1 "
+        "WHEN i.at >= :before THEN 0 END FROM interactions i WHERE i.satisfaction IS NOT NULL",
         {"recent": recent, "before": before}).fetchall()
     low = settings.get(conn, "churn_risk")["low_satisfaction"]
-    frame = pd.DataFrame(rows, columns=["key", "score", "period"])
+    frame = pd.DataFrame(rows, columns=["key", "customer", "score", "period"])
+    if by == "tier":
+        frame["key"] = frame["customer"].map(customer_values(conn, "tier"))
     frame["low"] = frame["score"] <= low
     grouped = frame.groupby("key", sort=True).agg(
         average=("score", "mean"), ratings=("score", "size"), low=("low", "mean"))
@@ -75,10 +76,10 @@ def complaints(conn, by: str = "category", now: datetime | None = None) -> dict:
     now = now or clock.now()
     hours = settings.get(conn, "response_hours")
     key = LOCAL_MONTH if by == "month" else "coalesce(i.complaint_category, 'other')"
-    rows = conn.execute(
-        f"SELECT {key}, i.at, i.resolved_at, c.tier FROM interactions i "
-        "JOIN customers c ON c.id = i.customer_id WHERE i.complaint = 1").fetchall()
-    frame = pd.DataFrame(rows, columns=["key", "at", "resolved", "tier"])
+    rows = conn.execute(f"SELECT {key}, i.at, i.resolved_at, i.customer_id FROM interactions i "
+                        "WHERE i.complaint = 1").fetchall()
+    frame = pd.DataFrame(rows, columns=["key", "at", "resolved", "customer"])
+    frame["tier"] = frame["customer"].map(customer_values(conn, "tier"))
     frame["key"] = frame["key"].fillna(NONE_LABEL)
     start = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
     end = pd.to_datetime(frame["resolved"], utc=True, format="ISO8601")
