@@ -7,7 +7,8 @@ DEMO_DB := $(CURDIR)/examples/demo.db
 
 .PHONY: demo test check install clean
 
-$(BIN)/crmctl: pyproject.toml
+# the catalogs too: installing compiles them (setup.py)
+$(BIN)/crmctl: pyproject.toml setup.py $(wildcard crmctl/locale/*/LC_MESSAGES/*.po)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

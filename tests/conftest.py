@@ -80,10 +80,15 @@ def isolated(tmp_path, monkeypatch):
     for name in list(os.environ):
         if name.startswith("CRMCTL_"):
             monkeypatch.delenv(name)
+    # English unless a test asks otherwise (a developer's zh_CN shell would change texts)
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("CRMCTL_DB", str(tmp_path / "crm.db"))
     monkeypatch.setenv("CRMCTL_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # holiday dates (core/care.py)
     fake = MemoryKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(fake)

@@ -19,6 +19,7 @@ SMALL = [
     ("followups_bench.py", ["--customers", "1000", "--interactions", "5000", "--repeat", "1"]),
     ("export_bench.py", ["--rows", "2000", "--repeat", "1"]),
     ("import_bench.py", ["--rows", "2000", "--repeat", "1"]),
+    ("duplicates_bench.py", ["--customers", "2000", "--repeat", "1"]),
 ]
 
 

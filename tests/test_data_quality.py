@@ -51,11 +51,16 @@ def test_duplicates(conn):
     d = clean(conn, "李娜", phone="+86 139 0013 9000")
     e = clean(conn, "王明", email="other@example.cn", company="腾讯")  # same name, other firm
     found = issues_by_customer(conn)
-    assert found[a] == found[b] == {"duplicate-email", "duplicate-name"}
-    assert found[c] == found[d] == {"duplicate-phone"}
+    # the pair's candidate row is on the older customer, naming the merge
+    assert found[a] == {"duplicate-email", "duplicate-name", "duplicate-candidate"}
+    assert found[b] == {"duplicate-email", "duplicate-name"}
+    assert found[c] == {"duplicate-phone", "duplicate-candidate"}
+    assert found[d] == {"duplicate-phone"}
     assert e not in found
     detail = [i.detail for i in data_quality.find_issues(conn) if i.customer_id == a]
     assert f"same email as #{b}" in detail
+    assert (f"#{b} 王明: score 1.00 (same email; same name and company); "
+            f"crmctl merge {a} {b}") in detail
 
 
 def test_invalid_and_missing_contact_fields(conn):

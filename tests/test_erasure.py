@@ -149,6 +149,9 @@ def test_restore_of_a_schema_7_backup_reapplies_the_later_erasures(initialized, 
     old.execute("DROP TABLE erasures")
     old.execute("ALTER TABLE followups DROP COLUMN cancel_reason")  # m009's
     old.execute("ALTER TABLE consent_events DROP COLUMN purpose")  # m014's
+    old.execute("DROP INDEX customers_birthday_lunar")  # m015's
+    old.execute("DROP INDEX customers_care")
+    old.execute("ALTER TABLE customers DROP COLUMN birthday_lunar")
     old.execute("PRAGMA user_version = 7")
     old.close()
     for cid in (first, second):

@@ -303,11 +303,13 @@ def test_cli_report_formats_and_errors(initialized, monkeypatch):
     wang, lina = seed(cli)
     monkeypatch.setenv("CRMCTL_NOW", "2027-05-23T09:00:00+08:00")  # 181 days on
     rows = json.loads(cli("followups", "--format", "json").stdout)
+    # audit data never ran in the 181 days: the data review is due (90 days, issue 17.6)
     assert [(r["name"], r["reason"], r["due"], r["overdue_days"]) for r in rows] == [
-        ("王明", "churn-risk", "2027-01-22", 121), ("李娜", "cadence", "2027-05-22", 1)]
+        ("王明", "churn-risk", "2027-01-22", 121), (None, "data-review", "2027-02-21", 91),
+        ("李娜", "cadence", "2027-05-22", 1)]
     text = cli("followups", "--format", "csv").stdout
     table = list(csv.reader(io.StringIO(text)))
-    assert table[0] == KEYS and table[2][:6] == [lina, "李娜", "regular", "2027-05-22", "1",
+    assert table[0] == KEYS and table[3][:6] == [lina, "李娜", "regular", "2027-05-22", "1",
                                                  "cadence"]
     r = cli("followups", "--tag", "展会2026")
     assert r.exit_code == 0

@@ -18,6 +18,7 @@ SUB_APPS = [
     ('backup', None),
     ('key', 'key'),
     ('config', 'config'),
+    ('merging', None),
 ]
 
 COMMANDS = {
@@ -38,7 +39,7 @@ COMMANDS = {
     'purchase': ('contacts',
         'Record a purchase and print its id alone on stdout.'),
     'followups': ('followups',
-        'Who to contact by --until (default today), overdue first: scheduled follow-ups, tier cadence since the last contact, churn risk, tier-change notices and care dates (birthdays, first-purchase anniversaries).'),
+        'Who to contact by --until (default today), overdue first: scheduled follow-ups, tier cadence since the last contact, churn risk, tier-change notices and care dates (birthdays, lunar birthdays, holidays, first-purchase anniversaries).'),
     'tier': ('tier',
         'Customer tiers (客户分级): set by hand, review by rule, history, rules.'),
     'tag': ('tags',
@@ -67,4 +68,6 @@ COMMANDS = {
         'Remember the passphrase in the OS keyring.'),
     'config': ('config',
         'Settings stored in the database.'),
+    'merge': ('merging',
+        "Merge a duplicate into a customer: DROP's interactions, purchases, follow-ups, consent, tags, tiers, campaigns and referrals move to KEEP, KEEP's empty fields take DROP's values (conflicts listed; KEEP's win unless --take FIELD), then DROP is erased as `forget` erases."),
 }

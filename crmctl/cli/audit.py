@@ -83,10 +83,13 @@ def data(
     """Check data quality: duplicates, invalid or missing contact details, no consent,
     never or long not contacted, tier not matching the rules.
 
+    Duplicate candidates come with a score and the `crmctl merge` to run. The run is
+    recorded: `followups` reminds of the next one after data_review_days (default 90).
+
     Example: crmctl audit data --strict --format json > quality.json
     """
     with session(ctx) as conn:
-        result = data_quality.report(conn)
+        result = data_quality.review(conn)
     issues = result["issues"]
     if fmt == Format.json:
         emit_json(result)

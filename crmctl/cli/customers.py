@@ -7,9 +7,10 @@ from typing import List, Optional
 import typer
 
 from crmctl.cli.context import command_name, db_path, new_app, session, several_ids
-from crmctl.core import bulk, customers, timeline
+from crmctl.core import bulk, customers, duplicates, timeline
 from crmctl.errors import InvalidValue, UsageError
 from crmctl.render import Format, emit_customer, emit_rows, message
+from crmctl.render.merging import warn_duplicates
 from crmctl.store import create_database
 from crmctl.store import passphrase
 
@@ -65,22 +66,29 @@ def add(
     tag: List[str] = typer.Option([], "--tag", help="A tag; repeat for more."),
     birthday: Optional[str] = typer.Option(None, help="YYYY-MM-DD or 1985/3/12, 1985年3月12日; "
                                           "MM-DD or 3月12日 without a year."),
+    birthday_lunar: Optional[str] = typer.Option(
+        None, metavar="MM-DD", help="Lunar (农历) birthday: 08-15, 八月十五, 正月初一, 腊月廿三."),
     note: Optional[str] = typer.Option(None, help="Owner's note."),
     referred_by: Optional[int] = typer.Option(None, help="Id of the customer who referred them."),
     allow_duplicate: bool = typer.Option(False, help="Add even if the email or phone exists."),
 ) -> None:
     """Add a customer and print its id alone on stdout.
 
+    Warns on stderr (exit 0) when the new customer is a likely duplicate, naming the
+    customer and the `crmctl merge` to run.
+
     Example: id=$(crmctl add 王明 --company 华为 --phone 13800138000 --tag vip)
     """
     raw = {"name": name, "company": company, "title": title, "email": email, "phone": phone,
            "wechat": wechat, "industry": industry, "region": region,
            "company_size": company_size, "source": source, "note": note,
-           "birthday": birthday, "referred_by": referred_by}
+           "birthday": birthday, "birthday_lunar": birthday_lunar, "referred_by": referred_by}
     with session(ctx) as conn:
-        cid = customers.add(conn, {k: v for k, v in raw.items() if v is not None}, tier=tier,
-                            tags=tag, allow_duplicate=allow_duplicate, phone_region=phone_region)
+        cid, likely = duplicates.add_checked(
+            conn, {k: v for k, v in raw.items() if v is not None}, tier=tier, tags=tag,
+            allow_duplicate=allow_duplicate, phone_region=phone_region)
     typer.echo(cid)
+    warn_duplicates(cid, likely)
 
 
 @app.command("list")
@@ -143,6 +151,8 @@ def edit(
     source: Optional[str] = typer.Option(None),
     birthday: Optional[str] = typer.Option(None, help="As for add: 1985-03-12, 1985/3/12, "
                                           "3月12日…"),
+    birthday_lunar: Optional[str] = typer.Option(
+        None, metavar="MM-DD", help="Lunar (农历) birthday: 08-15, 八月十五, 腊月廿三."),
     note: Optional[str] = typer.Option(None),
     referred_by: Optional[int] = typer.Option(None),
     clear: List[str] = typer.Option([], "--clear", metavar="FIELD",
@@ -156,7 +166,7 @@ def edit(
     given = {"name": name, "company": company, "title": title, "email": email, "phone": phone,
              "wechat": wechat, "industry": industry, "region": region,
              "company_size": company_size, "source": source, "birthday": birthday,
-             "note": note, "referred_by": referred_by}
+             "birthday_lunar": birthday_lunar, "note": note, "referred_by": referred_by}
     raw = {k: v for k, v in given.items() if v is not None}
     for fld in clear:
         key = fld.replace("-", "_")

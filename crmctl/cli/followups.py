@@ -27,7 +27,8 @@ def report(
 ) -> None:
     """Who to contact by --until (default today), overdue first: scheduled follow-ups,
     tier cadence since the last contact, churn risk, tier-change notices and care dates
-    (birthdays, first-purchase anniversaries). Each row says why it is there.
+    (birthdays, lunar birthdays, holidays, first-purchase anniversaries). Each row says
+    why it is there.
 
     Made for cron: plain text off a terminal, nothing asked, --format json|csv for scripts.
 

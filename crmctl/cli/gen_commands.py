@@ -25,7 +25,7 @@ SUB_APPS = [
     ("customers", None), ("contacts", None), ("followups", "followups"), ("tier", "tier"),
     ("tags", "tag"), ("importing", None), ("exporting", None), ("privacy", None),
     ("campaign", "campaign"), ("report", "report"), ("audit", "audit"), ("backup", None),
-    ("key", "key"), ("config", "config"),
+    ("key", "key"), ("config", "config"), ("merging", None),
 ]
 TARGET = Path(__file__).with_name("_commands.py")
 COMMAND = "python -m crmctl.cli.gen_commands"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 from crmctl import clock
-from crmctl.core import audit, bulk, consent, dates, lifecycle, privacy, search, settings
+from crmctl.core import audit, bulk, care, consent, dates, lifecycle, privacy, search, settings
 from crmctl.core import tags as tag_ops
 from crmctl.core.references import resolve
 from crmctl.core.rules import tier_rank_sql
@@ -19,7 +19,7 @@ from crmctl.store import atomic
 
 # Fields a person may set with add / edit (tier has its own command, with a history).
 EDITABLE = ("name", "company", "title", "email", "phone", "wechat", "industry", "region",
-            "company_size", "source", "note", "birthday", "referred_by")
+            "company_size", "source", "note", "birthday", "referred_by", "birthday_lunar")
 CONTRACT_KEYS = ("id", "name", "company", "title", "email", "phone", "tier", "stage", "tags",
                  "created_at", "last_contact_at")
 SORTS = {"id": "c.id", "name": "c.name", "company": "c.company", "created": "c.created_at",
@@ -49,6 +49,7 @@ class Customer:
     birthday: str | None = None
     referred_by: int | None = None
     updated_at: str | None = None
+    birthday_lunar: str | None = None
     extra: dict = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict:
@@ -111,6 +112,8 @@ def normalize_fields(conn, raw: dict, phone_region: str | None = None) -> dict:
             out[key] = normalize_phone(value, region, "is it foreign? use --phone-region")
         elif key == "birthday":
             out[key] = normalize_birthday(value)
+        elif key == "birthday_lunar":
+            out[key] = care.normalize_birthday_lunar(value)
         elif key == "referred_by":
             out[key] = None if value in (None, "") else _existing_referrer(conn, value)
         else:
@@ -192,7 +195,8 @@ def _select(where: str = "1", order: str = "c.id", limit: str = "",
                     JOIN tags t ON t.id = ct.tag_id WHERE ct.customer_id = c.id
                     ORDER BY t.name)) AS tags,
                c.created_at, c.last_contact_at, c.wechat, c.industry, c.region,
-               c.company_size, c.source, c.note, c.birthday, c.referred_by, c.updated_at
+               c.company_size, c.source, c.note, c.birthday, c.referred_by, c.updated_at,
+               c.birthday_lunar
         FROM {source} WHERE c.forgotten_at IS NULL AND ({where}) ORDER BY {order} {limit}"""
 
 

@@ -11,6 +11,9 @@ Checks (each issue names one live customer; forgotten ones are never looked at):
 - ``never-contacted``: no interaction recorded; ``no-contact-1y``: none for a year.
 - ``tier-mismatch``: what ``tier review`` proposes (crmctl.core.tiers, the one place the
   rules live: trailing-12-month spend, inactivity, falling satisfaction).
+
+``review`` is the command's call: the report, and the time of this run recorded in the
+database (``followups`` shows a data-review row when it is older than data_review_days).
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from crmctl import clock
-from crmctl.core import settings, tiers
+from crmctl.core import duplicates, settings, tiers
 from crmctl.core.validate import normalize_email, normalize_phone
 from crmctl.errors import InvalidValue
 
-CHECKS = ("duplicate-email", "duplicate-phone", "duplicate-name", "invalid-email",
+CHECKS = ("duplicate-email", "duplicate-phone", "duplicate-name", "duplicate-candidate",
+          "invalid-email",
           "invalid-phone", "no-contact-details", "no-consent", "never-contacted",
           "no-contact-1y", "tier-mismatch")
 LIVE = "forgotten_at IS NULL"
@@ -40,22 +44,40 @@ class Issue:
         return asdict(self)
 
 
-def find_issues(conn) -> list[Issue]:
+def find_issues(conn, candidates: list | None = None) -> list[Issue]:
     """Every issue found, ordered by customer id, then by check."""
-    issues = [*_duplicates(conn), *_invalid_contacts(conn), *_simple(conn), *_tiers(conn)]
+    candidates = duplicates.find(conn) if candidates is None else candidates
+    issues = [*_duplicates(conn), *_candidates(candidates), *_invalid_contacts(conn),
+              *_simple(conn), *_tiers(conn)]
     order = {check: i for i, check in enumerate(CHECKS)}
     return sorted(issues, key=lambda i: (i.customer_id, order[i.check], i.detail))
 
 
 def report(conn) -> dict:
-    """The JSON document: customers checked, counts per check, and the issues."""
-    issues = find_issues(conn)
+    """The JSON document: customers checked, counts per check, the issues and the
+    duplicate candidates (best score first)."""
+    candidates = duplicates.find(conn)
+    issues = find_issues(conn, candidates)
     counts = {check: 0 for check in CHECKS}
     for issue in issues:
         counts[issue.check] += 1
     checked = conn.execute(f"SELECT count(*) FROM customers WHERE {LIVE}").fetchone()[0]
     return {"ok": not issues, "customers": checked, "counts": counts,
-            "issues": [i.to_dict() for i in issues]}
+            "issues": [i.to_dict() for i in issues],
+            "duplicates": [c.to_dict() for c in candidates]}
+
+
+def review(conn) -> dict:
+    """``audit data``: the report, with this run recorded for the data-review reminder."""
+    result = report(conn)
+    settings.record_data_review(conn)
+    return result
+
+
+def _candidates(candidates: list) -> list[Issue]:
+    return [Issue(c.keep, c.keep_name, "duplicate-candidate",
+                  f"#{c.drop} {c.drop_name}: score {c.score:.2f} ({'; '.join(c.reasons)}); "
+                  f"{c.command}") for c in candidates]
 
 
 def _duplicates(conn) -> list[Issue]:

@@ -14,7 +14,9 @@ The report (``due``) lists, up to a day ``until`` (default today), one row per r
   satisfaction rating is 2 or less; a complaint open more than 7 days. Its due day is the
   day the risk began (last contact + 2x cadence, the day of the rating, complaint day + 8).
 - ``care`` (客户关怀): a birthday (``YYYY-MM-DD`` or ``--MM-DD``; Feb 29 falls on Feb 28
-  in other years) or the anniversary of the first purchase, between today and ``until``.
+  in other years) or the anniversary of the first purchase, between today and ``until``;
+  a lunar birthday, or a holiday of the customer's region ``care_holiday_days`` ahead for
+  the ``care_holiday_tiers`` (core/care.py).
 
 Days are local calendar days; stored instants are UTC. Rows come sorted by due day, so
 the most overdue come first. Forgotten customers never appear.

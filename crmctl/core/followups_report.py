@@ -19,21 +19,21 @@ import json
 from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
-from crmctl.core import rules, settings
+from crmctl.core import care, rules, settings
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import check_tier, normalize_tag
 
-REASONS = ("scheduled", "notify", "churn-risk", "cadence", "care")
+REASONS = ("scheduled", "notify", "churn-risk", "cadence", "care", "data-review")
 COLUMNS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
            "followup_id")
 # What the columns hold, for a renderer that can spare json_quote where no value needs it
 # (render.json_object_sql, ~4 % of the report): ids and day counts are integers (or NULL),
-# tier and reason are words (a tier is CHECK-constrained; reasons are REASONS).
+# reason is a word (reasons are REASONS); tier is NULL on the data-review row.
 # The partial index latest_ratings_low (m006) holds the ratings up to the default threshold;
 # a higher threshold set by the user reads latest_ratings without it.
 _LOW_INDEX_HOLDS = rules.CHURN_RISK["low_satisfaction"]
 INTEGER_COLUMNS = ("customer_id", "overdue_days", "followup_id")
-WORD_COLUMNS = ("tier", "reason")
+WORD_COLUMNS = ("reason",)
 
 
 def day_start_utc(day: date) -> str:
@@ -84,6 +84,8 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
                   opened_before=day_start_utc(today - timedelta(days=complaint_days)),
                   care=json.dumps(_care(conn, today, until, where, params),
                                   ensure_ascii=False))
+    review = None if tier or tag else data_review_row(conn, until)
+    params["review_due"], params["review_purpose"] = review or (None, None)
     scans = []
     for n, (tier_name, days) in enumerate(cadence.items()):
         # the local day of the last contact + days <= until, or + 2x days <= today
@@ -170,6 +172,10 @@ report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) A
            value ->> 4, NULL,
            CAST(key AS INTEGER)
     FROM json_each(:care)
+    UNION ALL
+    SELECT NULL, NULL, NULL, :review_due, julianday(:review_due), 'data-review',
+           :review_purpose, NULL, 0
+    WHERE :review_due IS NOT NULL
 ),
 shaped AS (
     SELECT customer_id, name, tier, due,
@@ -178,6 +184,24 @@ shaped AS (
     FROM report {overdue}
 )
 SELECT """
+
+
+def data_review_row(conn, until: date) -> tuple[str, str] | None:
+    """(due day, purpose) of the data-review row (客户数据定期核对), or None: due
+    data_review_days after the last `audit data` (never run: after the database's first
+    audit entry); 0 days turns it off. One settings read and one row of the log."""
+    days, last = settings.data_review(conn)
+    since = last or (conn.execute("SELECT at FROM audit_log ORDER BY id LIMIT 1").fetchone()
+                     or [None])[0]
+    if not days or since is None:
+        return None
+    day = clock.local_date_of(since)
+    due = day + timedelta(days=days)
+    if due > until:
+        return None
+    what = f"last run {day.isoformat()}" if last else f"never run; in use since {day}"
+    return due.isoformat(), (f"data review every {days} days: run crmctl audit data "
+                             f"({what})")
 
 
 # --- care dates: birthdays and first-purchase anniversaries ---------------------------------
@@ -206,8 +230,8 @@ def _month_days(today: date, until: date) -> list[str] | None:
 
 
 def _care(conn, today: date, until: date, where: str, params: dict) -> list[list]:
-    """Birthdays and first-purchase anniversaries from today to until (MM-DD indexes):
-    [customer_id, name, tier, due, purpose] each, birthdays first."""
+    """Birthdays and first-purchase anniversaries from today to until (MM-DD indexes),
+    then lunar birthdays and holidays: [customer_id, name, tier, due, purpose] each."""
     if until < today:
         return []
     days = _month_days(today, until)
@@ -237,7 +261,9 @@ def _care(conn, today: date, until: date, where: str, params: dict) -> list[list
                 rows.append([cid, name, tier, when.isoformat(),
                              f"{_ordinal(when.year - bought.year)} anniversary of the "
                              f"first purchase ({value})"])
-    return rows
+    # holidays and lunar birthdays (core/care.py)
+    return (rows + care.lunar_birthday_rows(conn, today, until, where, params)
+            + care.holiday_rows(conn, today, until, where, params))
 
 
 def _ordinal(n: int) -> str:

@@ -60,6 +60,51 @@ CAMPAIGN_ATTRIBUTION_DAYS = 30
 EXPORT_FOLLOWUP_DAYS = 30
 
 
+# -- Care dates of Chinese practice (core/care.py; issue 18 item 7) -------------------------
+# Festivals greeted by default: 清明 is a day of mourning, not a greeting day (off; a user
+# may add it), 劳动节 a day off rather than an occasion. Names match a holiday's by prefix.
+CARE_HOLIDAYS = ["元旦", "春节", "元宵节", "端午节", "中秋节", "国庆节"]
+# A greeting is sent a few days before: time to write it, and it arrives before the trip home.
+CARE_HOLIDAY_DAYS = 3
+# Personal greetings for key accounts; one to everyone is a campaign (and 100,000 rows).
+CARE_HOLIDAY_TIERS = ["diamond", "gold"]
+# Festivals on the lunar calendar, the same day in every region of Chinese practice (the
+# holidays library lists the days off instead: Hong Kong's 中秋节翌日, 农历年初一).
+LUNAR_FESTIVALS = {"春节": (1, 1), "元宵节": (1, 15), "端午节": (5, 5), "七夕节": (7, 7),
+                   "中秋节": (8, 15), "重阳节": (9, 9)}
+LUNAR_FESTIVAL_COUNTRIES = ("CN", "HK", "MO", "TW", "SG", "MY")
+# The library's names for the same occasion in other regions (the setting names CN's).
+HOLIDAY_ALIASES = {"一月一日": "元旦", "中华民国开国纪念日": "元旦", "国庆日": "国庆节",
+                   "中华人民共和国国庆日": "国庆节"}
+# Library entries that are not an occasion: days off moved or made up, the days after
+# (Hong Kong's 圣诞节后第一个周日, "Christmas Day (observed)" where names are English).
+HOLIDAY_SKIP = ("调休", "补假", "休息日", "翌日", "后第一个", "农历年初", "农历正月初",
+                "observed")
+# E.164 country codes of the regions named in the rules (others: phonenumbers).
+CARE_PHONE_COUNTRIES = {"+852": "HK", "+853": "MO", "+886": "TW", "+86": "CN"}
+
+# -- Duplicate candidates (`audit data`, `add`'s warning; core/duplicates.py). Scores are 0-1:
+# the same email or phone is one person in practice (email 1.0, a shared office line 0.95);
+# same name and company after normalizing suffixes and regions 0.9; a name equal in pinyin
+# (an IME picked the homophone: 王明/汪明) or a Latin name within a small edit distance,
+# beside a shared company, phone tail or email domain, 0.8 and up. Below 0.8 is not shown
+# (the labelled pairs in tests/data/duplicate_pairs.csv: precision 1.0 at 0.8, bench/).
+DUPLICATE_SCORES = {"email": 1.0, "phone": 0.95, "name+company": 0.9, "pinyin": 0.85,
+                    "similar-name": 0.8}
+DUPLICATE_MIN_SCORE = 0.8
+# A Latin name within about one edit in ten letters (rapidfuzz ratio, 0-100, word order
+# ignored): Jon/John Smith 95, Katherine/Catherine Lee 92; Tom/Tim Becker (90) stays apart.
+DUPLICATE_NAME_SIMILARITY = 91
+# The last digits of a phone that count as "the same number, retyped" evidence.
+DUPLICATE_PHONE_TAIL = 4
+# Past this many customers sharing a company, tail or domain, compare neighbours in name
+# order only (a window of this size): keeps 100,000 customers under 30 s.
+DUPLICATE_BLOCK_MAX = 400
+# Every this many days `followups` shows a data-review row until `audit data` runs
+# (客户数据定期核对: quarterly); a setting.
+DATA_REVIEW_DAYS = 90
+
+
 def tier_rank_sql(column: str, *, unknown: int | None = None) -> str:
     """SQL for the rank of a tier column (diamond 0 … regular 3), generated from TIERS.
     ``unknown``: the rank of anything else (None: the last tier's rank, via ELSE)."""

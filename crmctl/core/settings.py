@@ -9,8 +9,9 @@ import json
 import os
 from typing import Any
 
+from crmctl import clock
 from crmctl.core import audit, rules
-from crmctl.core.validate import check_region
+from crmctl.core.validate import check_region, check_tier
 from crmctl.errors import InvalidValue
 from crmctl.store import atomic
 
@@ -25,6 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "downgrade_inactive_days": rules.DOWNGRADE_INACTIVE_DAYS,
     "satisfaction_falling": rules.SATISFACTION_FALLING,
     "churn_risk": rules.CHURN_RISK,
+    "care_holidays": rules.CARE_HOLIDAYS,  # [] turns holiday care off
+    "care_holiday_days": rules.CARE_HOLIDAY_DAYS,
+    "care_holiday_tiers": rules.CARE_HOLIDAY_TIERS,
+    "data_review_days": rules.DATA_REVIEW_DAYS,
 }
 
 
@@ -43,6 +48,28 @@ def database_id(conn) -> str:
         row = conn.execute("SELECT value FROM settings WHERE key = ?",
                            (DATABASE_ID_KEY,)).fetchone()
     return json.loads(row[0])
+
+
+# Internal, not a setting: when `audit data` last ran (UTC text), for the data-review row.
+DATA_REVIEW_KEY = "_data_review_at"
+
+
+def record_data_review(conn) -> None:
+    """Note that `audit data` ran now (no audit entry: it changes no record)."""
+    with atomic(conn):
+        conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) "
+                     "DO UPDATE SET value = excluded.value",
+                     (DATA_REVIEW_KEY, json.dumps(clock.now_text())))
+
+
+def data_review(conn) -> tuple[int, str | None]:
+    """(data_review_days, when `audit data` last ran or None): one read of the settings."""
+    rows = dict(conn.execute("SELECT key, value FROM settings WHERE key IN (?, ?)",
+                             ("data_review_days", DATA_REVIEW_KEY)).fetchall())
+    days = json.loads(rows["data_review_days"]) if "data_review_days" in rows else \
+        DEFAULTS["data_review_days"]
+    last = rows.get(DATA_REVIEW_KEY)
+    return days, json.loads(last) if last else None
 
 
 def get(conn, key: str) -> Any:
@@ -72,6 +99,8 @@ def put(conn, key: str, value: Any) -> None:
                            f"{json.dumps(expected, ensure_ascii=False)}")
     if key == "default_region":
         value = check_region(value)
+    if key.startswith("care_holiday"):
+        value = _care_value(key, value)
     with atomic(conn):
         conn.execute(
             "INSERT INTO settings(key, value) VALUES (?, ?) "
@@ -80,6 +109,20 @@ def put(conn, key: str, value: Any) -> None:
         )
         if value != default:
             audit.record(conn, "set", "setting", key, [key])
+
+
+def _care_value(key: str, value):
+    """The care settings' items: holiday names, tiers, a number of days up to a month."""
+    if key == "care_holiday_days":
+        if not 0 <= value <= 31:
+            raise InvalidValue(f"setting {key!r} takes a whole number of days from 0 to 31")
+        return value
+    if not all(isinstance(item, str) and item.strip() for item in value):
+        raise InvalidValue(f"setting {key!r} takes a list of names, like "
+                           f"{json.dumps(DEFAULTS[key], ensure_ascii=False)}")
+    if key == "care_holiday_tiers":
+        return [check_tier(item) for item in value]
+    return [item.strip() for item in value]
 
 
 def _kind(value) -> str:

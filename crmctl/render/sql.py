@@ -71,5 +71,6 @@ def emit_json_objects(objects: Sequence[str]) -> None:
 # is empty), so that 22,000 rows under cron are text before Python sees them.
 FOLLOWUP_HEADERS = ["due", "overdue", "reason", "id", "name", "tier", "why", "fid"]
 FOLLOWUP_CELLS = ("due, iif(overdue_days > 0, overdue_days || 'd', ''), reason, "
-                  "customer_id || '', name, tier, coalesce(purpose, ''), "
+                  "coalesce(customer_id || '', ''), coalesce(name, ''), coalesce(tier, ''), "
+                  "coalesce(purpose, ''), "
                   "coalesce(followup_id || '', '')")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Iterable, Sequence
 
-from crmctl.render import terminal
+from crmctl.render import labels, terminal
 from crmctl.render.cells import COLUMN_GAP, cell, one_line, padded
 from crmctl.render.formats import Format, emit_csv, emit_json
 from crmctl.render.terminal import message, print_renderable
@@ -44,9 +44,12 @@ def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,
     """A listing in the chosen format; json/csv carry every key given in ``columns``."""
     if fmt == Format.json:
         emit_json([{c: row.get(c) for c in columns} for row in rows])
-    elif fmt == Format.csv:
+        return
+    if fmt == Format.csv:
         emit_csv(rows, columns)
-    elif not terminal.stdout_is_terminal():
+        return
+    rows, headers = labels.rows(rows, columns), labels.headers(headers or columns)
+    if not terminal.stdout_is_terminal():
         emit_plain_table(rows, columns, headers=headers, title=title, empty=empty)
     elif len(rows := list(rows)) > RICH_MAX_ROWS:
         # rich lays out ~700 rows a second: 22,000 follow-ups would take half a minute
@@ -77,12 +80,14 @@ def emit_plain_table(rows: Iterable[dict], columns: Sequence[str], *,
 
 def emit_text_table(headers: Sequence[str], body: Sequence[Sequence[str]], *,
                     title: str | None = None, empty: str = "nothing to show") -> None:
-    """emit_rows' table for rows already made of text cells (e.g. by SQL), one per header."""
+    """emit_rows' table for rows already made of text cells (e.g. by SQL), one per header
+    (the headers are column names: in the interface language they become its words)."""
     if terminal.stdout_is_terminal() and len(body) <= RICH_MAX_ROWS:
         emit_rows([dict(zip(headers, cells)) for cells in body], headers, Format.table,
                   title=title, empty=empty)
     else:
-        emit_plain_cells(headers, body, title=title, empty=empty)
+        emit_plain_cells(labels.headers(headers), labels.cells(headers, body), title=title,
+                         empty=empty)
 
 
 def emit_plain_cells(headers: Sequence[str], body: Sequence[Sequence[str]], *,

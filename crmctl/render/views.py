@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from crmctl.i18n import _, ngettext
 from crmctl.render.cards import emit_card
 from crmctl.render.charts import percent, times
 from crmctl.render.formats import Format, emit_json
@@ -20,10 +21,11 @@ def plural(n: int, noun: str) -> str:
 def emit_followups_table(cells: Sequence[Sequence[str]], day) -> None:
     """The follow-up report as a table of text cells made by SQL (sql.FOLLOWUP_CELLS)."""
     late = sum(1 for row in cells if row[1])
-    noun = "follow-up" if len(cells) == 1 else "follow-ups"
+    title = ngettext("{n} follow-up due by {day} ({late} overdue)",
+                     "{n} follow-ups due by {day} ({late} overdue)", len(cells))
     emit_text_table(FOLLOWUP_HEADERS, cells,
-                    title=f"{len(cells)} {noun} due by {day.isoformat()} ({late} overdue)",
-                    empty=f"nothing due by {day.isoformat()}")
+                    title=title.format(n=len(cells), day=day.isoformat(), late=late),
+                    empty=_("nothing due by {day}").format(day=day.isoformat()))
 
 
 def emit_record(data: dict, fmt: Format, title: str, *, hidden: Sequence[str] = (),

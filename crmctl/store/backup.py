@@ -26,7 +26,8 @@ from typing import Callable, Iterator
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from crmctl.errors import InvalidValue, IntegrityFailure, NotADatabase
+from crmctl.errors import IntegrityFailure, InvalidValue, NotADatabase
+from crmctl.i18n import _
 from crmctl.store.connection import classify_unreadable, open_database, set_key
 from crmctl.store.outputs import fsync_path as _fsync
 from crmctl.store.outputs import private_temp as _private_temp
@@ -46,7 +47,7 @@ def verify_file(path: Path, key: bytes) -> None:
     """Raise unless ``path`` opens with ``key`` and both integrity checks pass."""
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
-        raise NotADatabase(f"{path} is not a crmctl database")
+        raise NotADatabase(_("{path} is not a crmctl database").format(path=path))
     conn = _raw_connect(path, key)
     try:
         try:
@@ -54,15 +55,18 @@ def verify_file(path: Path, key: bytes) -> None:
         except sqlcipher.DatabaseError:
             raise classify_unreadable(path) from None
         if not {"customers", "audit_log"} <= tables:
-            raise NotADatabase(f"{path} is an encrypted database, but not a crmctl one")
+            raise NotADatabase(_("{path} is an encrypted database, but not a crmctl one")
+                               .format(path=path))
         try:
             check = conn.execute("PRAGMA integrity_check").fetchall()
             cipher = conn.execute("PRAGMA cipher_integrity_check").fetchall()
         except sqlcipher.DatabaseError as exc:
-            raise IntegrityFailure(f"{path} is damaged: {exc}") from None
+            raise IntegrityFailure(_("{path} is damaged: {error}").format(
+                path=path, error=exc)) from None
         if check != [("ok",)] or cipher:
             problem = cipher[0][0] if cipher else check[0][0]
-            raise IntegrityFailure(f"{path} is damaged: {problem}")
+            raise IntegrityFailure(_("{path} is damaged: {error}").format(path=path,
+                                                                           error=problem))
     finally:
         conn.close()
 
@@ -118,9 +122,10 @@ def backup(conn, dest: Path, key: bytes) -> Path:
     (The CLI resolves a directory into a file name and records the audit entry.)"""
     dest = Path(dest).expanduser()
     if dest.is_dir():
-        raise InvalidValue(f"cannot write {dest}: it is a directory")
+        raise InvalidValue(_("cannot write {path}: it is a directory").format(path=dest))
     if not dest.parent.is_dir():
-        raise InvalidValue(f"cannot write {dest}: directory {dest.parent} does not exist")
+        raise InvalidValue(_("cannot write {path}: directory {directory} does not exist")
+                           .format(path=dest, directory=dest.parent))
     refuse_database_files(dest, conn.path)  # nor its WAL, lock, a kept copy, a link to one
     with _temp_copy(conn, dest.parent, dest.name, key) as tmp:
         _replace(tmp, dest)
@@ -133,7 +138,7 @@ def _release_live(conn, path: Path) -> None:
     conn.close()
     wal = Path(f"{path}-wal")
     if wal.exists() and wal.stat().st_size > 0:
-        raise InvalidValue("the database is in use by another crmctl; close it and try again")
+        raise InvalidValue(_("the database is in use by another crmctl; close it and try again"))
     for suffix in SIDE_FILES:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
@@ -145,7 +150,7 @@ def rekey(conn, new_key: bytes, prepare: Callable | None = None) -> None:
     in the file it describes)."""
     path = Path(conn.path)
     if not new_key:
-        raise InvalidValue("the new passphrase must not be empty")
+        raise InvalidValue(_("the new passphrase must not be empty"))
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     with _temp_copy(conn, path.parent, path.name, new_key) as tmp:
         if prepare is not None:
@@ -179,9 +184,9 @@ def restore(src: Path, src_key: bytes, live: Path, live_key: bytes, live_conn=No
     says is in the file from its first instant on the live path."""
     src, live = Path(src).expanduser(), Path(live)
     if not src.exists():
-        raise InvalidValue(f"no backup at {src}")
+        raise InvalidValue(_("no backup at {path}").format(path=src))
     if live.exists() and src.samefile(live):
-        raise InvalidValue(f"{src} is the live database itself")
+        raise InvalidValue(_("{path} is the live database itself").format(path=src))
     verify_file(src, src_key)
     kept = None
     source = _raw_connect(src, src_key)

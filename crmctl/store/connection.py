@@ -20,6 +20,7 @@ from crmctl.errors import (
     NotADatabase,
     PassphraseError,
 )
+from crmctl.i18n import _
 from crmctl.store import lock
 from crmctl.store.migrations import migrate
 
@@ -72,10 +73,12 @@ def classify_unreadable(path: Path) -> Exception:
     with path.open("rb") as f:
         head = f.read(16)
     if head == SQLITE_MAGIC:
-        return NotADatabase(f"{path} is a plain (unencrypted) SQLite file, not a crmctl database")
+        return NotADatabase(_("{path} is a plain (unencrypted) SQLite file, not a crmctl database")
+                            .format(path=path))
     if looks_encrypted(path):
-        return PassphraseError(f"wrong passphrase for {path}")
-    return NotADatabase(f"{path} is not a crmctl database (not an encrypted SQLite file)")
+        return PassphraseError(_("wrong passphrase for {path}").format(path=path))
+    return NotADatabase(_("{path} is not a crmctl database (not an encrypted SQLite file)")
+                        .format(path=path))
 
 
 SQLITE_NOTADB = 26  # what a wrong key (or a file that is not a database) gives
@@ -87,12 +90,15 @@ def _cannot_open(path: Path, exc: Exception) -> Exception:
     """A database that the key would open but the file system does not let SQLite use:
     a read-only directory or mount (the -wal/-shm files cannot be made), a full disk."""
     if getattr(exc, "sqlite_errorcode", None) == SQLITE_CANTOPEN:
-        return InvalidValue(f"cannot open {path} ({exc}): is it or its directory read-only?")
-    return InvalidValue(f"cannot open {path} ({exc}): is the disk full?")
+        return InvalidValue(_("cannot open {path} ({error}): is it or its directory read-only?")
+                            .format(path=path, error=exc))
+    return InvalidValue(_("cannot open {path} ({error}): is the disk full?").format(path=path,
+                                                                             error=exc))
 
 
 def _damaged(path: Path, exc: Exception) -> IntegrityFailure:
-    return IntegrityFailure(f"the database {path} is damaged ({exc}); restore it from a backup")
+    return IntegrityFailure(_("the database {path} is damaged ({error}); restore it from a backup")
+                            .format(path=path, error=exc))
 
 
 def _connect(path: Path, key: bytes, *, shared_lock: bool = True) -> CrmConnection:
@@ -146,11 +152,12 @@ def open_database(path: Path | str, key: bytes, *, command: str = "api",
     ``shared_lock=False``: for a private temp copy nobody else can know of (store/lock.py)."""
     path = Path(path)
     if not path.exists():
-        raise DatabaseMissing(f"no database at {path}; create one with: crmctl init")
+        raise DatabaseMissing(_("no database at {path}; create one with: crmctl init")
+                              .format(path=path))
     if path.is_dir():
-        raise NotADatabase(f"{path} is a directory, not a crmctl database")
+        raise NotADatabase(_("{path} is a directory, not a crmctl database").format(path=path))
     if path.stat().st_size == 0:
-        raise NotADatabase(f"{path} is an empty file, not a crmctl database")
+        raise NotADatabase(_("{path} is an empty file, not a crmctl database").format(path=path))
     conn = _connect(path, key, shared_lock=shared_lock)
     try:
         # Reads page 1 only: its HMAC proves the key before anything else is looked at.
@@ -185,15 +192,18 @@ def create_database(path: Path | str, key: bytes, *, command: str = "init") -> C
     """Create a new encrypted database, mode 0600; refuse to overwrite anything."""
     path = Path(path)
     if not key:
-        raise PassphraseError("the passphrase must not be empty")
+        raise PassphraseError(_("the passphrase must not be empty"))
     if not path.parent.exists():
-        raise InvalidValue(f"cannot create {path}: directory {path.parent} does not exist")
+        raise InvalidValue(_("cannot create {path}: directory {directory} does not exist")
+                           .format(path=path, directory=path.parent))
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
-        raise InvalidValue(f"{path} already exists; refusing to overwrite it") from None
+        raise InvalidValue(_("{path} already exists; refusing to overwrite it")
+                           .format(path=path)) from None
     except OSError as exc:
-        raise InvalidValue(f"cannot create {path}: {exc.strerror}") from None
+        raise InvalidValue(_("cannot create {path}: {error}").format(
+            path=path, error=exc.strerror)) from None
     os.close(fd)
     os.chmod(path, 0o600)  # whatever the umask said
     conn = None

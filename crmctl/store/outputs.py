@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from crmctl.errors import InvalidValue, UsageError
+from crmctl.i18n import _
 from crmctl.store.connection import looks_encrypted
 
 EXTENSIONS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".vcf": "vcf", ".ics": "ics"}
@@ -91,7 +92,8 @@ def refuse_database_files(dest: Path, db: Path | None) -> None:
                                + ("" if Path(dest).absolute() == path.absolute() else
                                   f" ({path})"))
     if real.parent == real_db.parent and real.name.startswith(real_db.name + _KEPT):
-        raise InvalidValue(f"refusing to write {dest}: it is a database kept by restore")
+        raise InvalidValue(_("refusing to write {path}: it is a database kept by restore")
+                           .format(path=dest))
 
 
 # --- resolving an output path ----------------------------------------------------------------
@@ -109,19 +111,20 @@ def resolve_output(out, *, db: Path | None, default_name: str, force: bool = Fal
     dest = Path(text).expanduser()
     if names_directory(text):
         if not dest.is_dir():
-            raise InvalidValue(f"cannot write into {dest}/: no such directory "
-                               "(is the disk mounted?)")
+            raise InvalidValue(_("cannot write into {path}/: no such directory (is the disk "
+                                 "mounted?)").format(path=dest))
         dest = dest / default_name
     elif not dest.parent.is_dir():
-        raise InvalidValue(f"cannot write {dest}: directory {dest.parent} does not exist")
+        raise InvalidValue(_("cannot write {path}: directory {directory} does not exist")
+                           .format(path=dest, directory=dest.parent))
     refuse_database_files(dest, db)
     if dest.is_dir():  # DIR/default_name may itself be a directory
-        raise InvalidValue(f"cannot write {dest}: it is a directory")
+        raise InvalidValue(_("cannot write {path}: it is a directory").format(path=dest))
     if os.path.lexists(dest) and not force and not (replaceable and replaceable(dest)):
         if ask is None:
-            raise InvalidValue(f"{dest} exists; use --force to replace it")
-        if not ask(f"{dest} exists. Replace it?"):
-            raise InvalidValue(f"{dest} left as it was; nothing written")
+            raise InvalidValue(_("{path} exists; use --force to replace it").format(path=dest))
+        if not ask(_("{path} exists. Replace it?").format(path=dest)):
+            raise InvalidValue(_("{path} left as it was; nothing written").format(path=dest))
     return dest
 
 
@@ -146,7 +149,7 @@ def fsync_path(path: Path) -> None:
 def private_temp(directory: Path, stem: str) -> Path:
     """A new empty named file, mode 0600 whatever the umask, in ``directory`` (for SQLite,
     which needs a name; an encrypted copy only)."""
-    for _ in range(100):
+    for _attempt in range(100):
         path = directory / f".{stem}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
@@ -215,7 +218,7 @@ class PrivateOutput:
         """Give the unnamed file a name beside the destination (never an existing one)."""
         dirfd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            for _ in range(100):
+            for _attempt in range(100):
                 name = f".{self.dest.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
                 try:  # src_dir_fd makes os.link use linkat(AT_SYMLINK_FOLLOW)
                     os.link(f"/proc/self/fd/{self.fd}", name, src_dir_fd=dirfd,

@@ -18,13 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from crmctl.errors import CrmError, InvalidValue, PassphraseError
+from crmctl.i18n import _, ngettext
 
 KEYRING_SERVICE = "crmctl"
 MIN_NEW_LENGTH = 10  # characters, not bytes: 10 Chinese characters are as good as 10 letters
 PROMPT_TRIES = 3
 # What a passphrase command's child must not see: they hold secrets it has no need of.
 _WITHHELD_FROM_COMMAND = ("CRMCTL_PASSPHRASE", "CRMCTL_NEW_PASSPHRASE")
-NO_SOURCE_MESSAGE = (
+NO_SOURCE_MESSAGE = (  # translated where it is raised (the language is read then)
     "no passphrase: set CRMCTL_PASSPHRASE_FILE, CRMCTL_PASSPHRASE_CMD or CRMCTL_PASSPHRASE, "
     "run `crmctl key remember`, or run crmctl on a terminal to be asked"
 )
@@ -51,9 +52,11 @@ def _from_file(path: str) -> str:
     try:
         return _first_line(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise PassphraseError(f"cannot read CRMCTL_PASSPHRASE_FILE {path}: {exc.strerror}") from None
+        raise PassphraseError(_("cannot read CRMCTL_PASSPHRASE_FILE {path}: {error}")
+                              .format(path=path, error=exc.strerror)) from None
     except UnicodeDecodeError:
-        raise PassphraseError(f"CRMCTL_PASSPHRASE_FILE {path} is not UTF-8 text") from None
+        raise PassphraseError(_("CRMCTL_PASSPHRASE_FILE {path} is not UTF-8 text")
+                              .format(path=path)) from None
 
 
 def _warn_if_exposed(path: str) -> None:
@@ -80,14 +83,15 @@ def _from_command(command: str) -> str:
             env=environ,
         )
     except subprocess.TimeoutExpired:
-        raise PassphraseError("CRMCTL_PASSPHRASE_CMD did not finish within 60 s") from None
+        raise PassphraseError(_("CRMCTL_PASSPHRASE_CMD did not finish within 60 s")) from None
     if done.returncode != 0:
-        raise PassphraseError(f"CRMCTL_PASSPHRASE_CMD failed with exit code {done.returncode}")
+        raise PassphraseError(_("CRMCTL_PASSPHRASE_CMD failed with exit code {code}")
+                              .format(code=done.returncode))
     try:
         return _first_line(done.stdout.decode("utf-8", errors="strict"))
     except UnicodeDecodeError:  # its message would quote a byte of the secret
-        raise PassphraseError("CRMCTL_PASSPHRASE_CMD printed something that is not UTF-8 text"
-                              ) from None
+        raise PassphraseError(_("CRMCTL_PASSPHRASE_CMD printed something that is not UTF-8 "
+                                "text")) from None
 
 
 def keyring_account(db_path: Path) -> str:
@@ -146,8 +150,8 @@ def get_passphrase(
     if stdin_is_terminal():
         if new:
             return Passphrase(ask_new(prompt).encode("utf-8"), "prompt")
-        return _nonempty(prompt("Passphrase: "), "prompt")
-    raise PassphraseError(NO_SOURCE_MESSAGE)
+        return _nonempty(prompt(_("Passphrase: ")), "prompt")
+    raise PassphraseError(_(NO_SOURCE_MESSAGE))
 
 
 # The sources set in the environment, in the contract's order (then keyring, then prompt)
@@ -169,8 +173,9 @@ def get_new_passphrase(*, prompt: Callable[[str], str] = _prompt) -> bytes:
         check_new(secret, "CRMCTL_NEW_PASSPHRASE")
         return secret.encode("utf-8")
     if stdin_is_terminal():
-        return ask_new(prompt, "New passphrase").encode("utf-8")
-    raise PassphraseError("no new passphrase: set CRMCTL_NEW_PASSPHRASE or run on a terminal")
+        return ask_new(prompt, _("New passphrase")).encode("utf-8")
+    raise PassphraseError(_("no new passphrase: set CRMCTL_NEW_PASSPHRASE or run on a "
+                                "terminal"))
 
 
 def too_short(secret: str, source: str) -> InvalidValue | None:
@@ -178,9 +183,10 @@ def too_short(secret: str, source: str) -> InvalidValue | None:
     user can choose better, not a wrong passphrase), or None. Never quotes the secret."""
     if len(secret) >= MIN_NEW_LENGTH:
         return None
-    count = f"{len(secret)} character{'' if len(secret) == 1 else 's'}"
-    return InvalidValue(f"the new passphrase from {source} is too short ({count}); "
-                        f"use at least {MIN_NEW_LENGTH}")
+    count = ngettext("{n} character", "{n} characters", len(secret)).format(n=len(secret))
+    return InvalidValue(_("the new passphrase from {source} is too short ({count}); use at "
+                          "least {least}").format(source=_(source), count=count,
+                                                  least=MIN_NEW_LENGTH))
 
 
 def check_new(secret: str, source: str) -> None:
@@ -189,27 +195,29 @@ def check_new(secret: str, source: str) -> None:
         raise problem
 
 
-def ask_new(prompt: Callable[[str], str], label: str = "Passphrase") -> str:
+def ask_new(prompt: Callable[[str], str], label: str | None = None) -> str:
     """A new passphrase typed twice on the terminal. A short one, or two entries that
     differ, is asked again, PROMPT_TRIES times in all; then the last problem is the error."""
+    label = label or _("Passphrase")
     for attempt in range(1, PROMPT_TRIES + 1):
-        first = prompt(f"{label}: ")
+        first = prompt(_("{label}: ").format(label=label))
         problem: CrmError | None = too_short(first, "the prompt")
         if problem is None:
-            if prompt(f"{label} (again): ") == first:
+            if prompt(_("{label} (again): ").format(label=label)) == first:
                 return first
-            problem = PassphraseError("the two passphrases differ; nothing was changed")
+            problem = PassphraseError(_("the two passphrases differ; nothing was changed"))
         if attempt == PROMPT_TRIES:
             raise problem
-        sys.stderr.write(f"too short: at least {MIN_NEW_LENGTH} characters; try again\n"
-                         if isinstance(problem, InvalidValue) else
-                         "the two entries differ; try again\n")
+        sys.stderr.write(_("too short: at least {least} characters; try again").format(
+                         least=MIN_NEW_LENGTH) + "\n" if isinstance(problem, InvalidValue)
+                         else _("the two entries differ; try again") + "\n")
     raise AssertionError("unreachable")
 
 
 def _nonempty(secret: str, source: str) -> Passphrase:
     if not secret:
-        raise PassphraseError(f"the passphrase from {_SOURCE_NAMES[source]} is empty")
+        raise PassphraseError(_("the passphrase from {source} is empty")
+                              .format(source=_(_SOURCE_NAMES[source])))
     return Passphrase(secret.encode("utf-8"), source)
 
 

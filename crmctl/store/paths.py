@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from crmctl.errors import UsageError
+from crmctl.i18n import _
 
 
 def default_db_path() -> Path:
@@ -22,6 +23,6 @@ def resolve_db_path(option: str | None) -> Path:
     """An explicit empty --db is refused (falling back to the real database would be the
     wrong one); an empty CRMCTL_DB counts as unset, as it does for most tools."""
     if option == "":
-        raise UsageError(EMPTY_DB)
+        raise UsageError(_(EMPTY_DB))
     value = option or os.environ.get("CRMCTL_DB")
     return Path(value).expanduser() if value else default_db_path()

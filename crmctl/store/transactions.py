@@ -11,25 +11,27 @@ from contextlib import contextmanager
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from crmctl.errors import Busy, IntegrityFailure, InvalidValue
+from crmctl.i18n import _
 
 
 def translate_sqlite_error(exc: Exception) -> Exception | None:
     """Map a SQLite error that escaped a command to a crmctl error, or None if unknown."""
     message = str(exc).lower()
     if isinstance(exc, sqlcipher.OperationalError) and ("locked" in message or "busy" in message):
-        return Busy("database is busy (another crmctl holds the write lock); try again")
+        return Busy(_("database is busy (another crmctl holds the write lock); try again"))
     # After a successful open, "file is not a database" means a page failed its HMAC check.
     if ("malformed" in message or "corrupt" in message or "hmac check failed" in message
             or "file is not a database" in message):
-        return IntegrityFailure(f"the database is damaged: {exc}")
+        return IntegrityFailure(_("the database is damaged: {error}").format(error=exc))
     # Migrations made every table, so one missing was dropped by someone with the key.
     if isinstance(exc, sqlcipher.OperationalError) and message.startswith("no such table"):
-        return IntegrityFailure(f"the database is damaged or tampered with ({exc}); "
-                                "restore it from a backup")
+        return IntegrityFailure(_("the database is damaged or tampered with ({error}); "
+                                  "restore it from a backup").format(error=exc))
     if "readonly" in message or "read-only" in message:
-        return InvalidValue("the database is read-only; nothing was changed")
+        return InvalidValue(_("the database is read-only; nothing was changed"))
     if "disk is full" in message or "disk i/o" in message:
-        return InvalidValue(f"cannot write the database ({exc}); nothing was changed")
+        return InvalidValue(_("cannot write the database ({error}); nothing was changed")
+                            .format(error=exc))
     return None
 
 

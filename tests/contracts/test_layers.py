@@ -15,6 +15,7 @@ import crmctl
 
 PACKAGE = Path(crmctl.__file__).parent
 LAYERS = {"crmctl": 0, "crmctl.errors": 0, "crmctl.clock": 0, "crmctl.spreadsheet": 0,
+          "crmctl.i18n": 0,
           "crmctl.store": 1, "crmctl.core": 2, "crmctl.render": 3, "crmctl.cli": 4,
           "crmctl.__main__": 5}
 # Function-local imports of crmctl's own modules that are there on purpose (file: why).

@@ -24,6 +24,7 @@ from functools import lru_cache
 from crmctl.core.customers import normalize_birthday
 from crmctl.core.importing import mapping
 from crmctl.core.validate import clean_text, normalize_tag
+from crmctl.errors import InvalidValue
 
 _LOCAL = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -95,10 +96,16 @@ _BIRTHDAY_MDY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")  # Outlook (US) write
 _NO_BIRTHDAY = {"0/0/00", "0/0/0000", "00/00/0000", "0000-00-00"}
 
 
+LUNAR_PREFIXES = ("农历", "阴历")
+
+
 def birthday(value: str) -> str | None:
-    """A birthday in the shapes contact files use, normalized as `add` does."""
+    """A birthday in the shapes contact files use, normalized as `add` does (a lunar one,
+    农历八月十五, is the row validator's: rows.py keeps it as birthday_lunar)."""
     if value in _NO_BIRTHDAY:
         return None
+    if value.startswith(LUNAR_PREFIXES):
+        raise InvalidValue(f"invalid birthday {value!r}: a lunar birthday")
     m = _BIRTHDAY_YMD.fullmatch(value)
     if m:
         value = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"

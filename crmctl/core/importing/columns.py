@@ -22,6 +22,7 @@ from itertools import repeat
 from operator import add, itemgetter
 
 from crmctl.core.importing import cells, countries
+from crmctl.core.care import normalize_birthday_lunar
 from crmctl.core.importing.fields import COLUMNS, searched_values
 from crmctl.core.importing.rows import RowToCustomer, reference_validation
 from crmctl.core.search import documents
@@ -96,6 +97,8 @@ class ColumnsToCustomers:
             return _cached(column, unsure, cells.tier_of, none_is_bad=True)
         if target == "birthday":
             return _cached(column, unsure, cells.birthday)
+        if target == "birthday_lunar":
+            return _cached(column, unsure, normalize_birthday_lunar)
         return column
 
     def _emails(self, column: tuple, unsure: set[int]) -> list:

@@ -31,7 +31,7 @@ from crmctl.spreadsheet import restore
 TARGETS = ("name", "given", "middle", "family", "company", "title", "email", "phone",
            "wechat", "industry", "region", "company_size", "source", "note", "in_note",
            "birthday", "birth_year", "birth_month", "birth_day", "tier", "tags", "country",
-           "ignore")
+           "birthday_lunar", "ignore")
 # "country" is not stored: it is the region the row's phone numbers are read in (countries.py).
 
 _GOOGLE_COMMON = {"birthday": "birthday", "notes": "note"}
@@ -107,6 +107,7 @@ SOURCES: dict[str, dict[str, str]] = {
         "通讯地址": "in_note", "qq": "in_note", "qq号": "in_note", "qq号码": "in_note",
         "性别": "in_note",
         "国家/地区": "country", "国家": "country", "国家或地区": "country",
+        "农历生日": "birthday_lunar", "阴历生日": "birthday_lunar",
     },
     "vcard": {  # the rows vcard.py makes of vCards; "error" refuses a card vobject cannot read
         "fn": "name", "org": "company", "title": "title", "tel": "phone", "email": "email",

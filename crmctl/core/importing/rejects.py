@@ -27,6 +27,7 @@ KINDS = (
     ("excel number", re.compile(r"invalid phone .*: Excel turned this column into numbers")),
     ("invalid phone", re.compile(r"invalid phone ")),
     ("invalid birthday", re.compile(r"invalid birthday ")),
+    ("invalid lunar birthday", re.compile(r"invalid lunar birthday ")),
     ("unknown tier", re.compile(r"unknown tier ")),
     ("invalid tag", re.compile(r"a tag ")),
     ("too many cells", re.compile(r"the row has \d+ cells")),

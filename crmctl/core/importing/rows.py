@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from crmctl.core import care
 from crmctl.core.importing import cells, countries, mapping
 from crmctl.core.importing.fields import AT, COLUMNS
 from crmctl.core.validate import clean_multiline, normalize_email, normalize_name, read_phone
@@ -89,7 +90,7 @@ class RowToCustomer:
         in_region = False
         if raw is not None:
             values[AT.phone], in_region = self._phone(mapping.first_value(raw), row)
-        values[AT.birthday] = self._birthday(row)
+        values[AT.birthday], values[AT.birthday_lunar] = self._birthdays(row)
         values[AT.tier] = self._tier(row)
         tags = self._tags(row)
         self.read_in_region += in_region
@@ -144,6 +145,14 @@ class RowToCustomer:
         if name is None or len(name) > 200:
             return normalize_name(name)
         return mapping.squeeze_cjk(name)
+
+    def _birthdays(self, row) -> tuple[str | None, str | None]:
+        """(birthday, lunar birthday): a birthday cell starting with 农历 is the lunar one;
+        a 农历生日 column wins over it."""
+        raw, lunar = self._first(row, "birthday"), self._first(row, "birthday_lunar")
+        if raw is not None and raw.startswith(cells.LUNAR_PREFIXES):
+            return None, care.normalize_birthday_lunar(lunar or raw)
+        return self._birthday(row), care.normalize_birthday_lunar(lunar)
 
     def _birthday(self, row) -> str | None:
         raw = self._first(row, "birthday")

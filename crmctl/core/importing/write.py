@@ -240,7 +240,7 @@ class Writer:
 # at its end, inside the same transaction, from their own CREATE statements.
 REBUILT_INDEXES = ("customers_tier", "customers_referred_by", "customers_last_contact",
                    "customers_due", "customers_birthday_day", "customers_first_purchase_day",
-                   "customer_tags_tag")
+                   "customer_tags_tag", "customers_birthday_lunar", "customers_care")
 SEARCH_TABLES = ("search_trigram", "search_grams")
 IMPORT_CACHE_KIB = 64 * 1024
 # FTS5 settings while a big import runs (name, value, FTS5's default): no merging of

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from crmctl.errors import NotADatabase
+from crmctl.i18n import _
 from crmctl.store.migrations.base import (m001_initial, m002_campaign_exclusions,
                                           m003_interactions_rated, m004_followups_report,
                                           m005_checks_without_in_lists, m006_customers_card)
@@ -17,13 +18,15 @@ from crmctl.store.migrations.m007_search_grams import m007_search_grams_run_ends
 from crmctl.store.migrations.m008_erasures import m008_erasures
 from crmctl.store.migrations.m009_followup_cancel import m009_followup_cancel
 from crmctl.store.migrations.m014_consent_purpose import m014_consent_purpose
+from crmctl.store.migrations.m015_birthday_lunar import m015_birthday_lunar
 from crmctl.store.sqlscript import run_statements
 from crmctl.store.transactions import atomic
 
 MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_interactions_rated,
                               m004_followups_report, m005_checks_without_in_lists,
                               m006_customers_card, m007_search_grams_run_ends, m008_erasures,
-                              m009_followup_cancel, m014_consent_purpose]
+                              m009_followup_cancel, m014_consent_purpose,
+                              m015_birthday_lunar]
 
 
 def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
@@ -33,8 +36,9 @@ def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > len(MIGRATIONS):
         raise NotADatabase(
-            f"this database is at schema version {current}, newer than this crmctl "
-            f"understands ({len(MIGRATIONS)}); upgrade crmctl"
+            _("this database is at schema version {version}, newer than this crmctl "
+              "understands ({known}); upgrade crmctl").format(version=current,
+                                                              known=len(MIGRATIONS))
         )
     if current < len(MIGRATIONS) and on_upgrade:
         on_upgrade(current, len(MIGRATIONS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+
 def m001_initial(conn) -> None:
     conn.executescript(
         """

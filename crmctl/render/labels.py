@@ -1,0 +1,47 @@
+"""Table headers and enumerated words in the interface language (crmctl.i18n).
+
+English runs return what they are given, untouched and at no cost; with a Chinese interface
+a header is looked up in context ``column`` and a word in a cell of a known enumerated
+column (tier, stage, channel, reason…) in the context of its kind. JSON and CSV never come
+here: their keys and values stay English for scripts.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from crmctl.i18n import is_english, pgettext
+
+# The columns whose cells hold an enumerated English word, and the word's kind (context).
+WORD_KINDS = {"tier": "tier", "old_tier": "tier", "new_tier": "tier", "proposed": "tier",
+              "stage": "stage", "channel": "channel", "direction": "direction",
+              "reason": "reason", "complaint_category": "category", "status": "status"}
+
+
+def headers(names: Sequence[str]) -> list[str]:
+    """Column headers for people: the names themselves in English."""
+    if is_english():
+        return list(names)
+    return [pgettext("column", name) for name in names]
+
+
+def rows(records: Iterable[dict], columns: Sequence[str]) -> Iterable[dict]:
+    """Rows whose enumerated words are in the interface language (a copy; English: as is)."""
+    kinds = {c: WORD_KINDS[c] for c in columns if c in WORD_KINDS}
+    if is_english() or not kinds:
+        return records
+    return ({**row, **{c: _word(kind, row.get(c)) for c, kind in kinds.items()}}
+            for row in records)
+
+
+def cells(names: Sequence[str], body: Sequence[Sequence[str]]) -> Sequence[Sequence[str]]:
+    """``rows`` for a body of text cells under ``names`` (e.g. made by SQL)."""
+    at = {i: WORD_KINDS[n] for i, n in enumerate(names) if n in WORD_KINDS}
+    if is_english() or not at:
+        return body
+    return [[_word(at[i], text) if i in at else text for i, text in enumerate(row)]
+            for row in body]
+
+
+def _word(kind: str, value):
+    return pgettext(kind, value) if isinstance(value, str) and value else value
