@@ -18,12 +18,6 @@ from crmctl.core.analysis.common import (NONE_LABEL, average_minor, check_range,
                                          currency_of, customer_values, money)
 
 BY = ("month", "quarter", "tier", "region", "industry", "campaign")
-KEYS = {
-    "month": "substr(p.date, 1, 7)",
-    "quarter": "substr(p.date, 1, 4) || '-Q' || ((CAST(substr(p.date, 6, 2) AS INTEGER) + 2) / 3)",
-    "campaign": "CASE WHEN p.campaign_id IS NULL THEN NULL "
-                "ELSE '#' || p.campaign_id || ' ' || coalesce(k.name, '') END",
-}
 # grouped by a value of the customer's: mapped by id in pandas (common.customer_values)
 CUSTOMER_KEYS = {"tier": "tier", "region": "nullif(trim(region), '')",
                  "industry": "nullif(trim(industry), '')"}
@@ -31,29 +25,16 @@ COLUMNS = ("revenue", "orders", "customers", "average_order", "currency")
 
 
 def sales(conn, by: str = "month", *, since: date | None = None, until: date | None = None,
-          currency: str | None = None) -> dict:
+          currency: str | None = None, frame=None) -> dict:
     """{"by", "currency", "since", "until", "rows": [...], "total": {...}}: each row has
-    the group under the name of ``by``, then COLUMNS (money as exact decimal text)."""
-    import pandas as pd
-
+    the group under the name of ``by``, then COLUMNS (money as exact decimal text).
+    ``frame``: purchases_frame's, when several groupings share one read."""
     by = choice(by, BY, "--by")
     check_range(since, until)
     currency = currency_of(conn, currency)
-    where, params = ["p.currency = ?"], [currency]
-    if since:
-        where.append("p.date >= ?")
-        params.append(since.isoformat())
-    if until:
-        where.append("p.date <= ?")
-        params.append(until.isoformat())
-    join = "LEFT JOIN campaigns k ON k.id = p.campaign_id" if by == "campaign" else ""
-    rows = conn.execute(
-        f"SELECT {KEYS.get(by, 'NULL')}, p.customer_id, p.amount_minor "
-        f"FROM {purchase_amounts()} p {join} WHERE {' AND '.join(where)}", params).fetchall()
-    frame = pd.DataFrame(rows, columns=["key", "customer", "amount"])
-    if by in CUSTOMER_KEYS:
-        frame["key"] = frame["customer"].map(customer_values(conn, CUSTOMER_KEYS[by]))
-    frame["key"] = frame["key"].fillna(NONE_LABEL)
+    if frame is None:
+        frame = purchases_frame(conn, currency, since, until)
+    frame = frame.assign(key=_keys(conn, frame, by).fillna(NONE_LABEL))
     grouped = frame.groupby("key", sort=False).agg(
         revenue=("amount", "sum"), orders=("amount", "size"), customers=("customer", "nunique"))
     out = [_row(by, key, int(g.revenue), int(g.orders), int(g.customers), currency)
@@ -63,6 +44,39 @@ def sales(conn, by: str = "month", *, since: date | None = None, until: date | N
                  int(frame["customer"].nunique()), currency)
     return {"by": by, "currency": currency, "since": since and since.isoformat(),
             "until": until and until.isoformat(), "rows": out, "total": total}
+
+
+def purchases_frame(conn, currency: str, since: date | None = None,
+                    until: date | None = None):
+    """The purchases in ``currency`` (dates included) as a DataFrame: date, customer,
+    amount (minor units), campaign."""
+    import pandas as pd
+
+    where, params = ["p.currency = ?"], [currency]
+    if since:
+        where.append("p.date >= ?")
+        params.append(since.isoformat())
+    if until:
+        where.append("p.date <= ?")
+        params.append(until.isoformat())
+    rows = conn.execute(
+        f"SELECT p.date, p.customer_id, p.amount_minor, p.campaign_id "
+        f"FROM {purchase_amounts()} p WHERE {' AND '.join(where)}", params).fetchall()
+    return pd.DataFrame(rows, columns=["date", "customer", "amount", "campaign"])
+
+
+def _keys(conn, frame, by: str):
+    """The group of each purchase (None: none)."""
+    if by == "month":
+        return frame["date"].str.slice(0, 7)
+    if by == "quarter":
+        quarter = (frame["date"].str.slice(5, 7).astype(int) + 2) // 3
+        return frame["date"].str.slice(0, 4) + "-Q" + quarter.astype(str)
+    if by == "campaign":
+        names = {cid: f"#{cid} {name}" for cid, name in
+                 conn.execute("SELECT id, name FROM campaigns")}
+        return frame["campaign"].map(names)
+    return frame["customer"].map(customer_values(conn, CUSTOMER_KEYS[by]))
 
 
 def _row(by: str, key: str, revenue: int, orders: int, customers: int, currency: str) -> dict:

@@ -29,25 +29,20 @@ CATEGORIES = ("product", "service", "delivery", "billing", "other")
 LOCAL_MONTH = "strftime('%Y-%m', i.at, 'localtime')"
 
 
-def satisfaction(conn, by: str = "month", today: date | None = None) -> dict:
-    """{"by", "low_at_most", "trend_days", "rows": [...], "total": {...}}."""
+def satisfaction(conn, by: str = "month", today: date | None = None, *, frame=None) -> dict:
+    """{"by", "low_at_most", "trend_days", "rows": [...], "total": {...}}. ``frame``:
+    ratings_frame's (with the channel for --by channel), when groupings share one read."""
     import pandas as pd
 
     by = choice(by, SATISFACTION_BY, "--by")
     today = today or clock.today()
-    days = rules.SATISFACTION_TREND_DAYS
-    recent = day_start_utc(today - timedelta(days=days - 1))
-    before = day_start_utc(today - timedelta(days=2 * days - 1))
-    key = {"month": LOCAL_MONTH, "tier": "NULL", "channel": "i.channel"}[by]
-    rows = conn.execute(
-        f"SELECT {key}, i.customer_id, i.satisfaction, CASE WHEN i.at >= :recent THEN 1 "
-        "WHEN i.at >= :before THEN 0 END FROM interactions i WHERE i.satisfaction IS NOT NULL",
-        {"recent": recent, "before": before}).fetchall()
+    if frame is None:
+        frame = ratings_frame(conn, today, channel=by == "channel")
+    key = {"month": frame["month"], "channel": frame.get("channel"),
+           "tier": frame["customer"].map(customer_values(conn, "tier"))
+           if by == "tier" else None}[by]
     low = settings.get(conn, "churn_risk")["low_satisfaction"]
-    frame = pd.DataFrame(rows, columns=["key", "customer", "score", "period"])
-    if by == "tier":
-        frame["key"] = frame["customer"].map(customer_values(conn, "tier"))
-    frame["low"] = frame["score"] <= low
+    frame = frame.assign(key=key, low=frame["score"] <= low)
     grouped = frame.groupby("key", sort=True).agg(
         average=("score", "mean"), ratings=("score", "size"), low=("low", "mean"))
     if by == "month":
@@ -64,23 +59,41 @@ def satisfaction(conn, by: str = "month", today: date | None = None) -> dict:
         out.sort(key=lambda r: rules.TIER_RANK.get(r[by], len(rules.TIERS)))
     total = {by: "total", "average": _number(frame["score"].mean()), "ratings": len(frame),
              "low_share": _number(frame["low"].mean(), 4), "trend": None}
-    return {"by": by, "low_at_most": low, "trend_days": days, "rows": out, "total": total}
+    return {"by": by, "low_at_most": low, "trend_days": rules.SATISFACTION_TREND_DAYS,
+            "rows": out, "total": total}
 
 
-def complaints(conn, by: str = "category", now: datetime | None = None) -> dict:
+def ratings_frame(conn, today: date, channel: bool = False):
+    """Every rating: local month, customer, score, period (1: the last trend window, 0:
+    the one before, else none), and the channel if asked (it costs a read of each row;
+    the rest comes from the interactions_rated index)."""
+    import pandas as pd
+
+    days = rules.SATISFACTION_TREND_DAYS
+    recent = day_start_utc(today - timedelta(days=days - 1))
+    before = day_start_utc(today - timedelta(days=2 * days - 1))
+    rows = conn.execute(
+        f"SELECT {LOCAL_MONTH}, i.customer_id, i.satisfaction, CASE WHEN i.at >= :recent "
+        f"THEN 1 WHEN i.at >= :before THEN 0 END{', i.channel' if channel else ''} "
+        "FROM interactions i WHERE i.satisfaction IS NOT NULL",
+        {"recent": recent, "before": before}).fetchall()
+    return pd.DataFrame(rows, columns=["month", "customer", "score", "period"]
+                        + (["channel"] if channel else []))
+
+
+def complaints(conn, by: str = "category", now: datetime | None = None, *,
+               frame=None) -> dict:
     """{"by", "response_hours", "rows": [...], "total": {...}}: per group complaints,
-    open, resolved, median_hours (to resolve) and over_response_time."""
+    open, resolved, median_hours (to resolve) and over_response_time. ``frame``:
+    complaints_frame's, when groupings share one read."""
     import pandas as pd
 
     by = choice(by, COMPLAINTS_BY, "--by")
     now = now or clock.now()
     hours = settings.get(conn, "response_hours")
-    key = LOCAL_MONTH if by == "month" else "coalesce(i.complaint_category, 'other')"
-    rows = conn.execute(f"SELECT {key}, i.at, i.resolved_at, i.customer_id FROM interactions i "
-                        "WHERE i.complaint = 1").fetchall()
-    frame = pd.DataFrame(rows, columns=["key", "at", "resolved", "customer"])
-    frame["tier"] = frame["customer"].map(customer_values(conn, "tier"))
-    frame["key"] = frame["key"].fillna(NONE_LABEL)
+    frame = complaints_frame(conn) if frame is None else frame
+    frame = frame.assign(key=frame[by].fillna(NONE_LABEL),
+                         tier=frame["customer"].map(customer_values(conn, "tier")))
     start = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
     end = pd.to_datetime(frame["resolved"], utc=True, format="ISO8601")
     frame["open"] = end.isna()
@@ -97,6 +110,16 @@ def complaints(conn, by: str = "category", now: datetime | None = None) -> dict:
         "complaints": len(frame), "open": frame["open"].sum(),
         "median_hours": frame["hours"].median(), "over": frame["over"].sum()}))
     return {"by": by, "response_hours": hours, "rows": list(out.values()), "total": total}
+
+
+def complaints_frame(conn):
+    """Every complaint: local month, category, at, resolved (UTC texts), customer."""
+    import pandas as pd
+
+    rows = conn.execute(f"SELECT {LOCAL_MONTH}, coalesce(i.complaint_category, 'other'), "
+                        "i.at, i.resolved_at, i.customer_id FROM interactions i "
+                        "WHERE i.complaint = 1").fetchall()
+    return pd.DataFrame(rows, columns=["month", "category", "at", "resolved", "customer"])
 
 
 def _complaint_row(by: str, key: str, g) -> dict:
