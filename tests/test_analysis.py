@@ -243,3 +243,23 @@ def test_the_card_shows_value(book):
     # 陈静 never bought
     assert figures(timeline.show(book, 5), "total_spend", "purchases", "average_order",
                    "segment") == ("0.00", 0, None, "no purchases")
+
+
+def test_refunds_are_netted_and_voided_records_count_nowhere(book):
+    from crmctl.core import correct_interactions, correct_purchases
+
+    # 王明's 2026-11-01 purchase (3000.50, id 3) is refunded 500.50 on 2026-11-20; 张伟's
+    # 2024-10-01 purchase (8000.00, id 6) is voided; 李娜's rating of 1 (interaction 5) too.
+    correct_purchases.refund(book, 3, "500.50", reason="退货", when=date(2026, 11, 20))
+    correct_purchases.void(book, 6, "录错")
+    correct_interactions.void(book, 5, "录错")
+    rows = by_key(sales.sales(book, "month"))
+    # 2026-11: 3000.50 - 500.50 + 99.99 = 2599.99 over the same 2 orders (1299.995 -> 1300.00)
+    assert figures(rows["2026-11"], *SALES) == ("2599.99", 2, 2, "1300.00")
+    assert "2024-10" not in rows
+    # 18300.49 - 500.50 - 8000.00 = 9799.99 over 8 orders: 1224.99875 -> 1225.00
+    assert figures(sales.sales(book, "month")["total"], *SALES) == ("9799.99", 8, 4, "1225.00")
+    wang = next(r for r in value.top(book)["rows"] if r["name"] == "王明")
+    assert figures(wang, "total_spend", "purchases", "average_order") == ("5500.00", 3,
+                                                                           "1833.33")
+    assert service.satisfaction(book, "tier")["rows"][1]["ratings"] == 1  # gold: 李娜's 2

@@ -22,7 +22,8 @@ from typer.main import get_command
 # None adds the module's commands at the top level (`crmctl add`, `crmctl import`).
 # A new sub-app module goes here; a new command in an existing module needs no edit here.
 SUB_APPS = [
-    ("customers", None), ("contacts", None), ("followups", "followups"), ("tier", "tier"),
+    ("customers", None), ("contacts", None), ("interactions", "interactions"),
+    ("purchases", "purchases"), ("followups", "followups"), ("tier", "tier"),
     ("tags", "tag"), ("importing", None), ("exporting", None), ("privacy", None),
     ("campaign", "campaign"), ("report", "report"), ("audit", "audit"), ("backup", None),
     ("key", "key"), ("config", "config"), ("merging", None),

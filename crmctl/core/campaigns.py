@@ -248,7 +248,8 @@ def report(conn, campaign_id, today: date | None = None) -> dict:
     responded: targets who were recorded with `campaign respond` or who wrote back (an
     inbound interaction tied to the campaign). purchases / revenue: purchases in the
     campaign's currency by targets dated from the start to AFTER_DAYS after the end, plus any
-    purchase tied to the campaign itself.
+    purchase tied to the campaign itself; revenue is net of their refunds (purchase_ledger),
+    voided purchases and interactions count nowhere.
     """
     camp = get(conn, campaign_id)
     start, end, after = window(camp, today)
@@ -257,19 +258,21 @@ def report(conn, campaign_id, today: date | None = None) -> dict:
     targeted, reached, responded = conn.execute("""
         SELECT count(*),
                coalesce(sum(EXISTS (SELECT 1 FROM interactions i WHERE i.campaign_id = :id
-                                    AND i.customer_id = t.customer_id)), 0),
+                                    AND i.customer_id = t.customer_id
+                                    AND i.voided_at IS NULL)), 0),
                coalesce(sum(t.responded_at IS NOT NULL OR EXISTS (
                    SELECT 1 FROM interactions i WHERE i.campaign_id = :id
-                   AND i.customer_id = t.customer_id AND i.direction = 'in')), 0)
+                   AND i.customer_id = t.customer_id AND i.direction = 'in'
+                   AND i.voided_at IS NULL)), 0)
         FROM campaign_targets t WHERE t.campaign_id = :id""", p).fetchone()
     excluded = conn.execute(
         "SELECT count(*) FROM campaign_exclusions WHERE campaign_id = ?", (camp.id,)).fetchone()[0]
     in_window, after_end, revenue, other = conn.execute("""
-        SELECT coalesce(sum(currency = :currency AND date <= :end), 0),
-               coalesce(sum(currency = :currency AND date > :end), 0),
+        SELECT coalesce(sum(kind = 'purchase' AND currency = :currency AND date <= :end), 0),
+               coalesce(sum(kind = 'purchase' AND currency = :currency AND date > :end), 0),
                coalesce(sum(CASE WHEN currency = :currency THEN amount_minor END), 0),
-               coalesce(sum(currency <> :currency), 0)
-        FROM purchases p WHERE p.campaign_id = :id OR (p.date BETWEEN :start AND :after
+               coalesce(sum(kind = 'purchase' AND currency <> :currency), 0)
+        FROM purchase_ledger p WHERE p.campaign_id = :id OR (p.bought BETWEEN :start AND :after
             AND p.customer_id IN (SELECT customer_id FROM campaign_targets
                                   WHERE campaign_id = :id))""", p).fetchone()
     budget, cur = camp.budget_minor, camp.currency

@@ -135,13 +135,15 @@ risks (id, name, tier, start, kind, n, m, never) AS (
     CROSS JOIN customers c INDEXED BY customers_card ON c.id = r.customer_id
     WHERE r.satisfaction <= {low} AND {where}
     UNION ALL
-    -- customer_id and at only: the partial index answers without reading interactions
+    -- customer_id and at only: the partial index (live open complaints, m012) answers
+    -- without reading interactions
     SELECT c.id, c.name, c.tier,
            julianday(min(i.at), 'localtime', 'start of day') + {complaint_days}, 2, count(*),
            CAST(:jtoday - julianday(min(i.at), 'localtime', 'start of day') AS INTEGER), NULL
     FROM interactions i INDEXED BY interactions_open_complaints
     CROSS JOIN customers c INDEXED BY customers_card ON c.id = i.customer_id
-    WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.at < :opened_before AND {where}
+    WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.at < :opened_before
+      AND i.voided_at IS NULL AND {where}
     GROUP BY c.id
 ),
 -- jdue: the due day as a julian day number, from the numbers at hand where there are some

@@ -150,7 +150,8 @@ def _complaints_to_resolve(conn, cid: int, resolves, at: str) -> list[int]:
     if word == "all":
         ids = [r[0] for r in conn.execute(
             "SELECT id FROM interactions WHERE customer_id = ? AND complaint = 1 "
-            "AND resolved_at IS NULL AND at <= ? ORDER BY at, id", (cid, at))]
+            "AND resolved_at IS NULL AND voided_at IS NULL AND at <= ? ORDER BY at, id",
+            (cid, at))]
         if not ids:
             raise InvalidValue(f"customer {cid} has no open complaint logged before this contact")
         return ids
@@ -160,7 +161,7 @@ def _complaints_to_resolve(conn, cid: int, resolves, at: str) -> list[int]:
         raise InvalidValue(f"--resolves-complaint takes a complaint id or 'all', "
                            f"not {resolves!r}") from None
     found = conn.execute("SELECT customer_id, complaint, resolved_at, at FROM interactions "
-                         "WHERE id = ?", (complaint_id,)).fetchone()
+                         "WHERE id = ? AND voided_at IS NULL", (complaint_id,)).fetchone()
     if found is None or found[0] != cid or not found[1]:
         raise NotFound(f"customer {cid} has no complaint {complaint_id}")
     if found[2] is not None:
@@ -184,7 +185,8 @@ def open_complaints(conn, older_than_days: int | None = None, *, today: date | N
     on local day D is 7 days old on D+7 (not included) and 8 days old on D+8 (included).
     """
     today = today or clock.today()
-    where, params = ["i.complaint = 1", "i.resolved_at IS NULL", "c.forgotten_at IS NULL"], []
+    where, params = ["i.complaint = 1", "i.resolved_at IS NULL", "i.voided_at IS NULL",
+                     "c.forgotten_at IS NULL"], []
     if older_than_days is not None:
         where.append("i.at < ?")
         params.append(day_start_utc(today - timedelta(days=older_than_days)))
@@ -212,16 +214,18 @@ def complaint_counts(conn, *, since: date | None = None) -> dict[str, dict[str, 
     counts = {cat: {"open": 0, "resolved": 0} for cat in CATEGORIES}
     for category, is_open, n in conn.execute(
             "SELECT coalesce(complaint_category, 'other'), resolved_at IS NULL, count(*) "
-            f"FROM interactions WHERE complaint = 1 {where} GROUP BY 1, 2", params):
+            f"FROM interactions WHERE complaint = 1 AND voided_at IS NULL {where} "
+            "GROUP BY 1, 2", params):
         counts[category]["open" if is_open else "resolved"] += n
     return counts
 
 
 def for_customer(conn, customer_id: int, limit: int | None = None) -> list[dict]:
-    """A customer's interactions, newest first, with the local day of each."""
+    """A customer's live (not voided) interactions, newest first, with the local day of each."""
     rows = conn.execute(
         "SELECT id, at, channel, direction, summary, outcome, satisfaction, complaint, "
         "complaint_category, resolved_at, campaign_id FROM interactions WHERE customer_id = ? "
+        "AND voided_at IS NULL "
         "ORDER BY at DESC, id DESC" + (sql_limit(limit) if limit else ""),
         (customer_id,)).fetchall()
     keys = ("id", "at", "channel", "direction", "summary", "outcome", "satisfaction",

@@ -95,9 +95,13 @@ def subject_access(conn, customer_id) -> dict:
                                     f"FROM tier_history {by} at, id", (cid,)),
         "interactions": _rows(conn, "SELECT id, at, channel, direction, summary, outcome, "
                                     "satisfaction, complaint, complaint_category, resolved_at, "
-                                    f"campaign_id FROM interactions {by} at, id", (cid,)),
-        "purchases": _rows(conn, "SELECT id, date, amount_minor, currency, note, campaign_id "
-                                 f"FROM purchases {by} date, id", (cid,)),
+                                    "campaign_id, voided_at, void_reason "
+                                    f"FROM interactions {by} at, id", (cid,)),
+        "purchases": _rows(conn, "SELECT id, date, amount_minor, currency, note, campaign_id, "
+                                 f"voided_at, void_reason FROM purchases {by} date, id", (cid,)),
+        "refunds": _rows(conn, "SELECT r.id, r.purchase_id, r.date, r.amount_minor, r.reason "
+                               "FROM refunds r JOIN purchases p ON p.id = r.purchase_id "
+                               "WHERE p.customer_id = ? ORDER BY r.date, r.id", (cid,)),
         "followups": _rows(conn, "SELECT id, due, kind, purpose, created_at, done_at, note, "
                                  "cancel_reason "
                                  f"FROM followups {by} due, id", (cid,)),
@@ -136,7 +140,10 @@ def _erase_rows(conn, record: dict, at: str) -> None:
     cid = record["id"]
     for table in ("interactions", "followups", "tier_history"):
         conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (cid,))
-    conn.execute("UPDATE purchases SET note = NULL WHERE customer_id = ?", (cid,))
+    conn.execute("UPDATE purchases SET note = NULL, void_reason = NULL WHERE customer_id = ?",
+                 (cid,))
+    conn.execute("UPDATE refunds SET reason = NULL WHERE purchase_id IN "
+                 "(SELECT id FROM purchases WHERE customer_id = ?)", (cid,))
     conn.execute("UPDATE campaign_targets SET outcome = NULL WHERE customer_id = ?", (cid,))
     # free texts may name the person; the events themselves stay (when, which channel)
     conn.execute("UPDATE consent_events SET source = NULL, purpose = NULL "

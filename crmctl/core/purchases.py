@@ -79,11 +79,12 @@ def record(conn, customer_id, amount, *, when: date | None = None, currency: str
 def trailing_spend(conn, customer_id: int, today: date | None = None, months: int = 12,
                    currency: str | None = None) -> int:
     """The customer's spend in minor units over the trailing window, in one currency
-    (default: the ``currency`` setting; purchases in other currencies are not converted)."""
+    (default: the ``currency`` setting; purchases in other currencies are not converted),
+    net of refunds dated in the window; voided purchases do not count."""
     currency = check_currency(currency or settings.get(conn, "currency"))
     after, until = spend_window(today or clock.today(), months)
     return conn.execute(
-        "SELECT coalesce(sum(amount_minor), 0) FROM purchases WHERE customer_id = ? "
+        "SELECT coalesce(sum(amount_minor), 0) FROM purchase_ledger WHERE customer_id = ? "
         "AND currency = ? AND date > ? AND date <= ?",
         (customer_id, currency, after, until)).fetchone()[0]
 

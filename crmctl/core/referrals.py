@@ -26,9 +26,14 @@ def ranking(conn, *, limit: int | None = None, currency: str | None = None) -> l
         SELECT r.id, r.name, r.tier, r.forgotten_at IS NOT NULL,
                count(*) AS referred,
                sum(c.purchase_count > 0 OR EXISTS (SELECT 1 FROM purchases p
-                                                   WHERE p.customer_id = c.id)) AS buying,
-               coalesce(sum((SELECT sum(p.amount_minor) FROM purchases p
-                             WHERE p.customer_id = c.id AND p.currency = :currency)), 0)
+                                                   WHERE p.customer_id = c.id
+                                                   AND p.voided_at IS NULL)) AS buying,
+               -- net of refunds, voided purchases out (purchase_ledger's rule, written
+               -- out: a view in a correlated subquery is rescanned for every customer)
+               coalesce(sum((SELECT sum(p.amount_minor - coalesce((SELECT sum(rf.amount_minor)
+                                 FROM refunds rf WHERE rf.purchase_id = p.id), 0))
+                             FROM purchases p WHERE p.customer_id = c.id
+                             AND p.currency = :currency AND p.voided_at IS NULL)), 0)
                    AS revenue,
                max(c.created_at) AS last_referred_at
         FROM customers c JOIN customers r ON r.id = c.referred_by

@@ -22,7 +22,6 @@ from datetime import date, timedelta
 
 from crmctl import clock
 from crmctl.core import followups, lifecycle, rules, settings
-from crmctl.core.analysis.amounts import purchase_amounts
 from crmctl.core.followups import day_start_utc
 
 SEGMENTS = ("champions", "loyal", "new", "promising", "at risk", "hibernating", "no purchases")
@@ -92,6 +91,7 @@ def overview(conn, today: date | None = None, *, churn_risk: int | None = None) 
     complaints.update(conn.execute(
         "SELECT coalesce(complaint_category, 'other'), count(*) FROM interactions "
         "INDEXED BY interactions_open_complaints WHERE complaint = 1 AND resolved_at IS NULL "
+        "AND voided_at IS NULL "
         "GROUP BY 1").fetchall())
     risk = churn_risk if churn_risk is not None else sum(
         1 for row in followups.due(conn, today, today=today) if row["reason"] == "churn-risk")
@@ -103,8 +103,8 @@ def overview(conn, today: date | None = None, *, churn_risk: int | None = None) 
 
 def segments(conn, today: date) -> dict[str, int]:
     thresholds = settings.get(conn, "tier_spend")
-    spend = dict(conn.execute(f"SELECT customer_id, sum(amount_minor) FROM "
-                              f"{purchase_amounts()} p WHERE currency = ? GROUP BY customer_id",
+    spend = dict(conn.execute("SELECT customer_id, sum(amount_minor) FROM purchase_ledger "
+                              "WHERE currency = ? GROUP BY customer_id",
                               (settings.get(conn, "currency"),)))
     counts = dict.fromkeys(SEGMENTS, 0)
     for cid, last, n in conn.execute(
@@ -122,7 +122,7 @@ def per_week(conn, today: date) -> list[dict]:
     weeks = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
     counts = dict(conn.execute(
         "SELECT date(at, 'localtime', '-6 days', 'weekday 1'), count(*) FROM interactions "
-        "WHERE at >= :start AND at < :end GROUP BY 1",
+        "WHERE at >= :start AND at < :end AND voided_at IS NULL GROUP BY 1",
         {"start": day_start_utc(weeks[0]), "end": day_start_utc(today + timedelta(days=1))}))
     return [{"week": week.isoformat(), "interactions": counts.get(week.isoformat(), 0)}
             for week in weeks]

@@ -146,7 +146,7 @@ WITH changed AS (
     FROM tier_history GROUP BY customer_id),
 spend AS (
     SELECT p.customer_id, sum(p.amount_minor) AS minor
-    FROM purchases p LEFT JOIN changed ch ON ch.customer_id = p.customer_id
+    FROM purchase_ledger p LEFT JOIN changed ch ON ch.customer_id = p.customer_id
     WHERE p.currency = :currency AND p.date > :spend_after AND p.date <= :today
       AND (ch.lowered_at IS NULL OR p.date > date(ch.lowered_at, 'localtime'))
     GROUP BY p.customer_id),
@@ -159,7 +159,8 @@ ranked AS (
     SELECT i.customer_id, i.satisfaction AS s,
            row_number() OVER (PARTITION BY i.customer_id ORDER BY i.at DESC, i.id DESC) AS rn
     FROM rated r JOIN interactions i ON i.customer_id = r.customer_id
-    WHERE i.satisfaction IS NOT NULL AND i.at >= :sat_since AND i.at > r.after),
+    WHERE i.satisfaction IS NOT NULL AND i.at >= :sat_since AND i.at > r.after
+      AND i.voided_at IS NULL),
 windowed AS (
     SELECT customer_id, s, rn, lead(s) OVER (PARTITION BY customer_id ORDER BY rn) AS older
     FROM ranked WHERE rn <= :sat_n),

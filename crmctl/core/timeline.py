@@ -63,7 +63,8 @@ def _dicts(conn, sql: str, cid: int) -> list[dict]:
 
 def _interactions(conn, cid: int) -> list[dict]:
     rows = _dicts(conn, "SELECT id, at, channel, direction, summary, outcome, satisfaction, "
-                        "complaint, complaint_category, resolved_at FROM interactions "
+                        "complaint, complaint_category, resolved_at, voided_at, void_reason "
+                        "FROM interactions "
                         "WHERE customer_id = ?", cid)
     for r in rows:
         r["complaint"] = bool(r["complaint"])
@@ -77,17 +78,35 @@ def _interactions(conn, cid: int) -> list[dict]:
             state = (f"resolved {clock.local_date_of(r['resolved_at'])}" if r["resolved_at"]
                      else "open")
             text += f"; complaint ({r['complaint_category'] or 'other'}, {state})"
+        if r["voided_at"]:
+            text += f" [voided: {r['void_reason']}]"
         r.update(kind="interaction", description=text)
     return rows
 
 
 def _purchases(conn, cid: int) -> list[dict]:
-    rows = _dicts(conn, "SELECT id, date AS at, amount_minor, currency, note FROM purchases "
-                        "WHERE customer_id = ?", cid)
+    rows = _dicts(conn, "SELECT id, date AS at, amount_minor, currency, note, voided_at, "
+                        "void_reason FROM purchases WHERE customer_id = ?", cid)
     for r in rows:
         amount = money(r["amount_minor"], r["currency"])
+        text = f"purchase {amount}" + (f": {r['note']}" if r["note"] else "")
+        if r["voided_at"]:
+            text += f" [voided: {r['void_reason']}]"
         r.update(kind="purchase", amount=amount.rsplit(" ", 1)[0].replace(",", ""),
-                 description=f"purchase {amount}" + (f": {r['note']}" if r["note"] else ""))
+                 description=text)
+    return rows + _refunds(conn, cid)
+
+
+def _refunds(conn, cid: int) -> list[dict]:
+    """Refunds, as purchase entries of their own day: 'refund 500.00 CNY of purchase #3'."""
+    rows = _dicts(conn, "SELECT p.id, r.date AS at, r.amount_minor, p.currency, r.reason, "
+                        "p.voided_at FROM refunds r JOIN purchases p ON p.id = r.purchase_id "
+                        "WHERE p.customer_id = ?", cid)
+    for r in rows:
+        amount = money(r["amount_minor"], r["currency"])
+        r.update(kind="purchase", amount="-" + amount.rsplit(" ", 1)[0].replace(",", ""),
+                 description=f"refund {amount} of purchase #{r['id']}: {r['reason']}"
+                 + (" [voided]" if r["voided_at"] else ""))
     return rows
 
 

@@ -1,18 +1,20 @@
-"""Purchases as the analysis counts them: one SQL fragment, so that every amount of
-`report sales`, `report value`, the RFM segments and the `show` card's spend comes from
-one place.
+"""Purchases as the analysis counts them: one SQL fragment over the ``purchase_ledger``
+view (m012: live purchases, +, and their refunds, -, each on the day it happened), so that
+every amount of `report sales`, `report value` and the `show` card's spend is net of
+refunds, and voided purchases count nowhere. Tier rules, RFM segments, referrals and
+campaigns read the same view.
 
-Today a purchase counts at its recorded amount. Voided purchases and refunds (migration
-m012, being added beside this) change this fragment only: leave out the voided rows and
-subtract the refunded minor units here, and every report nets them.
+A row is a movement: ``kind`` 'purchase' (an order) or 'refund'; ``date`` the day it
+happened, ``bought`` the day of its purchase. Revenue sums ``amount_minor``; orders count
+the 'purchase' rows.
 """
 
 from __future__ import annotations
 
-COLUMNS = "id, customer_id, date, amount_minor, currency, campaign_id"
+COLUMNS = "purchase_id AS id, customer_id, kind, date, bought, amount_minor, currency, campaign_id"
 
 
 def purchase_amounts() -> str:
-    """A parenthesized subquery with COLUMNS, one row per purchase that counts, its
-    ``amount_minor`` the amount to count (use as ``FROM {purchase_amounts()} p``)."""
-    return f"(SELECT {COLUMNS} FROM purchases)"
+    """A parenthesized subquery with COLUMNS, one row per money movement that counts
+    (use as ``FROM {purchase_amounts()} p``)."""
+    return f"(SELECT {COLUMNS} FROM purchase_ledger)"

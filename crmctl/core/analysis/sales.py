@@ -1,7 +1,8 @@
 """`report sales`: revenue, orders, customers and average order, grouped by month,
 quarter, tier, region, industry or campaign, in one currency.
 
-Purchases come from amounts.purchase_amounts (one place for voids and refunds). A purchase
+Money comes from amounts.purchase_amounts (the purchase_ledger: voided purchases out, a
+refund subtracted in the month of its own date; orders and customers count purchases). A purchase
 of a forgotten customer still counts: the sale happened (its customer's region and
 industry are gone, so it falls under "(none)"). Months and quarters are those of the
 purchase's local date; tier, region and industry are the customer's today. Rows of months
@@ -35,21 +36,22 @@ def sales(conn, by: str = "month", *, since: date | None = None, until: date | N
     if frame is None:
         frame = purchases_frame(conn, currency, since, until)
     frame = frame.assign(key=_keys(conn, frame, by).fillna(NONE_LABEL))
+    frame = frame.assign(buyer=frame["customer"].where(frame["order"].astype(bool)))
     grouped = frame.groupby("key", sort=False).agg(
-        revenue=("amount", "sum"), orders=("amount", "size"), customers=("customer", "nunique"))
+        revenue=("amount", "sum"), orders=("order", "sum"), customers=("buyer", "nunique"))
     out = [_row(by, key, int(g.revenue), int(g.orders), int(g.customers), currency)
            for key, g in grouped.iterrows()]
     out.sort(key=_order(by))
-    total = _row(by, "total", int(frame["amount"].sum()), len(frame),
-                 int(frame["customer"].nunique()), currency)
+    total = _row(by, "total", int(frame["amount"].sum()), int(frame["order"].sum()),
+                 int(frame["buyer"].nunique()), currency)
     return {"by": by, "currency": currency, "since": since and since.isoformat(),
             "until": until and until.isoformat(), "rows": out, "total": total}
 
 
 def purchases_frame(conn, currency: str, since: date | None = None,
                     until: date | None = None):
-    """The purchases in ``currency`` (dates included) as a DataFrame: date, customer,
-    amount (minor units), campaign."""
+    """The money movements in ``currency`` (dates included) as a DataFrame: date,
+    customer, amount (minor units; a refund negative), campaign, order (a purchase)."""
     import pandas as pd
 
     where, params = ["p.currency = ?"], [currency]
@@ -60,9 +62,9 @@ def purchases_frame(conn, currency: str, since: date | None = None,
         where.append("p.date <= ?")
         params.append(until.isoformat())
     rows = conn.execute(
-        f"SELECT p.date, p.customer_id, p.amount_minor, p.campaign_id "
+        f"SELECT p.date, p.customer_id, p.amount_minor, p.campaign_id, p.kind = 'purchase' "
         f"FROM {purchase_amounts()} p WHERE {' AND '.join(where)}", params).fetchall()
-    return pd.DataFrame(rows, columns=["date", "customer", "amount", "campaign"])
+    return pd.DataFrame(rows, columns=["date", "customer", "amount", "campaign", "order"])
 
 
 def _keys(conn, frame, by: str):

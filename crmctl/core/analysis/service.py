@@ -1,7 +1,7 @@
 """`report satisfaction` and `report complaints`: how customers rate the service and how
 complaints are handled.
 
-Satisfaction, over every rated interaction (1-5), grouped by the customer's tier today,
+Satisfaction, over every rated interaction (1-5; voided ones count nowhere), grouped by the customer's tier today,
 the interaction's local month or its channel: the average, the number of ratings, the
 share of low ratings (at most the churn-risk threshold, 2: settings ``churn_risk``) and a
 trend — by month, the change from the month before; by tier or channel, the average of
@@ -75,7 +75,7 @@ def ratings_frame(conn, today: date, channel: bool = False):
     rows = conn.execute(
         f"SELECT {LOCAL_MONTH}, i.customer_id, i.satisfaction, CASE WHEN i.at >= :recent "
         f"THEN 1 WHEN i.at >= :before THEN 0 END{', i.channel' if channel else ''} "
-        "FROM interactions i WHERE i.satisfaction IS NOT NULL",
+        "FROM interactions i WHERE i.satisfaction IS NOT NULL AND i.voided_at IS NULL",
         {"recent": recent, "before": before}).fetchall()
     return pd.DataFrame(rows, columns=["month", "customer", "score", "period"]
                         + (["channel"] if channel else []))
@@ -118,7 +118,7 @@ def complaints_frame(conn):
 
     rows = conn.execute(f"SELECT {LOCAL_MONTH}, coalesce(i.complaint_category, 'other'), "
                         "i.at, i.resolved_at, i.customer_id FROM interactions i "
-                        "WHERE i.complaint = 1").fetchall()
+                        "WHERE i.complaint = 1 AND i.voided_at IS NULL").fetchall()
     return pd.DataFrame(rows, columns=["month", "category", "at", "resolved", "customer"])
 
 

@@ -31,7 +31,7 @@ def _spend_sql(where: str) -> str:
     return (f"SELECT c.id, c.name, c.tier, c.purchase_count, c.last_purchase_at, "
             f"coalesce(sum(p.amount_minor), 0) AS total, "
             f"coalesce(sum(CASE WHEN p.date > :after AND p.date <= :until "
-            f"THEN p.amount_minor END), 0), count(p.id) "
+            f"THEN p.amount_minor END), 0), count(CASE WHEN p.kind = 'purchase' THEN 1 END) "
             f"FROM customers c JOIN {purchase_amounts()} p ON p.customer_id = c.id "
             f"AND p.currency = :currency WHERE c.forgotten_at IS NULL {where} GROUP BY c.id")
 

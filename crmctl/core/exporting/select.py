@@ -97,7 +97,8 @@ def interaction_table(conn, req: Request, safe: bool) -> Table:
             else f"i.{c}" for c in INTERACTION_COLUMNS]
     cur = conn.execute(
         f"SELECT {', '.join(cols)} FROM interactions i JOIN customers c ON c.id = i.customer_id"
-        f" WHERE c.forgotten_at IS NULL{where} ORDER BY i.at, i.id{sql_limit(req.flt.limit)}",
+        f" WHERE c.forgotten_at IS NULL AND i.voided_at IS NULL{where}"
+        f" ORDER BY i.at, i.id{sql_limit(req.flt.limit)}",
         params)
 
     def to_json(d: dict) -> dict:
@@ -112,7 +113,8 @@ def purchase_table(conn, req: Request, safe: bool) -> Table:
     cur = conn.execute(
         "SELECT p.id, p.customer_id, c.name, p.date, p.amount_minor, p.currency, p.note, "
         "p.campaign_id FROM purchases p JOIN customers c ON c.id = p.customer_id "
-        f"WHERE c.forgotten_at IS NULL{where} ORDER BY p.date, p.id{sql_limit(req.flt.limit)}",
+        f"WHERE c.forgotten_at IS NULL AND p.voided_at IS NULL{where}"
+        f" ORDER BY p.date, p.id{sql_limit(req.flt.limit)}",
         params)
     fix = neutralize if safe else _unchanged
     rows = ((pid, cid, fix(name), day, fix(minor_to_text(minor, cur_)), cur_, fix(note), camp)
