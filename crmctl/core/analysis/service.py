@@ -3,10 +3,10 @@ complaints are handled.
 
 Satisfaction, over every rated interaction (1-5; voided ones count nowhere), grouped by
 the customer's tier today, the interaction's local month or its channel: the average, the
-number of ratings, the share of low ratings (at most the churn-risk threshold, 2: settings ``churn_risk``) and a
-trend — by month, the change from the month before; by tier or channel, the average of
-the last 90 local days (rules.SATISFACTION_TREND_DAYS) minus that of the 90 before (none
-where either has no rating).
+number of ratings, the share of low ratings (at most the churn-risk threshold, 2: settings
+``churn_risk``) and a trend — by month, the change from the month before; by tier or
+channel, the average of the last 90 local days (rules.SATISFACTION_TREND_DAYS) minus that
+of the 90 before (none where either has no rating).
 
 Complaints, grouped by category or local month of the complaint: how many, open,
 resolved, the median hours from complaint to resolution (resolved ones) and how many went
