@@ -120,9 +120,11 @@ def per_week(conn, today: date) -> list[dict]:
 
     monday = today - timedelta(days=today.weekday())
     weeks = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
+    # One pass over the table (NOT INDEXED): interactions_at lacks voided_at (m012), and
+    # reading each of 12 weeks' rows through it took 8.9 s at 1M interactions, the scan 1.4 s.
     counts = dict(conn.execute(
         "SELECT date(at, 'localtime', '-6 days', 'weekday 1'), count(*) FROM interactions "
-        "WHERE at >= :start AND at < :end AND voided_at IS NULL GROUP BY 1",
+        "NOT INDEXED WHERE at >= :start AND at < :end AND voided_at IS NULL GROUP BY 1",
         {"start": day_start_utc(weeks[0]), "end": day_start_utc(today + timedelta(days=1))}))
     return [{"week": week.isoformat(), "interactions": counts.get(week.isoformat(), 0)}
             for week in weeks]
