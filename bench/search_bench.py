@@ -4,7 +4,8 @@ Builds (once, cached in bench/out/) a 1,000,000-customer database with realistic
 Latin names, companies, emails and phones, indexed by crmctl's own ``search.document`` (the
 texts ``search.index`` writes, inserted in bulk), then times the core query behind
 ``crmctl list --search Q`` (``customers.list_customers`` with a Filter) for a 1-character
-surname, a 2-character name, a 3-character name, a phone tail and an email domain — against
+surname, a 2-character name, a 3-character name, a phone tail, an email domain and pinyin
+(initials wm and hw, full wangming, two words wang ming) — against
 two floors measured in the same run: an indexed primary-key lookup, and a full LIKE scan.
 
     .venv/bin/python bench/search_bench.py            # N=1,000,000 (build takes minutes)
@@ -22,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import cached_db, timed  # noqa: E402
+from crmctl import pinyin  # noqa: E402
 from crmctl.core import customers, search  # noqa: E402
 from crmctl.store import atomic, create_database, open_database  # noqa: E402
 
@@ -82,13 +84,14 @@ def build(path: Path, n: int) -> None:
         with atomic(conn):
             conn.executemany(
                 "INSERT INTO customers (id, name, company, email, phone, note, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, '2026-01-01T00:00:00Z', "
-                "'2026-01-01T00:00:00Z')", rows)
+                "updated_at, name_key) VALUES (?, ?, ?, ?, ?, ?, '2026-01-01T00:00:00Z', "
+                "'2026-01-01T00:00:00Z', ?)", [(*r, pinyin.sort_key(r[1])) for r in rows])
             docs = [(r[0], *search.document(r[1:])) for r in rows]
             conn.executemany("INSERT INTO search_trigram(rowid, text) VALUES (?, ?)",
                              [(d[0], d[1]) for d in docs])
-            conn.executemany("INSERT INTO search_grams(rowid, text) VALUES (?, ?)",
-                             [(d[0], d[2]) for d in docs])
+            conn.executemany("INSERT INTO search_grams(rowid, text, pinyin) VALUES (?, ?, ?)",
+                             [(d[0], d[2], pinyin.search_tokens(r[1], r[2]))
+                              for d, r in zip(docs, rows)])
         print(f"  {start + len(rows) - 1:>9,} rows  {time.perf_counter() - started:6.0f} s",
               flush=True)
     conn.execute("INSERT INTO search_trigram(search_trigram) VALUES ('optimize')")
@@ -110,7 +113,9 @@ def pick_queries(conn, n: int) -> list[tuple[str, str]]:
                           "email LIKE '%.cn' AND id > ? LIMIT 1", (n // 3,)).fetchone()[0]
     return [("1-char surname", "王"), ("2-char name", two), ("3-char name", three),
             ("phone tail (6 digits)", phone[-6:]), ("free-mail domain", "163.com"),
-            ("company domain", domain), ("Latin, 2 words", "anna schmidt")]
+            ("company domain", domain), ("Latin, 2 words", "anna schmidt"),
+            ("pinyin initials", "wm"), ("full pinyin", "wangming"),
+            ("pinyin, 2 words", "wang ming"), ("company initials", "hw")]
 
 
 def main() -> None:

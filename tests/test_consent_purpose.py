@@ -129,7 +129,7 @@ def test_bad_fields_are_refused_and_nothing_is_written(initialized, tmp_path):
     out = tmp_path / "x.csv"
     all_fields = ("id, name, company, title, email, phone, tier, stage, tags, created_at, "
                   "last_contact_at, wechat, industry, region, company_size, source, note, "
-                  "birthday, referred_by, birthday_lunar")
+                  "birthday, referred_by, birthday_lunar, phones, emails")
     for args, message in (
             (("--fields", "id,passport"), f"unknown field 'passport'; fields: {all_fields}"),
             (("--fields", " , "), f"--fields is empty; fields: {all_fields}"),

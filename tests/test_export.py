@@ -119,7 +119,8 @@ def test_csv_has_the_contract_columns_first_and_neutralized_cells(conn, people, 
     # restore() gives back exactly what is stored (the import engineer's inverse)
     stored = {c.id: c.to_dict() for c in customers.list_customers(conn)}
     for row in rows:
-        for col in CUSTOMER_COLUMNS:
+        assert (row["phones"], row["emails"]) == ("", "")  # one phone/email each: said already
+        for col in CUSTOMER_COLUMNS[:-2]:
             value = stored[int(row["id"])][col]
             expected = ";".join(value) if col == "tags" else "" if value is None else str(value)
             assert restore(row[col]) == expected, (row["id"], col)

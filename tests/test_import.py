@@ -375,7 +375,7 @@ def test_cli_dry_run_writes_nothing(initialized, db_path):
     assert result.exit_code == 0
     assert json.loads(result.stdout)["inserted"] == 3
     assert result.stderr == (
-        "13 column(s) not imported: Phonetic First Name, Phonetic Middle Name, Phonetic Last "
+        "9 column(s) not imported: Phonetic First Name, Phonetic Middle Name, Phonetic Last "
         "Name, Name Prefix, Name Suffix, … (--show-mapping)\n"
         "dry run: nothing was written\n"
         "1 number without a country code read as CN; use --region to change\n")  # 王明's

@@ -91,3 +91,28 @@ def test_cli_bom_on_gbk_body(initialized, bom_gbk):
     assert (summary["inserted"], summary["rejected"], summary["rows"]) == (2, 0, 2)
     listed = json.loads(cli("list", "--format", "json").stdout)
     assert sorted(c["name"] for c in listed) == ["李娜", "王明"]
+
+
+def test_big5_and_shift_jis_without_a_bom_are_not_read_as_gb18030(initialized, tmp_path):
+    """GB18030 decodes nearly any bytes: a Big5 or Shift-JIS file used to come in as
+    garbage; now what reads as nonsense in GB18030 is tried as Big5 and cp932."""
+    big5 = tmp_path / "tw.csv"
+    big5.write_bytes("姓名,公司,手機,電子郵件\n陳大文,臺灣積體電路製造,0912345678,chen@example.tw\n"
+                     "林美麗,鴻海精密工業,0987654321,lin@example.tw\n".encode("big5"))
+    sjis = tmp_path / "jp.csv"
+    sjis.write_bytes("姓名,公司,携帯電話\n山田太郎,トヨタ自動車,090-1234-5678\n"
+                     "佐藤花子,ソニーグループ,080-9876-5432\n".encode("cp932"))
+    gbk = tmp_path / "cn.csv"
+    gbk.write_bytes("姓名,公司,手机\n王明,华为技术有限公司,13800138000\n".encode("gbk"))
+    for path, region, encoding, names in [
+            (big5, "TW", "big5", ["陳大文", "林美麗"]),
+            (sjis, "JP", "cp932", ["山田太郎", "佐藤花子"]),
+            (gbk, "CN", "gb18030", ["王明"])]:
+        r = initialized("import", path, "--region", region, "--format", "json")
+        assert r.exit_code == 0, r.stderr
+        assert (json.loads(r.stdout)["encoding"], json.loads(r.stdout)["inserted"]) == \
+            (encoding, len(names))
+    listed = json.loads(initialized("list", "--format", "json").stdout)
+    assert [c["name"] for c in listed] == ["陳大文", "林美麗", "山田太郎", "佐藤花子", "王明"]
+    assert listed[0]["phone"] == "+886912345678" and listed[0]["email"] == "chen@example.tw"
+    assert listed[2]["company"] == "トヨタ自動車"

@@ -27,6 +27,9 @@ FILES = [
     ("phonelist_zh_gbk.csv", "gb18030", 0),
     ("customers_only_zh_utf8bom.csv", "utf-8-sig", 0),
     ("outlook_en_cp1252.csv", "cp1252", 0),
+    # Google's Phone N - Label / E-mail N - Label: types, faxes never primary, ' ::: ' cells,
+    # an invalid value beside valid ones left out (the row imported), none valid: refused
+    ("google_en_multi.csv", "utf-8", 1),
 ]
 
 
@@ -51,6 +54,9 @@ def test_each_layout_imports_its_customers_field_by_field(initialized, name, enc
         for field in FIELDS:
             want = person.get(field, DEFAULTS.get(field))
             assert got[person["name"]][field] == want, (name, person["name"], field)
+        for field in ("phones", "emails"):  # every number and address, where listed
+            if field in person:
+                assert got[person["name"]][field] == person[field], (name, person["name"])
 
 
 def test_a_cp1252_outlook_file_is_read_as_cp1252_and_says_so(initialized):
@@ -64,16 +70,21 @@ def test_a_cp1252_outlook_file_is_read_as_cp1252_and_says_so(initialized):
 def test_company_beside_person_and_only_company(initialized):
     shown = initialized("import", REAL / "crm_zh_gbk.csv", "--show-mapping", "--format", "json")
     fields = {r["column"]: r["field"] for r in json.loads(shown.stdout)}
-    assert (fields["客户名称"], fields["联系人"], fields["传真"]) == ("company", "name", "ignore")
+    # a fax is one of the customer's numbers (type fax), never the primary
+    assert (fields["客户名称"], fields["联系人"], fields["传真"]) == ("company", "name", "phone")
     alone = initialized("import", REAL / "customers_only_zh_utf8bom.csv", "--show-mapping",
                         "--format", "json")
     assert json.loads(alone.stdout)[0] == {"column": "客户名称", "field": "name"}
 
 
-def test_ignored_columns_are_counted_in_the_summary(initialized):
-    result = initialized("import", REAL / "crm_zh_gbk.csv", "--format", "json")
-    assert json.loads(result.stdout)["ignored_columns"] == ["传真"]
-    assert "1 column(s) not imported: 传真 (--show-mapping)\n" in result.stderr
+def test_ignored_columns_are_counted_in_the_summary(initialized, tmp_path):
+    source = tmp_path / "numbered.csv"
+    text = (REAL / "crm_zh_gbk.csv").read_bytes().decode("gb18030").splitlines()
+    source.write_text("\n".join(f"{'序号' if i == 0 else i},{line}"
+                                for i, line in enumerate(text)) + "\n", encoding="gb18030")
+    result = initialized("import", source, "--format", "json")
+    assert json.loads(result.stdout)["ignored_columns"] == ["序号"]
+    assert "1 column(s) not imported: 序号 (--show-mapping)\n" in result.stderr
 
 
 def test_excel_scientific_phone_gets_the_hint(initialized, tmp_path):

@@ -20,6 +20,12 @@ LIST_COLUMNS = ["id", "name", "company", "title", "email", "phone", "tier", "sta
                 "created_at", "last_contact_at"]
 TABLE_COLUMNS = ["id", "name", "company", "phone", "email", "tier", "stage", "tags",
                  "last_contact_at"]
+AddPhoneOption = typer.Option([], "--add-phone", metavar="[TYPE:]NUMBER",
+                              help="Another phone beside --phone, e.g. work:010-88886666 "
+                                   "(types: mobile, work, home, fax, other); repeatable.")
+AddEmailOption = typer.Option([], "--add-email", metavar="[TYPE:]ADDRESS",
+                              help="Another email beside --email, e.g. home:wang@163.com "
+                                   "(types: work, home, other); repeatable.")
 FormatOption = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
 
 
@@ -70,14 +76,18 @@ def add(
         None, metavar="MM-DD", help="Lunar (农历) birthday: 08-15, 八月十五, 正月初一, 腊月廿三."),
     note: Optional[str] = typer.Option(None, help="Owner's note."),
     referred_by: Optional[int] = typer.Option(None, help="Id of the customer who referred them."),
+    add_phone: List[str] = AddPhoneOption,
+    add_email: List[str] = AddEmailOption,
     allow_duplicate: bool = typer.Option(False, help="Add even if the email or phone exists."),
 ) -> None:
     """Add a customer and print its id alone on stdout.
 
+    --phone and --email are the primary ones; --add-phone/--add-email give more, each
+    [TYPE:]VALUE (phones: mobile, work, home, fax, other; emails: work, home, other).
     Warns on stderr (exit 0) when the new customer is a likely duplicate, naming the
     customer and the `crmctl merge` to run.
 
-    Example: id=$(crmctl add 王明 --company 华为 --phone 13800138000 --tag vip)
+    Example: id=$(crmctl add 王明 --company 华为 --phone 13800138000 --add-phone work:010-88886666)
     """
     raw = {"name": name, "company": company, "title": title, "email": email, "phone": phone,
            "wechat": wechat, "industry": industry, "region": region,
@@ -86,7 +96,8 @@ def add(
     with session(ctx) as conn:
         cid, likely = duplicates.add_checked(
             conn, {k: v for k, v in raw.items() if v is not None}, tier=tier, tags=tag,
-            allow_duplicate=allow_duplicate, phone_region=phone_region)
+            allow_duplicate=allow_duplicate, phone_region=phone_region,
+            more={"phone": add_phone, "email": add_email})
     typer.echo(cid)
     warn_duplicates(cid, likely)
 
@@ -102,7 +113,7 @@ def list_(
                                           help="Only those who consent to email/phone/sms/wechat."),
     search: Optional[str] = typer.Option(None, "--search", "-s", metavar="Q",
                                          help="Case-insensitive, over name, company, email, "
-                                              "phone and note; every word must match."),
+                                              "phone (every one) and note; every word must match."),
     limit: Optional[int] = typer.Option(None, help="At most this many rows."),
     sort: str = typer.Option("id", help="id, name, company, created, updated, last-contact, "
                                         "tier; prefix - to reverse."),
@@ -157,11 +168,20 @@ def edit(
     referred_by: Optional[int] = typer.Option(None),
     clear: List[str] = typer.Option([], "--clear", metavar="FIELD",
                                     help="Empty this field (repeatable), e.g. --clear wechat."),
+    add_phone: List[str] = AddPhoneOption,
+    add_email: List[str] = AddEmailOption,
+    remove_phone: List[str] = typer.Option([], "--remove-phone", metavar="NUMBER",
+                                           help="Remove one of the other phones (repeatable)."),
+    remove_email: List[str] = typer.Option([], "--remove-email", metavar="ADDRESS",
+                                           help="Remove one of the other emails (repeatable)."),
     allow_duplicate: bool = typer.Option(False, help="Allow an email or phone another has."),
 ) -> None:
     """Change a customer's fields (tier has its own command: tier set).
 
-    Example: crmctl edit 12 --email wang@example.cn --clear wechat
+    --add-phone/--add-email ([TYPE:]VALUE) and --remove-phone/--remove-email change the
+    other phones and emails beside the primary --phone and --email.
+
+    Example: crmctl edit 12 --email wang@example.cn --add-phone fax:010-88886667 --clear wechat
     """
     given = {"name": name, "company": company, "title": title, "email": email, "phone": phone,
              "wechat": wechat, "industry": industry, "region": region,
@@ -173,11 +193,13 @@ def edit(
         if key not in customers.EDITABLE or key == "name":
             raise InvalidValue(f"cannot clear {fld!r}")
         raw[key] = None
-    if not raw:
+    fewer = [("phone", v) for v in remove_phone] + [("email", v) for v in remove_email]
+    if not raw and not (add_phone or add_email or fewer):
         raise InvalidValue("nothing to change: give at least one --FIELD or --clear")
     with session(ctx) as conn:
         changed = customers.edit(conn, customer_id, raw, allow_duplicate=allow_duplicate,
-                                 phone_region=phone_region)
+                                 phone_region=phone_region, fewer=fewer,
+                                 more={"phone": add_phone, "email": add_email})
     message(f"changed: {', '.join(changed)}" if changed else "nothing changed")
 
 

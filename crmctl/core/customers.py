@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-from crmctl import clock
-from crmctl.core import audit, bulk, care, consent, dates, lifecycle, privacy, search, settings
+from crmctl import clock, pinyin
+from crmctl.core import (audit, bulk, care, consent, contact_points, dates, lifecycle, privacy,
+                         search, settings)
 from crmctl.core import tags as tag_ops
 from crmctl.core.references import resolve
 from crmctl.core.rules import tier_rank_sql
@@ -22,7 +23,8 @@ EDITABLE = ("name", "company", "title", "email", "phone", "wechat", "industry", 
             "company_size", "source", "note", "birthday", "referred_by", "birthday_lunar")
 CONTRACT_KEYS = ("id", "name", "company", "title", "email", "phone", "tier", "stage", "tags",
                  "created_at", "last_contact_at")
-SORTS = {"id": "c.id", "name": "c.name", "company": "c.company", "created": "c.created_at",
+# name: pinyin order (crmctl.pinyin.sort_key: 陈 chen2 < 李 li3 < Lily < 刘 liu2)
+SORTS = {"id": "c.id", "name": "c.name_key", "company": "c.company", "created": "c.created_at",
          "updated": "c.updated_at", "last-contact": "c.last_contact_at",
          "tier": tier_rank_sql("c.tier")}
 
@@ -143,6 +145,9 @@ def find_duplicate(conn, email: str | None, phone: str | None, *, exclude: int |
             " AND id IS NOT ? LIMIT 1", (value, exclude)).fetchone()
         if row:
             return row[0], name
+        other = contact_points.owner(conn, name, value, exclude)  # among their other ones
+        if other:
+            return other, name
     return None
 
 
@@ -154,10 +159,20 @@ def _refuse_duplicate(conn, fields: dict, exclude: int | None = None) -> None:
 
 
 def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
-        allow_duplicate: bool = False, phone_region: str | None = None) -> int:
-    """Add a customer; return its id. ``raw`` holds EDITABLE fields, ``name`` required."""
+        allow_duplicate: bool = False, phone_region: str | None = None,
+        more: dict | None = None) -> int:
+    """Add a customer; return its id. ``raw`` holds EDITABLE fields, ``name`` required;
+    ``more``: {"phone": ["work:+86…"…], "email": […]}, their other phones and emails."""
 
     fields = normalize_fields(conn, {**raw, "name": raw.get("name")}, phone_region)
+    points = _points(conn, more, phone_region)
+    promoted = {}
+    for kind in ("phone", "email"):  # no primary given: the first other one (not a fax) is
+        if not fields.get(kind):
+            first = next((p for p in points if p[0] == kind and p[2] != "fax"), None)
+            if first:
+                fields[kind], promoted[f"{kind}_type"] = first[1], first[2]
+                points.remove(first)
     tier = check_tier(tier)
     tag_names = [normalize_tag(t) for t in tags]
     with atomic(conn):
@@ -173,17 +188,33 @@ def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
             conn.execute("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, reason)"
                          " VALUES (?, ?, NULL, ?, 'initial tier')", (cid, now, tier))
         tag_ops.attach(conn, tag_names, [cid])
+        more_fields = contact_points.change(conn, cid, points, [], allow_duplicate,
+                                            find_duplicate)
+        for column, typ in promoted.items():
+            conn.execute(f"UPDATE customers SET {column} = ? WHERE id = ?", (typ, cid))
         reindex(conn, [cid])
         audit.record(conn, "add", "customer", cid, [k for k, v in fields.items() if v is not None]
-                     + (["tier"] if tier != "regular" else []) + (["tags"] if tag_names else []))
+                     + (["tier"] if tier != "regular" else []) + (["tags"] if tag_names else [])
+                     + more_fields)
     return cid
+
+
+def _points(conn, more: dict | None, phone_region: str | None) -> list:
+    if not more:
+        return []
+    region = check_region(phone_region) if phone_region else settings.get(conn, "default_region")
+    return [p for kind in ("phone", "email")
+            for p in contact_points.normalize_points(kind, more.get(kind, []), region)]
 
 
 def reindex(conn, ids: list[int]) -> None:
     marks = ",".join("?" * len(ids))
     rows = conn.execute(f"SELECT id, {', '.join(search.SEARCHED_FIELDS)} FROM customers "
                         f"WHERE id IN ({marks}) AND forgotten_at IS NULL", ids).fetchall()
-    search.index(conn, rows)
+    conn.executemany("UPDATE customers SET name_key = ? WHERE id = ?",
+                     [(pinyin.sort_key(row[1]), row[0]) for row in rows])
+    others = contact_points.searched_texts(conn, ids)  # every other number and address too
+    search.index(conn, [(*row, others.get(row[0])) for row in rows])
 
 
 def _select(where: str = "1", order: str = "c.id", limit: str = "",
@@ -257,6 +288,7 @@ def select_query(flt: Filter | None = None) -> tuple[str, dict]:
         where.append(consent.granted_sql("c.id", consent.check_channel(flt.consent)))
     source, rowid = "customers c", "c.id"
     terms = search.plan(flt.search) if flt.search else []
+    alternative = search.pinyin_plan(flt.search) if terms else None
     # With the search as the only filter, drive the query from the index (rowids come out
     # in order), so a common word with --limit stops after a page instead of reading every
     # match first. Beside another filter (a tag of ten people) that could read thousands
@@ -264,14 +296,27 @@ def select_query(flt: Filter | None = None) -> tuple[str, dict]:
     drive = len(where) == 1
     for i, (table, expression) in enumerate(terms):
         params[f"q{i}"] = expression
+        if alternative:
+            continue
         if i == 0 and drive:
             source, rowid = f"{table} s CROSS JOIN customers c ON c.id = s.rowid", "s.rowid"
             where.append(f"s.{table} MATCH :q0")
         else:
             where.append(f"c.id IN (SELECT rowid FROM {table} WHERE {table} MATCH :q{i})")
+    if alternative:  # also read as pinyin: the ids of either reading, merged in id order
+        params["pinyin"] = alternative
+        where.append(f"c.id IN ({_either(terms, flt, drive)})")
     order = _order(flt.sort, rowid)
     limit = sql_limit(flt.limit)
     return _select(" AND ".join(where), order, limit, source), params
+
+
+def _either(terms, flt: Filter, drive: bool) -> str:
+    union = search.union_sql(terms, [f":q{i}" for i in range(len(terms))], ":pinyin")
+    if drive and flt.limit is not None and flt.sort in ("id", "-id"):
+        # only a page of ids is needed: the merge of the two sides stops after it
+        union += f" ORDER BY 1 {'DESC' if flt.sort == '-id' else 'ASC'}{sql_limit(flt.limit)}"
+    return union
 
 
 def _order(sort: str, rowid: str = "c.id") -> str:
@@ -284,28 +329,44 @@ def _order(sort: str, rowid: str = "c.id") -> str:
 
 
 def edit(conn, customer_id, raw: dict, *, allow_duplicate: bool = False,
-         phone_region: str | None = None) -> list[str]:
-    """Change fields; return the names of those that changed (empty: nothing to do)."""
+         phone_region: str | None = None, more: dict | None = None,
+         fewer: list[tuple[str, str]] = ()) -> list[str]:
+    """Change fields; return the names of those that changed (empty: nothing to do).
+    ``more`` adds other phones/emails (as for add), ``fewer`` removes (kind, value) ones."""
     current = get(conn, customer_id)
     fields = normalize_fields(conn, raw, phone_region)
+    points = _points(conn, more, phone_region)
+    fewer = [(k, normalize_fields(conn, {k: v}, phone_region)[k] or v) for k, v in fewer]
     if "name" in fields and fields["name"] is None:
         raise InvalidValue("a customer needs a name")
     if fields.get("referred_by") == current.id:
         raise InvalidValue("a customer cannot be referred by themselves")
     changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
-    if not changed:
+    if not changed and not points and not fewer:
         return []
     with atomic(conn):
+        more_fields = contact_points.change(conn, current.id, points, fewer, allow_duplicate,
+                                            find_duplicate)
+        if not changed:
+            if more_fields:
+                reindex(conn, [current.id])
+                audit.record(conn, "edit", "customer", current.id, more_fields)
+            return more_fields
         if not allow_duplicate and ({"email", "phone"} & changed.keys()):
             _refuse_duplicate(conn, {k: changed.get(k) for k in ("email", "phone")},
                               exclude=current.id)
         sets = ", ".join(f"{k} = ?" for k in changed)
         conn.execute(f"UPDATE customers SET {sets}, updated_at = ? WHERE id = ?",
                      [*changed.values(), clock.now_text(), current.id])
-        if set(changed) & set(search.SEARCHED_FIELDS):
+        for kind in ("phone", "email"):  # a new primary: its type unknown; not also another
+            if kind in changed:
+                conn.execute(f"UPDATE customers SET {kind}_type = NULL WHERE id = ?",
+                             (current.id,))
+                contact_points.remove(conn, current.id, kind, changed[kind] or "")
+        if set(changed) & set(search.SEARCHED_FIELDS) or more_fields:
             reindex(conn, [current.id])
-        audit.record(conn, "edit", "customer", current.id, list(changed))
-    return sorted(changed)
+        audit.record(conn, "edit", "customer", current.id, list(changed) + more_fields)
+    return sorted([*changed, *more_fields])
 
 
 def remove(conn, customer_id) -> None:

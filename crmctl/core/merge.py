@@ -180,7 +180,7 @@ def _write(conn, keep: dict, drop: dict, changes: dict, result: MergeResult) -> 
          *[drop["last_contact_at"]] * 2, clock.now_text(), kid])
     privacy.erase_traces(conn, [did])
     empty = ", ".join(f'"{c}" = NULL' for c in (*privacy.PERSONAL_COLUMNS, "first_purchase_at",
-                                                "last_purchase_at"))
+                                                "last_purchase_at", "name_key"))
     conn.execute(f"UPDATE customers SET name = ?, {empty}, purchase_count = 0, "
                  "forgotten_at = ?, updated_at = ? WHERE id = ?",
                  (privacy.FORGOTTEN_NAME, clock.now_text(), clock.now_text(), did))

@@ -36,7 +36,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from crmctl import clock
-from crmctl.core import audit, consent, lifecycle, search
+from crmctl.core import contact_points, audit, consent, lifecycle, search
 from crmctl.core.references import resolve
 from crmctl.errors import Busy, NotFound
 from crmctl.store import atomic
@@ -87,6 +87,9 @@ def subject_access(conn, customer_id) -> dict:
         "tags": [r["name"] for r in _rows(
             conn, "SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id "
                   "WHERE ct.customer_id = ? ORDER BY t.name", (cid,))],
+        # every phone and email beside the primary ones (customer.phone/email)
+        "other_phones_and_emails": _rows(conn, "SELECT kind, value, type FROM contact_points "
+                                               "WHERE customer_id = ? ORDER BY id", (cid,)),
         "consent": consent.current_state(conn, cid),
         "consent_events": _rows(conn, "SELECT id, channel, granted, at, source, purpose, "
                                       "recorded_by "
@@ -149,7 +152,9 @@ def _erase_rows(conn, record: dict, at: str) -> None:
     conn.execute("UPDATE consent_events SET source = NULL, purpose = NULL "
                  "WHERE customer_id = ?", (cid,))
     sets = ", ".join(f"{c} = NULL" for c in PERSONAL_COLUMNS)
-    conn.execute(f"UPDATE customers SET name = ?, {sets}, forgotten_at = ?, updated_at = ?"
+    # name_key is the pinyin of the name: erased with it
+    conn.execute(f"UPDATE customers SET name = ?, name_key = NULL, {sets}, forgotten_at = ?, "
+                 "updated_at = ?"
                  " WHERE id = ?", (FORGOTTEN_NAME, at, clock.now_text(), cid))
     conn.execute("INSERT OR IGNORE INTO erasures (customer_id, created_at, erased_at) "
                  "VALUES (?, ?, ?)", (cid, record["created_at"], at))
@@ -205,6 +210,7 @@ def erase_traces(conn, ids: list[int]) -> None:
     merge), and their tag links with the tags nobody else carries (a tag may name the
     person: "王明的朋友")."""
     search.remove(conn, ids)
+    contact_points.erase(conn, ids)  # their other phones and emails
     for index in ("search_trigram", "search_grams"):
         conn.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
     tag_ids = {r[0] for cid in ids for r in conn.execute(

@@ -6,7 +6,11 @@ Two contentless FTS5 indexes keyed by customer id:
 - ``search_grams``: for 1- and 2-character queries, which trigrams cannot answer. CJK runs
   are expanded into their single characters and pairs (王明 → 王 明 王明), so a two-character
   Chinese name or a single surname is a whole token; other text is matched by word prefix.
-Both hold no copy of the text; ``rm`` and ``forget`` delete a person's rows and merge
+``search_grams`` has a second column, ``pinyin``: the pinyin tokens of the name and company
+(crmctl.pinyin: 王明 → wangming wm ming m, 华为 → huawei hw wei w), matched as word prefixes.
+A short word (wm, hw) is matched in either column; a query whose words are all Latin
+letters is also tried as pinyin alone (``pinyin_plan``), and a customer matches if either
+reading of the query does. Both hold no copy of the text; ``rm`` and ``forget`` delete a person's rows and merge
 the indexes (privacy.erase_traces), so no old segment keeps the words.
 """
 
@@ -15,6 +19,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Iterable
+
+from crmctl import pinyin
 
 SEARCHED_FIELDS = ("name", "company", "email", "phone", "note")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
@@ -74,8 +80,9 @@ def index(conn, rows: Iterable[tuple]) -> None:
     docs = [(row[0], *doc) for row, doc in zip(rows, documents(row[1:] for row in rows))]
     conn.executemany("INSERT INTO search_trigram(rowid, text) VALUES (?, ?)",
                      [(d[0], d[1]) for d in docs])
-    conn.executemany("INSERT INTO search_grams(rowid, text) VALUES (?, ?)",
-                     [(d[0], d[2]) for d in docs])
+    conn.executemany("INSERT INTO search_grams(rowid, text, pinyin) VALUES (?, ?, ?)",
+                     [(d[0], d[2], pinyin.search_tokens(row[1], row[2]))
+                      for row, d in zip(rows, docs)])
 
 
 def remove(conn, ids: Iterable[int]) -> None:
@@ -139,13 +146,47 @@ def plan(query: str) -> list[tuple[str, str]]:
     return out
 
 
+_PINYIN_WORD = re.compile(r"[a-z]+")
+
+
+def pinyin_plan(query: str) -> str | None:
+    """The query read as pinyin alone, a MATCH expression for ``search_grams``: its words
+    joined are the prefix of a pinyin token (wangming, wang ming, WangMing all mean
+    wangming…; joined rather than each a prefix of its own, which at a million customers
+    would merge the doclists of every token starting wang). None when ``plan`` already
+    covers it (no word of 3+ characters: short words are matched in both columns) or when
+    a word is not Latin letters (a phone, an email, Chinese)."""
+    words = [w.strip('"') for w in fold(query).replace("\x00", " ").split()]
+    words = [w for w in words if w]
+    if not any(len(w) >= 3 for w in words) or not all(map(_PINYIN_WORD.fullmatch, words)):
+        return None
+    return f"pinyin : {_quoted(''.join(words))}*"
+
+
+def union_sql(terms: list[tuple[str, str]], names: list[str], pinyin_name: str) -> str:
+    """The ids matching ``terms`` (AND) or the pinyin reading, as one compound SELECT of
+    rowids (each side comes out of FTS5 in rowid order, so ORDER BY rowid LIMIT n merges
+    the two and stops early). ``names`` are the parameters of the terms."""
+    (table, _), *rest = terms
+    first = f"SELECT rowid FROM {table} WHERE {table} MATCH {names[0]}"
+    more = "".join(f" AND rowid IN (SELECT rowid FROM {t} WHERE {t} MATCH {name})"
+                   for (t, _), name in zip(rest, names[1:]))
+    return (f"{first}{more} UNION "
+            f"SELECT rowid FROM search_grams WHERE search_grams MATCH {pinyin_name}")
+
+
 def match_clause(query: str) -> tuple[str, list[str]]:
     """An SQL condition on ``customers.id`` for the query, and its parameters.
 
-    Every word of the query must match (AND), each by the index that suits its length.
+    Every word of the query must match (AND), each by the index that suits its length; or
+    every word as pinyin.
     """
     terms = plan(query)
     if not terms:
         return "1", []
+    alternative = pinyin_plan(query)
+    if alternative:
+        return (f"id IN ({union_sql(terms, ['?'] * len(terms), '?')})",
+                [expr for _, expr in terms] + [alternative])
     clauses = [f"id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)" for table, _ in terms]
     return " AND ".join(clauses), [expr for _, expr in terms]

@@ -47,6 +47,9 @@ def emit_customer(data: dict, fmt: Format, columns: Sequence[str], *, consent_li
         return
     events = data.pop("timeline")
     data.pop("consent")
+    for key in ("phones", "emails"):  # one line each: +8613800138000 (mobile), …
+        if key in data:
+            data[key] = ", ".join(f"{p['value']} ({p['type']})" for p in data[key]) or None
     pairs = [(k.replace("_", " "), v) for k, v in data.items() if k not in ("id", "name")]
     emit_card(f"#{data['id']} {data['name']}", pairs + [("consent", consent_line)])
     emit_rows([{**e, "when": when(e["at"])} for e in events],

@@ -1,7 +1,7 @@
 """The package's layers, read from its source (AST): no import cycle, no upward import, and
 few function-local imports of crmctl's own modules.
 
-Contract: leaf modules (errors, clock, spreadsheet) < store < core < render < cli. A lower
+Contract: leaf modules (errors, clock, spreadsheet, pinyin) < store < core < render < cli. A lower
 layer never imports a higher one, so the store can be read (and tested) without the core,
 and the core is a Python API without the command line. A cycle, or a local import that
 dodges one, means a shared helper belongs lower down."""
@@ -15,6 +15,7 @@ import crmctl
 
 PACKAGE = Path(crmctl.__file__).parent
 LAYERS = {"crmctl": 0, "crmctl.errors": 0, "crmctl.clock": 0, "crmctl.spreadsheet": 0,
+          "crmctl.pinyin": 0,
           "crmctl.i18n": 0,
           "crmctl.store": 1, "crmctl.core": 2, "crmctl.render": 3, "crmctl.cli": 4,
           "crmctl.__main__": 5}

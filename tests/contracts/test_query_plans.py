@@ -33,3 +33,18 @@ def test_the_report_reads_customers_through_small_covering_indexes_only(conn):
     assert not any(step.split()[:2] == ["SCAN", "r"] for step in plan), plan
 
 
+
+
+def test_a_pinyin_search_merges_both_readings_in_id_order_and_stops_at_the_limit(conn):
+    """`list --search wangming --limit 20` at a million customers (bench/search_bench.py):
+    the letters' trigram matches and the pinyin matches come out of FTS5 in rowid order and
+    are merged (no sort of every match), and the page of ids drives the customers lookup."""
+    from crmctl.core import customers
+
+    sql, params = customers.select_query(customers.Filter(search="wangming", limit=20))
+    plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    assert plan[:3] == ["SEARCH c USING INTEGER PRIMARY KEY (rowid=?)", "LIST SUBQUERY 4",
+                        "MERGE (UNION)"]
+    assert sum("VIRTUAL TABLE INDEX 64:" in step for step in plan) == 2  # ordered by rowid
+    assert plan[-1] != "USE TEMP B-TREE FOR ORDER BY"  # only the tags' own small sort
+    assert "ORDER BY 1 ASC LIMIT 20" in sql

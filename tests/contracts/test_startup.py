@@ -103,5 +103,5 @@ def test_help_imports_nothing_heavy(tmp_path):
                 for line in done.stderr.decode("utf-8").splitlines() if "|" in line}
     assert "crmctl" in imported
     heavy = {"pandas", "numpy", "openpyxl", "vobject", "icalendar", "rich", "phonenumbers",
-             "email_validator", "keyring", "dateutil", "charset_normalizer"}
+             "email_validator", "keyring", "dateutil", "charset_normalizer", "pypinyin"}
     assert not imported & heavy

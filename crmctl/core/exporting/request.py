@@ -15,7 +15,8 @@ WHATS = ("customers", "interactions", "purchases", "followups")
 # The contract's customer columns in order, then the rest of the record.
 CUSTOMER_COLUMNS = ("id", "name", "company", "title", "email", "phone", "tier", "stage", "tags",
                     "created_at", "last_contact_at", "wechat", "industry", "region",
-                    "company_size", "source", "note", "birthday", "referred_by", "birthday_lunar")
+                    "company_size", "source", "note", "birthday", "referred_by", "birthday_lunar",
+                    "phones", "emails")
 
 
 @dataclass

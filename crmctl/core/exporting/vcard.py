@@ -5,8 +5,10 @@ first (王明 → 王 + 明; the common two-character surnames such as 欧阳 or
 a name with spaces is "given … family" (Anna Schmidt → Schmidt + Anna), except a CJK name
 written with a space, which keeps its order (欧阳 娜娜 → 欧阳 + 娜娜).
 
-TEL's TYPE follows the number (a customer has one phone, without a stored type): a mobile
-number is CELL, a fixed line WORK,VOICE, anything else (a US number may be either) VOICE.
+Every phone and email is written, the primary first (PREF when there are several). TEL's
+TYPE follows the stored type (mobile CELL, work WORK,VOICE, home HOME,VOICE, fax WORK,FAX);
+where none is stored it follows the number: a mobile number is CELL, a fixed line
+WORK,VOICE, anything else (a US number may be either) VOICE.
 A birthday without a year is ``BDAY:--MMDD`` (vCard 4's form, which 3.0 readers such as
 Android, Thunderbird and khard read; 3.0's own grammar has no year-less date).
 """
@@ -15,8 +17,14 @@ from __future__ import annotations
 
 import re
 
+from crmctl.core.contact_points import from_cell, primary_type
+
 # Customer fields a card carries (the audit entry names these).
 FIELDS = ("id", "name", "company", "title", "email", "phone", "note", "tags", "birthday")
+# A stored type as TEL/EMAIL TYPE values (what Apple, Google and Android write).
+_TEL_TYPES = {"mobile": ("CELL",), "work": ("WORK", "VOICE"), "home": ("HOME", "VOICE"),
+              "fax": ("WORK", "FAX"), "other": ("VOICE",)}
+_EMAIL_TYPES = {"work": ["WORK"], "home": ["HOME"]}
 
 COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 令狐 宇文 司徒 夏侯 轩辕 端木 独孤 "
@@ -52,12 +60,20 @@ def card(record: dict):
         c.add("org").value = [record["company"]]
     if record.get("title"):
         c.add("title").value = record["title"]
-    if record.get("email"):
+    emails = from_cell(record.get("emails"), record.get("email"), "email")
+    for i, point in enumerate(emails):  # the primary first, PREF when there are several
         email = c.add("email")
-        email.value, email.type_param = record["email"], "INTERNET"
-    if record.get("phone"):
+        email.value = point["value"]
+        email.type_paramlist = (["INTERNET", *_EMAIL_TYPES.get(point["type"], [])]
+                                + (["PREF"] if i == 0 and len(emails) > 1 else []))
+    phones = from_cell(record.get("phones"), record.get("phone"), "phone")
+    for i, point in enumerate(phones):
         tel = c.add("tel")
-        tel.value, tel.type_paramlist = record["phone"], tel_types(record["phone"])
+        tel.value = point["value"]
+        guessed = point["type"] == primary_type("phone", point["value"], None)
+        tel.type_paramlist = ((tel_types(point["value"]) if guessed
+                               else list(_TEL_TYPES[point["type"]]))
+                              + (["PREF"] if i == 0 and len(phones) > 1 else []))
     if record.get("note"):
         c.add("note").value = record["note"]
     if record.get("tags"):

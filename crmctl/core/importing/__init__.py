@@ -31,6 +31,7 @@ from crmctl import clock
 from crmctl.core import audit, settings
 from crmctl.core.importing import charsets, chunks, mapping, vcard
 from crmctl.core.importing.columns import ColumnsToCustomers
+from crmctl.core.importing.fields import EXTRA
 from crmctl.core.importing.guard import MAX_CELL
 from crmctl.core.importing.read import open_source
 from crmctl.core.importing.rejects import Rejects
@@ -126,7 +127,7 @@ def run(conn, path, options: Options | None = None,
                         summary.rows += rows
                         summary.phones_in_default_region += in_region
                         refused = bad + writer.write(good)
-                        rejects.add(cells, refused, writer.skipped_rows)
+                        rejects.add(cells, refused, writer.skipped_rows + _notes(good))
                         writer.skipped_rows = []
                         if progress:
                             progress(position, source.size)
@@ -143,6 +144,11 @@ def run(conn, path, options: Options | None = None,
         summary.rejected_by_reason = dict(sorted(rejects.by_kind.items()))
         summary.rejects_file = rejects.final_path
     return summary
+
+
+def _notes(good) -> list[tuple[int, str]]:
+    """The values left out of imported rows (an invalid second phone…), for the rejects file."""
+    return [(row[0], note) for row in good if len(row[1]) > EXTRA for note in row[1][EXTRA][3]]
 
 
 def _open(path: Path, encoding: str):

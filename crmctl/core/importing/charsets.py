@@ -54,3 +54,30 @@ def for_rejects(source_encoding: str) -> str:
     if name.startswith("utf") or name in ("gb18030", "gbk", "gb2312", "ascii"):
         return "utf-8-sig"
     return name
+
+
+def instead_of_gb18030(head: bytes) -> list[str]:
+    """Big5 or Shift-JIS (cp932) when a file that decodes as GB18030 reads as nonsense there.
+
+    GB18030 takes nearly any byte sequence, so a Big5 (Taiwan, Hong Kong) or Shift-JIS
+    (Japan) file without a BOM decodes "fine" as garbage. Chinese text in GBK is mostly
+    GB2312 hanzi and punctuation (lead byte 0xA1-0xA3 or 0xB0-0xF7); Big5 and Shift-JIS text
+    read as GBK is mostly not (their lead and trail bytes fall in GBK's extension areas or in
+    GB2312's kana, Greek and empty rows). When fewer than half the non-ASCII characters are
+    plausible, the candidates are cp932 first if its reading has kana, then big5, then cp932.
+    """
+    text = head.decode("gb18030", "ignore")
+    wide = [c for c in text if ord(c) > 0x7F]
+    if len(wide) < 4 or sum(map(_plausible_gb, wide)) * 2 >= len(wide):
+        return []
+    japanese = head.decode("cp932", "ignore")
+    kana = sum("\u3040" <= c <= "\u30ff" for c in japanese)
+    return ["cp932", "big5"] if kana * 10 >= len(wide) else ["big5", "cp932"]
+
+
+def _plausible_gb(char: str) -> bool:
+    try:
+        lead = char.encode("gb2312")[0]
+    except UnicodeEncodeError:
+        return False
+    return 0xA1 <= lead <= 0xA3 or 0xB0 <= lead <= 0xF7

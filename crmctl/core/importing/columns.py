@@ -23,7 +23,7 @@ from operator import add, itemgetter
 
 from crmctl.core.importing import cells, countries
 from crmctl.core.care import normalize_birthday_lunar
-from crmctl.core.importing.fields import COLUMNS, searched_values
+from crmctl.core.importing.fields import COLUMNS, EXTRA, searched_values
 from crmctl.core.importing.rows import RowToCustomer, reference_validation
 from crmctl.core.search import documents
 from crmctl.errors import InvalidValue
@@ -54,6 +54,10 @@ class ColumnsToCustomers:
         row's search texts."""
         good, bad, in_region = self.validate(chunk)
         docs = documents(map(searched_values, map(_VALUES, good)))
+        for i in [i for i, row in enumerate(good) if len(row[1]) > EXTRA]:
+            values = good[i][1]  # every other number and address is searched too
+            docs[i] = documents([(*searched_values(values),
+                                  " ".join(v for _, v, _ in values[EXTRA][2]))])[0]
         return list(map(add, good, docs)), bad, in_region
 
     def validate(self, chunk: list[tuple[int, list[str]]]):
@@ -69,7 +73,10 @@ class ColumnsToCustomers:
         columns = list(zip(*rows))
         out = {}
         for target, index in self.column.items():
-            if target != "phone":
+            if target in ("phones", "emails", "phone_type", "email_type"):
+                # several values in one cell (crmctl's own export): the row validator's
+                unsure.update(i for i, cell in enumerate(columns[index]) if cell)
+            elif target != "phone":
                 out[target] = self._field(target, columns[index], unsure)
         in_region = []
         if "phone" in self.column:

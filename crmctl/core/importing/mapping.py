@@ -31,7 +31,9 @@ from crmctl.spreadsheet import restore
 TARGETS = ("name", "given", "middle", "family", "company", "title", "email", "phone",
            "wechat", "industry", "region", "company_size", "source", "note", "in_note",
            "birthday", "birth_year", "birth_month", "birth_day", "tier", "tags", "country",
-           "birthday_lunar", "ignore")
+           "birthday_lunar", "phone_type", "email_type", "phones", "emails", "ignore")
+# phone_type/email_type: Google's "Phone N - Type" beside its "Phone N - Value";
+# phones/emails: crmctl's own export, every value of a kind in one cell ("work:+86…; …").
 # "country" is not stored: it is the region the row's phone numbers are read in (countries.py).
 
 _GOOGLE_COMMON = {"birthday": "birthday", "notes": "note"}
@@ -40,6 +42,14 @@ for _n in range(1, 6):
     _GOOGLE_COMMON[f"phone {_n} - value"] = "phone"
     _GOOGLE_COMMON[f"电子邮件 {_n} - 值"] = "email"  # Google Contacts in Chinese
     _GOOGLE_COMMON[f"电话 {_n} - 值"] = "phone"
+    _GOOGLE_COMMON[f"e-mail {_n} - type"] = "email_type"
+    _GOOGLE_COMMON[f"phone {_n} - type"] = "phone_type"
+    _GOOGLE_COMMON[f"e-mail {_n} - label"] = "email_type"  # current Google Contacts
+    _GOOGLE_COMMON[f"phone {_n} - label"] = "phone_type"
+    _GOOGLE_COMMON[f"电子邮件 {_n} - 类型"] = "email_type"
+    _GOOGLE_COMMON[f"电话 {_n} - 类型"] = "phone_type"
+    _GOOGLE_COMMON[f"电子邮件 {_n} - 标签"] = "email_type"
+    _GOOGLE_COMMON[f"电话 {_n} - 标签"] = "phone_type"
 for _n in range(1, 4):
     _GOOGLE_COMMON[f"address {_n} - country"] = "country"
 
@@ -69,7 +79,9 @@ SOURCES: dict[str, dict[str, str]] = {
         "电子邮件 3 地址": "email", "移动电话": "phone", "主要电话": "phone",
         "商务电话": "phone", "商务电话 2": "phone", "住宅电话": "phone", "住宅电话 2": "phone",
         "其他电话": "phone", "公司主要电话": "phone", "类别": "tags", "备注": "note",
-        "生日": "birthday", "商务传真": "ignore", "住宅传真": "ignore", "其他传真": "ignore",
+        "生日": "birthday", "商务传真": "phone", "住宅传真": "phone", "其他传真": "phone",
+        "business fax": "phone", "home fax": "phone", "other fax": "phone", "pager": "phone",
+        "car phone": "phone", "assistant's phone": "phone", "寻呼机": "phone",
         "business country/region": "country", "home country/region": "country",
         "other country/region": "country", "business country": "country",
         "home country": "country", "other country": "country", "country": "country",
@@ -85,7 +97,7 @@ SOURCES: dict[str, dict[str, str]] = {
         "次要电子邮件": "email", "移动电话号码": "phone", "工作电话": "phone",
         "家庭电话": "phone", "单位": "company", "职位": "title", "备注": "note",
         "出生年份": "birth_year", "出生月份": "birth_month", "出生日": "birth_day",
-        "传真号码": "ignore",
+        "传真号码": "phone", "fax number": "phone", "pager number": "phone", "寻呼机号码": "phone",
         "work country": "country", "home country": "country",
     },
     "chinese": {
@@ -99,7 +111,7 @@ SOURCES: dict[str, dict[str, str]] = {
         "标签": "tags", "生日": "birthday", "公司规模": "company_size",
         "名称": "name", "联系人姓名": "name", "客户": "name", "移动电话": "phone",
         "座机": "phone", "固话": "phone", "固定电话": "phone", "办公电话": "phone",
-        "传真": "ignore", "传真号码": "ignore", "区域": "region", "所在地区": "region",
+        "传真": "phone", "传真号码": "phone", "区域": "region", "所在地区": "region",
         "省份": "region", "省": "region", "所在城市": "region", "客户行业": "industry",
         "所属行业": "industry", "规模": "company_size", "人数": "company_size",
         "企业规模": "company_size", "员工人数": "company_size", "地址": "in_note",
@@ -108,21 +120,38 @@ SOURCES: dict[str, dict[str, str]] = {
         "性别": "in_note",
         "国家/地区": "country", "国家": "country", "国家或地区": "country",
         "农历生日": "birthday_lunar", "阴历生日": "birthday_lunar",
+        # Traditional Chinese (Taiwan, Hong Kong; files in Big5)
+        "手機": "phone", "手機號碼": "phone", "電話": "phone", "聯絡電話": "phone",
+        "傳真": "phone", "電子郵件": "email", "郵箱": "email", "職稱": "title",
     },
     "vcard": {  # the rows vcard.py makes of vCards; "error" refuses a card vobject cannot read
         "fn": "name", "org": "company", "title": "title", "tel": "phone", "email": "email",
         "bday": "birthday", "note": "note", "categories": "tags", "x-wechat": "wechat",
-        "card": "ignore", "error": "refusal",
+        "card": "ignore", "error": "refusal", "tels": "phones", "emails": "emails",
     },
     "crmctl": {  # crmctl's own export; its id, stage and times are not imported
         **{c: c for c in COLUMNS}, "tags": "tags", "id": "ignore", "stage": "ignore",
         "created_at": "ignore", "updated_at": "ignore", "last_contact_at": "ignore",
-        "referred_by": "ignore",
+        "referred_by": "ignore", "phones": "phones", "emails": "emails",
+        "phone_type": "ignore", "email_type": "ignore",
     },
 }
-# Among several phone columns the first non-empty wins; mobiles are preferred.
-_MOBILE_FIRST = ("mobile phone", "mobile number", "手机", "手机号", "手机号码", "移动电话",
-                 "移动电话号码")
+# The type of the numbers and addresses of a column, by its header; a phone column not named
+# here (电话, Phone 1 - Value) has its type from a type column, else from the number.
+COLUMN_TYPES = {
+    **dict.fromkeys(("mobile phone", "mobile number", "手机", "手机号", "手机号码", "移动电话",
+                     "移动电话号码", "手機", "手機號碼"), "mobile"),
+    **dict.fromkeys(("business phone", "business phone 2", "company main phone", "work phone",
+                     "商务电话", "商务电话 2", "公司主要电话", "工作电话", "座机", "固话",
+                     "固定电话", "办公电话"), "work"),
+    **dict.fromkeys(("home phone", "home phone 2", "住宅电话", "住宅电话 2", "家庭电话"), "home"),
+    **dict.fromkeys(("business fax", "home fax", "other fax", "fax number", "商务传真",
+                     "住宅传真", "其他传真", "传真", "传真号码", "傳真"), "fax"),
+    **dict.fromkeys(("other phone", "pager", "pager number", "car phone", "assistant's phone",
+                     "其他电话", "寻呼机", "寻呼机号码"), "other"),
+}
+# Among several phone columns mobiles come first (the best mobile is the primary).
+_MOBILE_FIRST = tuple(h for h, t in COLUMN_TYPES.items() if t == "mobile")
 # A Chinese CRM's customer (a company) beside its contact person: with a PERSON column
 # present, these name the company and the person is the customer's name; alone, the name.
 COMPANY_BESIDE_PERSON = ("客户名称", "名称", "客户")
@@ -158,6 +187,7 @@ class Plan:
                 groups.setdefault(target, []).append(i)
         if "phone" in groups:
             groups["phone"].sort(key=lambda i: header_key(self.headers[i]) not in _MOBILE_FIRST)
+            groups["phone"].sort(key=lambda i: COLUMN_TYPES.get(header_key(self.headers[i])) == "fax")
         self.by_target = {k: tuple(v) for k, v in groups.items()}
 
     def has_name(self) -> bool:
@@ -174,7 +204,8 @@ class Plan:
         """The customer fields this plan can fill (for the audit entry)."""
         out = {"name" if t in ("given", "middle", "family") else "note" if t == "in_note" else
                "birthday" if t.startswith("birth_") else t for t in self.by_target
-               if t not in ("refusal", "country")}
+               if t not in ("refusal", "country", "phone_type", "email_type", "phones",
+                            "emails")}
         return sorted(out)
 
 

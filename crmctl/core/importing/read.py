@@ -90,8 +90,9 @@ def detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
     bad, wide = _utf8_damage(path)
     if wide >= 10 * bad or _utf8_header(head):
         return "utf-8", "replace"
-    if _decodes(path, "gb18030"):
-        return "gb18030", "strict"
+    if _decodes(path, "gb18030"):  # unless it is Big5 or Shift-JIS read as nonsense
+        other = [e for e in charsets.instead_of_gb18030(head) if _decodes(path, e)]
+        return (other[0] if other else "gb18030"), "strict"
     for guess in charsets.guesses(head):  # the common Windows code pages first
         if _decodes(path, guess):
             return _codec(guess), "strict"
@@ -256,11 +257,16 @@ def _csv_error(path, rownum: int, exc: csv.Error, max_cell: int) -> InvalidValue
 
 # --- xlsx ------------------------------------------------------------------------------
 
+# A string cell is never a formula: crmctl's xlsx holds '=… as stored, and the import's
+# restore() must leave it so (the '+86…/'--06-01 of older exports still lose their quote).
+_KEEP_QUOTE = ("'=", "''", "'@", "'\t", "'\r")
+
+
 def _xlsx_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return "'" + value if value.startswith(_KEEP_QUOTE) else value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():

@@ -19,6 +19,7 @@ from crmctl.store.outputs import PrivateOutput
 # The kind of a reason, for the per-reason counts: the first pattern that matches the
 # start of the reason (the reasons are the validators' messages, and write.py's).
 KINDS = (
+    ("value left out", re.compile(r"imported without ")),  # the row is in; one value is not
     ("duplicate", re.compile(r"duplicate of #")),
     ("conflicting duplicate", re.compile(r"same email as .* but same phone as ")),
     ("no name", re.compile(r"a customer needs a name")),

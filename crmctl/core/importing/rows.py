@@ -16,6 +16,7 @@ import re
 
 from crmctl.core import care
 from crmctl.core.importing import cells, countries, mapping
+from crmctl.core.importing.multi import EveryValue
 from crmctl.core.importing.fields import AT, COLUMNS
 from crmctl.core.validate import clean_multiline, normalize_email, normalize_name, read_phone
 from crmctl.errors import InvalidValue
@@ -48,6 +49,7 @@ class RowToCustomer:
         # A reader's own verdict on a row (a vCard that vobject cannot read): its reason.
         self.refusal = self.by["refusal"][0] if "refusal" in self.by else None
         self.read_in_region = 0
+        self.every = EveryValue(plan)  # several phone/email columns, types, ' ::: ' cells
 
     def _first(self, cells, target):
         return self._first_of(cells, self.by.get(target, ()))
@@ -82,22 +84,35 @@ class RowToCustomer:
             values[position] = self._first_of(row, indexes)
         values[AT.region] = self._joined(row, self.by.get("region", ()))
         values[AT.note] = self._note(row)
-        raw = self._first(row, "email")
-        if raw is not None:
-            raw = mapping.first_value(raw)
-            values[AT.email] = cells.email(raw) or normalize_email(raw)
-        raw = self._first(row, "phone")
-        in_region = False
-        if raw is not None:
-            values[AT.phone], in_region = self._phone(mapping.first_value(raw), row)
+        if self.every.wanted(row):
+            in_region = self.every(self, row, values)
+        else:
+            raw = self._first(row, "email")
+            if raw is not None:
+                values[AT.email] = self.email_of(raw)
+            raw = self._first(row, "phone")
+            in_region = False
+            if raw is not None:
+                values[AT.phone], in_region = self._phone(raw, row)
         values[AT.birthday], values[AT.birthday_lunar] = self._birthdays(row)
         values[AT.tier] = self._tier(row)
         tags = self._tags(row)
         self.read_in_region += in_region
         return values, tags
 
+    @staticmethod
+    def email_of(raw: str) -> str | None:
+        raw = mapping.unprefix(raw) if raw[:1] == "'" else raw
+        raw = cells.clean(raw)
+        return None if raw is None else cells.email(raw) or normalize_email(raw)
+
     def _phone(self, raw: str, row) -> tuple[str | None, bool]:
         """(E.164, read in the default region): in the row's country when it names one."""
+        if raw[:1] == "'" or not raw.isprintable():
+            raw = mapping.unprefix(raw) if raw[:1] == "'" else raw
+            raw = cells.clean(raw)
+            if raw is None:
+                return None, False
         if EXCEL_NUMBER.fullmatch(raw):
             raise InvalidValue(f"invalid phone {raw!r}: {EXCEL_HINT}")
         country = self._first(row, "country") if "country" in self.by else None

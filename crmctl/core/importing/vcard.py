@@ -9,8 +9,8 @@ reason in the ``error`` cell, which the validation refuses (it goes to the rejec
 
 What a card gives: the name (N's family + given without a space for a Chinese name whose
 FN holds the same characters, so 欧阳;娜娜 and an FN "娜娜 欧阳" are 欧阳娜娜; otherwise FN,
-else N composed), ORG's first part, TITLE, the primary TEL (a CELL first, then one marked
-preferred, then any that is not a fax or pager), the primary EMAIL (preferred, else the
+else N composed), ORG's first part, TITLE, the primary TEL (one marked preferred, then a CELL,
+then any that is not a fax or pager), every TEL and EMAIL with its TYPE, the primary EMAIL (preferred, else the
 first), BDAY (year-less ``--MMDD``/``--MM-DD``, Apple's X-APPLE-OMIT-YEAR), NOTE,
 CATEGORIES (tags) and X-WECHAT / IMPP weixin: (wechat).
 
@@ -34,7 +34,9 @@ from crmctl.core.importing.read import SAMPLE, Source
 from crmctl.errors import InvalidValue, NotFound
 
 HEADERS = ["card", "FN", "ORG", "TITLE", "TEL", "EMAIL", "BDAY", "NOTE", "CATEGORIES",
-           "X-WECHAT", "error"]
+           "X-WECHAT", "error", "TELS", "EMAILS"]
+# TELS/EMAILS: every TEL and EMAIL as "type:value; …" (importing/multi.py reads them; TEL and
+# EMAIL hold the one chosen as the primary)
 _AT = {h: i for i, h in enumerate(HEADERS)}
 _START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*begin:vcard\s*$", re.IGNORECASE | re.MULTILINE)
 _BEGIN, _END = "BEGIN:VCARD", "END:VCARD"
@@ -240,6 +242,8 @@ def _fill(cells: list[str], text: str, where: str) -> None:
     cells[_AT["TEL"]] = _primary_phone(by.get("TEL", []))
     email = _pick(by.get("EMAIL", []))
     cells[_AT["EMAIL"]] = _strip_scheme(_part(email.value), "mailto:") if email else ""
+    cells[_AT["TELS"]] = _every(by.get("TEL", []), "tel:")
+    cells[_AT["EMAILS"]] = _every(by.get("EMAIL", []), "mailto:")
     cells[_AT["BDAY"]] = birthday_of(_first(by, "BDAY"))
     cells[_AT["NOTE"]] = _text(by, "NOTE")
     cells[_AT["CATEGORIES"]] = ",".join(t for c in by.get("CATEGORIES", [])
@@ -302,12 +306,33 @@ def _pick(children: list):
 
 
 def _primary_phone(tels: list) -> str:
-    """A mobile first (a preferred one among several), then a preferred number, then the
-    first; faxes, pagers and modems are never the customer's phone."""
+    """The number marked preferred (crmctl's own export marks its primary so), then a
+    mobile (a preferred one among several), then the first; faxes, pagers and modems are
+    never the customer's phone."""
     usable = [t for t in tels if _part(t.value) and not _types(t) & _NOT_PHONES]
     cells = [t for t in usable if {"CELL", "MOBILE"} & _types(t)]
-    chosen = _pick(cells) or _pick(usable)
+    preferred = next((t for t in usable if "PREF" in _types(t)), None)
+    chosen = preferred or _pick(cells) or _pick(usable)
     return _strip_scheme(_part(chosen.value), "tel:") if chosen else ""
+
+
+_TYPE_OF = (("FAX", "fax"), ("CELL", "mobile"), ("MOBILE", "mobile"), ("IPHONE", "mobile"),
+            ("WORK", "work"), ("HOME", "home"), ("PAGER", "other"), ("OTHER", "other"))
+
+
+def _every(children: list, scheme: str) -> str:
+    """Every TEL (or EMAIL) as "type:value; …" (a value without a type word: bare)."""
+    out = []
+    for child in children:
+        value = _strip_scheme(_part(child.value), scheme).replace(";", ",")
+        if not value:
+            continue
+        types = _types(child)
+        typ = next((t for word, t in _TYPE_OF if word in types), None)
+        if typ == "mobile" and scheme == "mailto:":
+            typ = None
+        out.append(f"{typ}:{value}" if typ else value)
+    return "; ".join(out)
 
 
 def _strip_scheme(value: str, scheme: str) -> str:

@@ -18,17 +18,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 
+from crmctl import pinyin
 from crmctl.core import search
 from crmctl.core.customers import reindex
-from crmctl.core.importing.fields import AT, COLUMNS, searched_values
+from crmctl.core.importing.fields import AT, COLUMNS, EXTRA, searched_values
 from crmctl.errors import Duplicate
 from crmctl.store import page_cache
 
 # nullif(?, ''): binding "" and letting SQL make it NULL is cheaper than binding None
-_INSERT = (f"INSERT INTO customers ({', '.join(COLUMNS)}, created_at, updated_at) VALUES ("
+_INSERT = (f"INSERT INTO customers ({', '.join(COLUMNS)}, created_at, updated_at, name_key) "
+           "VALUES ("
            + ", ".join("coalesce(nullif(?, ''), 'regular')" if c == "tier" else "nullif(?, '')"
                        for c in COLUMNS)
-           + ", ?, ?)")
+           + ", ?, ?, ?)")
 _UPDATE = ("UPDATE customers SET "
            + ", ".join(f"{c} = coalesce(nullif(?, ''), {c})" for c in COLUMNS)
            + ", updated_at = ? WHERE id = ?")
@@ -37,6 +39,9 @@ _EMAIL_HITS = ("SELECT j.value, min(c.id) FROM json_each(?) j JOIN customers c "
                "AND c.forgotten_at IS NULL GROUP BY j.value")
 _PHONE_HITS = ("SELECT j.value, min(c.id) FROM json_each(?) j JOIN customers c "
                "ON c.phone = j.value AND c.forgotten_at IS NULL GROUP BY j.value")
+# the other phones and emails of everyone (contact_points; a forgotten customer has none)
+_OTHER_HITS = ("SELECT j.value, min(p.customer_id) FROM json_each(?) j JOIN contact_points p "
+               "ON p.kind = ? AND {} = j.value GROUP BY j.value")
 # SQLite's lower() folds ASCII only; the keys must match what the index holds.
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -64,6 +69,7 @@ class _New:
     tags: tuple | list
     trigram: str
     grams: str
+    extra: tuple | None = None  # fields.EXTRA: types, the other phones/emails
 
 
 class Writer:
@@ -77,6 +83,8 @@ class Writer:
         self.inserted = self.updated = self.skipped = 0
         self.skipped_rows: list[tuple[int, str]] = []  # (row, "duplicate of #ID"), for rejects
         self._tag_ids: dict[str, int] = {}
+        self._points: list[tuple] = []
+        self._others: bool | None = None  # whether anyone has other phones/emails yet  # (customer id, extra) merged into an existing one
 
     def write(self, good: list) -> list[tuple[int, str]]:
         """Write one chunk of validated rows; return the rows refused as (row, reason)."""
@@ -89,10 +97,15 @@ class Writer:
         updates: dict[int, tuple[list, list]] = {}  # customer id: (values, tags) to merge
         refused: list[tuple[int, str]] = []
         for rownum, values, tags, trigram, grams in good:
+            extra = None
+            if len(values) > EXTRA:  # a row with several phones/emails (importing/multi.py)
+                extra, values = values[EXTRA], values[:EXTRA]
             key_e = _email_key(values[AT.email]) if values[AT.email] else None
             key_p = values[AT.phone] or None
-            if ((key_e is None or (key_e not in seen_email and key_e not in by_email))
-                    and (key_p is None or (key_p not in seen_phone and key_p not in by_phone))):
+            if extra is None and ((key_e is None or (key_e not in seen_email
+                                                     and key_e not in by_email))
+                                  and (key_p is None or (key_p not in seen_phone
+                                                         and key_p not in by_phone))):
                 # nearly every row: new to the database and to the chunk
                 entry = _New(self.next_id, rownum, values, tags, trigram, grams)
                 self.next_id += 1
@@ -102,7 +115,17 @@ class Writer:
                 if key_p:
                     seen_phone[key_p] = entry
                 continue
-            targets = self._targets(key_e, key_p, by_email, by_phone, seen_email, seen_phone)
+            keys_e, keys_p = _keys(key_e, key_p, extra)
+            targets = self._targets(keys_e, keys_p, by_email, by_phone, seen_email, seen_phone)
+            if not targets:
+                entry = _New(self.next_id, rownum, values, tags, trigram, grams, extra)
+                self.next_id += 1
+                new.append(entry)
+                for key in keys_e:
+                    seen_email.setdefault(key, entry)
+                for key in keys_p:
+                    seen_phone.setdefault(key, entry)
+                continue
             _, first = targets[0]
             reason = self._duplicate(rownum, targets)
             if reason:
@@ -112,39 +135,51 @@ class Writer:
                 self.skipped_rows.append(
                     (rownum, f"duplicate of #{first.id if isinstance(first, _New) else first}"))
             else:
-                self._merge(first, values, tags, updates)
+                self._merge(first, values, tags, updates, extra)
                 self.updated += 1
-                if key_e:
-                    seen_email.setdefault(key_e, first)
-                if key_p:
-                    seen_phone.setdefault(key_p, first)
+                for key in keys_e:
+                    seen_email.setdefault(key, first)
+                for key in keys_p:
+                    seen_phone.setdefault(key, first)
         self._insert(new)
         self._update(updates)
         return refused
 
     def _in_database(self, good: list) -> tuple[dict, dict]:
         """({email key: id}, {phone: id}) of the customers already holding this chunk's
-        emails and phones."""
+        emails and phones, as their primary or among their others."""
         rows = list(map(_VALUES, good))
         emails = {_email_key(values[AT.email]) for values in rows if values[AT.email]}
         phones = {values[AT.phone] for values in rows if values[AT.phone]}
+        for values in rows:
+            if len(values) > EXTRA:
+                for kind, value, _ in values[EXTRA][2]:
+                    (phones.add(value) if kind == "phone" else emails.add(_email_key(value)))
         by_email = (dict(self.conn.execute(_EMAIL_HITS, (json.dumps(list(emails)),)))
                     if emails else {})
         by_phone = (dict(self.conn.execute(_PHONE_HITS, (json.dumps(list(phones)),)))
                     if phones else {})
+        if self._others is None:
+            self._others = conn_has_points(self.conn)
+        if self._others:
+            for hits, kind, keys, column in ((by_email, "email", emails, "lower(p.value)"),
+                                             (by_phone, "phone", phones, "p.value")):
+                if keys:
+                    for key, cid in self.conn.execute(_OTHER_HITS.format(column),
+                                                      (json.dumps(list(keys)), kind)):
+                        hits[key] = min(cid, hits.get(key, cid))
         return by_email, by_phone
 
-    def _targets(self, key_e, key_p, by_email, by_phone, seen_email, seen_phone):
+    def _targets(self, keys_e, keys_p, by_email, by_phone, seen_email, seen_phone):
         """[(field, target)…]: target an id in the db or a pending row of this chunk."""
         out = []
-        for fieldname, key, chunk_seen, db_hits in (("email", key_e, seen_email, by_email),
-                                                    ("phone", key_p, seen_phone, by_phone)):
-            if key is None:
-                continue
-            if key in chunk_seen:
-                out.append((fieldname, chunk_seen[key]))
-            elif key in db_hits:
-                out.append((fieldname, db_hits[key]))
+        for fieldname, keys, chunk_seen, db_hits in (("email", keys_e, seen_email, by_email),
+                                                     ("phone", keys_p, seen_phone, by_phone)):
+            for key in keys:
+                if key in chunk_seen:
+                    out.append((fieldname, chunk_seen[key]))
+                elif key in db_hits:
+                    out.append((fieldname, db_hits[key]))
         return out
 
     def _describe(self, target) -> str:
@@ -156,36 +191,45 @@ class Writer:
 
     def _duplicate(self, rownum: int, targets) -> str | None:
         """The reason to refuse the row, None to skip or update it; raises in error mode."""
-        first, *second = [target for _, target in targets]
-        if second and _identity(second[0]) != _identity(first):
-            return (f"same email as {self._describe(first)} but same phone as "
-                    f"{self._describe(second[0])}")
+        (first_field, first), *rest = targets
+        other = next(((f, t) for f, t in rest if _identity(t) != _identity(first)), None)
+        if other:
+            return (f"same {first_field} as {self._describe(first)} but same {other[0]} as "
+                    f"{self._describe(other[1])}")
         if self.mode == "error":
             fields = " and ".join(f for f, _ in targets)
             raise Duplicate(f"row {rownum}: same {fields} as {self._describe(first)}; "
                             "nothing was imported (--on-duplicate error)")
         return None
 
-    def _merge(self, target, values, tags, updates: dict) -> None:
+    def _merge(self, target, values, tags, updates: dict, extra=None) -> None:
         if isinstance(target, _New):  # a row of this chunk not yet written: merge into it
             old = target.values = list(target.values)  # validated values may be a tuple
             for i, v in enumerate(values):
                 if v:
                     old[i] = v
             target.tags = [*target.tags, *tags]
-            target.trigram, target.grams = search.document(searched_values(old))
+            if extra is not None:
+                target.extra = _merged(target.extra, extra)
+            others = " ".join(v for _, v, _ in (target.extra or (0, 0, ()))[2])
+            target.trigram, target.grams = search.document((*searched_values(old), others))
             return
         pending_values, pending_tags = updates.setdefault(target, ([None] * len(COLUMNS), []))
         for i, v in enumerate(values):
             if v:
                 pending_values[i] = v
         pending_tags.extend(tags)
+        if extra is not None:
+            self._points.append((target, extra))
 
     def _insert(self, new: list[_New]) -> None:
         if not new:
             return
         conn, now = self.conn, self.now
-        conn.executemany(_INSERT, [(*e.values, now, now) for e in new])
+        # pinyin keys (sort key, search tokens), memoized per distinct name and company
+        keys = [(pinyin.sort_key(e.values[AT.name]),
+                 pinyin.search_tokens(e.values[AT.name], e.values[AT.company])) for e in new]
+        conn.executemany(_INSERT, [(*e.values, now, now, k[0]) for e, k in zip(new, keys)])
         last = conn.execute("SELECT max(id) FROM customers").fetchone()[0]
         if last != new[-1].id:  # ids are max + 1, and only this transaction writes
             raise RuntimeError(f"import: expected customer ids up to {new[-1].id}, got {last}")
@@ -195,10 +239,11 @@ class Writer:
             conn.executemany("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, "
                              "reason) VALUES (?, ?, NULL, ?, 'import')", tiered)
         self._link([(e.id, t) for e in new for t in (*e.tags, *self.extra_tags)])
+        self._write_points([(e.id, e.values, e.extra) for e in new if e.extra is not None])
         conn.executemany("INSERT INTO search_trigram(rowid, text) VALUES (?, ?)",
                          [(e.id, e.trigram) for e in new])
-        conn.executemany("INSERT INTO search_grams(rowid, text) VALUES (?, ?)",
-                         [(e.id, e.grams) for e in new])
+        conn.executemany("INSERT INTO search_grams(rowid, text, pinyin) VALUES (?, ?, ?)",
+                         [(e.id, e.grams, k[1]) for e, k in zip(new, keys)])
         self.inserted += len(new)
 
     def _update(self, updates: dict) -> None:
@@ -217,7 +262,25 @@ class Writer:
                              "reason) VALUES (?, ?, ?, ?, 'import')", changed)
         self._link([(cid, t) for cid, (_, tags) in updates.items()
                     for t in (*tags, *self.extra_tags)])
+        self._write_points([(cid, None, extra) for cid, extra in self._points])
+        self._points = []
         reindex(conn, ids)
+
+    def _write_points(self, rows: list) -> None:
+        """The primary's types and the other phones/emails of these customers (a value that
+        is the customer's primary is not one of the others)."""
+        if not rows:
+            return
+        self._others = True
+        self.conn.executemany(
+            "UPDATE customers SET phone_type = coalesce(?, phone_type), "
+            "email_type = coalesce(?, email_type) WHERE id = ?",
+            [(extra[0], extra[1], cid) for cid, _, extra in rows if extra[0] or extra[1]])
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO contact_points (customer_id, kind, value, type) "
+            "SELECT ?1, ?2, ?3, ?4 FROM customers WHERE id = ?1 AND "
+            "(?2 = 'phone' AND phone IS NOT ?3 OR ?2 = 'email' AND lower(email) IS NOT lower(?3))",
+            [(cid, kind, value, typ) for cid, _, extra in rows for kind, value, typ in extra[2]])
 
     def _link(self, pairs: list[tuple[int, str]]) -> None:
         if not pairs:
@@ -234,6 +297,26 @@ class Writer:
             rows.append((cid, tag_id))
         self.conn.executemany("INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) "
                               "VALUES (?, ?)", rows)
+
+
+def _keys(key_e, key_p, extra) -> tuple[list, list]:
+    """Every email key and phone of a row: the primary, then the others."""
+    keys_e = [key_e] if key_e else []
+    keys_p = [key_p] if key_p else []
+    for kind, value, _ in (extra[2] if extra else ()):
+        (keys_p.append(value) if kind == "phone" else keys_e.append(_email_key(value)))
+    return keys_e, keys_p
+
+
+def _merged(old, new):
+    """Two rows' extras as one (the later row's types win, every value is kept)."""
+    if old is None:
+        return new
+    return (new[0] or old[0], new[1] or old[1], (*old[2], *new[2]), ())
+
+
+def conn_has_points(conn) -> bool:
+    return conn.execute("SELECT 1 FROM contact_points LIMIT 1").fetchone() is not None
 
 
 # Indexes no part of the import reads: dropped for a big import and rebuilt (one sort each)
