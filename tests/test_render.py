@@ -204,9 +204,8 @@ def test_a_card_off_a_terminal_is_one_line_per_field_however_long(initialized, p
     result = cli("show", "1")
     assert result.exit_code == 0 and result.stderr == "no history yet\n"
     card = result.stdout.splitlines()
-    # labels padded to the widest, "spend currency" (the value lines, issue 18)
-    assert card[:3] == ["#1 王明", "company         华为", "tier            regular"]
-    assert ("note            " + note.replace("\n", " ")) in card
+    assert card[:3] == ["#1 王明", "company     华为", "tier        regular"]
+    assert ("note        " + note.replace("\n", " ")) in card
 
 
 def test_a_card_on_a_terminal_is_rich_grid_with_the_same_lines(capsys, monkeypatch):

@@ -197,3 +197,13 @@ def test_report_modules_import_no_pandas_or_matplotlib():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_card_has_one_value_line(book):
+    def value_line(cid):
+        return next(line.split(None, 1)[1] for line in book("show", cid).stdout.splitlines()
+                    if line.startswith("value "))
+
+    assert value_line("1") == ("6000.50 CNY in all, 6000.50 in 12 months; 3 purchases, "
+                               "average 2000.17; last 2026-11-01; segment loyal")
+    assert value_line("5") == "no purchases in CNY; segment no purchases"
