@@ -41,6 +41,11 @@ def from_utc_text(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone()
 
 
+def local_minute(text: str) -> str:
+    """A stored instant as people read it: local time, ``YYYY-MM-DD HH:MM``."""
+    return from_utc_text(text).strftime("%Y-%m-%d %H:%M")
+
+
 def local_date_of(text: str | None) -> date | None:
     """The local calendar day of a stored instant."""
     return from_utc_text(text).date() if text else None

@@ -81,7 +81,7 @@ def isolated(tmp_path, monkeypatch):
         if name.startswith("CRMCTL_"):
             monkeypatch.delenv(name)
     # English unless a test asks otherwise (a developer's zh_CN shell would change texts)
-    for name in ("LC_ALL", "LC_MESSAGES"):
+    for name in ("LC_ALL", "LC_MESSAGES", "COLUMNS", "LINES"):  # widths: as under cron
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("CRMCTL_DB", str(tmp_path / "crm.db"))

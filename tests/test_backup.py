@@ -162,7 +162,11 @@ def test_rekey_then_only_the_new_passphrase_opens(initialized, tmp_path, isolate
     cli("add", "王明")
     isolated.set_password(KEYRING_SERVICE, keyring_account(db), PASSPHRASE)
     r = cli("rekey", env={"CRMCTL_NEW_PASSPHRASE": NEW})
-    assert (r.exit_code, r.stderr) == (0, "passphrase changed; use the new one from now on\n")
+    assert (r.exit_code, r.stderr) == (0, "passphrase changed; use the new one from now on\n"
+                                          "this run read the passphrase from CRMCTL_PASSPHRASE: "
+                                          "it still holds the old one; update it before the next "
+                                          "run (cron) or it fails; the keyring entry now holds "
+                                          "the new one\n")
     assert not opens_with(db, PASSPHRASE)
     assert names(db, NEW) == ["王明"] and mode(db) == 0o600
     assert isolated.get_password(KEYRING_SERVICE, keyring_account(db)) == NEW

@@ -168,7 +168,7 @@ def test_cli_list_off_a_terminal_exactly(initialized, pin_clock):
     # widths: id 2, name 12, company 154, phone 14, email 12, tier 7, stage 8, tags 4
     assert result.stdout == (
         "id  name          " + "company".ljust(154) + "  phone           email"
-        "         tier     stage     tags  last_contact_at\n"
+        "         tier     stage     tags  last contact at\n"
         "1   王明          " + "华为".ljust(152) + "  +8613800138000                regular"
         "  prospect  vip\n"
         "2   Anna Schmidt  " + " " * 154 + "                  anna@acme.de  gold     prospect\n"

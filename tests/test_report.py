@@ -107,8 +107,14 @@ def test_cli_report_charts_and_json(initialized):
     assert gold.split() == ["gold", "2", "#" * reports_width()]
     assert silver.split() == ["silver", "1", "#" * (reports_width() // 2)]
     assert "\x1b[" not in r.stdout and "█" not in r.stdout
-    r = cli("report", "--format", "csv")
-    assert (r.exit_code, r.stderr) == (2, "crmctl: report takes --format table or json\n")
+    r = cli("report", "--format", "csv")  # advertised, so it works (issue 16.8)
+    assert (r.exit_code, r.stderr) == (0, "")
+    lines = r.stdout.splitlines()
+    assert lines[:4] == ["section,key,value", "summary,date,2026-11-23", "summary,customers,3",
+                         "summary,churn_risk,0"]
+    assert lines[4:8] == ["tiers,diamond,0", "tiers,gold,2", "tiers,silver,1", "tiers,regular,0"]
+    assert len(lines) == 1 + 3 + 4 + len(data["stages"]) + len(data["segments"]) + \
+        len(data["open_complaints"]) + len(data["interactions_per_week"])
 
 
 def reports_width() -> int:

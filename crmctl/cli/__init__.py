@@ -62,6 +62,25 @@ def _flush_stdout(code: int) -> int:
         return ExitStatus.FAILED
 
 
+# Options given where they do not belong, and where they do: (command path, option) -> hint
+ROOT_OPTIONS = ("--db", "--debug")
+MISPLACED = {("crmctl edit", "--tier"): "the tier has its own command: crmctl tier set ID TIER"}
+
+
+def _usage_line(exc) -> str:
+    """A usage error's line: click's message and where to look, or, for an option that
+    belongs elsewhere (``list --db X``, ``edit --tier``), where it goes."""
+    path = exc.ctx.command_path if exc.ctx else "crmctl"
+    option = getattr(exc, "option_name", None)
+    if option in ROOT_OPTIONS and path != "crmctl":
+        command = path.split(" ", 1)[1]
+        return (f"{option} goes before the command: crmctl {option}"
+                f"{' PATH' if option == '--db' else ''} {command} …")
+    if (path, option) in MISPLACED:
+        return f"{path.split(' ', 1)[1]} has no {option}; {MISPLACED[path, option]}"
+    return exc.format_message() + (f" (see '{path} --help')" if exc.ctx else "")
+
+
 class _StandardOutput(io.FileIO):
     """File descriptor 1, whose write errors name it (an OSError from a write names no
     file, and the exit point's "cannot write …" line needs one)."""
@@ -139,8 +158,7 @@ class CrmGroup(TyperGroup):
             sys.stderr.write(f"{exc.format_message()}\n")  # help itself, not "crmctl: Usage…"
             code = ExitStatus.USAGE
         except click_exceptions.UsageError as exc:
-            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-            sys.stderr.write(f"crmctl: {exc.format_message()}{hint}\n")
+            sys.stderr.write(f"crmctl: {_usage_line(exc)}\n")
             code = ExitStatus.USAGE
         except click_exceptions.ClickException as exc:
             sys.stderr.write(f"crmctl: {exc.format_message()}\n")
@@ -193,7 +211,7 @@ app = typer.Typer(
     help="A command-line CRM for one salesperson, over a local encrypted database.\n\n"
          "Start with `crmctl init`, then `crmctl add \"王明\" --company 华为 --phone 13800138000`.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,  # plain help: rich help costs ~130 ms at start-up
     pretty_exceptions_show_locals=False,  # locals may hold a passphrase
     pretty_exceptions_enable=False,

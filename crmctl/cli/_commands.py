@@ -61,7 +61,7 @@ COMMANDS = {
     'campaign': ('campaign',
         'Marketing campaigns (营销活动): plan, target within consent, measure.'),
     'report': ('report',
-        'Tiers, lifecycle stages, value (RFM) segments, churn risk, open complaints by category and interactions per week (last 12), as bar charts or JSON.'),
+        'Tiers, lifecycle stages, value (RFM) segments, churn risk, open complaints by category and interactions per week (last 12), as bar charts, JSON or CSV.'),
     'audit': ('audit',
         'The operation log (操作日志) and its integrity.'),
     'backup': ('backup',

@@ -22,7 +22,7 @@ def log(
     action: Optional[str] = typer.Option(None, help="Only this action (add, edit, rm, tag…)."),
     entity: Optional[str] = typer.Option(None, help="Only this entity (customer, setting…)."),
     limit: Optional[int] = typer.Option(50, help="At most this many entries (newest first)."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f"),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
 ) -> None:
     """Show the operation log, newest first.
 
@@ -44,7 +44,8 @@ def verify(
     expect: Optional[str] = typer.Option(None, metavar="HEAD",
                                          help="A head printed earlier by `audit head` (12+ hex "
                                               "characters); fail unless the log still extends it."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f"),
+    fmt: Format = typer.Option(Format.table, "--format", "-f",
+                               help="table (one line), json or csv (one row)."),
 ) -> None:
     """Check the hash chain; exit 4 and name the first bad entry on tampering.
 
@@ -52,9 +53,12 @@ def verify(
     """
     with session(ctx) as conn:
         result = audit.verify(conn, expect=expect)
+    data = {k: v for k, v in result.to_dict().items() if k != "problem"} | {
+        "problem": result.problem}
     if fmt == Format.json:
-        emit_json({k: v for k, v in result.to_dict().items() if k != "problem"}
-                  | {"problem": result.problem})
+        emit_json(data)
+    elif fmt == Format.csv:
+        emit_rows([data], list(data), fmt)
     elif result.ok:
         typer.echo(f"ok: {result.entries} entries, head {result.head or '-'}")
     if not result.ok:
@@ -78,7 +82,7 @@ def data(
     ctx: typer.Context,
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any issue is found "
                                                         "(for cron)."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f"),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
 ) -> None:
     """Check data quality: duplicates, invalid or missing contact details, no consent,
     never or long not contacted, tier not matching the rules.

@@ -124,19 +124,41 @@ def rekey(ctx: typer.Context) -> None:
         if new_key == passphrase.secret:
             raise InvalidValue("the new passphrase is the same as the current one")
         backups.rekey(conn, new_key)
-    _update_keyring(db_path(ctx), passphrase.secret, new_key)
+    kept = _update_keyring(db_path(ctx), passphrase.secret, new_key)
     message("passphrase changed; use the new one from now on")
+    if note := _source_note(passphrase.source, kept):
+        message(note)
 
 
-def _update_keyring(path: Path, old: bytes, new: bytes) -> None:
+# Where this run's passphrase came from, which still holds the old one after rekey: the
+# next run (cron) reads the same source, and would fail with "wrong passphrase".
+_STALE_SOURCES = {"file": "CRMCTL_PASSPHRASE_FILE (the file it names)",
+                  "command": "CRMCTL_PASSPHRASE_CMD (what the command prints)",
+                  "env": "CRMCTL_PASSPHRASE"}
+
+
+def _source_note(source: str, keyring_updated: bool) -> str | None:
+    """The line saying which passphrase source must be updated after rekey, if any."""
+    updated = "; the keyring entry now holds the new one" if keyring_updated else ""
+    if source in _STALE_SOURCES:
+        return (f"this run read the passphrase from {_STALE_SOURCES[source]}: it still holds "
+                f"the old one; update it before the next run (cron) or it fails{updated}")
+    if keyring_updated:
+        return "the keyring entry now holds the new passphrase"
+    return None
+
+
+def _update_keyring(path: Path, old: bytes, new: bytes) -> bool:
     """If the keyring held the old passphrase, hold the new one instead (quietly skipped
-    where no keyring works)."""
+    where no keyring works); True if it was updated."""
     if passphrases.from_keyring(path) != old.decode("utf-8"):
-        return
+        return False
     try:
         import keyring
 
         keyring.set_password(passphrases.KEYRING_SERVICE, passphrases.keyring_account(path),
                              new.decode("utf-8"))
+        return True
     except Exception:  # noqa: BLE001 - each backend fails its own way
         message("note: the keyring still holds the old passphrase; run `crmctl key remember`")
+        return False

@@ -82,7 +82,7 @@ def target(
                                           "(潜在客户, 新客户, 复购, 忠诚, 流失)."),
     search: Optional[str] = typer.Option(None, "--search", "-s", metavar="Q",
                                          help="As in list: name, company, email, phone, note."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Only count; change nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Only count; change nothing."),
     fmt: Format = FormatOption,
 ) -> None:
     """Add the matching customers who consent to the campaign's channel as targets.

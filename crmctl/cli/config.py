@@ -14,7 +14,8 @@ app = new_app("Settings stored in the database.")
 
 
 @app.command("list")
-def list_(ctx: typer.Context, fmt: Format = typer.Option(Format.table, "--format", "-f")) -> None:
+def list_(ctx: typer.Context, fmt: Format = typer.Option(Format.table, "--format", "-f",
+                                                 help="table, json or csv.")) -> None:
     """Show every setting and its value.
 
     Example: crmctl config list

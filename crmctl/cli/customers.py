@@ -20,6 +20,10 @@ LIST_COLUMNS = ["id", "name", "company", "title", "email", "phone", "tier", "sta
                 "created_at", "last_contact_at"]
 TABLE_COLUMNS = ["id", "name", "company", "phone", "email", "tier", "stage", "tags",
                  "last_contact_at"]
+# on a narrow terminal, the columns left out first (never a value broken inside)
+LIST_DROP = ["tags", "email", "stage", "last_contact_at", "company", "tier"]
+# the card's labels (show): the same words in both
+TABLE_HEADERS = [c.replace("_", " ") for c in TABLE_COLUMNS]
 AddPhoneOption = typer.Option([], "--add-phone", metavar="[TYPE:]NUMBER",
                               help="Another phone beside --phone, e.g. work:010-88886666 "
                                    "(types: mobile, work, home, fax, other); repeatable.")
@@ -75,7 +79,8 @@ def add(
     birthday_lunar: Optional[str] = typer.Option(
         None, metavar="MM-DD", help="Lunar (农历) birthday: 08-15, 八月十五, 正月初一, 腊月廿三."),
     note: Optional[str] = typer.Option(None, help="Owner's note."),
-    referred_by: Optional[int] = typer.Option(None, help="Id of the customer who referred them."),
+    referred_by: Optional[str] = typer.Option(None, metavar="ID",
+                                              help="Who referred them: 12, #12 or a name."),
     add_phone: List[str] = AddPhoneOption,
     add_email: List[str] = AddEmailOption,
     allow_duplicate: bool = typer.Option(False, help="Add even if the email or phone exists."),
@@ -127,8 +132,10 @@ def list_(
                            limit=limit, sort=sort)
     with session(ctx) as conn:
         rows = [c.to_dict() for c in customers.iter_customers(conn, flt)]
-    emit_rows(rows, LIST_COLUMNS if fmt != Format.table else TABLE_COLUMNS, fmt,
-              empty="no customers match")
+    table = fmt == Format.table
+    emit_rows(rows, TABLE_COLUMNS if table else LIST_COLUMNS, fmt,
+              headers=TABLE_HEADERS if table else None, empty="no customers match",
+              drop=LIST_DROP)
 
 
 @app.command()
@@ -147,25 +154,27 @@ def show(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"
 @app.command()
 def edit(
     ctx: typer.Context,
-    customer_id: str = typer.Argument(..., metavar="ID"),
-    name: Optional[str] = typer.Option(None),
-    company: Optional[str] = typer.Option(None),
-    title: Optional[str] = typer.Option(None),
-    email: Optional[str] = typer.Option(None),
-    phone: Optional[str] = typer.Option(None),
+    customer_id: str = typer.Argument(..., metavar="ID",
+                                      help="The customer: 12, #12, or a name/company/phone prefix."),
+    name: Optional[str] = typer.Option(None, help="New name, e.g. 王明."),
+    company: Optional[str] = typer.Option(None, help="Company (公司)."),
+    title: Optional[str] = typer.Option(None, help="Job title (职位)."),
+    email: Optional[str] = typer.Option(None, help="Email; validated, domain lower-cased."),
+    phone: Optional[str] = typer.Option(None, help="Phone; stored as E.164 (+8613800138000)."),
     phone_region: Optional[str] = typer.Option(
         None, metavar="CC", help="Read --phone without a country code as this country's."),
-    wechat: Optional[str] = typer.Option(None),
-    industry: Optional[str] = typer.Option(None),
-    region: Optional[str] = typer.Option(None),
-    company_size: Optional[str] = typer.Option(None),
-    source: Optional[str] = typer.Option(None),
+    wechat: Optional[str] = typer.Option(None, help="WeChat id."),
+    industry: Optional[str] = typer.Option(None, help="Industry (行业)."),
+    region: Optional[str] = typer.Option(None, help="Region (地区)."),
+    company_size: Optional[str] = typer.Option(None, help="Company size."),
+    source: Optional[str] = typer.Option(None, help="Source channel (客户来源)."),
     birthday: Optional[str] = typer.Option(None, help="As for add: 1985-03-12, 1985/3/12, "
                                           "3月12日…"),
     birthday_lunar: Optional[str] = typer.Option(
         None, metavar="MM-DD", help="Lunar (农历) birthday: 08-15, 八月十五, 腊月廿三."),
-    note: Optional[str] = typer.Option(None),
-    referred_by: Optional[int] = typer.Option(None),
+    note: Optional[str] = typer.Option(None, help="Owner's note (replaces the old one)."),
+    referred_by: Optional[str] = typer.Option(None, metavar="ID",
+                                              help="Who referred them: 12, #12 or a name."),
     clear: List[str] = typer.Option([], "--clear", metavar="FIELD",
                                     help="Empty this field (repeatable), e.g. --clear wechat."),
     add_phone: List[str] = AddPhoneOption,

@@ -32,7 +32,8 @@ def import_(
     on_duplicate: str = typer.Option("skip", "--on-duplicate", metavar="skip|update|error",
                                      help="A row with the email or phone of a customer: skip it, "
                                           "update that customer, or fail the whole import."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Report what would happen; write nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n",
+                                 help="Report what would happen; write nothing."),
     rejects: Optional[str] = typer.Option(None, "--rejects", metavar="FILE",
                                           help="Write refused rows (row, reason, cells) to this CSV "
                                                "(DIR/: FILE-rejects.csv in it)."),

@@ -14,7 +14,8 @@ from crmctl.core import reports
 from crmctl.core.analysis import book, sales as core_sales, service, value as core_value
 from crmctl.core.analysis.common import choice
 from crmctl.errors import UsageError
-from crmctl.render import Format, emit_charts, emit_json, emit_rows, message, with_bars
+from crmctl.render import (REPORT_CSV_COLUMNS, Format, emit_charts, emit_json, emit_rows,
+                           message, report_rows, with_bars)
 from crmctl.render.analysis import emit_complaints, emit_sales, emit_satisfaction, emit_value
 from crmctl.render.html import write_html
 from crmctl.store.outputs import resolve_output
@@ -29,21 +30,22 @@ REFERRAL_TABLE = ["rank", "id", "name", "referred", "bar", "buying", "revenue", 
 @app.callback(invoke_without_command=True)
 def report(
     ctx: typer.Context,
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f",
+                               help="table, json or csv (csv: section,key,value rows)."),
 ) -> None:
     """Tiers, lifecycle stages, value (RFM) segments, churn risk, open complaints by
-    category and interactions per week (last 12), as bar charts or JSON.
+    category and interactions per week (last 12), as bar charts, JSON or CSV.
 
-    Example: crmctl report --format json
+    Example: crmctl report --format csv > report.csv
     """
     if ctx.invoked_subcommand is not None:
         return
-    if fmt == Format.csv:
-        raise UsageError("report takes --format table or json")
     with session(ctx) as conn:
         data = reports.overview(conn)
     if fmt == Format.json:
         emit_json(data)
+    elif fmt == Format.csv:
+        emit_rows(report_rows(data), REPORT_CSV_COLUMNS, fmt)
     else:
         emit_charts(data)
 

@@ -75,7 +75,8 @@ def rm(ctx: typer.Context, tag: str = typer.Argument(..., metavar="TAG"),
 
 @app.command("list")
 def list_(ctx: typer.Context,
-          fmt: Format = typer.Option(Format.table, "--format", "-f")) -> None:
+          fmt: Format = typer.Option(Format.table, "--format", "-f",
+                                                 help="table, json or csv.")) -> None:
     """List tags and how many customers carry each.
 
     Example: crmctl tag list --format json

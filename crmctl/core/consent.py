@@ -52,7 +52,8 @@ def record(conn, customer_id, channel: str, granted: bool, *, source: str | None
     channel = check_channel(channel)
     at = at or clock.now_text()
     if at > clock.now_text():
-        raise InvalidValue(f"consent cannot be recorded in the future ({at})")
+        raise InvalidValue("consent cannot be recorded in the future "
+                           f"({clock.local_minute(at)})")
     with atomic(conn):
         conn.execute(
             "INSERT INTO consent_events (customer_id, channel, granted, at, source, "

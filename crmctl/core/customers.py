@@ -124,10 +124,11 @@ def normalize_fields(conn, raw: dict, phone_region: str | None = None) -> dict:
 
 
 def _existing_referrer(conn, value) -> int:
+    """The referrer named by an id, #id, or a name/company/phone prefix (references)."""
     try:
-        ref = int(value)
-    except (TypeError, ValueError):
-        raise InvalidValue(f"--referred-by takes a customer id, not {value!r}") from None
+        ref = resolve(conn, value)
+    except (InvalidValue, NotFound) as exc:
+        raise type(exc)(f"{exc} (given as --referred-by)") from None
     if not 0 < ref <= SQL_INT_MAX or not conn.execute(
             "SELECT 1 FROM customers WHERE id = ?", (ref,)).fetchone():
         raise NotFound(f"no customer {ref} (given as --referred-by)")

@@ -25,7 +25,7 @@ from crmctl.core.validate import check_tier, normalize_tag
 
 REASONS = ("scheduled", "notify", "churn-risk", "cadence", "care", "data-review")
 COLUMNS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
-           "followup_id")
+           "followup_id", "phone", "company")
 # What the columns hold, for a renderer that can spare json_quote where no value needs it
 # (render.json_object_sql, ~4 % of the report): ids and day counts are integers (or NULL),
 # reason is a word (reasons are REASONS); tier is NULL on the data-review row.
@@ -96,9 +96,11 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
     reason_rank = " ".join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(REASONS))
     order = (f"due, {tier_rank_sql('tier', unknown=9)}, customer_id, "
              f"CASE reason {reason_rank} END, coalesce(followup_id, 0), nth")
-    select = f"{projection or ', '.join(COLUMNS)} FROM shaped ORDER BY {order}"
-    if aggregate:  # over the sorted rows, in order (see render.json_list_sql)
-        select = f"{aggregate} FROM (SELECT {projection} AS row FROM shaped ORDER BY {order})"
+    select = f"{projection or ', '.join(COLUMNS)} FROM shaped {_CONTACT} ORDER BY {order}"
+    if aggregate:  # over the sorted rows, in order (see render.json_list_sql); the phone
+        # and company looked up after the sort, not carried through the sorter
+        select = (f"{aggregate} FROM (SELECT {projection} AS row FROM "
+                  f"(SELECT * FROM shaped ORDER BY {order}) AS shaped {_CONTACT})")
     sql = _REPORT.format(
         scans=" UNION ALL ".join(scans) or _NO_SCAN, where=where,
         churn=silent, low=low, complaint_days=complaint_days + 1,
@@ -106,6 +108,11 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
         overdue="WHERE due < :today" if overdue_only else "") + select
     return sql, params
 
+
+# each row's phone and company: one look-up by id in the narrow index of m016 (no table
+# row read)
+_CONTACT = ("LEFT JOIN (SELECT id AS contact_id, phone, company "
+            "FROM customers INDEXED BY customers_contact) ON contact_id = shaped.customer_id")
 
 # One index range of customers_due per tier (covering: no table row is read): those whose
 # last contact (never contacted: the day added) makes them cadence-due by `until` or

@@ -138,7 +138,7 @@ def _followups(conn, cid: int) -> list[dict]:
 
 def when_text(at: str) -> str:
     """How a timeline moment reads to a person: a local day, or a local day and time."""
-    return at if len(at) == 10 else clock.from_utc_text(at).strftime("%Y-%m-%d %H:%M")
+    return at if len(at) == 10 else clock.local_minute(at)
 
 
 def consent_text(state: dict) -> str:

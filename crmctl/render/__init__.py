@@ -16,7 +16,8 @@ never loads it. To pretend stdout is a terminal in a test, patch
 
 from crmctl.render.cards import emit_card
 from crmctl.render.cells import cell, display_width, one_line
-from crmctl.render.charts import emit_campaign_table, emit_charts, with_bars
+from crmctl.render.charts import (REPORT_CSV_COLUMNS, emit_campaign_table, emit_charts,
+                                  report_rows, with_bars)
 from crmctl.render.formats import Format, csv_cell, emit_csv, emit_json, to_json
 from crmctl.render.sql import (FOLLOWUP_CELLS, emit_json_body, emit_json_objects,
                                json_list_sql, json_object_sql)
@@ -30,12 +31,12 @@ from crmctl.render.views import (REVIEW_JSON, emit_campaigns, emit_customer,
                                  say_proposed)
 
 __all__ = [
-    "FOLLOWUP_CELLS", "Format", "REVIEW_JSON", "RICH_MAX_ROWS", "cell", "console", "csv_cell",
+    "FOLLOWUP_CELLS", "Format", "REPORT_CSV_COLUMNS", "REVIEW_JSON", "RICH_MAX_ROWS", "cell", "console", "csv_cell",
     "display_width", "emit_campaign_table", "emit_campaigns", "emit_card", "emit_charts",
     "emit_csv", "emit_customer", "emit_followups_table", "emit_import_summary", "emit_json",
     "emit_json_body", "emit_json_objects", "emit_plain_cells", "emit_plain_table",
     "emit_record", "emit_rows", "emit_targeting", "emit_text_table", "emit_tier_changes",
     "emit_tier_rules", "json_list_sql", "json_object_sql", "message", "one_line",
-    "print_renderable", "progress", "say_proposed", "stdout_is_terminal", "table", "to_json",
+    "print_renderable", "progress", "report_rows", "say_proposed", "stdout_is_terminal", "table", "to_json",
     "with_bars",
 ]

@@ -6,15 +6,17 @@ import sys
 from typing import Any, Sequence
 
 from crmctl.render import terminal
-from crmctl.render.cells import COLUMN_GAP, cell, one_line, padded
+from crmctl import clock
+from crmctl.render.cells import COLUMN_GAP, cell, is_stamp, one_line, padded
 from crmctl.render.terminal import print_renderable
 
 
 def emit_card(title: str, pairs: Sequence[tuple[str, Any]]) -> None:
     """A record as label: value lines (empty values left out). Off a terminal, one line per
     field however long the value (a note is not folded at 160 columns; its line breaks
-    are spaces, as in tables), labels padded as rich pads them on a terminal."""
-    shown = [(label, cell(value)) for label, value in pairs if value not in (None, "", [])]
+    are spaces, as in tables), stored instants in local time, labels padded as rich pads them on a terminal."""
+    shown = [(label, clock.local_minute(value) if is_stamp(value) else cell(value))
+             for label, value in pairs if value not in (None, "", [])]
     if not terminal.stdout_is_terminal():
         labels = padded([label for label, _ in shown]) if shown else []
         lines = [one_line(title).rstrip()]

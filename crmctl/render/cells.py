@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Sequence
+
+from crmctl import clock
 
 # Between two columns: rich's padding (0, 1) on each side of the boundary, with no box.
 COLUMN_GAP = "  "
@@ -19,6 +21,49 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def is_stamp(value: Any) -> bool:
+    """A stored instant: UTC, ``2026-12-07T02:15:00Z`` (what JSON and CSV carry)."""
+    return type(value) is str and len(value) == 20 and value[10] == "T" and value[19] == "Z"
+
+
+def is_time_key(key: str) -> bool:
+    """A column or field holding stored instants: ``at``, ``created_at``, ``last_contact_at``…"""
+    return key == "at" or key.endswith("_at")
+
+
+# Keys holding an exact amount as text ("18000.00", as JSON and CSV carry it); tables and
+# cards group its digits ("18,000.00"), as format_money does everywhere else.
+MONEY_KEYS = frozenset({"revenue", "budget", "goal_revenue", "cost_per_response", "amount",
+                        "spend", "total", "net", "refunded"})
+_AMOUNT = re.compile(r"-?\d+(\.\d+)?")
+
+
+def is_people_key(key: str) -> bool:
+    """A key whose values tables and cards show otherwise than JSON: instants, amounts."""
+    return is_time_key(key) or key in MONEY_KEYS
+
+
+def grouped(value: Any) -> Any:
+    """An exact amount's text with its thousands grouped: "18000.00" -> "18,000.00"."""
+    if type(value) is str and _AMOUNT.fullmatch(value):
+        from decimal import Decimal
+
+        return f"{Decimal(value):,}"
+    return value
+
+
+def for_people(row: dict, keys: Sequence[str] | None = None) -> dict:
+    """``row`` as people read it in tables and cards: stored instants (the time keys) in
+    local time, ``YYYY-MM-DD HH:MM``; amounts (MONEY_KEYS) grouped, ``18,000.00``. JSON and
+    CSV keep the UTC stamps and the plain amounts for scripts."""
+    keys = [k for k in (row if keys is None else keys) if is_people_key(k)]
+    if not keys:
+        return row
+    shown = {k: clock.local_minute(row[k]) for k in keys if is_stamp(row.get(k))}
+    shown.update({k: grouped(row.get(k)) for k in keys if k in MONEY_KEYS and k in row})
+    return {**row, **shown} if shown else row
 
 
 def one_line(text: str) -> str:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from crmctl.render import terminal
+from crmctl.render.cells import grouped
 from crmctl.render.terminal import print_renderable
 
 BAR_WIDTH = 40
@@ -29,18 +30,21 @@ def with_bars(rows: list[dict], key: str) -> list[dict]:
 
 
 def chart(title: str, pairs: list[tuple[str, int]], on_terminal: bool):
+    """A titled bar chart; the title is its own line, never wrapped to the width of the
+    bars (a section whose values are all zero is narrow)."""
+    from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     grid = Table.grid(padding=(0, 1))
-    grid.title, grid.title_justify = title, "left"
-    grid.title_style = "bold" if on_terminal else ""
     grid.add_column(no_wrap=True)
     grid.add_column(justify="right", no_wrap=True)
     grid.add_column(no_wrap=True, style="cyan" if on_terminal else "")
     top = max((value for _, value in pairs), default=0)
     for label, value in pairs:
         grid.add_row(label, str(value), bar(value, top, on_terminal))
-    return grid
+    return Group(Text(title, style="bold" if on_terminal else "", no_wrap=True,
+                      overflow="ellipsis"), grid)
 
 
 def charts(data: dict):
@@ -67,6 +71,21 @@ def charts(data: dict):
 
 def emit_charts(data: dict) -> None:
     print_renderable(charts(data))
+
+
+REPORT_CSV_COLUMNS = ["section", "key", "value"]
+
+
+def report_rows(data: dict) -> list[dict]:
+    """``report --format csv``: each figure of the overview one row (section, key, value):
+    the headline figures under "summary", then each breakdown's counts in its order."""
+    rows = [{"section": "summary", "key": k, "value": data[k]}
+            for k in ("date", "customers", "churn_risk")]
+    for section in ("tiers", "stages", "segments", "open_complaints"):
+        rows += [{"section": section, "key": k, "value": v} for k, v in data[section].items()]
+    rows += [{"section": "interactions_per_week", "key": w["week"], "value": w["interactions"]}
+             for w in data["interactions_per_week"]]
+    return rows
 
 
 def percent(value: float | None) -> str:
@@ -107,6 +126,8 @@ def campaign_table(f: dict, attribution_days: int):
 
 
 def _campaign_rows(f: dict) -> list[tuple[str, str, str, str]]:
+    f = {**f, **{k: grouped(f[k]) for k in ("revenue", "budget", "cost_per_response",
+                                            "goal_revenue") if k in f}}
     cur = f["currency"]
     rows = [
         ("targeted", str(f["targeted"]), "", ""),

@@ -19,10 +19,17 @@ WORD_KINDS = {"tier": "tier", "old_tier": "tier", "new_tier": "tier", "proposed"
 
 
 def headers(names: Sequence[str]) -> list[str]:
-    """Column headers for people: the names themselves in English."""
+    """Column headers for people: the names themselves in English (a header given as the
+    card's words, "last contact at", is looked up as its column, last_contact_at)."""
     if is_english():
         return list(names)
-    return [pgettext("column", name) for name in names]
+    return [_header(name) for name in names]
+
+
+def _header(name: str) -> str:
+    column = name.replace(" ", "_")
+    word = pgettext("column", column) if column != name else column
+    return pgettext("column", name) if word == column else word
 
 
 def rows(records: Iterable[dict], columns: Sequence[str]) -> Iterable[dict]:

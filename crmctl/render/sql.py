@@ -69,8 +69,9 @@ def emit_json_objects(objects: Sequence[str]) -> None:
 
 # The follow-up report's table cells over its columns, as SQL (render.cell's text: NULL
 # is empty), so that 22,000 rows under cron are text before Python sees them.
-FOLLOWUP_HEADERS = ["due", "overdue", "reason", "id", "name", "tier", "why", "fid"]
+FOLLOWUP_HEADERS = ["due", "overdue", "reason", "id", "name", "phone", "company", "tier",
+                    "why", "fid"]
 FOLLOWUP_CELLS = ("due, iif(overdue_days > 0, overdue_days || 'd', ''), reason, "
-                  "coalesce(customer_id || '', ''), coalesce(name, ''), coalesce(tier, ''), "
-                  "coalesce(purpose, ''), "
+                  "coalesce(customer_id || '', ''), coalesce(name, ''), coalesce(phone, ''), "
+                  "coalesce(company, ''), coalesce(tier, ''), coalesce(purpose, ''), "
                   "coalesce(followup_id || '', '')")

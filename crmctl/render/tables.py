@@ -8,10 +8,11 @@ one line per row, never folded). ``--format json|csv``: machine output (formats)
 from __future__ import annotations
 
 import sys
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from crmctl.render import labels, terminal
-from crmctl.render.cells import COLUMN_GAP, cell, one_line, padded
+from crmctl.render.cells import (COLUMN_GAP, cell, display_width, for_people, is_people_key,
+                                 one_line, padded)
 from crmctl.render.formats import Format, emit_csv, emit_json
 from crmctl.render.terminal import message, print_renderable
 
@@ -21,33 +22,90 @@ _LINES_PER_WRITE = 256
 
 
 def table(rows: Iterable[dict], columns: Sequence[str], *, headers: Sequence[str] | None = None,
-          title: str | None = None, empty: str = "nothing to show"):
+          title: str | None = None, empty: str = "nothing to show",
+          links: Mapping[str, str] | None = None, drop: Sequence[str] = (),
+          flex: str | None = None):
+    """A rich table; ``links`` maps a column to a URL scheme (``{"phone": "tel:"}``): its
+    values become hyperlinks (OSC 8, on a terminal only: never in pipes or cron mail).
+
+    On a terminal the table fits its width without breaking a value inside (as gh and
+    kubectl do): the columns in ``drop`` are left out, in that order, until it fits or
+    the ``flex`` column can take the rest by being cut with …; what is still too wide is
+    cut with … too. The title is one line, cut with … rather than wrapped."""
     from rich import box
+    from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     on_terminal = terminal.stdout_is_terminal()
-    t = Table(title=title, box=box.SIMPLE_HEAD if on_terminal else None,
+    rows = [[cell(row.get(c)) for c in columns] for row in rows]
+    if not rows:
+        return empty
+    heads = list(headers or columns)
+    keep, cut = list(range(len(columns))), {}
+    if on_terminal:
+        keep, cut = fitting(rows, heads, columns, terminal.console().width, drop, flex)
+    t = Table(box=box.SIMPLE_HEAD if on_terminal else None, title=None if on_terminal else title,
               show_edge=False, pad_edge=False, header_style="bold" if on_terminal else "",
               title_justify="left")
-    for header in headers or columns:
-        t.add_column(header, overflow="fold")
-    n = 0
-    for row in rows:
-        t.add_row(*(cell(row.get(c)) for c in columns))
-        n += 1
-    return t if n else empty
+    for i in keep:
+        if on_terminal:
+            t.add_column(heads[i], no_wrap=True, overflow="ellipsis", max_width=cut.get(i))
+        else:
+            t.add_column(heads[i], overflow="fold")
+    linked = {i: scheme for i, c in enumerate(columns) if (scheme := (links or {}).get(c))}
+    for cells in rows:
+        for i, scheme in linked.items():
+            if cells[i] and on_terminal:
+                cells[i] = Text(cells[i], style=f"link {scheme}{cells[i]}")
+        t.add_row(*(cells[i] for i in keep))
+    if on_terminal and title:
+        return Group(Text(title, style="italic", no_wrap=True, overflow="ellipsis"), t)
+    return t
+
+
+# between two columns of the terminal table (SIMPLE_HEAD, no edges): pad, divider, pad
+_RICH_GAP = 3
+_FLEX_MIN = 12  # the narrowest a cut flexible column gets before others are dropped
+
+
+def fitting(rows: Sequence[Sequence[str]], heads: Sequence[str], columns: Sequence[str],
+            width: int, drop: Sequence[str], flex: str | None
+            ) -> tuple[list[int], dict[int, int]]:
+    """The indexes of the columns to show in ``width`` cells (see table), and the width
+    the flexible column is cut to if it is."""
+    widths = [max(display_width(one_line(str(text))) for text in texts)
+              for texts in zip(heads, *rows)]
+    keep = list(range(len(columns)))
+    pending = [columns.index(c) for c in drop if c in columns]
+
+    def excess() -> int:
+        return sum(widths[i] for i in keep) + _RICH_GAP * (len(keep) - 1) - width
+
+    at = columns.index(flex) if flex in columns else None
+    while excess() > 0:
+        if at in keep and widths[at] - excess() >= _FLEX_MIN:
+            return keep, {at: widths[at] - excess()}
+        if not pending:
+            break
+        keep.remove(pending.pop(0))
+    return keep, {}
 
 
 def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,
               headers: Sequence[str] | None = None, title: str | None = None,
-              empty: str = "nothing to show") -> None:
-    """A listing in the chosen format; json/csv carry every key given in ``columns``."""
+              empty: str = "nothing to show", links: Mapping[str, str] | None = None,
+              drop: Sequence[str] = (), flex: str | None = None) -> None:
+    """A listing in the chosen format; json/csv carry every key given in ``columns``, with
+    the stored UTC stamps; a table shows them in local time (cells.for_people)."""
     if fmt == Format.json:
         emit_json([{c: row.get(c) for c in columns} for row in rows])
         return
     if fmt == Format.csv:
         emit_csv(rows, columns)
         return
+    if any(map(is_people_key, columns)):  # people read tables: local time, 18,000.00
+        rows = (for_people(row, columns) for row in rows)
     rows, headers = labels.rows(rows, columns), labels.headers(headers or columns)
     if not terminal.stdout_is_terminal():
         emit_plain_table(rows, columns, headers=headers, title=title, empty=empty)
@@ -55,7 +113,8 @@ def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,
         # rich lays out ~700 rows a second: 22,000 follow-ups would take half a minute
         emit_plain_table(rows, columns, headers=headers, title=title, empty=empty)
     else:
-        out = table(rows, columns, headers=headers, title=title, empty=empty)
+        out = table(rows, columns, headers=headers, title=title, empty=empty, links=links,
+                    drop=drop, flex=flex)
         if isinstance(out, str):
             message(out)
         else:
@@ -79,12 +138,14 @@ def emit_plain_table(rows: Iterable[dict], columns: Sequence[str], *,
 
 
 def emit_text_table(headers: Sequence[str], body: Sequence[Sequence[str]], *,
-                    title: str | None = None, empty: str = "nothing to show") -> None:
+                    title: str | None = None, empty: str = "nothing to show",
+                    links: Mapping[str, str] | None = None, drop: Sequence[str] = (),
+                    flex: str | None = None) -> None:
     """emit_rows' table for rows already made of text cells (e.g. by SQL), one per header
     (the headers are column names: in the interface language they become its words)."""
     if terminal.stdout_is_terminal() and len(body) <= RICH_MAX_ROWS:
         emit_rows([dict(zip(headers, cells)) for cells in body], headers, Format.table,
-                  title=title, empty=empty)
+                  title=title, empty=empty, links=links, drop=drop, flex=flex)
     else:
         emit_plain_cells(labels.headers(headers), labels.cells(headers, body), title=title,
                          empty=empty)

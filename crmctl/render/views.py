@@ -7,6 +7,7 @@ from typing import Any, Callable, Sequence
 
 from crmctl.i18n import _, ngettext
 from crmctl.render.cards import emit_card
+from crmctl.render.cells import for_people
 from crmctl.render.charts import percent, times
 from crmctl.render.formats import Format, emit_json
 from crmctl.render.sql import FOLLOWUP_HEADERS, json_object_sql
@@ -19,13 +20,16 @@ def plural(n: int, noun: str) -> str:
 
 
 def emit_followups_table(cells: Sequence[Sequence[str]], day) -> None:
-    """The follow-up report as a table of text cells made by SQL (sql.FOLLOWUP_CELLS)."""
+    """The follow-up report as a table of text cells made by SQL (sql.FOLLOWUP_CELLS); on a
+    terminal the phone is a tel: link (tap to call)."""
     late = sum(1 for row in cells if row[1])
     title = ngettext("{n} follow-up due by {day} ({late} overdue)",
                      "{n} follow-ups due by {day} ({late} overdue)", len(cells))
     emit_text_table(FOLLOWUP_HEADERS, cells,
                     title=title.format(n=len(cells), day=day.isoformat(), late=late),
-                    empty=_("nothing due by {day}").format(day=day.isoformat()))
+                    empty=_("nothing due by {day}").format(day=day.isoformat()),
+                    links={"phone": "tel:"}, drop=("fid", "tier", "overdue", "company", "id"),
+                    flex="why")
 
 
 def emit_record(data: dict, fmt: Format, title: str, *, hidden: Sequence[str] = (),
@@ -36,7 +40,8 @@ def emit_record(data: dict, fmt: Format, title: str, *, hidden: Sequence[str] = 
     elif fmt == Format.csv:
         emit_rows([data], list(csv_columns or data), fmt)
     else:
-        emit_card(title, [(k.replace("_", " "), v) for k, v in data.items() if k not in hidden])
+        shown = for_people(data)
+        emit_card(title, [(k.replace("_", " "), v) for k, v in shown.items() if k not in hidden])
 
 
 VALUE_KEYS = ("total_spend", "spend_12m", "purchases", "average_order", "last_purchase",

@@ -22,6 +22,7 @@ from crmctl.store.migrations.m011_pinyin import m011_pinyin
 from crmctl.store.migrations.m012_corrections import m012_corrections
 from crmctl.store.migrations.m014_consent_purpose import m014_consent_purpose
 from crmctl.store.migrations.m015_birthday_lunar import m015_birthday_lunar
+from crmctl.store.migrations.m016_followup_contacts import m016_followup_contacts
 from crmctl.store.sqlscript import run_statements
 from crmctl.store.transactions import atomic
 
@@ -30,7 +31,7 @@ MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_inter
                               m006_customers_card, m007_search_grams_run_ends, m008_erasures,
                               m009_followup_cancel, m014_consent_purpose,
                               m015_birthday_lunar, m012_corrections, m011_pinyin,
-                              m010_contact_points]
+                              m010_contact_points, m016_followup_contacts]
 
 
 def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
