@@ -64,8 +64,19 @@ def segment(r: int, f: int, m: int) -> str:
     return "at risk" if fm >= 3 else "hibernating"
 
 
-def overview(conn, today: date | None = None) -> dict:
-    """Every figure of the report, as plain data (the JSON of `report --format json`)."""
+def customer_segment(last_purchase: str | None, purchases: int, spend_minor: int,
+                     tier_spend: dict, today: date) -> str:
+    """The RFM segment of one customer (last purchase a local day YYYY-MM-DD; lifetime
+    spend in the default currency); "no purchases" when there is none."""
+    if not purchases or not last_purchase:
+        return "no purchases"
+    r = recency_score((today - date.fromisoformat(last_purchase[:10])).days)
+    return segment(r, frequency_score(purchases), monetary_score(spend_minor, tier_spend))
+
+
+def overview(conn, today: date | None = None, *, churn_risk: int | None = None) -> dict:
+    """Every figure of the report, as plain data (the JSON of `report --format json`).
+    ``churn_risk``: the number of customers at churn risk today, if already counted."""
 
     today = today or clock.today()
     live = "forgotten_at IS NULL"
@@ -82,8 +93,8 @@ def overview(conn, today: date | None = None) -> dict:
         "INDEXED BY interactions_open_complaints WHERE complaint = 1 AND resolved_at IS NULL "
         "AND voided_at IS NULL "
         "GROUP BY 1").fetchall())
-    risk = sum(1 for row in followups.due(conn, today, today=today)
-               if row["reason"] == "churn-risk")
+    risk = churn_risk if churn_risk is not None else sum(
+        1 for row in followups.due(conn, today, today=today) if row["reason"] == "churn-risk")
     return {"date": today.isoformat(), "customers": sum(tiers.values()), "tiers": tiers,
             "stages": stages, "segments": segments(conn, today), "segment_rule": RULE,
             "churn_risk": risk, "open_complaints": complaints,
@@ -99,11 +110,7 @@ def segments(conn, today: date) -> dict[str, int]:
     for cid, last, n in conn.execute(
             "SELECT id, substr(last_purchase_at, 1, 10), purchase_count FROM customers "
             "WHERE forgotten_at IS NULL"):
-        if not n or not last:
-            counts["no purchases"] += 1
-            continue
-        r = recency_score((today - date.fromisoformat(last)).days)
-        counts[segment(r, frequency_score(n), monetary_score(spend.get(cid, 0), thresholds))] += 1
+        counts[customer_segment(last, n, spend.get(cid, 0), thresholds, today)] += 1
     return counts
 
 
@@ -113,9 +120,11 @@ def per_week(conn, today: date) -> list[dict]:
 
     monday = today - timedelta(days=today.weekday())
     weeks = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
+    # One pass over the table (NOT INDEXED): interactions_at lacks voided_at (m012), and
+    # reading each of 12 weeks' rows through it took 8.9 s at 1M interactions, the scan 1.4 s.
     counts = dict(conn.execute(
         "SELECT date(at, 'localtime', '-6 days', 'weekday 1'), count(*) FROM interactions "
-        "WHERE at >= :start AND at < :end AND voided_at IS NULL GROUP BY 1",
+        "NOT INDEXED WHERE at >= :start AND at < :end AND voided_at IS NULL GROUP BY 1",
         {"start": day_start_utc(weeks[0]), "end": day_start_utc(today + timedelta(days=1))}))
     return [{"week": week.isoformat(), "interactions": counts.get(week.isoformat(), 0)}
             for week in weeks]

@@ -44,6 +44,13 @@ CHURN_DAYS = 365
 RECENCY_BANDS = ((30, 5), (90, 4), (180, 3), (365, 2))
 FREQUENCY_BANDS = ((10, 5), (5, 4), (3, 3), (2, 2))
 
+# -- Analysis (core/analysis): a satisfaction trend compares the average of the last 90
+# local days with the 90 before (a quarter against the one before: enough ratings to
+# mean something in a small book); `report value` lists the top 20 by spend unless --top
+# says otherwise (a page of the people to know by name).
+SATISFACTION_TREND_DAYS = 90
+VALUE_TOP = 20
+
 # -- Campaigns (营销活动): purchases up to this many days after a campaign's end still
 # count as its revenue (a quote sent in the campaign's last week closes within a month).
 CAMPAIGN_ATTRIBUTION_DAYS = 30

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from crmctl import clock
 from crmctl.core import contact_points, consent, customers
+from crmctl.core.analysis import value
 
 # ISO 4217 currencies without minor units; every other one has two decimals here.
 ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"}
@@ -39,6 +40,7 @@ def show(conn, customer_id) -> dict:
     card = customers.get(conn, customer_id)
     data = card.to_dict()
     data.update(contact_points.of_customer(conn, card.id))  # phones[], emails[]: every one
+    data.update(value.card(conn, card.id))  # spend, average order, RFM segment (issue 18)
     data["timeline"] = timeline(conn, card.id)
     data["consent"] = consent.current_state(conn, card.id)
     return data

@@ -44,6 +44,19 @@ def emit_record(data: dict, fmt: Format, title: str, *, hidden: Sequence[str] = 
         emit_card(title, [(k.replace("_", " "), v) for k, v in shown.items() if k not in hidden])
 
 
+VALUE_KEYS = ("total_spend", "spend_12m", "purchases", "average_order", "last_purchase",
+              "segment", "spend_currency")
+
+
+def value_line(v: dict) -> str:
+    """The card's value figures on one line (core/analysis/value.card; JSON has each)."""
+    if not v.get("purchases"):
+        return f"no purchases in {v.get('spend_currency')}; segment {v.get('segment')}"
+    return (f"{v['total_spend']} {v['spend_currency']} in all, {v['spend_12m']} in 12 months; "
+            f"{v['purchases']} purchases, average {v['average_order']}; last "
+            f"{v['last_purchase']}; segment {v['segment']}")
+
+
 def emit_customer(data: dict, fmt: Format, columns: Sequence[str], *, consent_line: str,
                   when: Callable[[str], str]) -> None:
     """``show``: the card, then the timeline (``when`` makes its moments readable)."""
@@ -55,7 +68,9 @@ def emit_customer(data: dict, fmt: Format, columns: Sequence[str], *, consent_li
     for key in ("phones", "emails"):  # one line each: +8613800138000 (mobile), …
         if key in data:
             data[key] = ", ".join(f"{p['value']} ({p['type']})" for p in data[key]) or None
+    value = {k: data.pop(k) for k in VALUE_KEYS if k in data}
     pairs = [(k.replace("_", " "), v) for k, v in data.items() if k not in ("id", "name")]
+    pairs += [("value", value_line(value))] if value else []
     emit_card(f"#{data['id']} {data['name']}", pairs + [("consent", consent_line)])
     emit_rows([{**e, "when": when(e["at"])} for e in events],
               ["when", "kind", "description"], fmt, title="timeline", empty="no history yet")

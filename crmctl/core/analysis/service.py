@@ -1,0 +1,140 @@
+"""`report satisfaction` and `report complaints`: how customers rate the service and how
+complaints are handled.
+
+Satisfaction, over every rated interaction (1-5; voided ones count nowhere), grouped by
+the customer's tier today, the interaction's local month or its channel: the average, the
+number of ratings, the share of low ratings (at most the churn-risk threshold, 2: settings
+``churn_risk``) and a trend — by month, the change from the month before; by tier or
+channel, the average of the last 90 local days (rules.SATISFACTION_TREND_DAYS) minus that
+of the 90 before (none where either has no rating).
+
+Complaints, grouped by category or local month of the complaint: how many, open,
+resolved, the median hours from complaint to resolution (resolved ones) and how many went
+over the response time of the customer's tier (settings ``response_hours``, diamond 24 h):
+resolved after more than that many hours, or open for more than that now.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from crmctl import clock
+from crmctl.core import rules, settings
+from crmctl.core.analysis.common import NONE_LABEL, choice, customer_values
+from crmctl.core.followups_report import day_start_utc
+
+SATISFACTION_BY = ("month", "tier", "channel")
+COMPLAINTS_BY = ("category", "month")
+CATEGORIES = ("product", "service", "delivery", "billing", "other")
+LOCAL_MONTH = "strftime('%Y-%m', i.at, 'localtime')"
+
+
+def satisfaction(conn, by: str = "month", today: date | None = None, *, frame=None) -> dict:
+    """{"by", "low_at_most", "trend_days", "rows": [...], "total": {...}}. ``frame``:
+    ratings_frame's (with the channel for --by channel), when groupings share one read."""
+    import pandas as pd
+
+    by = choice(by, SATISFACTION_BY, "--by")
+    today = today or clock.today()
+    if frame is None:
+        frame = ratings_frame(conn, today, channel=by == "channel")
+    key = {"month": frame["month"], "channel": frame.get("channel"),
+           "tier": frame["customer"].map(customer_values(conn, "tier"))
+           if by == "tier" else None}[by]
+    low = settings.get(conn, "churn_risk")["low_satisfaction"]
+    frame = frame.assign(key=key, low=frame["score"] <= low)
+    grouped = frame.groupby("key", sort=True).agg(
+        average=("score", "mean"), ratings=("score", "size"), low=("low", "mean"))
+    if by == "month":
+        trend = grouped["average"].diff()
+    else:
+        periods = frame.pivot_table(index="key", columns="period", values="score",
+                                    aggfunc="mean")
+        trend = (periods.get(1.0) - periods.get(0.0)) if {0.0, 1.0} <= set(periods.columns) \
+            else pd.Series(dtype=float)
+    out = [{by: k, "average": round(float(g.average), 2), "ratings": int(g.ratings),
+            "low_share": round(float(g.low), 4), "trend": _number(trend.get(k))}
+           for k, g in grouped.iterrows()]
+    if by == "tier":
+        out.sort(key=lambda r: rules.TIER_RANK.get(r[by], len(rules.TIERS)))
+    total = {by: "total", "average": _number(frame["score"].mean()), "ratings": len(frame),
+             "low_share": _number(frame["low"].mean(), 4), "trend": None}
+    return {"by": by, "low_at_most": low, "trend_days": rules.SATISFACTION_TREND_DAYS,
+            "rows": out, "total": total}
+
+
+def ratings_frame(conn, today: date, channel: bool = False):
+    """Every rating: local month, customer, score, period (1: the last trend window, 0:
+    the one before, else none), and the channel if asked. One pass over the table (NOT
+    INDEXED): interactions_rated lacks voided_at, and reading each rated row through it
+    (300,000 of a million) costs 4 s against 0.5 s for the scan."""
+    import pandas as pd
+
+    days = rules.SATISFACTION_TREND_DAYS
+    recent = day_start_utc(today - timedelta(days=days - 1))
+    before = day_start_utc(today - timedelta(days=2 * days - 1))
+    rows = conn.execute(
+        f"SELECT {LOCAL_MONTH}, i.customer_id, i.satisfaction, CASE WHEN i.at >= :recent "
+        f"THEN 1 WHEN i.at >= :before THEN 0 END{', i.channel' if channel else ''} "
+        "FROM interactions i NOT INDEXED WHERE i.satisfaction IS NOT NULL "
+        "AND i.voided_at IS NULL",
+        {"recent": recent, "before": before}).fetchall()
+    return pd.DataFrame(rows, columns=["month", "customer", "score", "period"]
+                        + (["channel"] if channel else []))
+
+
+def complaints(conn, by: str = "category", now: datetime | None = None, *,
+               frame=None) -> dict:
+    """{"by", "response_hours", "rows": [...], "total": {...}}: per group complaints,
+    open, resolved, median_hours (to resolve) and over_response_time. ``frame``:
+    complaints_frame's, when groupings share one read."""
+    import pandas as pd
+
+    by = choice(by, COMPLAINTS_BY, "--by")
+    now = now or clock.now()
+    hours = settings.get(conn, "response_hours")
+    frame = complaints_frame(conn) if frame is None else frame
+    frame = frame.assign(key=frame[by].fillna(NONE_LABEL),
+                         tier=frame["customer"].map(customer_values(conn, "tier")))
+    start = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
+    end = pd.to_datetime(frame["resolved"], utc=True, format="ISO8601")
+    frame["open"] = end.isna()
+    frame["hours"] = (end - start).dt.total_seconds() / 3600
+    age = (end.fillna(pd.Timestamp(now).tz_convert("UTC")) - start).dt.total_seconds() / 3600
+    frame["over"] = age > frame["tier"].map(hours).fillna(hours.get("regular", 0))
+    grouped = frame.groupby("key", sort=True).agg(
+        complaints=("at", "size"), open=("open", "sum"), median_hours=("hours", "median"),
+        over=("over", "sum"))
+    out = {k: _complaint_row(by, k, g) for k, g in grouped.iterrows()}
+    if by == "category":
+        out = {c: out.get(c) or _complaint_row(by, c, None) for c in CATEGORIES} | out
+    total = _complaint_row(by, "total", pd.Series({
+        "complaints": len(frame), "open": frame["open"].sum(),
+        "median_hours": frame["hours"].median(), "over": frame["over"].sum()}))
+    return {"by": by, "response_hours": hours, "rows": list(out.values()), "total": total}
+
+
+def complaints_frame(conn):
+    """Every complaint: local month, category, at, resolved (UTC texts), customer."""
+    import pandas as pd
+
+    rows = conn.execute(f"SELECT {LOCAL_MONTH}, coalesce(i.complaint_category, 'other'), "
+                        "i.at, i.resolved_at, i.customer_id FROM interactions i "
+                        "WHERE i.complaint = 1 AND i.voided_at IS NULL").fetchall()
+    return pd.DataFrame(rows, columns=["month", "category", "at", "resolved", "customer"])
+
+
+def _complaint_row(by: str, key: str, g) -> dict:
+    if g is None:
+        return {by: key, "complaints": 0, "open": 0, "resolved": 0, "median_hours": None,
+                "over_response_time": 0}
+    n, still_open = int(g["complaints"]), int(g["open"])
+    return {by: key, "complaints": n, "open": still_open, "resolved": n - still_open,
+            "median_hours": _number(g["median_hours"], 1), "over_response_time": int(g["over"])}
+
+
+def _number(value, places: int = 2) -> float | None:
+    """A float rounded for people and JSON; NaN (no data) as None."""
+    if value is None or value != value:
+        return None
+    return round(float(value), places)

@@ -1,0 +1,88 @@
+"""The analysis reports' output: `report sales|satisfaction|complaints|value`.
+
+A table with a bar per row (and a total line) on a terminal or in plain text; ``--format
+json``: the whole result (what was asked, every row, the total); ``--format csv``: the
+rows only, one per group. Internal sort keys (``*_minor``) never leave here.
+"""
+
+from __future__ import annotations
+
+from crmctl.render.charts import with_bars
+from crmctl.render.formats import Format, emit_csv, emit_json
+from crmctl.render.tables import emit_rows
+
+SALES = ("revenue", "orders", "customers", "average_order", "currency")
+SATISFACTION = ("average", "ratings", "low_share", "trend")
+COMPLAINTS = ("complaints", "open", "resolved", "median_hours", "over_response_time")
+VALUE = ("rank", "id", "name", "tier", "segment", "at_risk", "churn_risk", "total_spend",
+         "spend_12m", "purchases", "average_order", "last_purchase", "currency")
+VALUE_TABLE = ("rank", "id", "name", "tier", "segment", "churn_risk", "total_spend", "bar",
+               "spend_12m", "purchases", "average_order", "last_purchase")
+
+
+def _only(row: dict, columns) -> dict:
+    return {c: row.get(c) for c in columns}
+
+
+def _emit(result: dict, fmt: Format, columns: tuple, bar_key: str, title: str,
+          shown=lambda row: row, empty: str = "nothing to show") -> None:
+    by = result["by"]
+    columns = (by, *columns)
+    if fmt == Format.json:
+        emit_json({**{k: v for k, v in result.items() if k not in ("rows", "total")},
+                   "rows": [_only(r, columns) for r in result["rows"]],
+                   "total": _only(result["total"], columns)})
+    elif fmt == Format.csv:
+        emit_csv(result["rows"], columns)
+    else:
+        rows = with_bars([{**r, "bar_value": r[bar_key] or 0} for r in result["rows"]],
+                         "bar_value")
+        if rows:
+            rows.append({**result["total"], "bar": ""})
+        table = (by, columns[1], "bar", *columns[2:])
+        emit_rows([shown(r) for r in rows], table, Format.table, title=title, empty=empty)
+
+
+def emit_sales(result: dict, fmt: Format) -> None:
+    span = (f"{result['since'] or 'the first'}..{result['until'] or 'the last'}"
+            if result["since"] or result["until"] else "all dates")
+    _emit(result, fmt, SALES, "revenue_minor",
+          f"sales by {result['by']} in {result['currency']}, {span}",
+          empty=f"no purchases in {result['currency']} ({span})")
+
+
+def emit_satisfaction(result: dict, fmt: Format) -> None:
+    trend = ("change from the month before" if result["by"] == "month" else
+             f"last {result['trend_days']} days against the {result['trend_days']} before")
+    _emit(result, fmt, SATISFACTION, "average",
+          f"satisfaction by {result['by']} (1-5; low: {result['low_at_most']} or less; "
+          f"trend: {trend})", shown=_satisfaction_cells, empty="no ratings yet")
+
+
+def _satisfaction_cells(row: dict) -> dict:
+    low, trend = row["low_share"], row["trend"]
+    return {**row, "average": None if row["average"] is None else f"{row['average']:.2f}",
+            "low_share": None if low is None else f"{low * 100:.1f}%",
+            "trend": None if trend is None else f"{trend:+.2f}"}
+
+
+def emit_complaints(result: dict, fmt: Format) -> None:
+    hours = ", ".join(f"{t} {h} h" for t, h in result["response_hours"].items())
+    _emit(result, fmt, COMPLAINTS, "complaints",
+          f"complaints by {result['by']} (response time: {hours})", empty="no complaints yet")
+
+
+def emit_value(result: dict, fmt: Format) -> None:
+    rows = result["rows"]
+    if fmt == Format.json:
+        emit_json({"currency": result["currency"], "top": result["top"],
+                   "rows": [_only(r, VALUE) for r in rows]})
+    elif fmt == Format.csv:
+        emit_csv(rows, VALUE)
+    else:
+        table = [{**r, "churn_risk": r["churn_risk"] or ("RFM at risk" if r["at_risk"] else "")}
+                 for r in with_bars(rows, "total_minor")]
+        emit_rows(table, VALUE_TABLE, Format.table,
+                  title=f"top {result['top']} customers by spend in {result['currency']}, "
+                        "the ones at risk first",
+                  empty=f"no purchases in {result['currency']} yet")
