@@ -1,4 +1,4 @@
-"""Every phone and email of a customer (issue 15 item 3): migration 10, add/edit options,
+"""Every phone and email of a customer (issue 15 item 3): migration 14, add/edit options,
 show/JSON, import of every column with its type, dedupe and search over all, exports that
 import back (csv, xlsx, vcf)."""
 
@@ -27,12 +27,12 @@ def shown(cli, cid) -> dict:
 
 # --- migration -------------------------------------------------------------------------------
 
-def test_m010_from_the_schema_before_keeps_customers_and_adds_the_table(db_path, monkeypatch):
+def test_m014_from_the_schema_before_keeps_customers_and_adds_the_table(db_path, monkeypatch):
     from crmctl.store import migrations
-    from crmctl.store.migrations.m010_contact_points import m010_contact_points
+    from crmctl.store.migrations.m014_contact_points import m014_contact_points
 
     key = PASSPHRASE.encode()
-    before = migrations.MIGRATIONS.index(m010_contact_points)  # main's schema of today
+    before = migrations.MIGRATIONS.index(m014_contact_points)  # main's schema of today
     monkeypatch.setattr(migrations, "MIGRATIONS", list(migrations.MIGRATIONS[:before]))
     old = create_database(db_path, key)
     old.execute("INSERT INTO customers (name, phone, email, created_at, updated_at) VALUES "

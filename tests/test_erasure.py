@@ -148,15 +148,15 @@ def test_restore_of_a_schema_7_backup_reapplies_the_later_erasures(initialized, 
     old = open_database(backup, PASSPHRASE.encode())  # as the build of schema 7 wrote it
     old.execute("DROP TABLE erasures")
     old.execute("ALTER TABLE followups DROP COLUMN cancel_reason")  # m009's
-    old.execute("ALTER TABLE customers DROP COLUMN name_key")  # m011's
-    old.execute("ALTER TABLE consent_events DROP COLUMN purpose")  # m014's
-    old.execute("DROP TABLE contact_points")  # m010's
+    old.execute("ALTER TABLE customers DROP COLUMN name_key")  # m013's
+    old.execute("ALTER TABLE consent_events DROP COLUMN purpose")  # m010's
+    old.execute("DROP TABLE contact_points")  # m014's
     old.execute("ALTER TABLE customers DROP COLUMN phone_type")
     old.execute("ALTER TABLE customers DROP COLUMN email_type")
-    old.execute("DROP INDEX customers_birthday_lunar")  # m015's
+    old.execute("DROP INDEX customers_birthday_lunar")  # m011's
     old.execute("DROP INDEX customers_care")
     old.execute("ALTER TABLE customers DROP COLUMN birthday_lunar")
-    old.execute("DROP INDEX customers_contact")  # m016's
+    old.execute("DROP INDEX customers_contact")  # m015's
     old.execute("PRAGMA user_version = 7")
     old.close()
     for cid in (first, second):

@@ -381,12 +381,12 @@ def test_latest_rating_is_kept_by_triggers(conn):
 def test_m004_backfills_the_latest_ratings(db_path, monkeypatch):
     from crmctl.store import create_database, migrations, open_database
 
-    from crmctl.core import contact_points  # schema 3 has no contact_points (m010) yet
+    from crmctl.core import contact_points  # schema 3 has no contact_points (m014) yet
 
     every = list(migrations.MIGRATIONS)
     monkeypatch.setattr(migrations, "MIGRATIONS", every[:3])
     monkeypatch.setattr(contact_points, "owner", lambda *args: None)
-    # schema 3 has no pinyin keys to index (m011 fills them on the way up)
+    # schema 3 has no pinyin keys to index (m013 fills them on the way up)
     monkeypatch.setattr(customers, "reindex", lambda conn, ids: None)
     key = os.environ["CRMCTL_PASSPHRASE"].encode()
     old = create_database(db_path, key)

@@ -104,7 +104,7 @@ def test_no_table_holds_drops_values_afterwards(pair):
                 found += [(table, v) for v in DROP_ONLY for cell in row
                           if isinstance(cell, str) and v in cell]
         return found
-    # the phone that lost its conflict is KEEP's now, one of its other phones (m010)
+    # the phone that lost its conflict is KEEP's now, one of its other phones (m014)
     assert inspect_db(scan) == [("contact_points", "+8613900139000")]
     assert inspect_db(lambda c: c.execute("SELECT customer_id FROM contact_points").fetchall()
                       ) == [(1,)]
@@ -159,7 +159,7 @@ def test_forgotten_and_scripts_without_yes(pair):
 
 
 def test_lost_phone_kept_as_extra_contact_point(conn):
-    """With the extra phones/emails table (m010), a losing phone stays."""
+    """With the extra phones/emails table (m014), a losing phone stays."""
     from crmctl.core import customers
 
     keep = customers.add(conn, {"name": "Anna Schmidt", "phone": "+4915112345678"})

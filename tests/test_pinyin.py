@@ -1,6 +1,6 @@
 """Pinyin search and sort (issue 16 item 4): the keys (crmctl.pinyin), the search of
 `list --search` by initials and full pinyin beside today's matching, `--sort name` in pinyin
-order, the keys kept by add/edit/import/forget, and migration 11 from a schema-9 database."""
+order, the keys kept by add/edit/import/forget, and migration 13 from a schema-9 database."""
 
 from __future__ import annotations
 
@@ -139,9 +139,9 @@ def test_import_writes_the_keys_and_merges_recompute_them(conn, tmp_path):
     assert conn.execute("SELECT count(*) FROM customers WHERE name_key IS NULL").fetchone() == (0,)
 
 
-# ---- migration 11 ---------------------------------------------------------------------
+# ---- migration 13 ---------------------------------------------------------------------
 
-def test_m011_from_schema_9_fills_the_keys(db_path, monkeypatch):
+def test_m013_from_schema_9_fills_the_keys(db_path, monkeypatch):
     from crmctl.store import create_database, migrations, open_database
 
     key = PASSPHRASE.encode()

@@ -224,7 +224,7 @@ def test_list_and_forget(conn):
 
 
 def test_m012_from_the_schema_before_keeps_data_and_counts_it_live(db_path, monkeypatch):
-    """From the schema main had before m012 (user_version 9, 10 once m014 came first)."""
+    """From the schema main had before m012 (user_version 9, 10 once m010 came first)."""
     from crmctl.store import migrations
     from crmctl.store.migrations.m012_corrections import m012_corrections
 

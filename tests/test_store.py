@@ -501,7 +501,7 @@ def test_m007_rewrites_the_grams_index_of_live_customers_only(db_path, monkeypat
             c.execute("INSERT INTO search_grams(rowid, text) VALUES (?, ?)", (row[0], grams))
 
     monkeypatch.setattr(search, "_expand_cjk", old_expansion)
-    from crmctl.core import contact_points  # schema 6 has no contact_points (m010) yet
+    from crmctl.core import contact_points  # schema 6 has no contact_points (m014) yet
     monkeypatch.setattr(contact_points, "owner", lambda *args: None)
     monkeypatch.setattr(contact_points, "erase", lambda *args: None)
     monkeypatch.setattr(customers, "reindex", old_reindex)

@@ -220,7 +220,7 @@ def holiday_rows(conn, today: date, until: date, where: str, params: dict) -> li
     params = {**params, **{f"care_t{n}": t for n, t in enumerate(tiers)}}
     in_tiers = f"c.tier IN ({', '.join(f':care_t{n}' for n in range(len(tiers)))})"
     key_sql = _country_sql()
-    keys = [k for (k,) in conn.execute(  # from the index alone (m015); few distinct pairs
+    keys = [k for (k,) in conn.execute(  # from the index alone (m011); few distinct pairs
         f"SELECT DISTINCT {_country_sql('region', 'phone')} FROM (SELECT DISTINCT c.region, "
         f"substr(c.phone, 1, 4) AS phone FROM customers c INDEXED BY customers_care "
         f"WHERE {in_tiers} AND {where})", params)]

@@ -1,6 +1,6 @@
 """Every phone and email of a customer: the primary in ``customers.phone``/``email`` (what
 the follow-ups report, campaigns and every older reader use), the others in
-``contact_points`` (migration 10), each with a type.
+``contact_points`` (migration 14), each with a type.
 
 A person's list is the primary first, then the others in the order they were added. A
 type not known (a plain "phone" column, ``add --phone``) is read from the number: a mobile

@@ -109,7 +109,7 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
     return sql, params
 
 
-# each row's phone and company: one look-up by id in the narrow index of m016 (no table
+# each row's phone and company: one look-up by id in the narrow index of m015 (no table
 # row read)
 _CONTACT = ("LEFT JOIN (SELECT id AS contact_id, phone, company "
             "FROM customers INDEXED BY customers_contact) ON contact_id = shaped.customer_id")

@@ -38,7 +38,7 @@ def test_the_report_reads_customers_through_small_covering_indexes_only(conn):
 @pytest.mark.parametrize("aggregate", [None, "group_concat(row)"])
 def test_the_phone_and_company_come_from_the_narrow_contact_index(conn, aggregate):
     """Issue 16.6: each row's phone and company are one look-up in customers_contact
-    (m016: id, phone, company), never a whole customer row (through the table the JSON
+    (m015: id, phone, company), never a whole customer row (through the table the JSON
     report was 50% slower at 100,000 customers)."""
     sql, params = followups.statement(conn, TODAY, TODAY, projection="phone || company",
                                       aggregate=aggregate)

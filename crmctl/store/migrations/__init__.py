@@ -17,21 +17,21 @@ from crmctl.store.migrations.base import (m001_initial, m002_campaign_exclusions
 from crmctl.store.migrations.m007_search_grams import m007_search_grams_run_ends
 from crmctl.store.migrations.m008_erasures import m008_erasures
 from crmctl.store.migrations.m009_followup_cancel import m009_followup_cancel
-from crmctl.store.migrations.m010_contact_points import m010_contact_points
-from crmctl.store.migrations.m011_pinyin import m011_pinyin
+from crmctl.store.migrations.m010_consent_purpose import m010_consent_purpose
+from crmctl.store.migrations.m011_birthday_lunar import m011_birthday_lunar
 from crmctl.store.migrations.m012_corrections import m012_corrections
-from crmctl.store.migrations.m014_consent_purpose import m014_consent_purpose
-from crmctl.store.migrations.m015_birthday_lunar import m015_birthday_lunar
-from crmctl.store.migrations.m016_followup_contacts import m016_followup_contacts
+from crmctl.store.migrations.m013_pinyin import m013_pinyin
+from crmctl.store.migrations.m014_contact_points import m014_contact_points
+from crmctl.store.migrations.m015_followup_contacts import m015_followup_contacts
 from crmctl.store.sqlscript import run_statements
 from crmctl.store.transactions import atomic
 
 MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_interactions_rated,
                               m004_followups_report, m005_checks_without_in_lists,
                               m006_customers_card, m007_search_grams_run_ends, m008_erasures,
-                              m009_followup_cancel, m014_consent_purpose,
-                              m015_birthday_lunar, m012_corrections, m011_pinyin,
-                              m010_contact_points, m016_followup_contacts]
+                              m009_followup_cancel, m010_consent_purpose,
+                              m011_birthday_lunar, m012_corrections, m013_pinyin,
+                              m014_contact_points, m015_followup_contacts]
 
 
 def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:

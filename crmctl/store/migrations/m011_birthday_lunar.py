@@ -1,9 +1,9 @@
-"""Migration: a customer's lunar (农历) birthday, for care dates (issue 18, item 7)."""
+"""Migration 11: a customer's lunar (农历) birthday, for care dates (issue 18, item 7)."""
 
 from __future__ import annotations
 
 
-def m015_birthday_lunar(conn) -> None:
+def m011_birthday_lunar(conn) -> None:
     # MM-DD of the lunar calendar (a leap-month birth is kept as the regular month). The
     # partial index answers the report's "whose lunar birthday is one of these days", as
     # customers_birthday_day does for the solar one. customers_care answers "the countries

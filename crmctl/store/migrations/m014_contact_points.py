@@ -1,4 +1,4 @@
-"""Migration 10: every phone and email of a customer (issue 15 item 3).
+"""Migration 14: every phone and email of a customer (issue 15 item 3).
 
 The primary phone and email stay in ``customers.phone``/``customers.email`` (everything that
 reads them, the follow-ups report, campaigns, dedupe, is unchanged); ``phone_type`` and
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 
 # (CHECKs as OR chains, not IN lists: m005 says why)
-def m010_contact_points(conn) -> None:
+def m014_contact_points(conn) -> None:
     # Idempotent, as m012 (a column only where missing, the rest IF NOT EXISTS): a file whose
     # user_version was set back by hand (tests of old backups do) migrates again.
     have = {row[1] for row in conn.execute("PRAGMA table_info(customers)")}

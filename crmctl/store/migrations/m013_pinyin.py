@@ -1,4 +1,4 @@
-"""Migration 11: pinyin keys (issue 16) — a sort key for names, and the pinyin of names and
+"""Migration 13: pinyin keys (issue 16) — a sort key for names, and the pinyin of names and
 companies as a second column of the grams search index.
 
 The grams index is contentless, so a column cannot be added to it: it is made again with
@@ -13,7 +13,7 @@ from crmctl import pinyin
 from crmctl.store.migrations.m007_search_grams import _FIELDS, _grams
 
 
-def m011_pinyin(conn) -> None:
+def m013_pinyin(conn) -> None:
     conn.executescript(
         """
         ALTER TABLE customers ADD COLUMN name_key TEXT;
