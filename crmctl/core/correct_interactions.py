@@ -12,7 +12,7 @@ from __future__ import annotations
 from crmctl import clock
 from crmctl.core import audit, interactions
 from crmctl.core.references import resolve
-from crmctl.core.validate import clean_multiline, parse_positive_id
+from crmctl.core.validate import check_not_voided, clean_multiline, parse_positive_id
 from crmctl.errors import InvalidValue, NotFound, UsageError
 from crmctl.store import atomic
 
@@ -48,10 +48,7 @@ def _live(conn, interaction_id, doing: str) -> dict:
         "WHERE i.id = ? AND c.forgotten_at IS NULL", (iid,)).fetchone()
     if row is None:
         raise NotFound(f"no interaction {iid}")
-    if row[3] is not None:
-        day = clock.local_date_of(row[3]).isoformat()
-        raise InvalidValue(f"interaction {iid} is already voided (on {day})" if doing == "void"
-                           else f"interaction {iid} is voided (on {day}) and cannot be {doing}")
+    check_not_voided("interaction", iid, row[3], doing)
     return dict(zip(("id", "customer_id", "at", "voided_at", "complaint", "category"), row))
 
 

@@ -16,7 +16,7 @@ from crmctl import clock
 from crmctl.core import audit
 from crmctl.core.money import minor_to_text, parse_amount
 from crmctl.core.references import resolve
-from crmctl.core.validate import clean_multiline, parse_positive_id
+from crmctl.core.validate import check_not_voided, clean_multiline, parse_positive_id
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.store import atomic
 
@@ -54,10 +54,7 @@ def _live(conn, purchase_id, doing: str) -> dict:
         "WHERE p.id = ? AND c.forgotten_at IS NULL", (pid,)).fetchone()
     if row is None:
         raise NotFound(f"no purchase {pid}")
-    if row[5] is not None:
-        day = clock.local_date_of(row[5]).isoformat()
-        raise InvalidValue(f"purchase {pid} is already voided (on {day})" if doing == "void"
-                           else f"purchase {pid} is voided (on {day}) and cannot be {doing}")
+    check_not_voided("purchase", pid, row[5], doing)
     keys = ("id", "customer_id", "date", "amount_minor", "currency", "voided_at", "refunded")
     return dict(zip(keys, row))
 

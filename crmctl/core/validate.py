@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from crmctl import clock
 from crmctl.core.words import TIERS
 from crmctl.errors import InvalidValue
 
@@ -36,6 +37,16 @@ def parse_positive_id(value, what: str) -> int:
     if number > SQL_INT_MAX:
         raise InvalidValue(f"{what} id {value} is too large to be an id")
     return number
+
+
+def check_not_voided(what: str, ident: int, voided_at: str | None, doing: str) -> None:
+    """The one-line refusal to void a voided record again, or to ``doing`` (edit, refund…)
+    one: a voided record is kept as it was (interactions and purchases alike)."""
+    if voided_at is None:
+        return
+    day = clock.local_date_of(voided_at).isoformat()
+    raise InvalidValue(f"{what} {ident} is already voided (on {day})" if doing == "void"
+                       else f"{what} {ident} is voided (on {day}) and cannot be {doing}")
 
 
 def parse_customer_id(value) -> int:
