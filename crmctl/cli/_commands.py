@@ -21,6 +21,7 @@ SUB_APPS = [
     ('key', 'key'),
     ('config', 'config'),
     ('merging', None),
+    ('complaints', 'complaints'),
 ]
 
 COMMANDS = {
@@ -76,4 +77,6 @@ COMMANDS = {
         'Settings stored in the database.'),
     'merge': ('merging',
         "Merge a duplicate into a customer: DROP's interactions, purchases, follow-ups, consent, tags, tiers, campaigns and referrals move to KEEP, KEEP's empty fields take DROP's values (conflicts listed; KEEP's win unless --take FIELD), then DROP is erased as `forget` erases."),
+    'complaints': ('complaints',
+        "Complaints, oldest first, with age in hours, tier, category, due (the tier's response time after logging: diamond 24 h, gold 48, silver 72, regular 120; `config set response_hours`) and status: open, overdue or resolved."),
 }

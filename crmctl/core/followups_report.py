@@ -23,7 +23,7 @@ from crmctl.core import care, rules, settings
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import check_tier, normalize_tag
 
-REASONS = ("scheduled", "notify", "churn-risk", "cadence", "care", "data-review")
+REASONS = ("complaint", "scheduled", "notify", "churn-risk", "cadence", "care", "data-review")
 COLUMNS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
            "followup_id", "phone", "company")
 # What the columns hold, for a renderer that can spare json_quote where no value needs it
@@ -84,6 +84,7 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
                   opened_before=day_start_utc(today - timedelta(days=complaint_days)),
                   care=json.dumps(_care(conn, today, until, where, params),
                                   ensure_ascii=False))
+    params.update(now=clock.now_text(), **_response_params(conn))
     review = None if tier or tag else data_review_row(conn, until)
     params["review_due"], params["review_purpose"] = review or (None, None)
     scans = []
@@ -105,8 +106,22 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
         scans=" UNION ALL ".join(scans) or _NO_SCAN, where=where,
         churn=silent, low=low, complaint_days=complaint_days + 1,
         low_index="INDEXED BY latest_ratings_low" if low <= _LOW_INDEX_HOLDS else "",
-        overdue="WHERE due < :today" if overdue_only else "") + select
+        hours=_RESPONSE_CASE, hours_n=_RESPONSE_N,
+        overdue="WHERE due < :today OR (reason = 'complaint' AND jdue < julianday(:now, "
+                "'localtime'))" if overdue_only else "") + select
     return sql, params
+
+
+# The response hours of a complaint's tier (the setting response_hours), as a julianday
+# modifier ('+24 hours') and as a number; a tier not in the setting gets the longest.
+_RESPONSE_N = ("CASE c.tier " + " ".join(f"WHEN '{t}' THEN :rh_{t}" for t in rules.TIERS)
+               + " ELSE :rh_else END")
+_RESPONSE_CASE = f"printf('+%d hours', {_RESPONSE_N})"
+
+
+def _response_params(conn) -> dict:
+    hours = {t: int(h) for t, h in settings.get(conn, "response_hours").items()}
+    return {**{f"rh_{t}": h for t, h in hours.items()}, "rh_else": max(hours.values())}
 
 
 # each row's phone and company: one look-up by id in the narrow index of m015 (no table
@@ -155,6 +170,23 @@ risks (id, name, tier, start, kind, n, m, never) AS (
 ),
 -- jdue: the due day as a julian day number, from the numbers at hand where there are some
 report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) AS (
+    -- complaint (core/complaints.py): every open one at once, due the tier's response
+    -- time after it was logged (jdue: that local instant), from the same partial index
+    SELECT c.id, c.name, c.tier, date(i.at, {hours}, 'localtime'),
+           julianday(i.at, {hours}, 'localtime'), 'complaint', printf(
+        'complaint #%d (%s) logged %s: answer within %d h, by %s; %s', i.id,
+        coalesce(i.complaint_category, 'other'), strftime('%Y-%m-%d %H:%M', i.at, 'localtime'),
+        {hours_n}, strftime('%Y-%m-%d %H:%M', i.at, {hours}, 'localtime'),
+        printf(iif(:now > strftime('%Y-%m-%dT%H:%M:%SZ', i.at, {hours}),
+                   '%d h %02d min overdue', '%d h %02d min left'),
+               abs(CAST(round((julianday(:now) - julianday(i.at, {hours})) * 1440) AS INTEGER))
+               / 60,
+               abs(CAST(round((julianday(:now) - julianday(i.at, {hours})) * 1440) AS INTEGER))
+               % 60)), NULL, i.id
+    FROM interactions i INDEXED BY interactions_open_complaints
+    CROSS JOIN customers c INDEXED BY customers_card ON c.id = i.customer_id
+    WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.voided_at IS NULL AND {where}
+    UNION ALL
     SELECT f.customer_id, c.name, c.tier, f.due, julianday(f.due), f.kind, f.purpose, f.id, 0
     FROM followups f CROSS JOIN customers c INDEXED BY customers_card ON c.id = f.customer_id
     WHERE f.done_at IS NULL AND f.due <= :until AND {where}
@@ -188,7 +220,9 @@ report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) A
 ),
 shaped AS (
     SELECT customer_id, name, tier, due,
-           max(0, CAST(:jtoday - jdue AS INTEGER)) AS overdue_days,
+           -- a complaint's jdue is an instant: its overdue days count from its day
+           max(0, CAST(:jtoday - iif(reason = 'complaint', julianday(due), jdue) AS INTEGER))
+           AS overdue_days,
            reason, purpose, followup_id, nth
     FROM report {overdue}
 )
