@@ -57,7 +57,10 @@ def test_every_churn_reason_in_one_row_from_the_earliest(conn):
     li = person(conn, "李娜", "silver", contacted=200)
     contact(conn, li, 200, satisfaction=1, complaint=True)
     contact(conn, li, 230, complaint=True)
-    [row] = followups.due(conn)
+    # each open complaint is also a complaint row, due 72 h (silver) after it was logged
+    first, row, second = followups.due(conn)
+    assert [(r["reason"], r["due"]) for r in (first, second)] == [
+        ("complaint", "2026-04-10"), ("complaint", "2026-05-10")]
     # silent since 200 days ago: at risk from 20 days ago; rated 1 200 days ago; the
     # oldest open complaint (230 days ago) became a risk 8 days later: the earliest
     assert (row["reason"], row["due"], row["overdue_days"]) == ("churn-risk", "2026-04-15", 222)

@@ -84,7 +84,8 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
                   opened_before=day_start_utc(today - timedelta(days=complaint_days)),
                   care=json.dumps(_care(conn, today, until, where, params),
                                   ensure_ascii=False))
-    params.update(now=clock.now_text(), **_response_params(conn))
+    now = clock.now()
+    params.update(jnow=now.timestamp() / 86400 + 2440587.5, **_response_params(conn))
     review = None if tier or tag else data_review_row(conn, until)
     params["review_due"], params["review_purpose"] = review or (None, None)
     scans = []
@@ -106,17 +107,16 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
         scans=" UNION ALL ".join(scans) or _NO_SCAN, where=where,
         churn=silent, low=low, complaint_days=complaint_days + 1,
         low_index="INDEXED BY latest_ratings_low" if low <= _LOW_INDEX_HOLDS else "",
-        hours=_RESPONSE_CASE, hours_n=_RESPONSE_N,
-        overdue="WHERE due < :today OR (reason = 'complaint' AND jdue < julianday(:now, "
-                "'localtime'))" if overdue_only else "") + select
+        hours=_RESPONSE_N,
+        overdue="WHERE due < :today OR (reason = 'complaint' AND due = :today "
+                "AND purpose LIKE '% overdue')" if overdue_only else "") + select
     return sql, params
 
 
-# The response hours of a complaint's tier (the setting response_hours), as a julianday
-# modifier ('+24 hours') and as a number; a tier not in the setting gets the longest.
+# The response hours of a complaint's tier (the setting response_hours); a tier not in the
+# setting gets the longest.
 _RESPONSE_N = ("CASE c.tier " + " ".join(f"WHEN '{t}' THEN :rh_{t}" for t in rules.TIERS)
                + " ELSE :rh_else END")
-_RESPONSE_CASE = f"printf('+%d hours', {_RESPONSE_N})"
 
 
 def _response_params(conn) -> dict:
@@ -146,6 +146,16 @@ _NO_SCAN = ("SELECT NULL AS id, NULL AS name, NULL AS tier, 0 AS days, 0 AS neve
 # 2 complaint), with its start day and numbers; their texts are written once grouped.
 _REPORT = """
 WITH quiet AS MATERIALIZED ({scans}),
+-- the open complaints: id, customer and time only, so the partial index of risks' third
+-- source (m012) answers without reading interactions (a category would cost ~10 ms)
+complaints AS MATERIALIZED (
+    SELECT c.id, c.name, c.tier, i.id AS iid, i.at, {hours} AS hours,
+           julianday(julianday(i.at) + {hours} / 24.0, 'localtime') AS local_due,
+           CAST(round((:jnow - julianday(i.at) - {hours} / 24.0) * 86400) AS INTEGER) AS secs
+    FROM interactions i INDEXED BY interactions_open_complaints
+    CROSS JOIN customers c INDEXED BY customers_card ON c.id = i.customer_id
+    WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.voided_at IS NULL AND {where}
+),
 risks (id, name, tier, start, kind, n, m, never) AS (
     SELECT id, name, tier, jl + {churn} * days, 0, CAST(:jtoday - jl AS INTEGER), days, never
     FROM quiet WHERE :jtoday - jl >= {churn} * days
@@ -157,35 +167,25 @@ risks (id, name, tier, start, kind, n, m, never) AS (
     CROSS JOIN customers c INDEXED BY customers_card ON c.id = r.customer_id
     WHERE r.satisfaction <= {low} AND {where}
     UNION ALL
-    -- customer_id and at only: the partial index (live open complaints, m012) answers
-    -- without reading interactions
-    SELECT c.id, c.name, c.tier,
-           julianday(min(i.at), 'localtime', 'start of day') + {complaint_days}, 2, count(*),
-           CAST(:jtoday - julianday(min(i.at), 'localtime', 'start of day') AS INTEGER), NULL
-    FROM interactions i INDEXED BY interactions_open_complaints
-    CROSS JOIN customers c INDEXED BY customers_card ON c.id = i.customer_id
-    WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.at < :opened_before
-      AND i.voided_at IS NULL AND {where}
-    GROUP BY c.id
+    -- the open complaints (above) logged before the day that makes them too old
+    SELECT id, name, tier,
+           julianday(min(at), 'localtime', 'start of day') + {complaint_days}, 2, count(*),
+           CAST(:jtoday - julianday(min(at), 'localtime', 'start of day') AS INTEGER), NULL
+    FROM complaints WHERE at < :opened_before
+    GROUP BY id
 ),
 -- jdue: the due day as a julian day number, from the numbers at hand where there are some
 report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) AS (
     -- complaint (core/complaints.py): every open one at once, due the tier's response
-    -- time after it was logged (jdue: that local instant), from the same partial index
-    SELECT c.id, c.name, c.tier, date(i.at, {hours}, 'localtime'),
-           julianday(i.at, {hours}, 'localtime'), 'complaint', printf(
-        'complaint #%d (%s) logged %s: answer within %d h, by %s; %s', i.id,
-        coalesce(i.complaint_category, 'other'), strftime('%Y-%m-%d %H:%M', i.at, 'localtime'),
-        {hours_n}, strftime('%Y-%m-%d %H:%M', i.at, {hours}, 'localtime'),
-        printf(iif(:now > strftime('%Y-%m-%dT%H:%M:%SZ', i.at, {hours}),
-                   '%d h %02d min overdue', '%d h %02d min left'),
-               abs(CAST(round((julianday(:now) - julianday(i.at, {hours})) * 1440) AS INTEGER))
-               / 60,
-               abs(CAST(round((julianday(:now) - julianday(i.at, {hours})) * 1440) AS INTEGER))
-               % 60)), NULL, i.id
-    FROM interactions i INDEXED BY interactions_open_complaints
-    CROSS JOIN customers c INDEXED BY customers_card ON c.id = i.customer_id
-    WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.voided_at IS NULL AND {where}
+    -- time after it was logged (local_due: that instant; secs: seconds past it); the
+    -- purpose ends in "overdue" once it is past (--overdue reads that, see statement)
+    SELECT id, name, tier, date(local_due), julianday(date(local_due)), 'complaint', printf(
+        'complaint #%d logged %s: answer within %d h, by %s; '
+        || iif(secs > 0, '%d h %02d min overdue', '%d h %02d min left'), iid,
+        strftime('%Y-%m-%d %H:%M', at, 'localtime'), hours,
+        strftime('%Y-%m-%d %H:%M', local_due),
+        abs(secs) / 3600, abs(secs) / 60 % 60), NULL, iid
+    FROM complaints
     UNION ALL
     SELECT f.customer_id, c.name, c.tier, f.due, julianday(f.due), f.kind, f.purpose, f.id, 0
     FROM followups f CROSS JOIN customers c INDEXED BY customers_card ON c.id = f.customer_id
@@ -220,9 +220,7 @@ report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) A
 ),
 shaped AS (
     SELECT customer_id, name, tier, due,
-           -- a complaint's jdue is an instant: its overdue days count from its day
-           max(0, CAST(:jtoday - iif(reason = 'complaint', julianday(due), jdue) AS INTEGER))
-           AS overdue_days,
+           max(0, CAST(:jtoday - jdue AS INTEGER)) AS overdue_days,
            reason, purpose, followup_id, nth
     FROM report {overdue}
 )
