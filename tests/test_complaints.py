@@ -104,6 +104,8 @@ def test_the_listing_filters_and_formats(crm, pin_clock):
     assert [r["status"] for r in csv.DictReader(io.StringIO(out))] == ["overdue", "open"]
     table = crm("complaints").stdout
     assert "2026-12-02 10:00" in table and "overdue" in table and "王明" in table
+    chinese = crm("complaints", env={"CRMCTL_LANG": "zh_CN"}).stdout
+    assert "投诉类别" in chinese and "物流" in chinese and "已超时" in chinese
 
 
 @pytest.mark.parametrize("args, message", [

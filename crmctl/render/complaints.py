@@ -6,8 +6,9 @@ from crmctl import clock
 from crmctl.render.formats import Format
 from crmctl.render.tables import emit_rows
 
-TABLE_COLUMNS = ["id", "customer_id", "name", "tier", "category", "at", "age_hours", "due",
-                 "status", "root_cause"]
+# complaint_category: the column whose words the table translates (render/labels.py)
+TABLE_COLUMNS = ["id", "customer_id", "name", "tier", "complaint_category", "at", "age_hours",
+                 "due", "status", "root_cause"]
 
 
 def emit_complaints(rows: list[dict], columns, fmt: Format) -> None:
@@ -15,5 +16,6 @@ def emit_complaints(rows: list[dict], columns, fmt: Format) -> None:
     if fmt != Format.table:
         emit_rows(rows, list(columns), fmt)
         return
-    shown = [{**r, "due": clock.local_minute(r["due"])} for r in rows]
+    shown = [{**r, "due": clock.local_minute(r["due"]), "complaint_category": r["category"]}
+             for r in rows]
     emit_rows(shown, TABLE_COLUMNS, fmt, empty="no complaints")
