@@ -1,6 +1,6 @@
 """Complaint response by tier (issue 18.1): a complaint is due the tier's response time after
 it was logged, shows in `followups` at once as a `complaint` row until resolved;
-`complaints` lists them, `complaints resolve` records root cause and solution (m017)."""
+`complaints` lists them, `complaints resolve` records root cause and solution (m016)."""
 
 from __future__ import annotations
 
@@ -141,12 +141,12 @@ def test_not_a_complaint_voided_or_already_resolved_is_refused(crm, pin_clock):
         1, "crmctl: complaint 2 is voided (on 2026-12-01) and cannot be resolved\n")
 
 
-def test_m017_from_todays_schema_adds_cause_and_solution(db_path, monkeypatch):
+def test_m016_from_todays_schema_adds_cause_and_solution(db_path, monkeypatch):
     from crmctl.store import create_database, migrations, open_database
-    from crmctl.store.migrations.m017_complaint_resolution import m017_complaint_resolution
+    from crmctl.store.migrations.m016_complaint_resolution import m016_complaint_resolution
 
     key = PASSPHRASE.encode()
-    before = migrations.MIGRATIONS.index(m017_complaint_resolution)
+    before = migrations.MIGRATIONS.index(m016_complaint_resolution)
     monkeypatch.setattr(migrations, "MIGRATIONS", list(migrations.MIGRATIONS[:before]))
     old = create_database(db_path, key)
     old.execute("INSERT INTO customers (name, created_at, updated_at) VALUES ('王明', 'a', 'a')")

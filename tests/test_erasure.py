@@ -157,7 +157,7 @@ def test_restore_of_a_schema_7_backup_reapplies_the_later_erasures(initialized, 
     old.execute("DROP INDEX customers_care")
     old.execute("ALTER TABLE customers DROP COLUMN birthday_lunar")
     old.execute("DROP INDEX customers_contact")  # m015's
-    old.execute("ALTER TABLE interactions DROP COLUMN root_cause")  # m017's
+    old.execute("ALTER TABLE interactions DROP COLUMN root_cause")  # m016's
     old.execute("ALTER TABLE interactions DROP COLUMN solution")
     old.execute("PRAGMA user_version = 7")
     old.close()

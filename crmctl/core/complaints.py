@@ -4,7 +4,7 @@ A complaint is an interaction logged with ``--complaint``; it is due ``response_
 its customer's tier after it was logged (core/rules.py RESPONSE_HOURS, a setting) and stays
 open until resolved: by a later contact (``log-contact --resolves-complaint``) or by
 ``complaints resolve IID --cause --solution``, which records the root cause and the solution
-(m017). Nothing is stored for the due time: it is worked out from the complaint and the
+(m016). Nothing is stored for the due time: it is worked out from the complaint and the
 tier, so voiding, resolving or a tier change need no upkeep. The same rule makes the
 ``complaint`` rows of ``followups`` (core/followups_report.py).
 
