@@ -11,7 +11,6 @@ from crmctl.cli.context import new_app, session
 from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
                                        SizeOption, SpendMaxOption, SpendMinOption)
 from crmctl.core import dates, followups, segment_followups
-from crmctl.core.customers import Filter
 from crmctl.render import (FOLLOWUP_CELLS, Format, emit_followups_table, emit_json_body,
                            emit_rows, json_list_sql, json_object_sql, message)
 
@@ -50,10 +49,11 @@ def report(
     if ctx.invoked_subcommand is not None:
         return
     day = dates.parse_when(until)
-    flt = Filter(tag=tag, tier=tier, stage=stage, region=region, industry=industry, size=size,
-                           spend_min=spend_min, spend_max=spend_max, segment=segment)
+    wanted = segment_followups.prepare(tier, tag, stage=stage, region=region, industry=industry,
+                                       size=size, spend_min=spend_min, spend_max=spend_max,
+                                       segment=segment)
     with session(ctx) as conn:
-        query = {"overdue_only": overdue, **segment_followups.narrowing(conn, flt)}
+        query = {"overdue_only": overdue, **segment_followups.narrowing(conn, wanted)}
         if fmt == Format.json:  # the whole document made by SQLite: no Python per row
             [(body,)] = followups.due_rows(conn, day, **query, projection=json_object_sql(
                 followups.COLUMNS, integers=followups.INTEGER_COLUMNS,
