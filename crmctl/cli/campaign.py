@@ -8,6 +8,8 @@ from typing import List, Optional
 import typer
 
 from crmctl.cli.context import FORCE_HELP, db_path, new_app, overwrite_prompt, session
+from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
+                                       SizeOption, SpendMaxOption, SpendMinOption)
 from crmctl.core import campaigns, dates, exporting
 from crmctl.core.customers import Filter
 from crmctl.core.rules import CAMPAIGN_ATTRIBUTION_DAYS
@@ -82,6 +84,12 @@ def target(
                                           "(潜在客户, 新客户, 复购, 忠诚, 流失)."),
     search: Optional[str] = typer.Option(None, "--search", "-s", metavar="Q",
                                          help="As in list: name, company, email, phone, note."),
+    region: Optional[str] = RegionOption,
+    industry: Optional[str] = IndustryOption,
+    size: Optional[str] = SizeOption,
+    spend_min: Optional[str] = SpendMinOption,
+    spend_max: Optional[str] = SpendMaxOption,
+    segment: Optional[str] = SegmentOption,
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Only count; change nothing."),
     fmt: Format = FormatOption,
 ) -> None:
@@ -90,9 +98,10 @@ def target(
     The filters are those of `list`. People without consent for the channel are never
     targeted; they are counted as excluded. --dry-run only counts (the research step).
 
-    Example: crmctl campaign target 3 --tag vip --tier gold --dry-run
+    Example: crmctl campaign target 3 --region 广东 --segment loyal --dry-run
     """
-    flt = Filter(tag=tag, tier=tier, stage=stage, search=search)
+    flt = Filter(tag=tag, tier=tier, stage=stage, search=search, region=region, industry=industry, size=size,
+                           spend_min=spend_min, spend_max=spend_max, segment=segment)
     with session(ctx) as conn:
         result = campaigns.target(conn, campaign_id, flt, dry_run=dry_run)
     emit_targeting(result, fmt, dry_run)

@@ -7,6 +7,8 @@ from typing import List, Optional
 import typer
 
 from crmctl.cli.context import command_name, db_path, new_app, session, several_ids
+from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
+                                       SizeOption, SpendMaxOption, SpendMinOption)
 from crmctl.core import bulk, customers, duplicates, timeline
 from crmctl.errors import InvalidValue, UsageError
 from crmctl.render import Format, emit_customer, emit_rows, message
@@ -121,15 +123,26 @@ def list_(
                                               "phone (every one) and note; every word must match."),
     limit: Optional[int] = typer.Option(None, help="At most this many rows."),
     sort: str = typer.Option("id", help="id, name, company, created, updated, last-contact, "
-                                        "tier; prefix - to reverse."),
+                                        "tier, spend (12-month); prefix - to reverse."),
+    region: Optional[str] = RegionOption,
+    industry: Optional[str] = IndustryOption,
+    size: Optional[str] = SizeOption,
+    spend_min: Optional[str] = SpendMinOption,
+    spend_max: Optional[str] = SpendMaxOption,
+    segment: Optional[str] = SegmentOption,
     fmt: Format = FormatOption,
 ) -> None:
     """List customers, filtered and sorted.
 
-    Example: crmctl list --tier gold --search 王 --format json
+    The filters combine: a customer is listed when every one holds. --region and
+    --industry match by prefix (广东 finds 广东省); --spend-min/--spend-max are the
+    12-month spend net of refunds; --segment is the RFM segment of `show` and `report`.
+
+    Example: crmctl list --region 广东 --segment loyal --spend-min 10000 --sort -spend
     """
     flt = customers.Filter(tag=tag, tier=tier, stage=stage, consent=consent, search=search,
-                           limit=limit, sort=sort)
+                           limit=limit, sort=sort, region=region, industry=industry, size=size,
+                           spend_min=spend_min, spend_max=spend_max, segment=segment)
     with session(ctx) as conn:
         rows = [c.to_dict() for c in customers.iter_customers(conn, flt)]
     table = fmt == Format.table

@@ -8,6 +8,8 @@ from typing import List, Optional
 import typer
 
 from crmctl.cli.context import FORCE_HELP, db_path, new_app, overwrite_prompt, session
+from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
+                                       SizeOption, SpendMaxOption, SpendMinOption)
 from crmctl.core import exporting
 from crmctl.core.customers import Filter
 from crmctl.core.dates import HELP as WHEN_HELP
@@ -53,7 +55,13 @@ def export(
                                          help="As for list: name, company, email, phone, note."),
     limit: Optional[int] = typer.Option(None, metavar="N", help="At most this many rows."),
     sort: str = typer.Option("id", metavar="KEY", help="Customers: id, name, company, created, updated, "
-                                        "last-contact, tier; prefix - to reverse."),
+                                        "last-contact, tier, spend; prefix - to reverse."),
+    region: Optional[str] = RegionOption,
+    industry: Optional[str] = IndustryOption,
+    size: Optional[str] = SizeOption,
+    spend_min: Optional[str] = SpendMinOption,
+    spend_max: Optional[str] = SpendMaxOption,
+    segment: Optional[str] = SegmentOption,
     marketing: Optional[str] = MarketingOption,
     excel: bool = ExcelOption,
     until: Optional[str] = typer.Option(None, metavar="WHEN",
@@ -88,7 +96,9 @@ def export(
             "--what": what, "--tag": tag, "--tier": tier, "--stage": stage,
             "--consent": consent, "--search": search, "--limit": limit,
             "--marketing": marketing, "--excel": excel, "--until": until, "--plain": plain,
-            "--sort": sort != "id", "--fields": fields})
+            "--sort": sort != "id", "--fields": fields, "--region": region,
+            "--industry": industry, "--size": size, "--spend-min": spend_min,
+            "--spend-max": spend_max, "--segment": segment})
         path = resolve_output(out, db=db_path(ctx), default_name="customer.json",
                               force=force, ask=overwrite_prompt())
         with session(ctx) as conn:
@@ -98,7 +108,8 @@ def export(
     request = exporting.Request(
         what=what, fmt=format_for(out, fmt, "csv"), excel=excel, marketing=marketing,
         plain=plain, fields=tuple(fields.split(",")) if fields is not None else None, flt=Filter(tag=tag, tier=tier, stage=stage, consent=consent,
-                                search=search, limit=limit, sort=sort))
+                                search=search, limit=limit, sort=sort, region=region, industry=industry, size=size,
+                           spend_min=spend_min, spend_max=spend_max, segment=segment))
     if until is not None:
         request.until = parse_when(until)
     checked = request.checked()  # refuse bad words before asking for the passphrase

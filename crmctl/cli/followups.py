@@ -3,12 +3,14 @@ cancel."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
 from crmctl.cli.context import new_app, session
-from crmctl.core import dates, followups
+from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
+                                       SizeOption, SpendMaxOption, SpendMinOption)
+from crmctl.core import dates, followups, segment_followups
 from crmctl.render import (FOLLOWUP_CELLS, Format, emit_followups_table, emit_json_body,
                            emit_rows, json_list_sql, json_object_sql, message)
 
@@ -22,7 +24,15 @@ def report(
                               help="List what is due up to this day: " + dates.HELP + "."),
     overdue: bool = typer.Option(False, "--overdue", help="Only what is past its due day."),
     tier: Optional[str] = typer.Option(None, help="Only this tier."),
-    tag: Optional[str] = typer.Option(None, help="Only customers with this tag."),
+    tag: List[str] = typer.Option([], "--tag", help="Only customers with this tag (repeat: all)."),
+    stage: Optional[str] = typer.Option(None, help="prospect, customer, repeat, loyal, churned "
+                                          "(潜在客户, 新客户, 复购, 忠诚, 流失)."),
+    region: Optional[str] = RegionOption,
+    industry: Optional[str] = IndustryOption,
+    size: Optional[str] = SizeOption,
+    spend_min: Optional[str] = SpendMinOption,
+    spend_max: Optional[str] = SpendMaxOption,
+    segment: Optional[str] = SegmentOption,
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
 ) -> None:
     """Who to contact by --until (default today), overdue first: scheduled follow-ups,
@@ -32,13 +42,18 @@ def report(
 
     Made for cron: plain text off a terminal, nothing asked, --format json|csv for scripts.
 
-    Example: crmctl followups --until +1w --tier gold
+    The filters are those of `list` (a data-review row only without any).
+
+    Example: crmctl followups --until +1w --tier gold --region 广东
     """
     if ctx.invoked_subcommand is not None:
         return
     day = dates.parse_when(until)
-    query = {"overdue_only": overdue, "tier": tier, "tag": tag}
+    wanted = segment_followups.prepare(tier, tag, stage=stage, region=region, industry=industry,
+                                       size=size, spend_min=spend_min, spend_max=spend_max,
+                                       segment=segment)
     with session(ctx) as conn:
+        query = {"overdue_only": overdue, **segment_followups.narrowing(conn, wanted)}
         if fmt == Format.json:  # the whole document made by SQLite: no Python per row
             [(body,)] = followups.due_rows(conn, day, **query, projection=json_object_sql(
                 followups.COLUMNS, integers=followups.INTEGER_COLUMNS,

@@ -7,10 +7,9 @@ from datetime import date
 
 from crmctl import clock, pinyin
 from crmctl.core import (audit, bulk, care, consent, contact_points, dates, lifecycle, privacy,
-                         search, settings)
+                         search, segments, settings)
 from crmctl.core import tags as tag_ops
 from crmctl.core.references import resolve
-from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import (SQL_INT_MAX, check_region, check_tier, clean_field, clean_text,
                                   normalize_email, normalize_name, normalize_phone, normalize_tag,
                                   sql_limit)
@@ -23,10 +22,6 @@ EDITABLE = ("name", "company", "title", "email", "phone", "wechat", "industry", 
             "company_size", "source", "note", "birthday", "referred_by", "birthday_lunar")
 CONTRACT_KEYS = ("id", "name", "company", "title", "email", "phone", "tier", "stage", "tags",
                  "created_at", "last_contact_at")
-# name: pinyin order (crmctl.pinyin.sort_key: 陈 chen2 < 李 li3 < Lily < 刘 liu2)
-SORTS = {"id": "c.id", "name": "c.name_key", "company": "c.company", "created": "c.created_at",
-         "updated": "c.updated_at", "last-contact": "c.last_contact_at",
-         "tier": tier_rank_sql("c.tier")}
 
 
 @dataclass
@@ -76,6 +71,15 @@ class Filter:
     search: str | None = None
     limit: int | None = None
     sort: str = "id"
+    region: str | None = None  # segments (core/segments.py): region, industry by prefix
+    industry: str | None = None
+    size: str | None = None
+    spend_min: object = None  # 12-month spend, major units: "10000" or a Decimal
+    spend_max: object = None
+    segment: str | None = None  # RFM segment (reports.customer_segment)
+
+    def __post_init__(self) -> None:
+        segments.check(self)
 
 
 def normalize_birthday(value: str | None) -> str | None:
@@ -247,27 +251,24 @@ def get(conn, customer_id) -> Customer:
     return _customer(row)
 
 
-
-
-
 def list_customers(conn, flt: Filter | None = None) -> list[Customer]:
     return list(iter_customers(conn, flt))
 
 
 def iter_customers(conn, flt: Filter | None = None):
     """Customers matching the filter, streamed (exports use this at a million rows)."""
-    sql, params = select_query(flt)
+    sql, params = select_query(flt, conn)
     for row in conn.execute(sql, params):
         yield _customer(row)
 
 
 def matching_ids(conn, flt: Filter | None = None) -> list[int]:
     """Only the ids of the customers ``list`` would show for this filter, in its order."""
-    sql, params = select_query(flt)
+    sql, params = select_query(flt, conn)
     return [row[0] for row in conn.execute(f"SELECT id FROM ({sql})", params)]
 
 
-def select_query(flt: Filter | None = None) -> tuple[str, dict]:
+def select_query(flt: Filter | None = None, conn=None) -> tuple[str, dict]:
     """The SQL and named parameters behind ``list`` for a filter (columns as in _select).
 
     One place builds it, so list, export and campaign targeting mean the same by a filter.
@@ -287,6 +288,7 @@ def select_query(flt: Filter | None = None) -> tuple[str, dict]:
         params["stage"] = STAGES.check(flt.stage)
     if flt.consent:
         where.append(consent.granted_sql("c.id", consent.check_channel(flt.consent)))
+    where += segments.conditions(conn, flt, params)  # conn: for spend and RFM segment
     source, rowid = "customers c", "c.id"
     terms = search.plan(flt.search) if flt.search else []
     alternative = search.pinyin_plan(flt.search) if terms else None
@@ -307,7 +309,8 @@ def select_query(flt: Filter | None = None) -> tuple[str, dict]:
     if alternative:  # also read as pinyin: the ids of either reading, merged in id order
         params["pinyin"] = alternative
         where.append(f"c.id IN ({_either(terms, flt, drive)})")
-    order = _order(flt.sort, rowid)
+    order = segments.order_sql(flt.sort, rowid)
+    params.update(segments.spend_params(conn) if flt.sort.lstrip("-") == "spend" else {})
     limit = sql_limit(flt.limit)
     return _select(" AND ".join(where), order, limit, source), params
 
@@ -318,15 +321,6 @@ def _either(terms, flt: Filter, drive: bool) -> str:
         # only a page of ids is needed: the merge of the two sides stops after it
         union += f" ORDER BY 1 {'DESC' if flt.sort == '-id' else 'ASC'}{sql_limit(flt.limit)}"
     return union
-
-
-def _order(sort: str, rowid: str = "c.id") -> str:
-    key, direction = (sort[1:], "DESC") if sort.startswith("-") else (sort, "ASC")
-    if key not in SORTS:
-        raise InvalidValue(f"unknown sort {sort!r}; sorts: {', '.join(SORTS)} (prefix - to reverse)")
-    if key == "id":  # ids are never NULL; a bare rowid order lets LIMIT stop early
-        return f"{rowid} {direction}"
-    return f"{SORTS[key]} {direction} NULLS LAST, c.id {direction}"
 
 
 def edit(conn, customer_id, raw: dict, *, allow_duplicate: bool = False,

@@ -240,3 +240,11 @@ def parse_moment(text: str) -> datetime:
 
 def parse_since(text: str) -> date:
     return parse_when(text, past=True)
+
+
+def spend_window(today: date, months: int = 12) -> tuple[str, str]:
+    """(after, until): the trailing window is purchases dated after ``after`` up to and
+    including ``until`` (today) — 12 months back from 2026-11-23 starts on 2025-11-24."""
+    from dateutil.relativedelta import relativedelta
+
+    return (today - relativedelta(months=months)).isoformat(), today.isoformat()

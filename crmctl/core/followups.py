@@ -211,22 +211,23 @@ def edit(conn, followup_id, *, due: date | None = None,
 
 def due(conn, until: date | None = None, *, overdue_only: bool = False,
         tier: str | None = None, tag: str | None = None,
-        today: date | None = None) -> list[dict]:
+        today: date | None = None, ids: list[int] | None = None) -> list[dict]:
     """The follow-up report: rows with the contract's keys (COLUMNS), by due day."""
     return [dict(zip(COLUMNS, row)) for row in due_rows(
-        conn, until, overdue_only=overdue_only, tier=tier, tag=tag, today=today)]
+        conn, until, overdue_only=overdue_only, tier=tier, tag=tag, today=today, ids=ids)]
 
 
 def due_rows(conn, until: date | None = None, *, overdue_only: bool = False,
              tier: str | None = None, tag: str | None = None, today: date | None = None,
-             projection: str | None = None,
-             aggregate: str | None = None) -> list[tuple]:
+             projection: str | None = None, aggregate: str | None = None,
+             ids: list[int] | None = None) -> list[tuple]:
     """The report's rows as tuples of COLUMNS, or of ``projection`` (SQL over those
     columns, e.g. each row as JSON text made by SQLite: ``render.json_object_sql``), or
     one row of ``aggregate`` over those, in order (``render.json_list_sql("row")``)."""
     today = today or clock.today()
     sql, params = statement(conn, until or today, today, overdue_only=overdue_only,
-                            tier=tier, tag=tag, projection=projection, aggregate=aggregate)
+                            tier=tier, tag=tag, ids=ids, projection=projection,
+                            aggregate=aggregate)
     with page_cache(conn, REPORT_CACHE_KIB):
         cur = conn.execute(sql, params)
         # The result tuples hold no reference cycles: collecting while 20,000 of them are

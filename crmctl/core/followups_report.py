@@ -46,9 +46,14 @@ def julian(day: date) -> float:
     return day.toordinal() + 1721424.5
 
 
-def customer_filter(tier: str | None, tag: str | None, alias: str = "c") -> tuple[str, dict]:
-    """SQL (and its named parameters) restricting to live customers of a tier and a tag."""
+def customer_filter(tier: str | None, tag: str | None, alias: str = "c",
+                    ids: list[int] | None = None) -> tuple[str, dict]:
+    """SQL (and its named parameters) restricting to live customers of a tier and a tag
+    (and among ``ids``: the customers a segment filter selected, core/segment_followups)."""
     where, params = [f"{alias}.forgotten_at IS NULL"], {}
+    if ids is not None:
+        where.append(f"{alias}.id IN (SELECT value FROM json_each(:ids))")
+        params["ids"] = json.dumps(ids)
     if tier:
 
         where.append(f"{alias}.tier = :tier")
@@ -62,7 +67,7 @@ def customer_filter(tier: str | None, tag: str | None, alias: str = "c") -> tupl
 
 
 def statement(conn, until: date, today: date, *, overdue_only: bool = False,
-              tier: str | None = None, tag: str | None = None,
+              tier: str | None = None, tag: str | None = None, ids: list[int] | None = None,
               projection: str | None = None,
               aggregate: str | None = None) -> tuple[str, dict]:
     """The report's SELECT and parameters: rows of COLUMNS, sorted by due day (overdue
@@ -74,7 +79,7 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
     order, that makes one row of the whole report (e.g. ``render.json_list_sql("row")``,
     the JSON document)."""
 
-    where, params = customer_filter(tier, tag)
+    where, params = customer_filter(tier, tag, ids=ids)
     cadence = settings.get(conn, "cadence_days")
     churn = settings.get(conn, "churn_risk")  # (core/rules.py: CHURN_RISK)
     complaint_days, silent = int(churn["complaint_open_days"]), int(churn["silent_cadences"])
@@ -86,7 +91,7 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
                                   ensure_ascii=False))
     now = clock.now()
     params.update(jnow=now.timestamp() / 86400 + 2440587.5, **_response_params(conn))
-    review = None if tier or tag else data_review_row(conn, until)
+    review = None if tier or tag or ids is not None else data_review_row(conn, until)
     params["review_due"], params["review_purpose"] = review or (None, None)
     scans = []
     for n, (tier_name, days) in enumerate(cadence.items()):

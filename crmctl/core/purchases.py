@@ -12,6 +12,7 @@ from datetime import date
 
 from crmctl import clock
 from crmctl.core import audit, campaigns, settings
+from crmctl.core.dates import spend_window  # noqa: F401 - its home before core/segments
 from crmctl.core.money import check_currency, minor_to_text, parse_amount
 from crmctl.core.references import resolve
 from crmctl.core.validate import clean_multiline
@@ -33,14 +34,6 @@ class Purchase:
         data = asdict(self)
         data["amount"] = minor_to_text(self.amount_minor, self.currency)
         return data
-
-
-def spend_window(today: date, months: int = 12) -> tuple[str, str]:
-    """(after, until): the trailing window is purchases dated after ``after`` up to and
-    including ``until`` (today) — 12 months back from 2026-11-23 starts on 2025-11-24."""
-    from dateutil.relativedelta import relativedelta
-
-    return (today - relativedelta(months=months)).isoformat(), today.isoformat()
 
 
 def record(conn, customer_id, amount, *, when: date | None = None, currency: str | None = None,

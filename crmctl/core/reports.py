@@ -102,16 +102,22 @@ def overview(conn, today: date | None = None, *, churn_risk: int | None = None) 
 
 
 def segments(conn, today: date) -> dict[str, int]:
+    counts = dict.fromkeys(SEGMENTS, 0)
+    for _cid, name in each_segment(conn, today):
+        counts[name] += 1
+    return counts
+
+
+def each_segment(conn, today: date):
+    """(id, RFM segment) of every live customer (the report's counts, --segment filters)."""
     thresholds = settings.get(conn, "tier_spend")
     spend = dict(conn.execute("SELECT customer_id, sum(amount_minor) FROM purchase_ledger "
                               "WHERE currency = ? GROUP BY customer_id",
                               (settings.get(conn, "currency"),)))
-    counts = dict.fromkeys(SEGMENTS, 0)
     for cid, last, n in conn.execute(
             "SELECT id, substr(last_purchase_at, 1, 10), purchase_count FROM customers "
             "WHERE forgotten_at IS NULL"):
-        counts[customer_segment(last, n, spend.get(cid, 0), thresholds, today)] += 1
-    return counts
+        yield cid, customer_segment(last, n, spend.get(cid, 0), thresholds, today)
 
 
 def per_week(conn, today: date) -> list[dict]:

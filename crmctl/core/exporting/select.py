@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Callable, Iterable
 
 from crmctl import clock
-from crmctl.core import consent, contact_points, customers, followups, rules
+from crmctl.core import consent, contact_points, customers, followups, rules, segments
 from crmctl.core.customers import Filter
 from crmctl.core.exporting.request import CUSTOMER_COLUMNS, Request
 from crmctl.core.money import minor_to_text
@@ -43,18 +43,19 @@ class Table:
     origin: str = ""  # the database's id (settings.database_id): what makes ICS UIDs unique
 
 
-def list_query(flt: Filter, marketing: str | None = None) -> tuple[str, dict]:
+def list_query(flt: Filter, marketing: str | None = None, conn=None) -> tuple[str, dict]:
     """The SQL and parameters of ``customers.select_query`` for this filter (and consent).
 
     Columns: id, name, company, title, email, phone, tier, stage, tags (joined with ;),
     created_at, last_contact_at, wechat, industry, region, company_size, source, note,
     birthday, referred_by, updated_at. Raises InvalidValue for a bad filter. ``marketing``
     (consent for the channel granted now) is one more condition, applied before --limit.
+    ``conn``: needed by the spend and RFM segment criteria (core/segments.py).
     """
     both = bool(marketing and flt.consent and consent.check_channel(flt.consent) != marketing)
     if marketing and not both:  # the same condition as list --consent
         flt = replace(flt, consent=marketing)
-    sql, params = customers.select_query(replace(flt, limit=None) if both else flt)
+    sql, params = customers.select_query(replace(flt, limit=None) if both else flt, conn)
     if both:  # a second channel: its condition outside, then the limit
         sql = (f"SELECT * FROM ({sql}) c WHERE {consent.granted_sql('c.id', marketing)}"
                f"{sql_limit(flt.limit)}")
@@ -62,16 +63,16 @@ def list_query(flt: Filter, marketing: str | None = None) -> tuple[str, dict]:
 
 
 def _has_filter(flt: Filter, marketing: str | None) -> bool:
-    return bool(flt.tag or flt.tier or flt.stage or flt.consent or flt.search or marketing)
+    return bool(flt.tag or flt.tier or flt.stage or flt.consent or flt.search or marketing
+                or segments.active(flt))
 
 
-def _ids_clause(req: Request, column: str) -> tuple[str, dict]:
+def _ids_clause(conn, req: Request, column: str) -> tuple[str, dict]:
     """SQL restricting ``column`` to the customers the filter selects (any order, no limit)."""
     if not _has_filter(req.flt, req.marketing):
         return "", {}
-    flt = Filter(tag=req.flt.tag, tier=req.flt.tier, stage=req.flt.stage,
-                 consent=req.flt.consent, search=req.flt.search)
-    sql, params = list_query(flt, req.marketing)
+    flt = replace(req.flt, limit=None, sort="id")
+    sql, params = list_query(flt, req.marketing, conn)
     return f" AND {column} IN (SELECT id FROM ({sql}))", params
 
 
@@ -80,7 +81,7 @@ def _unchanged(value):
 
 
 def customer_table(conn, req: Request, safe: bool) -> Table:
-    sql, params = list_query(req.flt, req.marketing)
+    sql, params = list_query(req.flt, req.marketing, conn)
     columns = req.fields or CUSTOMER_COLUMNS
     plain = [c for c in columns if c not in _POINT_CELLS]
     cols = [c if c in _NUMERIC or not safe else f"{neutralize_sql(c)} AS {c}" for c in plain]
@@ -104,7 +105,7 @@ def customer_table(conn, req: Request, safe: bool) -> Table:
 
 
 def interaction_table(conn, req: Request, safe: bool) -> Table:
-    where, params = _ids_clause(req, "i.customer_id")
+    where, params = _ids_clause(conn, req, "i.customer_id")
     text = {"name": "c.name", "summary": "i.summary", "outcome": "i.outcome"}
     cols = [f"{neutralize_sql(text[c]) if safe else text[c]} AS {c}" if c in text
             else f"i.{c}" for c in INTERACTION_COLUMNS]
@@ -122,7 +123,7 @@ def interaction_table(conn, req: Request, safe: bool) -> Table:
 
 
 def purchase_table(conn, req: Request, safe: bool) -> Table:
-    where, params = _ids_clause(req, "p.customer_id")
+    where, params = _ids_clause(conn, req, "p.customer_id")
     cur = conn.execute(
         "SELECT p.id, p.customer_id, c.name, p.date, p.amount_minor, p.currency, p.note, "
         "p.campaign_id FROM purchases p JOIN customers c ON c.id = p.customer_id "
@@ -141,7 +142,7 @@ def followup_table(conn, req: Request, safe: bool) -> Table:
     until = req.until or clock.today() + timedelta(days=rules.EXPORT_FOLLOWUP_DAYS)
     rows = followups.due(conn, until)
     if _has_filter(req.flt, req.marketing):
-        where, params = _ids_clause(req, "c.id")
+        where, params = _ids_clause(conn, req, "c.id")
         wanted = {r[0] for r in conn.execute(f"SELECT c.id FROM customers c WHERE 1{where}",
                                              params)}
         rows = [r for r in rows if r["customer_id"] in wanted]
