@@ -21,6 +21,7 @@ SUB_APPS = [
     ('key', 'key'),
     ('config', 'config'),
     ('merging', None),
+    ('closing', None),
 ]
 
 COMMANDS = {
@@ -76,4 +77,10 @@ COMMANDS = {
         'Settings stored in the database.'),
     'merge': ('merging',
         "Merge a duplicate into a customer: DROP's interactions, purchases, follow-ups, consent, tags, tiers, campaigns and referrals move to KEEP, KEEP's empty fields take DROP's values (conflicts listed; KEEP's win unless --take FIELD), then DROP is erased as `forget` erases."),
+    'close': ('closing',
+        'End the relationship with a customer (客户终止): stage closed, records kept.'),
+    'reopen': ('closing',
+        'Reopen a closed customer: back in followups, targets, exports and list.'),
+    'retention': ('closing',
+        'Customers past the retention limit: closed, or without contact or purchase, for more than retention_days (off until `crmctl config set retention_days N`).'),
 }

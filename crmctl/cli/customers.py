@@ -112,8 +112,8 @@ def list_(
     ctx: typer.Context,
     tag: List[str] = typer.Option([], "--tag", help="Only customers with this tag (repeat: all)."),
     tier: Optional[str] = typer.Option(None, help="Only this tier."),
-    stage: Optional[str] = typer.Option(None, help="prospect, customer, repeat, loyal, churned "
-                                          "(潜在客户, 新客户, 复购, 忠诚, 流失)."),
+    stage: Optional[str] = typer.Option(None, help="prospect, customer, repeat, loyal, churned, "
+                                          "closed (潜在客户, 新客户, 复购, 忠诚, 流失, 已关闭)."),
     consent: Optional[str] = typer.Option(None, metavar="CHANNEL",
                                           help="Only those who consent to email/phone/sms/wechat."),
     search: Optional[str] = typer.Option(None, "--search", "-s", metavar="Q",
@@ -122,14 +122,17 @@ def list_(
     limit: Optional[int] = typer.Option(None, help="At most this many rows."),
     sort: str = typer.Option("id", help="id, name, company, created, updated, last-contact, "
                                         "tier; prefix - to reverse."),
+    closed: bool = typer.Option(False, "--closed", help="Only closed customers (crmctl close)."),
+    all_: bool = typer.Option(False, "--all", help="Open and closed customers."),
     fmt: Format = FormatOption,
 ) -> None:
-    """List customers, filtered and sorted.
+    """List customers, filtered and sorted (closed ones only with --closed or --all).
 
     Example: crmctl list --tier gold --search 王 --format json
     """
     flt = customers.Filter(tag=tag, tier=tier, stage=stage, consent=consent, search=search,
-                           limit=limit, sort=sort)
+                           limit=limit, sort=sort,
+                           closed="all" if all_ else "closed" if closed else "open")
     with session(ctx) as conn:
         rows = [c.to_dict() for c in customers.iter_customers(conn, flt)]
     table = fmt == Format.table

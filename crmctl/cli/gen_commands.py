@@ -26,7 +26,7 @@ SUB_APPS = [
     ("purchases", "purchases"), ("followups", "followups"), ("tier", "tier"),
     ("tags", "tag"), ("importing", None), ("exporting", None), ("privacy", None),
     ("campaign", "campaign"), ("report", "report"), ("audit", "audit"), ("backup", None),
-    ("key", "key"), ("config", "config"), ("merging", None),
+    ("key", "key"), ("config", "config"), ("merging", None), ("closing", None),
 ]
 TARGET = Path(__file__).with_name("_commands.py")
 COMMAND = "python -m crmctl.cli.gen_commands"

@@ -76,6 +76,7 @@ class Filter:
     search: str | None = None
     limit: int | None = None
     sort: str = "id"
+    closed: str = "open"  # or closed (--closed, --stage closed), all; not counted in `drive`
 
 
 def normalize_birthday(value: str | None) -> str | None:
@@ -247,9 +248,6 @@ def get(conn, customer_id) -> Customer:
     return _customer(row)
 
 
-
-
-
 def list_customers(conn, flt: Filter | None = None) -> list[Customer]:
     return list(iter_customers(conn, flt))
 
@@ -307,6 +305,8 @@ def select_query(flt: Filter | None = None) -> tuple[str, dict]:
     if alternative:  # also read as pinyin: the ids of either reading, merged in id order
         params["pinyin"] = alternative
         where.append(f"c.id IN ({_either(terms, flt, drive)})")
+    if (closed := "closed" if params.get("stage") == "closed" else flt.closed) != "all":
+        where.append(f"c.closed_at IS {'NULL' if closed == 'open' else 'NOT NULL'}")
     order = _order(flt.sort, rowid)
     limit = sql_limit(flt.limit)
     return _select(" AND ".join(where), order, limit, source), params

@@ -19,11 +19,11 @@ import json
 from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
-from crmctl.core import care, rules, settings
+from crmctl.core import care, closing, rules, settings
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import check_tier, normalize_tag
 
-REASONS = ("scheduled", "notify", "churn-risk", "cadence", "care", "data-review")
+REASONS = ("scheduled", "notify", "churn-risk", "cadence", "care", "data-review", "retention")
 COLUMNS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
            "followup_id", "phone", "company")
 # What the columns hold, for a renderer that can spare json_quote where no value needs it
@@ -47,8 +47,9 @@ def julian(day: date) -> float:
 
 
 def customer_filter(tier: str | None, tag: str | None, alias: str = "c") -> tuple[str, dict]:
-    """SQL (and its named parameters) restricting to live customers of a tier and a tag."""
-    where, params = [f"{alias}.forgotten_at IS NULL"], {}
+    """SQL (and its named parameters) restricting to live, open customers of a tier and a
+    tag."""
+    where, params = [f"{alias}.forgotten_at IS NULL", closing.NOT_CLOSED_SQL.format(a=alias)], {}
     if tier:
 
         where.append(f"{alias}.tier = :tier")
@@ -86,6 +87,8 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
                                   ensure_ascii=False))
     review = None if tier or tag else data_review_row(conn, until)
     params["review_due"], params["review_purpose"] = review or (None, None)
+    retention = None if tier or tag else closing.review_row(conn, until, today)
+    params["retention_due"], params["retention_purpose"] = retention or (None, None)
     scans = []
     for n, (tier_name, days) in enumerate(cadence.items()):
         # the local day of the last contact + days <= until, or + 2x days <= today
@@ -185,6 +188,10 @@ report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) A
     SELECT NULL, NULL, NULL, :review_due, julianday(:review_due), 'data-review',
            :review_purpose, NULL, 0
     WHERE :review_due IS NOT NULL
+    UNION ALL
+    SELECT NULL, NULL, NULL, :retention_due, julianday(:retention_due), 'retention',
+           :retention_purpose, NULL, 0
+    WHERE :retention_due IS NOT NULL
 ),
 shaped AS (
     SELECT customer_id, name, tier, due,
