@@ -3,8 +3,8 @@
 A closed customer keeps every record but has stage ``closed`` and is left out of the
 follow-up report, campaign targets, exports and ``list`` (unless asked for). Retention,
 off by default (``retention_days`` 0), names the customers to forget: closed more than
-retention_days ago, or without contact or purchase (or, never contacted, since added) for
-that long; ``apply`` forgets them as ``forget`` does, each audited.
+retention_days ago (counted from the closing: it ends the relationship), or, open, without
+contact or purchase (never contacted: since added) for that long; ``apply`` forgets them as ``forget`` does, each audited.
 """
 
 from __future__ import annotations
@@ -77,11 +77,10 @@ def due(conn, today: date | None = None) -> tuple[int, list[Due]]:
     rows = conn.execute(
         "SELECT id, name, closed_at, max(coalesce(last_contact_at, ''), "
         "coalesce(last_purchase_at, ''), created_at) AS active FROM customers "
-        "WHERE forgotten_at IS NULL AND (closed_at < :cut OR max(coalesce(last_contact_at, "
-        "''), coalesce(last_purchase_at, ''), created_at) < :cut) ORDER BY id",
+        "WHERE forgotten_at IS NULL AND iif(closed_at IS NULL, max(coalesce(last_contact_at, "
+        "''), coalesce(last_purchase_at, ''), created_at), closed_at) < :cut ORDER BY id",
         {"cut": cutoff}).fetchall()
-    return days, [Due(cid, name, "closed" if closed and closed < cutoff else "inactive",
-                      _day(closed if closed and closed < cutoff else active))
+    return days, [Due(cid, name, "closed" if closed else "inactive", _day(closed or active))
                   for cid, name, closed, active in rows]
 
 
