@@ -157,6 +157,9 @@ def test_restore_of_a_schema_7_backup_reapplies_the_later_erasures(initialized, 
     old.execute("DROP INDEX customers_care")
     old.execute("ALTER TABLE customers DROP COLUMN birthday_lunar")
     old.execute("DROP INDEX customers_contact")  # m015's
+    old.execute("DROP INDEX customers_closed")  # m016's
+    old.execute("ALTER TABLE customers DROP COLUMN closed_at")
+    old.execute("ALTER TABLE customers DROP COLUMN close_reason")
     old.execute("PRAGMA user_version = 7")
     old.close()
     for cid in (first, second):

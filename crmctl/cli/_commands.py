@@ -30,7 +30,7 @@ COMMANDS = {
     'add': ('customers',
         'Add a customer and print its id alone on stdout.'),
     'list': ('customers',
-        'List customers, filtered and sorted.'),
+        'List customers, filtered and sorted (closed ones only with --closed or --all).'),
     'show': ('customers',
         "Show one customer's card and timeline."),
     'edit': ('customers',
