@@ -43,7 +43,9 @@ def test_close_hides_from_list_followups_and_marketing_export(crm, pin_clock):
     assert ids(crm, "list", "--all") == [1, 2]
     assert ids(crm, "list", "--stage", "已关闭") == [1]
     card = json.loads(crm("show", "1", "--format", "json").stdout)
-    assert card["stage"] == "closed"  # the record is kept
+    assert (card["stage"], card["closed_at"], card["close_reason"]) == (
+        "closed", "2026-12-01T01:00:00Z", "客户要求终止合作")  # the record is kept
+    assert "close reason  客户要求终止合作" in crm("show", "1").stdout
     export = crm("export", "--marketing", "email", "--format", "csv", "--out", "-")
     assert export.exit_code == 0 and "王明" not in export.stdout and "李华" in export.stdout
     pin_clock("2027-06-01T09:00:00+08:00")  # both past their 180-day cadence
@@ -52,6 +54,8 @@ def test_close_hides_from_list_followups_and_marketing_export(crm, pin_clock):
     back = crm("reopen", "#1")
     assert (back.exit_code, back.stderr) == (0, "reopened #1 王明\n")
     assert ids(crm, "list") == [1, 2]
+    card = json.loads(crm("show", "1", "--format", "json").stdout)
+    assert (card["stage"], card["closed_at"], card["close_reason"]) == ("prospect", None, None)
     log = inspect_db(lambda c: [(e.action, e.entity_id, e.fields) for e in audit.entries(c)
                                 if e.action in ("close", "reopen")])
     assert sorted(log) == [("close", "1", ["close_reason", "closed_at"]),

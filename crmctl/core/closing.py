@@ -54,6 +54,13 @@ def reopen(conn, customer_id) -> dict:
     return {"id": record["id"], "name": record["name"]}
 
 
+def state(conn, cid: int) -> dict:
+    """{closed_at, close_reason} of a customer (both None while open), for its card."""
+    row = conn.execute("SELECT closed_at, close_reason FROM customers WHERE id = ?",
+                       (cid,)).fetchone()
+    return {"closed_at": row[0], "close_reason": row[1]} if row else {}
+
+
 @dataclass
 class Due:
     id: int
