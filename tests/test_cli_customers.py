@@ -225,7 +225,8 @@ def test_list_filters(crm, args, expected):
     (["--sort", "age"], "crmctl: unknown sort 'age'; sorts: id, name, company, created, "
                         "updated, last-contact, tier, spend (prefix - to reverse)"),
     (["--stage", "lead"], "crmctl: unknown stage 'lead'; stages: prospect 潜在客户, "
-                          "customer 新客户, repeat 复购客户, loyal 忠诚客户, churned 流失客户"),
+                          "customer 新客户, repeat 复购客户, loyal 忠诚客户, churned 流失客户, "
+                          "closed 已关闭"),
     (["--limit", "-1"], "crmctl: --limit must be 0 or more"),
 ])
 def test_list_bad_options(crm, args, line):

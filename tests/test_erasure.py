@@ -159,6 +159,9 @@ def test_restore_of_a_schema_7_backup_reapplies_the_later_erasures(initialized, 
     old.execute("DROP INDEX customers_contact")  # m015's
     old.execute("ALTER TABLE interactions DROP COLUMN root_cause")  # m016's
     old.execute("ALTER TABLE interactions DROP COLUMN solution")
+    old.execute("DROP INDEX customers_closed")  # m017's
+    old.execute("ALTER TABLE customers DROP COLUMN closed_at")
+    old.execute("ALTER TABLE customers DROP COLUMN close_reason")
     old.execute("PRAGMA user_version = 7")
     old.close()
     for cid in (first, second):

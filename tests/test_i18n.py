@@ -70,8 +70,10 @@ def test_the_catalog_is_compiled_at_install_and_matches_its_source(english):
 
 def _translated(context: str | None, msgid: str) -> bool:
     message = _catalog().get(msgid, context=context)
-    return bool(message and message.string and all(message.string)
-                if isinstance(message.string, tuple) else message and message.string)
+    if message is None:
+        return False
+    text = message.string
+    return bool(text and all(text)) if isinstance(text, tuple) else bool(text)
 
 
 def test_every_table_column_and_enumerated_word_has_its_chinese():

@@ -76,7 +76,7 @@ def test_overview_counts(conn):
     assert data["tiers"] == {"diamond": 1, "gold": 1, "silver": 1, "regular": 1}
     # 王明's eleven purchases span less than a year: repeat, not yet loyal
     assert data["stages"] == {"prospect": 1, "customer": 1, "repeat": 2, "loyal": 0,
-                              "churned": 0}
+                              "churned": 0, "closed": 0}
     assert data["segments"] == {"champions": 1, "loyal": 0, "new": 1, "promising": 0,
                                 "at risk": 1, "hibernating": 0, "no purchases": 1}
     assert data["open_complaints"] == {"product": 0, "service": 0, "delivery": 2,

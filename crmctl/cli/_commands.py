@@ -22,6 +22,7 @@ SUB_APPS = [
     ('config', 'config'),
     ('merging', None),
     ('complaints', 'complaints'),
+    ('closing', None),
 ]
 
 COMMANDS = {
@@ -30,7 +31,7 @@ COMMANDS = {
     'add': ('customers',
         'Add a customer and print its id alone on stdout.'),
     'list': ('customers',
-        'List customers, filtered and sorted.'),
+        'List customers, filtered and sorted (closed ones only with --closed or --all).'),
     'show': ('customers',
         "Show one customer's card and timeline."),
     'edit': ('customers',
@@ -79,4 +80,10 @@ COMMANDS = {
         "Merge a duplicate into a customer: DROP's interactions, purchases, follow-ups, consent, tags, tiers, campaigns and referrals move to KEEP, KEEP's empty fields take DROP's values (conflicts listed; KEEP's win unless --take FIELD), then DROP is erased as `forget` erases."),
     'complaints': ('complaints',
         "Complaints, oldest first, with age in hours, tier, category, due (the tier's response time after logging: diamond 24 h, gold 48, silver 72, regular 120; `config set response_hours`) and status: open, overdue or resolved."),
+    'close': ('closing',
+        'End the relationship with a customer (客户终止): stage closed, records kept.'),
+    'reopen': ('closing',
+        'Reopen a closed customer: back in followups, targets, exports and list.'),
+    'retention': ('closing',
+        'Customers past the retention limit: closed, or without contact or purchase, for more than retention_days (off until `crmctl config set retention_days N`).'),
 }

@@ -114,8 +114,8 @@ def list_(
     ctx: typer.Context,
     tag: List[str] = typer.Option([], "--tag", help="Only customers with this tag (repeat: all)."),
     tier: Optional[str] = typer.Option(None, help="Only this tier."),
-    stage: Optional[str] = typer.Option(None, help="prospect, customer, repeat, loyal, churned "
-                                          "(潜在客户, 新客户, 复购, 忠诚, 流失)."),
+    stage: Optional[str] = typer.Option(None, help="prospect, customer, repeat, loyal, churned, "
+                                          "closed (潜在客户, 新客户, 复购, 忠诚, 流失, 已关闭)."),
     consent: Optional[str] = typer.Option(None, metavar="CHANNEL",
                                           help="Only those who consent to email/phone/sms/wechat."),
     search: Optional[str] = typer.Option(None, "--search", "-s", metavar="Q",
@@ -130,9 +130,11 @@ def list_(
     spend_min: Optional[str] = SpendMinOption,
     spend_max: Optional[str] = SpendMaxOption,
     segment: Optional[str] = SegmentOption,
+    closed: bool = typer.Option(False, "--closed", help="Only closed customers (crmctl close)."),
+    all_: bool = typer.Option(False, "--all", help="Open and closed customers."),
     fmt: Format = FormatOption,
 ) -> None:
-    """List customers, filtered and sorted.
+    """List customers, filtered and sorted (closed ones only with --closed or --all).
 
     The filters combine: a customer is listed when every one holds. --region and
     --industry match by prefix (广东 finds 广东省); --spend-min/--spend-max are the
@@ -142,7 +144,8 @@ def list_(
     """
     flt = customers.Filter(tag=tag, tier=tier, stage=stage, consent=consent, search=search,
                            limit=limit, sort=sort, region=region, industry=industry, size=size,
-                           spend_min=spend_min, spend_max=spend_max, segment=segment)
+                           spend_min=spend_min, spend_max=spend_max, segment=segment,
+                           closed="all" if all_ else "closed" if closed else "open")
     with session(ctx) as conn:
         rows = [c.to_dict() for c in customers.iter_customers(conn, flt)]
     table = fmt == Format.table

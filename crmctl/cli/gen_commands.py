@@ -27,6 +27,7 @@ SUB_APPS = [
     ("tags", "tag"), ("importing", None), ("exporting", None), ("privacy", None),
     ("campaign", "campaign"), ("report", "report"), ("audit", "audit"), ("backup", None),
     ("key", "key"), ("config", "config"), ("merging", None), ("complaints", "complaints"),
+    ("closing", None),
 ]
 TARGET = Path(__file__).with_name("_commands.py")
 COMMAND = "python -m crmctl.cli.gen_commands"

@@ -77,6 +77,7 @@ class Filter:
     spend_min: object = None  # 12-month spend, major units: "10000" or a Decimal
     spend_max: object = None
     segment: str | None = None  # RFM segment (reports.customer_segment)
+    closed: str = "open"  # or closed (--closed, --stage closed), all; not counted in `drive`
 
     def __post_init__(self) -> None:
         segments.check(self)
@@ -309,6 +310,8 @@ def select_query(flt: Filter | None = None, conn=None) -> tuple[str, dict]:
     if alternative:  # also read as pinyin: the ids of either reading, merged in id order
         params["pinyin"] = alternative
         where.append(f"c.id IN ({_either(terms, flt, drive)})")
+    if (closed := "closed" if params.get("stage") == "closed" else flt.closed) != "all":
+        where.append(f"c.closed_at IS {'NULL' if closed == 'open' else 'NOT NULL'}")
     order = segments.order_sql(flt.sort, rowid)
     params.update(segments.spend_params(conn) if flt.sort.lstrip("-") == "spend" else {})
     limit = sql_limit(flt.limit)

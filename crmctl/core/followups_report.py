@@ -19,11 +19,12 @@ import json
 from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
-from crmctl.core import care, rules, settings
+from crmctl.core import care, closing, rules, settings
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import check_tier, normalize_tag
 
-REASONS = ("complaint", "scheduled", "notify", "churn-risk", "cadence", "care", "data-review")
+REASONS = ("complaint", "scheduled", "notify", "churn-risk", "cadence", "care", "data-review",
+           "retention")
 COLUMNS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
            "followup_id", "phone", "company")
 # What the columns hold, for a renderer that can spare json_quote where no value needs it
@@ -48,9 +49,10 @@ def julian(day: date) -> float:
 
 def customer_filter(tier: str | None, tag: str | None, alias: str = "c",
                     ids: list[int] | None = None) -> tuple[str, dict]:
-    """SQL (and its named parameters) restricting to live customers of a tier and a tag
+    """SQL (and its named parameters) restricting to live, open customers of a tier and a tag
     (and among ``ids``: the customers a segment filter selected, core/segment_followups)."""
-    where, params = [f"{alias}.forgotten_at IS NULL"], {}
+    where, params = [f"{alias}.forgotten_at IS NULL",
+                     closing.NOT_CLOSED_SQL.format(a=alias)], {}
     if ids is not None:
         where.append(f"{alias}.id IN (SELECT value FROM json_each(:ids))")
         params["ids"] = json.dumps(ids)
@@ -93,6 +95,8 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
     params.update(jnow=now.timestamp() / 86400 + 2440587.5, **_response_params(conn))
     review = None if tier or tag or ids is not None else data_review_row(conn, until)
     params["review_due"], params["review_purpose"] = review or (None, None)
+    retention = None if tier or tag or ids is not None else closing.review_row(conn, until, today)
+    params["retention_due"], params["retention_purpose"] = retention or (None, None)
     scans = []
     for n, (tier_name, days) in enumerate(cadence.items()):
         # the local day of the last contact + days <= until, or + 2x days <= today
@@ -222,6 +226,10 @@ report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) A
     SELECT NULL, NULL, NULL, :review_due, julianday(:review_due), 'data-review',
            :review_purpose, NULL, 0
     WHERE :review_due IS NOT NULL
+    UNION ALL
+    SELECT NULL, NULL, NULL, :retention_due, julianday(:retention_due), 'retention',
+           :retention_purpose, NULL, 0
+    WHERE :retention_due IS NOT NULL
 ),
 shaped AS (
     SELECT customer_id, name, tier, due,

@@ -2,7 +2,8 @@
 (the thresholds are in core/rules.py).
 
 prospect (no purchase) → customer (1) → repeat (2+) → loyal (5+ purchases spanning a year
-or more); churned when there has been no purchase and no contact for 365 days.
+or more); churned when there has been no purchase and no contact for 365 days; closed when the
+relationship was ended (`crmctl close`, core/closing.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from crmctl.core.rules import CHURN_DAYS, LOYAL_MIN_DAYS, LOYAL_MIN_PURCHASES, T
 __all__ = ["CHURN_DAYS", "LOYAL_MIN_DAYS", "LOYAL_MIN_PURCHASES", "STAGES", "TIER_RANK", "TIERS",
            "stage_of", "stage_params", "stage_sql"]
 
-STAGES = ("prospect", "customer", "repeat", "loyal", "churned")
+STAGES = ("prospect", "customer", "repeat", "loyal", "churned", "closed")
 
 
 def stage_sql(alias: str = "c") -> str:
@@ -25,6 +26,7 @@ def stage_sql(alias: str = "c") -> str:
     """
     a = alias
     return f"""CASE
+        WHEN {a}.closed_at IS NOT NULL THEN 'closed'
         WHEN max(coalesce({a}.last_purchase_at, ''), coalesce({a}.last_contact_at, ''),
                  {a}.created_at) < :churn_before THEN 'churned'
         WHEN {a}.purchase_count = 0 THEN 'prospect'

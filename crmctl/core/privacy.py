@@ -48,7 +48,7 @@ FORGOTTEN_LABEL = "forgotten customer"
 # customers columns that hold personal values (NULLed on forget; name gets the placeholder).
 PERSONAL_COLUMNS = ("company", "title", "email", "phone", "wechat", "industry", "region",
                     "company_size", "source", "note", "birthday", "birthday_lunar", "referred_by",
-                    "last_contact_at")
+                    "last_contact_at", "close_reason")
 
 
 def _rows(conn, sql: str, params=()) -> list[dict]:

@@ -104,6 +104,10 @@ DUPLICATE_BLOCK_MAX = 400
 # (客户数据定期核对: quarterly); a setting.
 DATA_REVIEW_DAYS = 90
 
+# Retention (保存期限): closed customers, and customers without contact or purchase, are
+# forgotten by `retention --apply` after this many days; 0 = off (a setting, off by default).
+RETENTION_DAYS = 0
+
 
 def tier_rank_sql(column: str, *, unknown: int | None = None) -> str:
     """SQL for the rank of a tier column (diamond 0 … regular 3), generated from TIERS.

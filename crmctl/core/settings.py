@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "care_holiday_days": rules.CARE_HOLIDAY_DAYS,
     "care_holiday_tiers": rules.CARE_HOLIDAY_TIERS,
     "data_review_days": rules.DATA_REVIEW_DAYS,
+    "retention_days": rules.RETENTION_DAYS,  # 0: off
 }
 
 
@@ -99,6 +100,8 @@ def put(conn, key: str, value: Any) -> None:
                            f"{json.dumps(expected, ensure_ascii=False)}")
     if key == "default_region":
         value = check_region(value)
+    if key == "retention_days" and value < 0:
+        raise InvalidValue(f"setting {key!r} takes a whole number of days (0: off)")
     if key.startswith("care_holiday"):
         value = _care_value(key, value)
     with atomic(conn):

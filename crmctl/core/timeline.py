@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from crmctl import clock
-from crmctl.core import contact_points, consent, customers
+from crmctl.core import closing, contact_points, consent, customers
 from crmctl.core.analysis import value
 
 # ISO 4217 currencies without minor units; every other one has two decimals here.
@@ -41,6 +41,7 @@ def show(conn, customer_id) -> dict:
     data = card.to_dict()
     data.update(contact_points.of_customer(conn, card.id))  # phones[], emails[]: every one
     data.update(value.card(conn, card.id))  # spend, average order, RFM segment (issue 18)
+    data.update(closing.state(conn, card.id))  # closed_at, close_reason (issue 18.8)
     data["timeline"] = timeline(conn, card.id)
     data["consent"] = consent.current_state(conn, card.id)
     return data

@@ -1,0 +1,70 @@
+"""close, reopen, retention: ending a relationship and the retention limit (保存期限)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from crmctl.cli.context import new_app, session
+from crmctl.core import closing
+from crmctl.errors import UsageError
+from crmctl.render import Format, emit_rows, message
+from crmctl.store import passphrase
+
+app = new_app()
+
+
+@app.command()
+def close(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"),
+          reason: Optional[str] = typer.Option(None, "--reason", metavar="TEXT",
+                                               help="Why the relationship ends.")) -> None:
+    """End the relationship with a customer (客户终止): stage closed, records kept.
+
+    A closed customer is left out of followups, campaign targets, exports and list (see
+    list --closed / --all) until reopened, or forgotten by retention.
+
+    Example: crmctl close 12 --reason "客户要求终止合作"
+    """
+    with session(ctx) as conn:
+        done = closing.close(conn, customer_id, reason)
+    message(f"closed #{done['id']} {done['name']}")
+
+
+@app.command()
+def reopen(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Reopen a closed customer: back in followups, targets, exports and list.
+
+    Example: crmctl reopen 12
+    """
+    with session(ctx) as conn:
+        done = closing.reopen(conn, customer_id)
+    message(f"reopened #{done['id']} {done['name']}")
+
+
+@app.command()
+def retention(ctx: typer.Context,
+              apply: bool = typer.Option(False, "--apply", help="Forget them (as forget)."),
+              yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
+              fmt: Format = typer.Option(Format.table, "--format", "-f",
+                                         help="table, json or csv.")) -> None:
+    """Customers past the retention limit: closed, or without contact or purchase, for more
+    than retention_days (off until `crmctl config set retention_days N`).
+
+    Example: crmctl retention --apply --yes
+    """
+    if apply and not yes and not passphrase.stdin_is_terminal():
+        raise UsageError("retention --apply needs --yes when not run on a terminal")
+    with session(ctx, exclusive=apply) as conn:
+        days, due = closing.due(conn)
+        if apply and due and not yes:
+            typer.confirm(f"Erase every personal value of {len(due)} customer(s)? "
+                          "This cannot be undone", abort=True)
+        forgotten = closing.apply(conn) if apply and due else []
+    if not days:
+        message("retention is off (crmctl config set retention_days N turns it on)")
+    elif apply:
+        message(f"forgot {len(forgotten)} customer(s) past retention ({days} days)")
+    else:
+        emit_rows([vars(d) for d in due], ["id", "name", "why", "since"], fmt,
+                  empty=f"no customer is past retention ({days} days)")
