@@ -175,8 +175,8 @@ def read_phone(value: str | None, region: str = "CN",
     in_region = number.country_code_source == _FROM_REGION
     if not phonenumbers.is_valid_number(number):
         if number.country_code_source in (_FROM_REGION, _WITHOUT_PLUS):
-            raise InvalidValue(_("invalid phone {value}: not a valid {region} number; {hint}").format(
-                value=repr(value), region=region, hint=_(hint)))
+            raise InvalidValue(_("invalid phone {value}: not a valid {region} number; {hint}"
+                                 ).format(value=repr(value), region=region, hint=_(hint)))
         raise InvalidValue(_("invalid phone {value}: not a valid number for +{code}").format(
             value=repr(value), code=number.country_code))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), in_region
