@@ -170,3 +170,33 @@ def test_chinese_messages_of_the_store(cli, english, tmp_path, monkeypatch):
     r = cli("rekey", env={**zh, "CRMCTL_NEW_PASSPHRASE": "short"})
     assert (r.exit_code, r.stderr) == (
         1, "crmctl: 来自CRMCTL_NEW_PASSPHRASE的新口令太短（5 个字符）；至少需要 10 个字符\n")
+
+
+def test_chinese_messages_of_the_core(cli, english):
+    """Common refusals in Chinese (issue 16.5): one line, the documented exit code, nothing
+    changed; the words a person may type (tiers, dates) stay listed as they are."""
+    zh = {"CRMCTL_LANG": "zh_CN"}
+    _add(cli)
+    assert cli("add", "王芳", "--company", "腾讯").exit_code == 0
+    r = cli("show", "李雷", env=zh)
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", "crmctl: 没有与 '李雷' 匹配的客户\n")
+    r = cli("show", "99", env=zh)
+    assert (r.exit_code, r.stderr) == (1, "crmctl: 没有编号为 99 的客户\n")
+    r = cli("show", "王", env=zh)
+    assert (r.exit_code, r.stderr) == (
+        1, "crmctl: '王' 匹配到 2 位客户：#1 王明 华为; #3 王芳 腾讯（请给出编号，例如 #1）\n")
+    r = cli("add", "李雷", "--tier", "铂金", env=zh)
+    assert (r.exit_code, r.stderr) == (
+        1, "crmctl: 未知等级 '铂金'；可用等级：diamond 钻石, gold 金牌, silver 银牌, regular 普通 "
+           "(also 钻石客户…, A/B/C/D)\n")
+    r = cli("followups", "--until", "下下下周", env=zh)
+    assert (r.exit_code, r.stderr) == (
+        1, "crmctl: 无法识别日期 '下下下周'：试试 2026-12-10、明天或 +3d（更多写法见 --help）\n")
+    r = cli("show", "0", env=zh)
+    assert (r.exit_code, r.stderr) == (1, "crmctl: 客户编号必须是正数，不能是 '0'\n")
+    r = cli("edit", "1", "--birthday", "1985-13-40", env=zh)
+    assert r.exit_code == 1 and r.stderr.startswith("crmctl: 生日 '1985-13-40' 无效：请用 ")
+    assert [line.split()[:2] for line in cli("list").stdout.splitlines()[1:]] == [
+        ["1", "王明"], ["2", "Anna"], ["3", "王芳"]]  # nothing added, nothing changed
+    r = cli("show", "李雷")  # the same refusal in English, unchanged
+    assert (r.exit_code, r.stderr) == (1, "crmctl: no customer matches '李雷'\n")
