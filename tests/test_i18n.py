@@ -200,3 +200,24 @@ def test_chinese_messages_of_the_core(cli, english):
         ["1", "王明"], ["2", "Anna"], ["3", "王芳"]]  # nothing added, nothing changed
     r = cli("show", "李雷")  # the same refusal in English, unchanged
     assert (r.exit_code, r.stderr) == (1, "crmctl: no customer matches '李雷'\n")
+
+
+def test_import_reasons_stay_english_in_a_chinese_shell(cli, english, tmp_path):
+    """A refused row's reason lands in the rejects CSV and in the JSON summary's keys, which
+    scripts read: the core's messages are Chinese elsewhere, but not there."""
+    assert cli("init").exit_code == 0
+    source = tmp_path / "客户.csv"
+    source.write_text("name,phone\n王明,123\n,13900139000\n李雷,13800138000\n", encoding="gbk")
+    rejects = tmp_path / "rejects.csv"
+    r = cli("import", source, "--rejects", rejects, "--format", "json",
+            env={"CRMCTL_LANG": "zh_CN"})
+    assert r.exit_code == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert (summary["inserted"], summary["rejected_by_reason"]) == (
+        1, {"invalid phone": 1, "no name": 1})
+    reasons = [line.split(",")[1] for line in
+               rejects.read_text(encoding="gb18030").splitlines()[1:]]
+    assert reasons == ["invalid phone '123': not a valid CN number; is it foreign? use --region",
+                       "a customer needs a name"]
+    r = cli("show", "99", env={"CRMCTL_LANG": "zh_CN"})  # Chinese again after the import
+    assert r.stderr == "crmctl: 没有编号为 99 的客户\n"
