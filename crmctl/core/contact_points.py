@@ -217,9 +217,7 @@ def change(conn, cid: int, added: list, removed: list[tuple[str, str]],
             dup = find_duplicate(conn, value if kind == "email" else None,
                                  value if kind == "phone" else None, exclude=cid)
             if dup:
-                raise Duplicate(_("customer {id} already has this {field} ({value}); use "
-                                  "--allow-duplicate to add anyway").format(
-                                      id=dup[0], field=noun(kind), value=value))
+                raise duplicate(dup[0], kind, value)
     if add(conn, cid, added):
         changed.update(kind + "s" for kind, _value, _type in added)
     return sorted(changed)
@@ -276,3 +274,18 @@ def _with_cells(conn, chunk):
     for row in chunk:
         mine = points.get(row[0], {"phones": [], "emails": []})
         yield (*row, cell(mine["phones"], "phone"), cell(mine["emails"], "email"))
+
+
+def refuse_duplicate(conn, fields: dict, find_duplicate, exclude: int | None = None) -> None:
+    """Refuse ``fields`` when another live customer (not ``exclude``) has their email or
+    phone (``find_duplicate``: customers.find_duplicate)."""
+    dup = find_duplicate(conn, fields.get("email"), fields.get("phone"), exclude=exclude)
+    if dup:
+        raise duplicate(dup[0], dup[1], fields[dup[1]])
+
+
+def duplicate(cid: int, kind: str, value: str) -> Duplicate:
+    """The one-line refusal of an email or phone customer ``cid`` already has."""
+    return Duplicate(_("customer {id} already has this {field} ({value}); use "
+                       "--allow-duplicate to add anyway").format(id=cid, field=noun(kind),
+                                                                 value=value))

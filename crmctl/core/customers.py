@@ -14,8 +14,8 @@ from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import (SQL_INT_MAX, check_region, check_tier, clean_field, clean_text,
                                   normalize_email, normalize_name, normalize_phone, normalize_tag,
                                   sql_limit)
-from crmctl.core.words import STAGES, noun
-from crmctl.errors import Duplicate, InvalidValue, NotFound
+from crmctl.core.words import STAGES
+from crmctl.errors import InvalidValue, NotFound
 from crmctl.i18n import _
 from crmctl.store import atomic
 
@@ -94,9 +94,8 @@ def normalize_birthday(value: str | None) -> str | None:
             return f"--{month:02d}-{day:02d}"
         return date(year, month, day).isoformat()
     except ValueError:
-        raise InvalidValue(_("invalid birthday {value}: use YYYY-MM-DD or MM-DD "
-                             "(1985/3/12, 1985年3月12日, 3月12日)").format(value=repr(value))
-                           ) from None
+        raise InvalidValue(_("invalid birthday {value}: use YYYY-MM-DD or MM-DD (1985/3/12, "
+                             "1985年3月12日, 3月12日)").format(value=repr(value))) from None
 
 
 def normalize_fields(conn, raw: dict, phone_region: str | None = None) -> dict:
@@ -154,14 +153,6 @@ def find_duplicate(conn, email: str | None, phone: str | None, *, exclude: int |
     return None
 
 
-def _refuse_duplicate(conn, fields: dict, exclude: int | None = None) -> None:
-    dup = find_duplicate(conn, fields.get("email"), fields.get("phone"), exclude=exclude)
-    if dup:
-        raise Duplicate(_("customer {id} already has this {field} ({value}); use "
-                          "--allow-duplicate to add anyway").format(
-                              id=dup[0], field=noun(dup[1]), value=fields[dup[1]]))
-
-
 def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
         allow_duplicate: bool = False, phone_region: str | None = None,
         more: dict | None = None) -> int:
@@ -181,7 +172,7 @@ def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
     tag_names = [normalize_tag(t) for t in tags]
     with atomic(conn):
         if not allow_duplicate:
-            _refuse_duplicate(conn, fields)
+            contact_points.refuse_duplicate(conn, fields, find_duplicate)
         now = clock.now_text()
         columns = [*fields, "tier", "created_at", "updated_at"]
         cur = conn.execute(
@@ -358,8 +349,8 @@ def edit(conn, customer_id, raw: dict, *, allow_duplicate: bool = False,
                 audit.record(conn, "edit", "customer", current.id, more_fields)
             return more_fields
         if not allow_duplicate and ({"email", "phone"} & changed.keys()):
-            _refuse_duplicate(conn, {k: changed.get(k) for k in ("email", "phone")},
-                              exclude=current.id)
+            contact_points.refuse_duplicate(conn, {k: changed.get(k) for k in ("email", "phone")},
+                                            find_duplicate, exclude=current.id)
         sets = ", ".join(f"{k} = ?" for k in changed)
         conn.execute(f"UPDATE customers SET {sets}, updated_at = ? WHERE id = ?",
                      [*changed.values(), clock.now_text(), current.id])
