@@ -196,6 +196,10 @@ def test_chinese_messages_of_the_core(cli, english):
     assert (r.exit_code, r.stderr) == (1, "crmctl: 客户编号必须是正数，不能是 '0'\n")
     r = cli("edit", "1", "--birthday", "1985-13-40", env=zh)
     assert r.exit_code == 1 and r.stderr.startswith("crmctl: 生日 '1985-13-40' 无效：请用 ")
+    assert cli("edit", "1", "--phone", "13800138000").exit_code == 0
+    r = cli("add", "李雷", "--phone", "138 0013 8000", env=zh)
+    assert (r.exit_code, r.stderr) == (
+        1, "crmctl: 客户 1 已使用这个电话（+8613800138000）；仍要添加请加 --allow-duplicate\n")
     assert [line.split()[:2] for line in cli("list").stdout.splitlines()[1:]] == [
         ["1", "王明"], ["2", "Anna"], ["3", "王芳"]]  # nothing added, nothing changed
     r = cli("show", "李雷")  # the same refusal in English, unchanged
