@@ -205,6 +205,13 @@ def test_the_card_has_one_value_line(book):
         return next(line.split(None, 1)[1] for line in book("show", cid).stdout.splitlines()
                     if line.startswith("value "))
 
-    assert value_line("1") == ("6000.50 CNY in all, 6000.50 in 12 months; 3 purchases, "
-                               "average 2000.17; last 2026-11-01; segment loyal")
+    assert value_line("1") == ("6,000.50 CNY in all, 6,000.50 in 12 months; 3 purchases, "
+                               "average 2,000.17; last 2026-11-01; segment loyal")
+    from crmctl.render.views import value_line as line  # one purchase: singular
+
+    assert line({"purchases": 1, "total_spend": "700.00", "spend_12m": "700.00",
+                 "spend_currency": "CNY", "average_order": "700.00",
+                 "last_purchase": "2026-12-04", "segment": "new"}) == (
+        "700.00 CNY in all, 700.00 in 12 months; 1 purchase, average 700.00; last 2026-12-04; "
+        "segment new")
     assert value_line("5") == "no purchases in CNY; segment no purchases"

@@ -7,7 +7,7 @@ from typing import Any, Callable, Sequence
 
 from crmctl.i18n import _, ngettext
 from crmctl.render.cards import emit_card
-from crmctl.render.cells import for_people
+from crmctl.render.cells import for_people, grouped
 from crmctl.render.charts import percent, times
 from crmctl.render.formats import Format, emit_json
 from crmctl.render.sql import FOLLOWUP_HEADERS, json_object_sql
@@ -52,8 +52,9 @@ def value_line(v: dict) -> str:
     """The card's value figures on one line (core/analysis/value.card; JSON has each)."""
     if not v.get("purchases"):
         return f"no purchases in {v.get('spend_currency')}; segment {v.get('segment')}"
-    return (f"{v['total_spend']} {v['spend_currency']} in all, {v['spend_12m']} in 12 months; "
-            f"{v['purchases']} purchases, average {v['average_order']}; last "
+    return (f"{grouped(v['total_spend'])} {v['spend_currency']} in all, "
+            f"{grouped(v['spend_12m'])} in 12 months; "
+            f"{plural(v['purchases'], 'purchase')}, average {grouped(v['average_order'])}; last "
             f"{v['last_purchase']}; segment {v['segment']}")
 
 
