@@ -14,6 +14,7 @@ is not English, so an English run pays nothing.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,8 +23,26 @@ DOMAIN = "crmctl"
 _CHINESE = "zh_CN"
 
 
+_english_only = 0  # > 0 inside ``english()``
+
+
+@contextmanager
+def english():
+    """English within the block whatever the environment: for texts that land in a file or
+    in JSON (the reasons of import's rejects file and ``rejected_by_reason``), which scripts
+    read. A forked process started inside the block inherits it."""
+    global _english_only
+    _english_only += 1
+    try:
+        yield
+    finally:
+        _english_only -= 1
+
+
 def language() -> str | None:
     """``"zh_CN"`` when the environment asks for Chinese, else None (English)."""
+    if _english_only:
+        return None
     chosen = os.environ.get("CRMCTL_LANG")
     if not chosen:
         chosen = next((os.environ[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG")

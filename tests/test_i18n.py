@@ -172,3 +172,58 @@ def test_chinese_messages_of_the_store(cli, english, tmp_path, monkeypatch):
     r = cli("rekey", env={**zh, "CRMCTL_NEW_PASSPHRASE": "short"})
     assert (r.exit_code, r.stderr) == (
         1, "crmctl: 来自CRMCTL_NEW_PASSPHRASE的新口令太短（5 个字符）；至少需要 10 个字符\n")
+
+
+def test_chinese_messages_of_the_core(cli, english):
+    """Common refusals in Chinese (issue 16.5): one line, the documented exit code, nothing
+    changed; the words a person may type (tiers, dates) stay listed as they are."""
+    zh = {"CRMCTL_LANG": "zh_CN"}
+    _add(cli)
+    assert cli("add", "王芳", "--company", "腾讯").exit_code == 0
+    r = cli("show", "李雷", env=zh)
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", "crmctl: 没有与 '李雷' 匹配的客户\n")
+    r = cli("show", "99", env=zh)
+    assert (r.exit_code, r.stderr) == (1, "crmctl: 没有编号为 99 的客户\n")
+    r = cli("show", "王", env=zh)
+    assert (r.exit_code, r.stderr) == (
+        1, "crmctl: '王' 匹配到 2 位客户：#1 王明 华为; #3 王芳 腾讯（请给出编号，例如 #1）\n")
+    r = cli("add", "李雷", "--tier", "铂金", env=zh)
+    assert (r.exit_code, r.stderr) == (
+        1, "crmctl: 未知等级 '铂金'；可用等级：diamond 钻石, gold 金牌, silver 银牌, regular 普通 "
+           "(also 钻石客户…, A/B/C/D)\n")
+    r = cli("followups", "--until", "下下下周", env=zh)
+    assert (r.exit_code, r.stderr) == (
+        1, "crmctl: 无法识别日期 '下下下周'：试试 2026-12-10、明天或 +3d（更多写法见 --help）\n")
+    r = cli("show", "0", env=zh)
+    assert (r.exit_code, r.stderr) == (1, "crmctl: 客户编号必须是正数，不能是 '0'\n")
+    r = cli("edit", "1", "--birthday", "1985-13-40", env=zh)
+    assert r.exit_code == 1 and r.stderr.startswith("crmctl: 生日 '1985-13-40' 无效：请用 ")
+    assert cli("edit", "1", "--phone", "13800138000").exit_code == 0
+    r = cli("add", "李雷", "--phone", "138 0013 8000", env=zh)
+    assert (r.exit_code, r.stderr) == (
+        1, "crmctl: 客户 1 已使用这个电话（+8613800138000）；仍要添加请加 --allow-duplicate\n")
+    assert [line.split()[:2] for line in cli("list").stdout.splitlines()[1:]] == [
+        ["1", "王明"], ["2", "Anna"], ["3", "王芳"]]  # nothing added, nothing changed
+    r = cli("show", "李雷")  # the same refusal in English, unchanged
+    assert (r.exit_code, r.stderr) == (1, "crmctl: no customer matches '李雷'\n")
+
+
+def test_import_reasons_stay_english_in_a_chinese_shell(cli, english, tmp_path):
+    """A refused row's reason lands in the rejects CSV and in the JSON summary's keys, which
+    scripts read: the core's messages are Chinese elsewhere, but not there."""
+    assert cli("init").exit_code == 0
+    source = tmp_path / "客户.csv"
+    source.write_text("name,phone\n王明,123\n,13900139000\n李雷,13800138000\n", encoding="gbk")
+    rejects = tmp_path / "rejects.csv"
+    r = cli("import", source, "--rejects", rejects, "--format", "json",
+            env={"CRMCTL_LANG": "zh_CN"})
+    assert r.exit_code == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert (summary["inserted"], summary["rejected_by_reason"]) == (
+        1, {"invalid phone": 1, "no name": 1})
+    reasons = [line.split(",")[1] for line in
+               rejects.read_text(encoding="gb18030").splitlines()[1:]]
+    assert reasons == ["invalid phone '123': not a valid CN number; is it foreign? use --region",
+                       "a customer needs a name"]
+    r = cli("show", "99", env={"CRMCTL_LANG": "zh_CN"})  # Chinese again after the import
+    assert r.stderr == "crmctl: 没有编号为 99 的客户\n"

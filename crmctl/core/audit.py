@@ -16,6 +16,7 @@ from functools import lru_cache
 from crmctl.clock import now_text
 from crmctl.core.validate import SQL_INT_MAX
 from crmctl.errors import UsageError
+from crmctl.i18n import _
 
 GENESIS = "0" * 64
 
@@ -145,8 +146,8 @@ def verify(conn, expect: str | None = None) -> Verification:
         expect = expect.strip().lower()
         if len(expect) < 12 or len(expect) > 64 or any(c not in "0123456789abcdef"
                                                        for c in expect):
-            raise UsageError("--expect takes 12 or more hex characters of a head "
-                             "printed by `audit head`")
+            raise UsageError(_("--expect takes 12 or more hex characters of a head "
+                               "printed by `audit head`"))
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
                         "AND name = 'audit_log'").fetchone():  # dropped by someone with the key
         return Verification(False, 0, None, None, "the audit log table is missing")

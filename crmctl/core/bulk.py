@@ -12,6 +12,7 @@ import json
 
 from crmctl.core.references import resolve
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _
 
 STDIN = "-"
 
@@ -20,7 +21,7 @@ def ids_from_text(text: str) -> list[str]:
     """The ids written in ``text`` (stdin), in order, as typed (checked later)."""
     body = text.strip()
     if not body:
-        raise InvalidValue("no customer ids on stdin")
+        raise InvalidValue(_("no customer ids on stdin"))
     if body[0] not in "[{":
         return body.split()
     ids: list[str] = []
@@ -29,13 +30,14 @@ def ids_from_text(text: str) -> list[str]:
         try:
             value, at = decoder.raw_decode(body, at)
         except json.JSONDecodeError as exc:
-            raise InvalidValue(f"cannot read the ids on stdin: {exc.msg} at line {exc.lineno} "
-                               f"column {exc.colno}") from None
+            raise InvalidValue(_("cannot read the ids on stdin: {error} at line {line} column "
+                                 "{column}").format(error=exc.msg, line=exc.lineno,
+                                                    column=exc.colno)) from None
         _collect(value, ids)
         while at < len(body) and body[at].isspace():
             at += 1
     if not ids:
-        raise InvalidValue("no customer ids on stdin")
+        raise InvalidValue(_("no customer ids on stdin"))
     return ids
 
 
@@ -45,12 +47,12 @@ def _collect(value, ids: list[str]) -> None:
             _collect(item, ids)
     elif isinstance(value, dict):
         if "id" not in value:
-            raise InvalidValue('a JSON object on stdin has no "id"')
+            raise InvalidValue(_('a JSON object on stdin has no "id"'))
         _collect(value["id"], ids)
     elif isinstance(value, (int, str)) and not isinstance(value, bool):
         ids.append(str(value))
     else:
-        raise InvalidValue(f"not a customer id on stdin: {json.dumps(value)}")
+        raise InvalidValue(_("not a customer id on stdin: {value}").format(value=json.dumps(value)))
 
 
 def expand(ids: list[str], read_stdin) -> list[str]:
@@ -69,9 +71,9 @@ def live_ids(conn, ids) -> list[int]:
     first bad or unknown one stops everything (one line naming it), before any change."""
     parsed = list(dict.fromkeys(resolve(conn, i) for i in ids))
     if not parsed:
-        raise InvalidValue("no customer ids given")
+        raise InvalidValue(_("no customer ids given"))
     for cid in parsed:
         if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                             (cid,)).fetchone():
-            raise NotFound(f"no customer {cid}")
+            raise NotFound(_("no customer {id}").format(id=cid))
     return parsed

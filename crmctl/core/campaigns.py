@@ -24,6 +24,7 @@ from crmctl.core.money import check_currency, money_text, parse_money
 from crmctl.core.references import resolve
 from crmctl.core.validate import clean_text, parse_positive_id
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _
 from crmctl.store import atomic
 
 AFTER_DAYS = rules.CAMPAIGN_ATTRIBUTION_DAYS
@@ -66,7 +67,7 @@ def create(conn, name: str, channel: str, *, goal_responses: int | None = None,
     """Plan a campaign; return its id. Dates are WHEN words; money is text or Decimal."""
     title = clean_text(name)
     if not title:
-        raise InvalidValue("a campaign needs a name")
+        raise InvalidValue(_("a campaign needs a name"))
     code = _currency(conn, currency)
     fields = {
         "name": title,
@@ -80,8 +81,8 @@ def create(conn, name: str, channel: str, *, goal_responses: int | None = None,
         "note": clean_text(note),
     }
     if fields["start_date"] and fields["end_date"] and fields["end_date"] < fields["start_date"]:
-        raise InvalidValue(f"the end ({fields['end_date']}) is before the start "
-                           f"({fields['start_date']})")
+        raise InvalidValue(_("the end ({end}) is before the start ({start})").format(
+            end=fields["end_date"], start=fields["start_date"]))
     with atomic(conn):
         columns = [*fields, "created_at"]
         cur = conn.execute(
@@ -96,7 +97,8 @@ def _count(value, what: str) -> int | None:
     if value is None:
         return None
     if int(value) < 0:
-        raise InvalidValue(f"{what} cannot be negative ({value})")
+        raise InvalidValue(_("{option} cannot be negative ({value})").format(
+            option=what, value=value))
     return int(value)
 
 
@@ -108,7 +110,7 @@ def get(conn, campaign_id) -> Campaign:
     cid = parse_campaign_id(campaign_id)
     row = conn.execute(f"SELECT {_COLUMNS} FROM campaigns WHERE id = ?", (cid,)).fetchone()
     if row is None:
-        raise NotFound(f"no campaign {cid}")
+        raise NotFound(_("no campaign {id}").format(id=cid))
     return Campaign(*row)
 
 
@@ -220,11 +222,12 @@ def respond(conn, campaign_id, customer_id, outcome: str | None = None) -> dict:
     cid = resolve(conn, customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
-        raise NotFound(f"no customer {cid}")
+        raise NotFound(_("no customer {id}").format(id=cid))
     row = conn.execute("SELECT responded_at FROM campaign_targets WHERE campaign_id = ? AND "
                        "customer_id = ?", (camp.id, cid)).fetchone()
     if row is None:
-        raise NotFound(f"customer {cid} is not a target of campaign {camp.id}")
+        raise NotFound(_("customer {id} is not a target of campaign {campaign}").format(
+            id=cid, campaign=camp.id))
     outcome = clean_text(outcome)
     with atomic(conn):
         conn.execute("UPDATE campaign_targets SET responded_at = coalesce(responded_at, ?), "

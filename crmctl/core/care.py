@@ -28,6 +28,7 @@ from pathlib import Path
 
 from crmctl.core import rules, settings
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 
 CACHE_VERSION = 1
 _MONTHS = "正二三四五六七八九十冬腊"
@@ -80,7 +81,8 @@ def normalize_birthday_lunar(value: str | None) -> str | None:
                 month, day = number, _DAY_WORDS.get(body[len(word):].removesuffix("日"))
                 break
     if not (month and day and 1 <= month <= 12 and 1 <= day <= 30):
-        raise InvalidValue(f"invalid lunar birthday {text!r}: {LUNAR_HELP}")
+        raise InvalidValue(_("invalid lunar birthday {value}: {help}").format(
+            value=repr(text), help=_(LUNAR_HELP)))
     return f"{month:02d}-{day:02d}"
 
 

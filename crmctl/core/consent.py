@@ -11,6 +11,7 @@ from crmctl.core.references import resolve
 from crmctl.core.validate import clean_text
 from crmctl.core.words import CONSENT_CHANNELS
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _
 from crmctl.store import atomic
 
 CHANNELS = CONSENT_CHANNELS.values  # email, phone, sms, wechat
@@ -52,8 +53,8 @@ def record(conn, customer_id, channel: str, granted: bool, *, source: str | None
     channel = check_channel(channel)
     at = at or clock.now_text()
     if at > clock.now_text():
-        raise InvalidValue("consent cannot be recorded in the future "
-                           f"({clock.local_minute(at)})")
+        raise InvalidValue(_("consent cannot be recorded in the future ({at})").format(
+            at=clock.local_minute(at)))
     with atomic(conn):
         conn.execute(
             "INSERT INTO consent_events (customer_id, channel, granted, at, source, "
@@ -91,5 +92,5 @@ def _live_id(conn, customer_id) -> int:
     cid = resolve(conn, customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
-        raise NotFound(f"no customer {cid}")
+        raise NotFound(_("no customer {id}").format(id=cid))
     return cid

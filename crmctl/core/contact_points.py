@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from crmctl.core.words import noun
 from crmctl.errors import Duplicate, InvalidValue, NotFound
+from crmctl.i18n import _
 
 PHONE_TYPES = ("mobile", "work", "home", "fax", "other")
 EMAIL_TYPES = ("work", "home", "other")
@@ -51,7 +53,8 @@ def check_type(value: str, kind: str) -> str:
     key = " ".join(value.split()).casefold()
     found = key if key in allowed else _TYPE_WORDS.get(key)
     if found is None or found not in allowed:
-        raise InvalidValue(f"unknown {kind} type {value!r} (use {', '.join(allowed)})")
+        raise InvalidValue(_("unknown {kind} type {value} (use {types})").format(
+            kind=noun(kind), value=repr(value), types=", ".join(allowed)))
     return found
 
 
@@ -191,7 +194,7 @@ def normalize_points(kind: str, given: list[str], region: str) -> list[tuple[str
             value = normalize_email(raw)
             typ = typ or "other"
         if value is None:
-            raise InvalidValue(f"--add-{kind} needs a value")
+            raise InvalidValue(_("--add-{kind} needs a value").format(kind=kind))
         out.append((kind, value, typ))
     return out
 
@@ -206,17 +209,17 @@ def change(conn, cid: int, added: list, removed: list[tuple[str, str]],
     changed = set()
     for kind, value in removed:
         if not remove(conn, cid, kind, value):
-            raise NotFound(f"customer {cid} has no other {kind} {value}")
+            raise NotFound(_("customer {id} has no other {kind} {value}").format(
+                id=cid, kind=noun(kind), value=value))
         changed.add(kind + "s")
-    for kind, value, _ in added:
+    for kind, value, _type in added:
         if not allow_duplicate:
             dup = find_duplicate(conn, value if kind == "email" else None,
                                  value if kind == "phone" else None, exclude=cid)
             if dup:
-                raise Duplicate(f"customer {dup[0]} already has this {kind} ({value}); "
-                                "use --allow-duplicate to add anyway")
+                raise duplicate(dup[0], kind, value)
     if add(conn, cid, added):
-        changed.update(kind + "s" for kind, _, _ in added)
+        changed.update(kind + "s" for kind, _value, _type in added)
     return sorted(changed)
 
 
@@ -238,7 +241,7 @@ def from_cell(text: str | None, primary: str | None, kind: str) -> list[dict]:
         return [{"value": primary, "type": primary_type(kind, primary, None)}] if primary else []
     out = []
     for part in text.split("; "):
-        typ, _, value = part.partition(":")
+        typ, _sep, value = part.partition(":")
         out.append({"value": value, "type": typ})
     return out
 
@@ -271,3 +274,18 @@ def _with_cells(conn, chunk):
     for row in chunk:
         mine = points.get(row[0], {"phones": [], "emails": []})
         yield (*row, cell(mine["phones"], "phone"), cell(mine["emails"], "email"))
+
+
+def refuse_duplicate(conn, fields: dict, find_duplicate, exclude: int | None = None) -> None:
+    """Refuse ``fields`` when another live customer (not ``exclude``) has their email or
+    phone (``find_duplicate``: customers.find_duplicate)."""
+    dup = find_duplicate(conn, fields.get("email"), fields.get("phone"), exclude=exclude)
+    if dup:
+        raise duplicate(dup[0], dup[1], fields[dup[1]])
+
+
+def duplicate(cid: int, kind: str, value: str) -> Duplicate:
+    """The one-line refusal of an email or phone customer ``cid`` already has."""
+    return Duplicate(_("customer {id} already has this {field} ({value}); use "
+                       "--allow-duplicate to add anyway").format(id=cid, field=noun(kind),
+                                                                 value=value))

@@ -14,6 +14,7 @@ from crmctl.core import audit, interactions
 from crmctl.core.references import resolve
 from crmctl.core.validate import check_not_voided, clean_multiline, parse_positive_id
 from crmctl.errors import InvalidValue, NotFound, UsageError
+from crmctl.i18n import _
 from crmctl.store import atomic
 
 LIST_COLUMNS = ("id", "at", "channel", "direction", "summary", "outcome", "satisfaction",
@@ -26,7 +27,7 @@ def for_customer(conn, customer_id) -> list[dict]:
     cid = resolve(conn, customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
-        raise NotFound(f"no customer {cid}")
+        raise NotFound(_("no customer {id}").format(id=cid))
     rows = conn.execute(
         "SELECT id, at, channel, direction, summary, outcome, satisfaction, complaint, "
         "complaint_category, resolved_at, campaign_id, voided_at, void_reason "
@@ -47,7 +48,7 @@ def _live(conn, interaction_id, doing: str) -> dict:
         "FROM interactions i JOIN customers c ON c.id = i.customer_id "
         "WHERE i.id = ? AND c.forgotten_at IS NULL", (iid,)).fetchone()
     if row is None:
-        raise NotFound(f"no interaction {iid}")
+        raise NotFound(_("no interaction {id}").format(id=iid))
     check_not_voided("interaction", iid, row[3], doing)
     return dict(zip(("id", "customer_id", "at", "voided_at", "complaint", "category"), row))
 
@@ -75,7 +76,7 @@ def void(conn, interaction_id, reason: str) -> dict:
     complaints it had resolved are open again, as if it had never been logged."""
     reason = clean_multiline(reason)
     if not reason:
-        raise InvalidValue("--reason cannot be empty")
+        raise InvalidValue(_("--reason cannot be empty"))
     with atomic(conn):
         row = _live(conn, interaction_id, "void")
         iid, cid = row["id"], row["customer_id"]
@@ -98,9 +99,10 @@ def _changes(row: dict, *, summary, outcome, channel, at, satisfaction, complain
     if summary is not None:
         changes["summary"] = clean_multiline(summary)
         if not changes["summary"]:
-            raise InvalidValue("--summary cannot be empty")
+            raise InvalidValue(_("--summary cannot be empty"))
         if len(changes["summary"]) > interactions.SUMMARY_MAX:
-            raise InvalidValue(f"--summary is longer than {interactions.SUMMARY_MAX} characters")
+            raise InvalidValue(_("--summary is longer than {max} characters").format(
+                max=interactions.SUMMARY_MAX))
     if outcome is not None:
         changes["outcome"] = clean_multiline(outcome)
     if channel is not None:
@@ -111,7 +113,7 @@ def _changes(row: dict, *, summary, outcome, channel, at, satisfaction, complain
         changes["satisfaction"] = interactions.check_satisfaction(satisfaction)
     is_complaint = bool(row["complaint"]) if complaint is None else complaint
     if category is not None and not is_complaint:
-        raise UsageError("--category goes with --complaint")
+        raise UsageError(_("--category goes with --complaint"))
     if complaint is not None and complaint != bool(row["complaint"]):
         changes["complaint"] = 1 if complaint else 0
         changes["complaint_category"] = (interactions.check_category(category or "other")
@@ -130,9 +132,9 @@ def edit(conn, interaction_id, *, summary=None, outcome=None, channel=None, at=N
     given = dict(summary=summary, outcome=outcome, channel=channel, at=at,
                  satisfaction=satisfaction, complaint=complaint, category=category)
     if all(v is None for v in given.values()):
-        raise UsageError("interactions edit needs at least one of --summary, --outcome, "
-                         "--channel, --at, --satisfaction, --complaint/--no-complaint, "
-                         "--category")
+        raise UsageError(_("interactions edit needs at least one of --summary, --outcome, "
+                           "--channel, --at, --satisfaction, --complaint/--no-complaint, "
+                           "--category"))
     with atomic(conn):
         row = _live(conn, interaction_id, "edited")
         iid, cid = row["id"], row["customer_id"]

@@ -18,6 +18,7 @@ from crmctl.core.money import minor_to_text, parse_amount
 from crmctl.core.references import resolve
 from crmctl.core.validate import check_not_voided, clean_multiline, parse_positive_id
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _
 from crmctl.store import atomic
 
 
@@ -27,7 +28,7 @@ def for_customer(conn, customer_id) -> list[dict]:
     cid = resolve(conn, customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
-        raise NotFound(f"no customer {cid}")
+        raise NotFound(_("no customer {id}").format(id=cid))
     rows = conn.execute(
         "SELECT p.id, p.date, p.amount_minor, p.currency, p.note, p.campaign_id, p.voided_at, "
         "p.void_reason, (SELECT coalesce(sum(amount_minor), 0) FROM refunds r "
@@ -53,7 +54,7 @@ def _live(conn, purchase_id, doing: str) -> dict:
         "FROM purchases p JOIN customers c ON c.id = p.customer_id "
         "WHERE p.id = ? AND c.forgotten_at IS NULL", (pid,)).fetchone()
     if row is None:
-        raise NotFound(f"no purchase {pid}")
+        raise NotFound(_("no purchase {id}").format(id=pid))
     check_not_voided("purchase", pid, row[5], doing)
     keys = ("id", "customer_id", "date", "amount_minor", "currency", "voided_at", "refunded")
     return dict(zip(keys, row))
@@ -62,7 +63,7 @@ def _live(conn, purchase_id, doing: str) -> dict:
 def _reason(reason: str) -> str:
     reason = clean_multiline(reason)
     if not reason:
-        raise InvalidValue("--reason cannot be empty")
+        raise InvalidValue(_("--reason cannot be empty"))
     return reason
 
 
@@ -95,19 +96,23 @@ def refund(conn, purchase_id, amount=None, *, reason: str, when: date | None = N
     today = clock.today()
     day = when or today
     if day > today:
-        raise InvalidValue(f"a refund cannot be dated in the future ({day.isoformat()})")
+        raise InvalidValue(_("a refund cannot be dated in the future ({day})").format(
+            day=day.isoformat()))
     with atomic(conn):
         row = _live(conn, purchase_id, "refunded")
         pid, cur = row["id"], row["currency"]
         left = row["amount_minor"] - row["refunded"]
         if left <= 0:
-            raise InvalidValue(f"purchase {pid} is already refunded in full")
+            raise InvalidValue(_("purchase {id} is already refunded in full").format(id=pid))
         minor = left if amount is None else parse_amount(amount, cur)
         if minor > left:
-            raise InvalidValue(f"refund of {minor_to_text(minor, cur)} {cur} is more than the "
-                               f"{minor_to_text(left, cur)} {cur} left of purchase {pid}")
+            raise InvalidValue(_("refund of {amount} {currency} is more than the {left} "
+                                 "{currency} left of purchase {id}").format(
+                amount=minor_to_text(minor, cur), currency=cur,
+                left=minor_to_text(left, cur), id=pid))
         if day.isoformat() < row["date"]:
-            raise InvalidValue(f"a refund cannot be dated before its purchase ({row['date']})")
+            raise InvalidValue(_("a refund cannot be dated before its purchase ({day})").format(
+                day=row["date"]))
         cursor = conn.execute(
             "INSERT INTO refunds (purchase_id, date, amount_minor, reason, created_at) "
             "VALUES (?, ?, ?, ?, ?)", (pid, day.isoformat(), minor, reason, clock.now_text()))

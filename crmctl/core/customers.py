@@ -14,7 +14,8 @@ from crmctl.core.validate import (SQL_INT_MAX, check_region, check_tier, clean_f
                                   normalize_email, normalize_name, normalize_phone, normalize_tag,
                                   sql_limit)
 from crmctl.core.words import STAGES
-from crmctl.errors import Duplicate, InvalidValue, NotFound
+from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _
 from crmctl.store import atomic
 
 # Fields a person may set with add / edit (tier has its own command, with a history).
@@ -98,8 +99,8 @@ def normalize_birthday(value: str | None) -> str | None:
             return f"--{month:02d}-{day:02d}"
         return date(year, month, day).isoformat()
     except ValueError:
-        raise InvalidValue(f"invalid birthday {value!r}: use YYYY-MM-DD or MM-DD "
-                           "(1985/3/12, 1985年3月12日, 3月12日)") from None
+        raise InvalidValue(_("invalid birthday {value}: use YYYY-MM-DD or MM-DD (1985/3/12, "
+                             "1985年3月12日, 3月12日)").format(value=repr(value))) from None
 
 
 def normalize_fields(conn, raw: dict, phone_region: str | None = None) -> dict:
@@ -108,7 +109,7 @@ def normalize_fields(conn, raw: dict, phone_region: str | None = None) -> dict:
     out = {}
     for key, value in raw.items():
         if key not in EDITABLE:
-            raise InvalidValue(f"unknown field {key!r}")
+            raise InvalidValue(_("unknown field {key}").format(key=repr(key)))
         if key == "name":
             out[key] = normalize_name(value)
         elif key == "email":
@@ -133,10 +134,10 @@ def _existing_referrer(conn, value) -> int:
     try:
         ref = resolve(conn, value)
     except (InvalidValue, NotFound) as exc:
-        raise type(exc)(f"{exc} (given as --referred-by)") from None
+        raise type(exc)(_("{error} (given as --referred-by)").format(error=exc)) from None
     if not 0 < ref <= SQL_INT_MAX or not conn.execute(
             "SELECT 1 FROM customers WHERE id = ?", (ref,)).fetchone():
-        raise NotFound(f"no customer {ref} (given as --referred-by)")
+        raise NotFound(_("no customer {id} (given as --referred-by)").format(id=ref))
     return ref
 
 
@@ -155,13 +156,6 @@ def find_duplicate(conn, email: str | None, phone: str | None, *, exclude: int |
         if other:
             return other, name
     return None
-
-
-def _refuse_duplicate(conn, fields: dict, exclude: int | None = None) -> None:
-    dup = find_duplicate(conn, fields.get("email"), fields.get("phone"), exclude=exclude)
-    if dup:
-        raise Duplicate(f"customer {dup[0]} already has this {dup[1]} "
-                        f"({fields[dup[1]]}); use --allow-duplicate to add anyway")
 
 
 def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
@@ -183,7 +177,7 @@ def add(conn, raw: dict, *, tier: str = "regular", tags: list[str] = (),
     tag_names = [normalize_tag(t) for t in tags]
     with atomic(conn):
         if not allow_duplicate:
-            _refuse_duplicate(conn, fields)
+            contact_points.refuse_duplicate(conn, fields, find_duplicate)
         now = clock.now_text()
         columns = [*fields, "tier", "created_at", "updated_at"]
         cur = conn.execute(
@@ -248,7 +242,7 @@ def get(conn, customer_id) -> Customer:
     params = {"id": cid, **lifecycle.stage_params(clock.today())}
     row = conn.execute(_select("c.id = :id"), params).fetchone()
     if row is None:
-        raise NotFound(f"no customer {cid}")
+        raise NotFound(_("no customer {id}").format(id=cid))
     return _customer(row)
 
 
@@ -336,9 +330,9 @@ def edit(conn, customer_id, raw: dict, *, allow_duplicate: bool = False,
     points = _points(conn, more, phone_region)
     fewer = [(k, normalize_fields(conn, {k: v}, phone_region)[k] or v) for k, v in fewer]
     if "name" in fields and fields["name"] is None:
-        raise InvalidValue("a customer needs a name")
+        raise InvalidValue(_("a customer needs a name"))
     if fields.get("referred_by") == current.id:
-        raise InvalidValue("a customer cannot be referred by themselves")
+        raise InvalidValue(_("a customer cannot be referred by themselves"))
     changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
     if not changed and not points and not fewer:
         return []
@@ -351,8 +345,8 @@ def edit(conn, customer_id, raw: dict, *, allow_duplicate: bool = False,
                 audit.record(conn, "edit", "customer", current.id, more_fields)
             return more_fields
         if not allow_duplicate and ({"email", "phone"} & changed.keys()):
-            _refuse_duplicate(conn, {k: changed.get(k) for k in ("email", "phone")},
-                              exclude=current.id)
+            contact_points.refuse_duplicate(conn, {k: changed.get(k) for k in ("email", "phone")},
+                                            find_duplicate, exclude=current.id)
         sets = ", ".join(f"{k} = ?" for k in changed)
         conn.execute(f"UPDATE customers SET {sets}, updated_at = ? WHERE id = ?",
                      [*changed.values(), clock.now_text(), current.id])

@@ -25,6 +25,7 @@ from crmctl import clock
 from crmctl.core import duplicates, settings, tiers
 from crmctl.core.validate import normalize_email, normalize_phone
 from crmctl.errors import InvalidValue
+from crmctl.i18n import english
 
 CHECKS = ("duplicate-email", "duplicate-phone", "duplicate-name", "duplicate-candidate",
           "invalid-email",
@@ -118,7 +119,8 @@ def _invalid_contacts(conn) -> list[Issue]:
             if value is None:
                 continue
             try:
-                normalize(value)
+                with english():  # a detail as the review's others are (in JSON too)
+                    normalize(value)
             except InvalidValue as exc:
                 out.append(Issue(cid, name, check, str(exc)))
     return out

@@ -24,7 +24,9 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
+from crmctl.core.words import noun
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 
 EXAMPLES = "2026-12-10, 明天 or +3d"
 HELP = ("2026-12-10, 12-10, 12月10日, today, 明天, friday, 周五, 下周五, next friday, "
@@ -90,7 +92,7 @@ def _number(text: str) -> int:
         return 1
     if "十" not in text:
         return _DIGITS.get(text, -1)
-    tens, _, ones = text.partition("十")
+    tens, _sep, ones = text.partition("十")
     tens, ones = (_DIGITS.get(tens, -1) if tens else 1), (_DIGITS.get(ones, -1) if ones else 0)
     return -1 if min(tens, ones) < 0 else tens * 10 + ones
 
@@ -100,7 +102,8 @@ def _key(text: str) -> str:
 
 
 def _refuse(text: str, what: str = "date"):
-    return InvalidValue(f"cannot read {what} {text!r}: try {EXAMPLES} (more in --help)")
+    return InvalidValue(_("cannot read {what} {text}: try {examples} (more in --help)").format(
+        what=noun(what), text=repr(text), examples=_(EXAMPLES)))
 
 
 def parse_when(text: str, today: date | None = None, *, past: bool = False) -> date:

@@ -44,6 +44,7 @@ from crmctl.core.references import resolve
 from crmctl.core.validate import (clean_multiline, clean_text,
                                   parse_positive_id)
 from crmctl.errors import InvalidValue, NotFound, UsageError
+from crmctl.i18n import _
 from crmctl.store import atomic, page_cache
 
 KINDS = ("scheduled", "notify")
@@ -57,10 +58,10 @@ def schedule(conn, customer_id: int, due: date, purpose: str | None = None,
     """Store a follow-up for a customer; return its id. Joins the caller's transaction."""
 
     if kind not in KINDS:
-        raise InvalidValue(f"unknown follow-up kind {kind!r}")
+        raise InvalidValue(_("unknown follow-up kind {kind}").format(kind=repr(kind)))
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (customer_id,)).fetchone():
-        raise NotFound(f"no customer {customer_id}")
+        raise NotFound(_("no customer {id}").format(id=customer_id))
     with atomic(conn):
         cur = conn.execute(
             "INSERT INTO followups (customer_id, due, kind, purpose, created_at) "
@@ -80,7 +81,8 @@ def plan(conn, customer_id, due: date, purpose: str | None) -> tuple[int, int, l
 
     cid = resolve(conn, customer_id)
     if due < clock.today():
-        raise InvalidValue(f"cannot schedule a follow-up in the past ({due.isoformat()})")
+        raise InvalidValue(_("cannot schedule a follow-up in the past ({day})").format(
+            day=due.isoformat()))
     with atomic(conn):
         fid = schedule(conn, cid, due, purpose)
         return fid, cid, open_on_day(conn, cid, due, besides=fid)
@@ -104,7 +106,7 @@ def parse_fid(value) -> int:
 
 
 def _open_followup(conn, followup_id) -> tuple[int, str]:
-    fid, _, due = _open_followup_of(conn, followup_id)
+    fid, _owner, due = _open_followup_of(conn, followup_id)
     return fid, due
 
 
@@ -115,11 +117,12 @@ def _open_followup_of(conn, followup_id) -> tuple[int, int, str]:
                        "FROM followups f JOIN customers c ON c.id = f.customer_id "
                        "WHERE f.id = ? AND c.forgotten_at IS NULL", (fid,)).fetchone()
     if row is None:
-        raise NotFound(f"no follow-up {fid}")
+        raise NotFound(_("no follow-up {id}").format(id=fid))
     if row[0] is not None:
         day = clock.local_date_of(row[0]).isoformat()
-        state = "cancelled" if row[2] is not None else "done"
-        raise InvalidValue(f"follow-up {fid} is already {state} (on {day})")
+        raise InvalidValue((_("follow-up {id} is already cancelled (on {day})")
+                            if row[2] is not None else
+                            _("follow-up {id} is already done (on {day})")).format(id=fid, day=day))
     return fid, row[3], row[1]
 
 
@@ -143,9 +146,10 @@ def done(conn, followup_id, note: str | None = None, *, customer_id: int | None 
     --done) it must be that customer's."""
 
     with atomic(conn):
-        fid, owner, _ = _open_followup_of(conn, followup_id)
+        fid, owner, _due = _open_followup_of(conn, followup_id)
         if customer_id is not None and owner != customer_id:
-            raise NotFound(f"customer {customer_id} has no follow-up {fid}")
+            raise NotFound(_("customer {id} has no follow-up {followup}").format(
+                id=customer_id, followup=fid))
         note = clean_multiline(note)
         conn.execute("UPDATE followups SET done_at = ?, note = coalesce(?, note) WHERE id = ?",
                      (clock.now_text(), note, fid))
@@ -159,12 +163,14 @@ def snooze(conn, followup_id, until: date) -> tuple[int, str]:
     day)."""
 
     if until < clock.today():
-        raise InvalidValue(f"cannot snooze to a day in the past ({until.isoformat()})")
+        raise InvalidValue(_("cannot snooze to a day in the past ({day})").format(
+            day=until.isoformat()))
     with atomic(conn):
         fid, previous = _open_followup(conn, followup_id)
         if until.isoformat() <= previous:  # both YYYY-MM-DD: text order is date order
-            raise InvalidValue(f"follow-up {fid} is due on {previous} already; snooze moves "
-                               f"it later, not to {until.isoformat()}")
+            raise InvalidValue(_("follow-up {id} is due on {due} already; snooze moves it later, "
+                                 "not to {day}").format(id=fid, due=previous,
+                                                        day=until.isoformat()))
         conn.execute("UPDATE followups SET due = ? WHERE id = ?", (until.isoformat(), fid))
         audit.record(conn, "snooze", "followup", fid, ["due"])
     return fid, previous
@@ -176,9 +182,9 @@ def cancel(conn, followup_id, reason: str) -> int:
 
     reason = clean_multiline(reason)
     if not reason:
-        raise InvalidValue("--reason cannot be empty")
+        raise InvalidValue(_("--reason cannot be empty"))
     with atomic(conn):
-        fid, _ = _open_followup(conn, followup_id)
+        fid, _due = _open_followup(conn, followup_id)
         conn.execute("UPDATE followups SET done_at = ?, cancel_reason = ? WHERE id = ?",
                      (clock.now_text(), reason, fid))
         audit.record(conn, "cancel", "followup", fid, ["done_at", "cancel_reason"])
@@ -191,11 +197,12 @@ def edit(conn, followup_id, *, due: date | None = None,
     (id, customer id, the fields changed)."""
 
     if due is None and purpose is None:
-        raise UsageError("followups edit needs --due or --purpose")
+        raise UsageError(_("followups edit needs --due or --purpose"))
     if due is not None and due < clock.today():
-        raise InvalidValue(f"cannot move a follow-up into the past ({due.isoformat()})")
+        raise InvalidValue(_("cannot move a follow-up into the past ({day})").format(
+            day=due.isoformat()))
     with atomic(conn):
-        fid, cid, _ = _open_followup_of(conn, followup_id)
+        fid, cid, _due = _open_followup_of(conn, followup_id)
         changes = {}
         if due is not None:
             changes["due"] = due.isoformat()

@@ -21,6 +21,7 @@ from crmctl.core import audit, campaigns, dates, followups, words
 from crmctl.core.references import resolve
 from crmctl.core.validate import clean_multiline, sql_limit
 from crmctl.errors import InvalidValue, NotFound, UsageError
+from crmctl.i18n import _
 from crmctl.store import atomic
 
 CHANNELS = words.CHANNELS.values  # phone, email, meeting, visit, wechat, chat, social, other
@@ -65,7 +66,8 @@ def check_satisfaction(value) -> int | None:
     except ValueError:
         score = None
     if score not in SATISFACTION:
-        raise InvalidValue(f"satisfaction must be a whole number from 1 to 5, not {value!r}")
+        raise InvalidValue(_("satisfaction must be a whole number from 1 to 5, not {value}").format(
+            value=repr(value)))
     return score
 
 
@@ -78,7 +80,7 @@ def parse_at(value: str | datetime | None) -> datetime:
     if moment.tzinfo is None:
         moment = moment.astimezone()
     if moment > clock.now() + timedelta(minutes=1):
-        raise InvalidValue(f"--at cannot be in the future ({value})")
+        raise InvalidValue(_("--at cannot be in the future ({value})").format(value=value))
     return moment
 
 
@@ -97,17 +99,18 @@ def log(conn, customer_id, *, channel: str, summary: str, outcome: str | None = 
         "complaint": 1 if complaint else 0, "complaint_category": None, "campaign_id": None,
     }
     if not row["summary"]:
-        raise InvalidValue("--summary cannot be empty")
+        raise InvalidValue(_("--summary cannot be empty"))
     if len(row["summary"]) > SUMMARY_MAX:
-        raise InvalidValue(f"--summary is longer than {SUMMARY_MAX} characters")
+        raise InvalidValue(_("--summary is longer than {max} characters").format(max=SUMMARY_MAX))
     if category is not None and not complaint:
-        raise UsageError("--category goes with --complaint")
+        raise UsageError(_("--category goes with --complaint"))
     if complaint:
         row["complaint_category"] = check_category(category) if category is not None else "other"
     if purpose is not None and next_due is None:
-        raise UsageError("--purpose goes with --next")
+        raise UsageError(_("--purpose goes with --next"))
     if next_due is not None and next_due < clock.today():
-        raise InvalidValue(f"--next cannot be in the past ({next_due.isoformat()})")
+        raise InvalidValue(_("--next cannot be in the past ({day})").format(
+            day=next_due.isoformat()))
     if campaign_id is not None:
 
         row["campaign_id"] = campaigns.check_for_interaction(conn, campaign_id)
@@ -139,7 +142,7 @@ def log(conn, customer_id, *, channel: str, summary: str, outcome: str | None = 
 def _require_customer(conn, cid: int) -> None:
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
-        raise NotFound(f"no customer {cid}")
+        raise NotFound(_("no customer {id}").format(id=cid))
 
 
 def _complaints_to_resolve(conn, cid: int, resolves, at: str) -> list[int]:
@@ -153,21 +156,25 @@ def _complaints_to_resolve(conn, cid: int, resolves, at: str) -> list[int]:
             "AND resolved_at IS NULL AND voided_at IS NULL AND at <= ? ORDER BY at, id",
             (cid, at))]
         if not ids:
-            raise InvalidValue(f"customer {cid} has no open complaint logged before this contact")
+            raise InvalidValue(_("customer {id} has no open complaint logged before this "
+                                 "contact").format(id=cid))
         return ids
     try:
         complaint_id = int(word)
     except ValueError:
-        raise InvalidValue(f"--resolves-complaint takes a complaint id or 'all', "
-                           f"not {resolves!r}") from None
+        raise InvalidValue(_("--resolves-complaint takes a complaint id or 'all', not {value}"
+                             ).format(value=repr(resolves))) from None
     found = conn.execute("SELECT customer_id, complaint, resolved_at, at FROM interactions "
                          "WHERE id = ? AND voided_at IS NULL", (complaint_id,)).fetchone()
     if found is None or found[0] != cid or not found[1]:
-        raise NotFound(f"customer {cid} has no complaint {complaint_id}")
+        raise NotFound(_("customer {id} has no complaint {complaint}").format(
+            id=cid, complaint=complaint_id))
     if found[2] is not None:
-        raise InvalidValue(f"complaint {complaint_id} was already resolved at {found[2]}")
+        raise InvalidValue(_("complaint {complaint} was already resolved at {at}").format(
+            complaint=complaint_id, at=found[2]))
     if found[3] > at:
-        raise InvalidValue(f"complaint {complaint_id} was logged after this contact")
+        raise InvalidValue(_("complaint {complaint} was logged after this contact").format(
+            complaint=complaint_id))
     return [complaint_id]
 
 

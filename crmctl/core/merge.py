@@ -28,6 +28,7 @@ from crmctl import clock
 from crmctl.core import audit, customers, privacy
 from crmctl.core.references import resolve
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 from crmctl.store import atomic
 
 FIELDS = customers.EDITABLE  # what a person sets; each may be filled or taken
@@ -59,7 +60,8 @@ def check_take(take) -> list[str]:
     fields = [f.strip().replace("-", "_") for f in take or ()]
     for name in fields:
         if name not in TAKEABLE:
-            raise InvalidValue(f"--take takes a field ({', '.join(TAKEABLE)}), not {name!r}")
+            raise InvalidValue(_("--take takes a field ({fields}), not {name}").format(
+                fields=", ".join(TAKEABLE), name=repr(name)))
     return fields
 
 
@@ -70,7 +72,7 @@ def merge(conn, keep_ref, drop_ref, *, take=(), dry_run: bool = False) -> MergeR
     take = check_take(take)
     keep, drop = privacy.live_record(conn, keep_ref), privacy.live_record(conn, drop_ref)
     if keep["id"] == drop["id"]:
-        raise InvalidValue(f"cannot merge customer {keep['id']} with itself")
+        raise InvalidValue(_("cannot merge customer {id} with itself").format(id=keep["id"]))
     result = MergeResult(keep["id"], drop["id"], keep["name"], drop["name"], dry_run=dry_run)
     changes = _fields(keep, drop, take, result)
     try:

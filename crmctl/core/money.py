@@ -15,6 +15,7 @@ import re
 from decimal import Decimal
 
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 
 # Decimal places per currency (ISO 4217 minor unit exponents) — the currencies crmctl knows.
 CURRENCY_EXPONENTS = {"CNY": 2, "USD": 2, "EUR": 2, "GBP": 2, "HKD": 2, "JPY": 0, "KRW": 0}
@@ -27,7 +28,8 @@ _AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 def check_currency(value: str | None) -> str:
     code = (value or "").strip().upper()
     if code not in CURRENCY_EXPONENTS:
-        raise InvalidValue(f"unknown currency {value!r}; known: {', '.join(CURRENCY_EXPONENTS)}")
+        raise InvalidValue(_("unknown currency {value}; known: {known}").format(
+            value=repr(value), known=", ".join(CURRENCY_EXPONENTS)))
     return code
 
 
@@ -38,17 +40,19 @@ def parse_amount(text, currency: str) -> int:
     raw = str(text if text is not None else "").strip()
     like = "1234.50" if places else "1234"
     if raw.startswith("-") and _AMOUNT.fullmatch(raw[1:]):
-        raise InvalidValue(f"amount cannot be negative ({raw})")
+        raise InvalidValue(_("amount cannot be negative ({amount})").format(amount=raw))
     if not _AMOUNT.fullmatch(raw):
-        raise InvalidValue(f"amount must be a number like {like}, not {raw!r}")
+        raise InvalidValue(_("amount must be a number like {like}, not {amount}").format(
+            like=like, amount=repr(raw)))
     amount = Decimal(raw.replace(",", ""))
     minor = amount.scaleb(places)
     if minor != minor.to_integral_value():
-        raise InvalidValue(f"amount {raw} has more than {places} decimal places for {currency}")
+        raise InvalidValue(_("amount {amount} has more than {places} decimal places for "
+                             "{currency}").format(amount=raw, places=places, currency=currency))
     if minor == 0:
-        raise InvalidValue("amount must be more than 0")
+        raise InvalidValue(_("amount must be more than 0"))
     if minor > MAX_MINOR:  # SQLite integers are 64-bit, and sums of them must fit too
-        raise InvalidValue(f"amount {raw} is too large")
+        raise InvalidValue(_("amount {amount} is too large").format(amount=raw))
     return int(minor)
 
 

@@ -39,6 +39,7 @@ from crmctl import clock
 from crmctl.core import contact_points, audit, consent, lifecycle, search
 from crmctl.core.references import resolve
 from crmctl.errors import Busy, NotFound
+from crmctl.i18n import _
 from crmctl.store import atomic
 
 FORMAT = "crmctl-subject-access/1"
@@ -61,10 +62,10 @@ def live_record(conn, customer_id) -> dict:
     cid = resolve(conn, customer_id)
     found = _rows(conn, "SELECT * FROM customers WHERE id = ?", (cid,))
     if not found:
-        raise NotFound(f"no customer {cid}")
+        raise NotFound(_("no customer {id}").format(id=cid))
     if found[0]["forgotten_at"]:
-        raise NotFound(f"customer {cid} was forgotten on {found[0]['forgotten_at'][:10]}; "
-                       "nothing personal is held")
+        raise NotFound(_("customer {id} was forgotten on {day}; nothing personal is held").format(
+            id=cid, day=found[0]["forgotten_at"][:10]))
     return found[0]
 
 
@@ -131,9 +132,9 @@ def forget(conn, customer_id) -> dict:
         erase_traces(conn, [record["id"]])
         _erase_rows(conn, record, at)
     if not checkpoint(conn):
-        raise Busy(f"#{record['id']} is erased, but another program has the database open, "
-                   "so the old values stay in the file until it closes (the next crmctl "
-                   "command then clears them)")
+        raise Busy(_("#{id} is erased, but another program has the database open, so the old "
+                     "values stay in the file until it closes (the next crmctl command then "
+                     "clears them)").format(id=record["id"]))
     return {"id": record["id"], "forgotten_at": at}
 
 
@@ -193,7 +194,7 @@ def reapply_erasures(conn, ledger: list[Erasure]) -> int:
                                 "AND forgotten_at IS NULL", (entry.customer_id, entry.created_at))
             records.extend((row, entry.erased_at) for row in found[:1])
         if records:
-            erase_traces(conn, [record["id"] for record, _ in records])
+            erase_traces(conn, [record["id"] for record, _found in records])
         for record, at in records:
             _erase_rows(conn, record, at)
         conn.executemany("INSERT OR IGNORE INTO erasures (customer_id, created_at, erased_at) "

@@ -17,6 +17,7 @@ from crmctl.core.money import check_currency, minor_to_text, parse_amount
 from crmctl.core.references import resolve
 from crmctl.core.validate import clean_multiline
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _
 from crmctl.store import atomic
 
 
@@ -45,14 +46,15 @@ def record(conn, customer_id, amount, *, when: date | None = None, currency: str
     today = clock.today()
     day = when or today
     if day > today:
-        raise InvalidValue(f"a purchase cannot be dated in the future ({day.isoformat()})")
+        raise InvalidValue(_("a purchase cannot be dated in the future ({day})").format(
+            day=day.isoformat()))
     note = clean_multiline(note)
     if campaign_id is not None:
         campaign_id = campaigns.check_for_interaction(conn, campaign_id)
     with atomic(conn):
         if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                             (cid,)).fetchone():
-            raise NotFound(f"no customer {cid}")
+            raise NotFound(_("no customer {id}").format(id=cid))
         cur = conn.execute(
             "INSERT INTO purchases (customer_id, date, amount_minor, currency, note, campaign_id)"
             " VALUES (?, ?, ?, ?, ?, ?)", (cid, day.isoformat(), minor, currency, note,

@@ -20,6 +20,7 @@ import re
 from crmctl.core import search
 from crmctl.core.validate import parse_customer_id
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _
 
 _ID = re.compile(r"\s*-?\d+\s*")
 _HASH_ID = re.compile(r"\s*#\s*(\S*)\s*")
@@ -40,7 +41,7 @@ def resolve(conn, ref) -> int:
         return parse_customer_id(hashed.group(1))
     words = text.strip()
     if not words:
-        raise InvalidValue("customer id must be a number or a name, not ''")
+        raise InvalidValue(_("customer id must be a number or a name, not ''"))
     return _unique(words, _candidates(conn, words))
 
 
@@ -63,7 +64,7 @@ def _candidates(conn, words: str) -> list[tuple]:
 
 def _unique(words: str, rows: list[tuple]) -> int:
     if not rows:
-        raise NotFound(f"no customer matches {words!r}")
+        raise NotFound(_("no customer matches {words}").format(words=repr(words)))
     if len(rows) > 1:
         exact = [r for r in rows if r[1] and search.fold(r[1]) == search.fold(words)]
         if len(exact) == 1:
@@ -78,6 +79,8 @@ def ambiguity(words: str, rows: list[tuple], shown: int = 5) -> str:
     listed = "; ".join(
         " ".join([f"#{r[0]}", r[1] or "", *(v for v in (r[2], r[3]) if v)]).rstrip()
         for r in rows[:shown])
-    more = f"; …and {len(rows) - shown} more" if len(rows) > shown else ""
-    return (f"{words!r} matches {len(rows)} customers: {listed}{more} "
-            f"(give the id, e.g. #{rows[0][0]})")
+    more = _("; …and {count} more").format(count=len(rows) - shown) \
+        if len(rows) > shown else ""
+    return _("{words} matches {count} customers: {listed}{more} (give the id, e.g. #{id})"
+             ).format(words=repr(words), count=len(rows), listed=listed, more=more,
+                      id=rows[0][0])

@@ -13,13 +13,14 @@ from crmctl.core.money import check_currency, money_text
 from crmctl.core.privacy import FORGOTTEN_LABEL
 from crmctl.core.validate import sql_limit
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 
 
 def ranking(conn, *, limit: int | None = None, currency: str | None = None) -> list[dict]:
     """Referrers, most customers brought in first (then most revenue, then id)."""
 
     if limit is not None and limit < 0:
-        raise InvalidValue("--limit must be 0 or more")
+        raise InvalidValue(_("--limit must be 0 or more"))
     currency = check_currency(currency or settings.get(conn, "currency"))
     rows = conn.execute(
         """

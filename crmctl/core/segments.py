@@ -24,6 +24,7 @@ from crmctl.core.money import CURRENCY_EXPONENTS
 from crmctl.core.dates import spend_window
 from crmctl.core.rules import tier_rank_sql
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 
 SEGMENTS = reports.SEGMENTS
 # the 12-month spend of customer c, for --sort spend (parameters: spend_params)
@@ -40,7 +41,8 @@ def order_sql(sort: str, rowid: str = "c.id") -> str:
     """ORDER BY of a --sort word (prefix - to reverse); ties by id."""
     key, direction = (sort[1:], "DESC") if sort.startswith("-") else (sort, "ASC")
     if key not in SORTS:
-        raise InvalidValue(f"unknown sort {sort!r}; sorts: {', '.join(SORTS)} (prefix - to reverse)")
+        raise InvalidValue(_("unknown sort {sort}; sorts: {sorts} (prefix - to reverse)").format(
+            sort=repr(sort), sorts=", ".join(SORTS)))
     if key == "id":  # ids are never NULL; a bare rowid order lets LIMIT stop early
         return f"{rowid} {direction}"
     return f"{SORTS[key]} {direction} NULLS LAST, c.id {direction}"

@@ -13,6 +13,7 @@ from crmctl import clock
 from crmctl.core import audit, rules
 from crmctl.core.validate import check_region, check_tier
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _, pgettext
 from crmctl.store import atomic
 
 # The numbers and what they mean: core/rules.py.
@@ -75,7 +76,8 @@ def data_review(conn) -> tuple[int, str | None]:
 
 def get(conn, key: str) -> Any:
     if key not in DEFAULTS:
-        raise InvalidValue(f"unknown setting {key!r}; known: {', '.join(sorted(DEFAULTS))}")
+        raise InvalidValue(_("unknown setting {key}; known: {known}").format(
+            key=repr(key), known=", ".join(sorted(DEFAULTS))))
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     return json.loads(row[0]) if row else DEFAULTS[key]
 
@@ -89,15 +91,17 @@ def put(conn, key: str, value: Any) -> None:
     default = get(conn, key)  # validates the key
     expected = DEFAULTS[key]
     if type(value) is not type(expected):
-        raise InvalidValue(f"setting {key!r} takes a {_kind(expected)}, like "
-                           f"{json.dumps(expected, ensure_ascii=False)}")
+        raise InvalidValue(_("setting {key} takes a {kind}, like {example}").format(
+            key=repr(key), kind=_kind(expected),
+            example=json.dumps(expected, ensure_ascii=False)))
     if isinstance(expected, dict) and set(value) != set(expected):
-        raise InvalidValue(f"setting {key!r} needs exactly the keys {', '.join(expected)}")
+        raise InvalidValue(_("setting {key} needs exactly the keys {keys}").format(
+            key=repr(key), keys=", ".join(expected)))
     if isinstance(expected, dict) and any(type(value[k]) is not type(v) or
                                           (isinstance(v, int) and value[k] < 0)
                                           for k, v in expected.items()):
-        raise InvalidValue(f"setting {key!r} takes a JSON object like "
-                           f"{json.dumps(expected, ensure_ascii=False)}")
+        raise InvalidValue(_("setting {key} takes a JSON object like {example}").format(
+            key=repr(key), example=json.dumps(expected, ensure_ascii=False)))
     if key == "default_region":
         value = check_region(value)
     if key == "retention_days" and value < 0:
@@ -118,16 +122,18 @@ def _care_value(key: str, value):
     """The care settings' items: holiday names, tiers, a number of days up to a month."""
     if key == "care_holiday_days":
         if not 0 <= value <= 31:
-            raise InvalidValue(f"setting {key!r} takes a whole number of days from 0 to 31")
+            raise InvalidValue(_("setting {key} takes a whole number of days from 0 to 31").format(
+                key=repr(key)))
         return value
     if not all(isinstance(item, str) and item.strip() for item in value):
-        raise InvalidValue(f"setting {key!r} takes a list of names, like "
-                           f"{json.dumps(DEFAULTS[key], ensure_ascii=False)}")
+        raise InvalidValue(_("setting {key} takes a list of names, like {example}").format(
+            key=repr(key), example=json.dumps(DEFAULTS[key], ensure_ascii=False)))
     if key == "care_holiday_tiers":
         return [check_tier(item) for item in value]
     return [item.strip() for item in value]
 
 
 def _kind(value) -> str:
-    return {dict: "JSON object", str: "text", int: "whole number", list: "list"}.get(
+    return {dict: pgettext("noun", "JSON object"), str: pgettext("noun", "text"),
+            int: pgettext("noun", "whole number"), list: pgettext("noun", "list")}.get(
         type(value), type(value).__name__)

@@ -6,6 +6,7 @@ from crmctl.core import audit
 from crmctl.core.references import resolve
 from crmctl.core.validate import normalize_tag
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _
 from crmctl.store import atomic
 
 
@@ -34,7 +35,7 @@ def _check_customers(conn, ids) -> list[int]:
     for cid in parsed:
         if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                             (cid,)).fetchone():
-            raise NotFound(f"no customer {cid}")
+            raise NotFound(_("no customer {id}").format(id=cid))
     return parsed
 
 
@@ -58,7 +59,7 @@ def remove(conn, tag: str, customer_ids) -> int:
     ids = _check_customers(conn, customer_ids)
     row = conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
     if row is None:
-        raise NotFound(f"no tag {name!r}")
+        raise NotFound(_("no tag {name}").format(name=repr(name)))
     removed = 0
     with atomic(conn):
         for cid in ids:
@@ -75,7 +76,7 @@ def remove(conn, tag: str, customer_ids) -> int:
 def _existing(conn, name: str) -> tuple[int, str]:
     row = conn.execute("SELECT id, name FROM tags WHERE name = ?", (name,)).fetchone()
     if row is None:
-        raise NotFound(f"no tag {name!r}")
+        raise NotFound(_("no tag {name}").format(name=repr(name)))
     return row
 
 
@@ -100,7 +101,8 @@ def rename(conn, old: str, new: str) -> tuple[int, bool]:
         target = conn.execute("SELECT id FROM tags WHERE name = ?", (new_name,)).fetchone()
         merged = target is not None and target[0] != old_id
         if not merged and current == new_name:
-            raise InvalidValue(f"tag {current!r} is already called {new_name!r}")
+            raise InvalidValue(_("tag {tag} is already called {name}").format(
+                tag=repr(current), name=repr(new_name)))
         ids = _carriers(conn, old_id)
         if merged:
             conn.execute("INSERT OR IGNORE INTO customer_tags (customer_id, tag_id) "
@@ -120,7 +122,7 @@ def drop(conn, tag: str) -> int:
     return how many customers carried it."""
     name = normalize_tag(tag)
     with atomic(conn):
-        tag_id, _ = _existing(conn, name)
+        tag_id, _name = _existing(conn, name)
         ids = _carriers(conn, tag_id)
         conn.execute("DELETE FROM customer_tags WHERE tag_id = ?", (tag_id,))
         conn.execute("DELETE FROM tags WHERE id = ?", (tag_id,))

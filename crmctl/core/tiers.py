@@ -50,6 +50,7 @@ from crmctl.core.references import resolve
 from crmctl.core.rules import TIERS, tier_name_sql, tier_rank_sql
 from crmctl.core.validate import check_tier, clean_text
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _, pgettext
 from crmctl.store import atomic, page_cache
 
 SPEND_MONTHS = 12
@@ -114,14 +115,15 @@ def set_tier(conn, customer_id, tier: str, reason: str | None) -> dict:
     new = check_tier(tier)
     reason = clean_text(reason)
     if not reason:
-        raise InvalidValue("--reason cannot be empty: say why the tier changes")
+        raise InvalidValue(_("--reason cannot be empty: say why the tier changes"))
     with atomic(conn):
         row = conn.execute("SELECT tier FROM customers WHERE id = ? AND forgotten_at IS NULL",
                            (cid,)).fetchone()
         if row is None:
-            raise NotFound(f"no customer {cid}")
+            raise NotFound(_("no customer {id}").format(id=cid))
         if row[0] == new:
-            raise InvalidValue(f"customer {cid} is already {new}")
+            raise InvalidValue(_("customer {id} is already {tier}").format(
+                id=cid, tier=pgettext("tier", new)))
         fid = _change(conn, cid, row[0], new, reason, "manual", clock.today())
     return {"customer_id": cid, "old_tier": row[0], "new_tier": new, "followup_id": fid}
 
@@ -131,7 +133,7 @@ def history(conn, customer_id) -> list[dict]:
     cid = resolve(conn, customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
-        raise NotFound(f"no customer {cid}")
+        raise NotFound(_("no customer {id}").format(id=cid))
     keys = ("at", "old_tier", "new_tier", "reason", "source")
     return [dict(zip(keys, row)) for row in conn.execute(
         "SELECT at, old_tier, new_tier, reason, source FROM tier_history "

@@ -10,8 +10,9 @@ import re
 import unicodedata
 
 from crmctl import clock
-from crmctl.core.words import TIERS
+from crmctl.core.words import TIERS, noun
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 
 _SPACES = re.compile(r"\s+")
 # Within one line of a multi-line text: runs of white space other than a line break.
@@ -31,11 +32,14 @@ def parse_positive_id(value, what: str) -> int:
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise InvalidValue(f"{what} id must be a number, not {value!r}") from None
+        raise InvalidValue(_("{what} id must be a number, not {value}").format(
+            what=noun(what), value=repr(value))) from None
     if number <= 0:
-        raise InvalidValue(f"{what} id must be a positive number, not {value!r}")
+        raise InvalidValue(_("{what} id must be a positive number, not {value}").format(
+            what=noun(what), value=repr(value)))
     if number > SQL_INT_MAX:
-        raise InvalidValue(f"{what} id {value} is too large to be an id")
+        raise InvalidValue(_("{what} id {value} is too large to be an id").format(
+            what=noun(what), value=value))
     return number
 
 
@@ -45,8 +49,11 @@ def check_not_voided(what: str, ident: int, voided_at: str | None, doing: str) -
     if voided_at is None:
         return
     day = clock.local_date_of(voided_at).isoformat()
-    raise InvalidValue(f"{what} {ident} is already voided (on {day})" if doing == "void"
-                       else f"{what} {ident} is voided (on {day}) and cannot be {doing}")
+    if doing == "void":
+        raise InvalidValue(_("{what} {id} is already voided (on {day})").format(
+            what=noun(what), id=ident, day=day))
+    raise InvalidValue(_("{what} {id} is voided (on {day}) and cannot be {doing}").format(
+        what=noun(what), id=ident, day=day, doing=noun(doing)))
 
 
 def parse_customer_id(value) -> int:
@@ -58,7 +65,7 @@ def sql_limit(limit: int | None) -> str:
     if limit is None:
         return ""
     if limit < 0:
-        raise InvalidValue("--limit must be 0 or more")
+        raise InvalidValue(_("--limit must be 0 or more"))
     return f" LIMIT {min(int(limit), SQL_INT_MAX)}"
 
 
@@ -95,16 +102,16 @@ def _check_utf8(value: str) -> None:
         value.encode("utf-8")
     except UnicodeEncodeError:
         # Bytes that were not UTF-8 on the command line arrive as lone surrogates.
-        raise InvalidValue("text is not valid UTF-8 (is the terminal set to another "
-                           "encoding?)") from None
+        raise InvalidValue(_("text is not valid UTF-8 (is the terminal set to another "
+                             "encoding?)")) from None
 
 
 def normalize_name(value: str | None) -> str:
     name = clean_text(value)
     if not name:
-        raise InvalidValue("a customer needs a name")
+        raise InvalidValue(_("a customer needs a name"))
     if len(name) > 200:
-        raise InvalidValue("name is longer than 200 characters")
+        raise InvalidValue(_("name is longer than 200 characters"))
     return name
 
 
@@ -118,7 +125,8 @@ def normalize_email(value: str | None) -> str | None:
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise InvalidValue(f"invalid email {value!r}: {exc}") from None
+        raise InvalidValue(_("invalid email {value}: {reason}").format(
+            value=repr(value), reason=exc)) from None
 
 
 FOREIGN_HINT = "is it foreign? use --region"
@@ -131,7 +139,8 @@ def check_region(value: str) -> str:
     region = (value or "").strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         shown = value if len(value) <= 12 else value[:12] + "…"
-        raise InvalidValue(f"unknown phone region {shown!r} (use a code like CN, US, DE)")
+        raise InvalidValue(_("unknown phone region {region} (use a code like CN, US, DE)").format(
+            region=repr(shown)))
     return region
 
 
@@ -161,13 +170,15 @@ def read_phone(value: str | None, region: str = "CN",
             # is another (011 in the US): never read 0049… as a national number.
             number = phonenumbers.parse("+" + _idd_00(value), region, keep_raw_input=True)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidValue(f"invalid phone {value!r}: {_phone_reason(exc)}") from None
+        raise InvalidValue(_("invalid phone {value}: {reason}").format(
+            value=repr(value), reason=_phone_reason(exc))) from None
     in_region = number.country_code_source == _FROM_REGION
     if not phonenumbers.is_valid_number(number):
         if number.country_code_source in (_FROM_REGION, _WITHOUT_PLUS):
-            raise InvalidValue(f"invalid phone {value!r}: not a valid {region} number; {hint}")
-        raise InvalidValue(f"invalid phone {value!r}: not a valid number for "
-                           f"+{number.country_code}")
+            raise InvalidValue(_("invalid phone {value}: not a valid {region} number; {hint}"
+                                 ).format(value=repr(value), region=region, hint=_(hint)))
+        raise InvalidValue(_("invalid phone {value}: not a valid number for +{code}").format(
+            value=repr(value), code=number.country_code))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), in_region
 
 
@@ -196,9 +207,9 @@ def check_tier(tier: str) -> str:
 def normalize_tag(value: str) -> str:
     tag = clean_text(value)
     if not tag:
-        raise InvalidValue("a tag cannot be empty")
+        raise InvalidValue(_("a tag cannot be empty"))
     if ";" in tag or "," in tag:
-        raise InvalidValue(f"a tag cannot contain ';' or ',': {tag!r}")
+        raise InvalidValue(_("a tag cannot contain ';' or ',': {tag}").format(tag=repr(tag)))
     if len(tag) > 64:
-        raise InvalidValue("a tag is at most 64 characters")
+        raise InvalidValue(_("a tag is at most 64 characters"))
     return tag

@@ -11,11 +11,34 @@ import re
 import unicodedata
 
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _, pgettext
 
 
 def _key(text: str) -> str:
     """Full-width letters to ASCII (NFKC), case folded, inner spaces folded, trimmed."""
     return " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
+
+
+def noun(word: str) -> str:
+    """A record kind, field or action named inside a message (``customer``, ``tier``,
+    ``refunded``…) in the interface language; each is a literal here so the catalog test
+    sees it. A word not listed stays as it is."""
+    return {
+        "customer": pgettext("noun", "customer"), "interaction": pgettext("noun", "interaction"),
+        "purchase": pgettext("noun", "purchase"), "campaign": pgettext("noun", "campaign"),
+        "follow-up": pgettext("noun", "follow-up"), "email": pgettext("noun", "email"),
+        "phone": pgettext("noun", "phone"), "date": pgettext("noun", "date"),
+        "time": pgettext("noun", "time"), "tier": pgettext("noun", "tier"),
+        "tiers": pgettext("noun", "tiers"), "stage": pgettext("noun", "stage"),
+        "stages": pgettext("noun", "stages"), "channel": pgettext("noun", "channel"),
+        "channels": pgettext("noun", "channels"),
+        "consent channel": pgettext("noun", "consent channel"),
+        "direction": pgettext("noun", "direction"),
+        "directions": pgettext("noun", "directions"),
+        "complaint category": pgettext("noun", "complaint category"),
+        "categories": pgettext("noun", "categories"),
+        "edited": pgettext("noun", "edited"), "refunded": pgettext("noun", "refunded"),
+    }.get(word, word)
 
 
 class Words:
@@ -47,7 +70,8 @@ class Words:
         """The English word for ``text``; a clear error listing the words otherwise."""
         value = self.find(text)
         if value is None:
-            raise InvalidValue(f"unknown {self.what} {text!r}; {self.plural}: {self.hint}")
+            raise InvalidValue(_("unknown {what} {text}; {plural}: {hint}").format(
+                what=noun(self.what), text=repr(text), plural=noun(self.plural), hint=self.hint))
         return value
 
 

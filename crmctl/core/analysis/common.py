@@ -7,6 +7,7 @@ from datetime import date
 from crmctl.core import settings
 from crmctl.core.money import check_currency, minor_to_text
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 
 NONE_LABEL = "(none)"  # a purchase or customer without the grouped value
 
@@ -18,7 +19,8 @@ def currency_of(conn, currency: str | None) -> str:
 
 def check_range(since: date | None, until: date | None) -> None:
     if since and until and since > until:
-        raise InvalidValue(f"--since {since.isoformat()} is after --until {until.isoformat()}")
+        raise InvalidValue(_("--since {since} is after --until {until}").format(
+            since=since.isoformat(), until=until.isoformat()))
 
 
 def average_minor(total_minor: int, count: int) -> int | None:
@@ -36,7 +38,8 @@ def choice(value: str, allowed: tuple[str, ...], option: str) -> str:
     """One of ``allowed`` (case-insensitive), or one line naming them."""
     word = (value or "").strip().lower()
     if word not in allowed:
-        raise InvalidValue(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
+        raise InvalidValue(_("{option} must be one of {allowed}, not {value}").format(
+            option=option, allowed=", ".join(allowed), value=repr(value)))
     return word
 
 

@@ -22,6 +22,7 @@ from crmctl.core.analysis.common import average_minor, currency_of, money
 from crmctl.core.purchases import spend_window
 from crmctl.core.references import resolve
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 
 COLUMNS = ("rank", "id", "name", "tier", "segment", "at_risk", "churn_risk", "total_spend",
            "spend_12m", "purchases", "average_order", "last_purchase", "currency")
@@ -71,7 +72,7 @@ def top(conn, limit: int | None = None, *, today: date | None = None,
     the ones at risk first. ``churn``: {customer id: reasons}, if already known."""
     limit = rules.VALUE_TOP if limit is None else limit
     if limit < 1:
-        raise InvalidValue("--top must be 1 or more")
+        raise InvalidValue(_("--top must be 1 or more"))
     today = today or clock.today()
     currency = currency_of(conn, currency)
     after, until = spend_window(today)

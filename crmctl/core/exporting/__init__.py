@@ -31,6 +31,7 @@ from crmctl.core.exporting.request import FORMATS, WHATS, Request
 from crmctl.core.exporting.select import (CUSTOMER_COLUMNS, INTERACTION_COLUMNS,
                                           PURCHASE_COLUMNS, Table, list_query, select_table)
 from crmctl.errors import UsageError
+from crmctl.i18n import _
 # the one rule of every csv crmctl writes (tests/test_csv_safety.py holds export to it)
 from crmctl.spreadsheet import neutralize, restore
 
@@ -47,7 +48,7 @@ def export(conn, request: Request, out=None, stream=None) -> dict:
     req = request.checked()
     path = check_destination(out, getattr(conn, "path", None))
     if path is None and stream is None:
-        raise UsageError("export to a stream needs the stream")
+        raise UsageError(_("export to a stream needs the stream"))
     table = select_table(conn, req)
     if req.fmt == "ics":
         table.origin = settings.database_id(conn)

@@ -13,6 +13,7 @@ from crmctl.core.exporting.deliver import check_destination, deliver, refuse_bin
 from crmctl.core.exporting.formats import BINARY, writer
 from crmctl.core.exporting.select import Table
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 from crmctl.spreadsheet import neutralize, neutralize_phone
 
 FORMATS = ("csv", "json", "xlsx")
@@ -23,7 +24,8 @@ def export_campaign(conn, campaign_id, fmt: str = "csv", out=None, stream=None) 
     to ``stream``. Returns the summary of ``export_rows`` with campaign_id, format, path."""
     kind = (fmt or "").strip().lower()
     if kind not in FORMATS:
-        raise InvalidValue(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")
+        raise InvalidValue(_("unknown export format {format}; formats: {formats}").format(
+            format=repr(fmt), formats=", ".join(FORMATS)))
     path = check_destination(out, getattr(conn, "path", None))
     binary = kind in BINARY
     refuse_binary_on_terminal(binary, path, stream)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 from crmctl.store import atomic
 from crmctl.store.outputs import is_stream, private_output, refuse_database_files
 
@@ -26,9 +27,10 @@ def check_destination(out: str | os.PathLike | None, db=None) -> Path | None:
         return None
     path = Path(out).expanduser()
     if path.is_dir():
-        raise InvalidValue(f"cannot write {path}: it is a directory")
+        raise InvalidValue(_("cannot write {path}: it is a directory").format(path=path))
     if not path.parent.is_dir():
-        raise InvalidValue(f"cannot write {path}: directory {path.parent} does not exist")
+        raise InvalidValue(_("cannot write {path}: directory {directory} does not exist").format(
+            path=path, directory=path.parent))
     refuse_database_files(path, db)
     return path
 
@@ -36,7 +38,7 @@ def check_destination(out: str | os.PathLike | None, db=None) -> Path | None:
 def refuse_binary_on_terminal(binary: bool, path: Path | None, stream) -> None:
     """xlsx to a terminal would print a zip: ask for a file instead."""
     if binary and path is None and _is_terminal(stream):
-        raise InvalidValue("xlsx is binary: give --out FILE or redirect the output")
+        raise InvalidValue(_("xlsx is binary: give --out FILE or redirect the output"))
 
 
 def deliver(conn, path: Path | None, stream, binary: bool, encoding: str,

@@ -18,6 +18,7 @@ from typing import Iterable
 
 from crmctl.core.exporting.select import Table
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 
 XLSX_MAX_ROWS = 1_048_575  # a sheet has 1,048,576 rows, one is the header
 
@@ -112,5 +113,6 @@ def write_xlsx(stream, table: Table) -> int:
     try:
         return write_sheet(stream, table.entity + "s", table.columns, table.rows, XLSX_MAX_ROWS)
     except TooManyRows:
-        raise InvalidValue(f"xlsx holds at most {XLSX_MAX_ROWS:,} rows under its header; "
-                           "export csv, or narrow with a filter or --limit") from None
+        raise InvalidValue(_("xlsx holds at most {rows} rows under its header; export csv, or "
+                             "narrow with a filter or --limit").format(rows=f"{XLSX_MAX_ROWS:,}")
+                           ) from None

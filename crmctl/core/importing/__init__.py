@@ -39,6 +39,7 @@ from crmctl.core.importing.rows import RowToCustomer
 from crmctl.core.importing.write import Writer, bulk_mode
 from crmctl.core.validate import check_region, normalize_tag
 from crmctl.errors import InvalidValue, UsageError
+from crmctl.i18n import _
 from crmctl.store import atomic
 from crmctl.store.outputs import refuse_database_files
 
@@ -102,7 +103,8 @@ def run(conn, path, options: Options | None = None,
     """Import one file in one transaction; return the summary (dry run: roll back)."""
     options = options or Options()
     if options.on_duplicate not in DUPLICATE_MODES:
-        raise UsageError(f"--on-duplicate takes skip, update or error, not {options.on_duplicate!r}")
+        raise UsageError(_("--on-duplicate takes skip, update or error, not {value}").format(
+            value=repr(options.on_duplicate)))
     extra_tags = [normalize_tag(t) for t in options.tags]
     path = Path(path)
     summary = Summary(dry_run=options.dry_run)
@@ -164,8 +166,8 @@ def _layout(source, mapping_name: str) -> str:
         return mapping_name
     if mapping_name in ("auto", "", None, source.layout):
         return source.layout
-    raise UsageError(f"--mapping {mapping_name} does not apply to a vCard file "
-                     "(its fields are read by name)")
+    raise UsageError(_("--mapping {mapping} does not apply to a vCard file (its fields are "
+                       "read by name)").format(mapping=mapping_name))
 
 
 def _plan(path: Path, source, mapping_name: str) -> mapping.Plan:
@@ -174,8 +176,8 @@ def _plan(path: Path, source, mapping_name: str) -> mapping.Plan:
     if not plan.has_name():
         shown = ", ".join(repr(h if len(h) <= 30 else h[:29] + "…")
                           for h in source.headers[:6] if h) or "none"
-        raise InvalidValue(f"{path}: no name column among its headers ({shown}); "
-                           "name one with --mapping FILE.toml")
+        raise InvalidValue(_("{path}: no name column among its headers ({shown}); name one with "
+                             "--mapping FILE.toml").format(path=path, shown=shown))
     return plan
 
 

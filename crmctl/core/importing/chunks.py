@@ -13,6 +13,7 @@ from typing import Iterator
 
 from crmctl.core.importing.columns import ColumnsToCustomers
 from crmctl.errors import CrmError
+from crmctl.i18n import english
 
 CHUNK_ROWS = 5_000
 PARALLEL_FROM_BYTES = 4_000_000  # smaller files are validated in-process
@@ -61,7 +62,8 @@ def _chunks(source) -> Iterator[list]:
 
 
 def _validate(chunk, validator: ColumnsToCustomers, keep_cells: bool):
-    validated = validator(chunk)
+    with english():  # a row's reason goes into the rejects CSV and the JSON summary
+        validated = validator(chunk)
     if keep_cells:
         cells = dict(chunk)
     else:

@@ -24,6 +24,7 @@ from pathlib import Path
 from crmctl.core.importing.fields import COLUMNS
 from crmctl.core.words import TIERS
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _
 from crmctl.spreadsheet import restore
 
 # Fields a column can feed. given/middle/family and birth_* are composed into name/birthday.
@@ -243,22 +244,26 @@ def _toml_columns(headers: list[str], mapping: str) -> list[str]:
     except (OSError, ValueError):  # a name too long for a path, or with a NUL in it
         exists = False
     if not path.suffix == ".toml" and not exists:
-        raise InvalidValue(f"unknown mapping {mapping!r}: use auto, "
-                           f"{', '.join(SOURCES)} or a FILE.toml")
+        raise InvalidValue(_("unknown mapping {mapping}: use auto, {sources} or a FILE.toml"
+                             ).format(mapping=repr(mapping), sources=", ".join(SOURCES)))
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise NotFound(f"no mapping file {mapping}") from None
+        raise NotFound(_("no mapping file {mapping}").format(mapping=mapping)) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidValue(f"cannot read mapping file {mapping}: {exc}") from None
+        raise InvalidValue(_("cannot read mapping file {mapping}: {error}").format(
+            mapping=mapping, error=exc)) from None
     table = doc.get("columns", doc)
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-        raise InvalidValue(f"mapping file {mapping}: expected [columns] \"Header\" = \"field\"")
+        raise InvalidValue(_('mapping file {mapping}: expected [columns] "Header" = "field"'
+                             ).format(mapping=mapping))
     given = {header_key(k): v.strip().lower() for k, v in table.items()}
     for header, target in given.items():
         if target not in TARGETS:
-            raise InvalidValue(f"mapping file {mapping}: unknown field {target!r} for "
-                               f"column {header!r}; fields: {', '.join(TARGETS)}")
+            raise InvalidValue(_("mapping file {mapping}: unknown field {field} for column "
+                                 "{column}; fields: {fields}").format(
+                mapping=mapping, field=repr(target), column=repr(header),
+                fields=", ".join(TARGETS)))
     auto = _auto_table(headers) if doc.get("auto", True) is not False else {}
     return [given.get(header_key(h), auto.get(header_key(h), "ignore")) for h in headers]
 

@@ -26,6 +26,7 @@ from typing import Callable, Iterator
 
 from crmctl.core.importing import charsets, guard
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _
 
 SAMPLE = 1 << 16
 BLOCK = 1 << 20
@@ -46,23 +47,25 @@ class Source:
 @contextmanager
 def open_source(path: Path, encoding: str = "auto", max_cell: int = 1_000_000):
     if not path.exists():
-        raise NotFound(f"no file {path}")
+        raise NotFound(_("no file {path}").format(path=path))
     if path.is_dir():
-        raise InvalidValue(f"{path} is a directory, not a CSV or xlsx file")
+        raise InvalidValue(_("{path} is a directory, not a CSV or xlsx file").format(path=path))
     size = path.stat().st_size
     with path.open("rb") as f:
         head = f.read(SAMPLE)
     if not head.strip(b" \t\r\n\xef\xbb\xbf\xff\xfe"):
-        raise InvalidValue(f"{path} is empty")
+        raise InvalidValue(_("{path} is empty").format(path=path))
     if head.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
         if not head.startswith(b"PK"):
-            raise InvalidValue(f"{path} is named {path.suffix} but is not an xlsx workbook "
-                               "(not a zip archive); if it is CSV, rename it to .csv")
+            raise InvalidValue(_("{path} is named {suffix} but is not an xlsx workbook (not "
+                                 "a zip archive); if it is CSV, rename it to .csv").format(
+                path=path, suffix=path.suffix))
         with _open_xlsx(path, size, max_cell) as source:
             yield source
         return
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InvalidValue(f"{path} is an old Excel .xls workbook; save it as .xlsx or CSV")
+        raise InvalidValue(_("{path} is an old Excel .xls workbook; save it as .xlsx or CSV"
+                             ).format(path=path))
     with _open_csv(path, head, size, encoding, max_cell) as source:
         yield source
 
@@ -73,7 +76,7 @@ def _codec(name: str) -> str:
     try:
         return codecs.lookup(name).name
     except (LookupError, ValueError):  # ValueError: a NUL in the name
-        raise InvalidValue(f"unknown encoding {name!r}") from None
+        raise InvalidValue(_("unknown encoding {name}").format(name=repr(name))) from None
 
 
 def detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
@@ -83,8 +86,8 @@ def detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", "strict"
     if _looks_binary(head):
-        raise InvalidValue(f"{path} is not a text file (it holds binary data); "
-                           "import reads CSV or xlsx")
+        raise InvalidValue(_("{path} is not a text file (it holds binary data); import reads "
+                             "CSV or xlsx").format(path=path))
     if _decodes(path, "utf-8"):
         return "utf-8", "strict"
     bad, wide = _utf8_damage(path)
@@ -96,8 +99,8 @@ def detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
     for guess in charsets.guesses(head):  # the common Windows code pages first
         if _decodes(path, guess):
             return _codec(guess), "strict"
-    raise InvalidValue(f"cannot tell the encoding of {path}; name it with --encoding "
-                       "(e.g. utf-8, gb18030, utf-16)")
+    raise InvalidValue(_("cannot tell the encoding of {path}; name it with --encoding (e.g. "
+                         "utf-8, gb18030, utf-16)").format(path=path))
 
 
 def _behind_utf8_bom(path: Path, head: bytes) -> tuple[str, str]:
@@ -113,8 +116,9 @@ def _behind_utf8_bom(path: Path, head: bytes) -> tuple[str, str]:
         return "utf-8-sig", "replace"
     if _decodes(path, "gb18030", skip):
         return "gb18030", "strict"
-    raise InvalidValue(f"{path} starts with a UTF-8 byte-order mark but is neither UTF-8 nor "
-                       "GB18030 text; name its encoding with --encoding (e.g. big5, cp1252)")
+    raise InvalidValue(_("{path} starts with a UTF-8 byte-order mark but is neither UTF-8 nor "
+                         "GB18030 text; name its encoding with --encoding (e.g. big5, cp1252)"
+                         ).format(path=path))
 
 
 def _skips_bom(head: bytes, encoding: str) -> int:
@@ -214,7 +218,7 @@ def _open_csv(path: Path, head: bytes, size: int, encoding: str, max_cell: int):
         except guard.TooWide as exc:
             raise exc.refusal(path, 1) from None
         if header is None:
-            raise InvalidValue(f"{path} is empty")
+            raise InvalidValue(_("{path} is empty").format(path=path))
         if len(header) > guard.MAX_COLUMNS:
             raise guard.too_many_columns().refusal(path, 1)
         headers = [h.strip() for h in header]
@@ -309,7 +313,7 @@ def _open_xlsx(path: Path, size: int, max_cell: int):
     try:
         try:
             if not book.worksheets:
-                raise InvalidValue(f"{path} holds no worksheet")
+                raise InvalidValue(_("{path} holds no worksheet").format(path=path))
             sheet = book.worksheets[0]
             total = sheet.max_row or 1  # as the file claims it: for the progress bar only
             rows = _sheet_rows(sheet)
@@ -319,7 +323,7 @@ def _open_xlsx(path: Path, size: int, max_cell: int):
         except Exception as exc:  # noqa: BLE001 - see above
             raise _xlsx_damage(path, exc) from None
         if first is None:
-            raise InvalidValue(f"{path} is empty")
+            raise InvalidValue(_("{path} is empty").format(path=path))
         first_number, first_cells = first
         if first_number < 1:
             raise _out_of_order(path, first_number, None)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _
 from crmctl.spreadsheet import neutralize
 from crmctl.store.outputs import PrivateOutput
 
@@ -63,9 +64,10 @@ class Rejects:
     def __enter__(self):
         if self.target is not None:
             if self.target.is_dir():
-                raise InvalidValue(f"--rejects {self.target} is a directory")
+                raise InvalidValue(_("--rejects {path} is a directory").format(path=self.target))
             if not self.target.parent.exists():
-                raise NotFound(f"no directory {self.target.parent} for --rejects")
+                raise NotFound(_("no directory {directory} for --rejects").format(
+                    directory=self.target.parent))
             self._tmp = PrivateOutput(self.target)  # unnamed until complete: a kill leaves nothing
             self._file = self._tmp.open(binary=False, encoding=self.encoding)
             self._writer = csv.writer(self._file)
@@ -89,7 +91,7 @@ class Rejects:
         [(row, "duplicate of #ID")…] in row order, their cells from ``cells``."""
         self.count += len(bad)
         listed = [*bad, *skipped]
-        self.by_kind.update(kind(reason) for _, reason in listed)
+        self.by_kind.update(kind(reason) for _row, reason in listed)
         if self._writer is None or not listed:
             return
         fit = self._fit()

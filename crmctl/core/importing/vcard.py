@@ -32,6 +32,7 @@ from typing import Iterator
 from crmctl.core.importing import guard, mapping
 from crmctl.core.importing.read import SAMPLE, Source
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _
 
 HEADERS = ["card", "FN", "ORG", "TITLE", "TEL", "EMAIL", "BDAY", "NOTE", "CATEGORIES",
            "X-WECHAT", "error", "TELS", "EMAILS"]
@@ -81,16 +82,17 @@ def open_vcards(path: Path, encoding: str = "auto", max_cell: int = guard.MAX_CE
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".vcf" and p.is_file())
         if not files:
-            raise InvalidValue(f"{path} is a directory without .vcf files; import reads a CSV, "
-                               "xlsx or vCard file, or a directory of .vcf files")
+            raise InvalidValue(_("{path} is a directory without .vcf files; import reads a "
+                                 "CSV, xlsx or vCard file, or a directory of .vcf files"
+                                 ).format(path=path))
     elif not path.exists():
-        raise NotFound(f"no file {path}")
+        raise NotFound(_("no file {path}").format(path=path))
     else:
         files = [path]
     size = sum(p.stat().st_size for p in files)
     done = [0]
     texts = [(p, *_decoded_lines(p, encoding)) for p in files]
-    used = Counter(enc for _, enc, _ in texts).most_common(1)[0][0]
+    used = Counter(enc for _path, enc, _lines in texts).most_common(1)[0][0]
     rows = _rows(texts, path.is_dir(), max_cell, done)
     yield Source(list(HEADERS), rows, used, size, lambda: done[0], layout="vcard")
 
@@ -111,7 +113,7 @@ def _decoded_lines(path: Path, encoding: str) -> tuple[str, Iterator[str]]:
     if encoding not in ("auto", "", None):
         chosen = _codec(encoding)
         if chosen is None:
-            raise InvalidValue(f"unknown encoding {encoding!r}")
+            raise InvalidValue(_("unknown encoding {name}").format(name=repr(encoding)))
         return chosen, _whole(path, data, chosen)
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig", _whole(path, data, "utf-8-sig")
@@ -130,8 +132,9 @@ def _whole(path: Path, data: bytes, encoding: str) -> Iterator[str]:
     try:
         return _split(data.decode(encoding).lstrip("\ufeff"))
     except UnicodeDecodeError as exc:
-        raise InvalidValue(f"{path} is not valid {encoding} text ({exc.reason}); "
-                           "check --encoding") from None
+        raise InvalidValue(_("{path} is not valid {encoding} text ({reason}); check "
+                             "--encoding").format(path=path, encoding=encoding,
+                                                  reason=exc.reason)) from None
 
 
 def _split(text: str) -> Iterator[str]:
