@@ -171,7 +171,7 @@ def test_rekey_then_only_the_new_passphrase_opens(initialized, tmp_path, isolate
     assert names(db, NEW) == ["王明"] and mode(db) == 0o600
     assert isolated.get_password(KEYRING_SERVICE, keyring_account(db)) == NEW
     files = {p.name for p in tmp_path.iterdir() if p.name.startswith("crm.db")}
-    assert files - {"crm.db.lock"} in (  # the lock file stays (store/lock.py)
+    assert files - {"crm.db.lock", "crm.db.lock.gate"} in (  # the lock files stay (store/lock.py)
         {"crm.db"}, {"crm.db", "crm.db-shm"}, {"crm.db", "crm.db-shm", "crm.db-wal"})
     r = cli("audit", "log", "--format", "json", env={"CRMCTL_PASSPHRASE": NEW})
     assert [e["action"] for e in json.loads(r.stdout)][:1] == ["rekey"]

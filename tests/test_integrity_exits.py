@@ -23,9 +23,10 @@ pytestmark = pytest.mark.real_kdf
 
 
 def files(directory: Path) -> dict[str, bytes]:
-    """What is in the directory, less the database's lock file (an empty file every
+    """What is in the directory, less the database's lock files (empty files every
     command may make: store/lock.py)."""
-    return {p.name: p.read_bytes() for p in directory.iterdir() if p.suffix != ".lock"}
+    return {p.name: p.read_bytes() for p in directory.iterdir()
+            if not p.name.endswith((".lock", ".lock.gate"))}
 
 
 @pytest.fixture(scope="module")

@@ -67,6 +67,7 @@ def _database_targets(tmp_path: Path) -> list[tuple[str, str]]:
         (f"{db}-shm", "it is the database's shared-memory file"),
         (f"{db}-journal", "it is the database's journal"),
         (f"{db}.lock", "it is the database's lock file"),
+        (f"{db}.lock.gate", "it is the database's lock file"),
         (str(kept), "it is a database kept by restore"),
         (str(tmp_path / "crm.db.before-restore-20990101-000000"),
          "it is a database kept by restore"),

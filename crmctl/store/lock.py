@@ -12,6 +12,12 @@ would let two processes lock two different files).
 
 Locks are counted per process, so a command that holds the exclusive lock may open the
 database again (restore re-opens what it wrote) without waiting for itself.
+
+``flock`` is not fair: two scripts adding customers in a loop keep the shared lock taken
+nearly all the time, and a rekey polling for the exclusive lock would starve. So a second
+file, ``<db>.lock.gate``, is a turnstile: the exclusive side takes the gate first (no newcomer
+gets past it) and then waits only for the commands already in; a shared taker passes the gate
+(shared, for a moment) before it takes the lock.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from pathlib import Path
 from crmctl.errors import Busy, InvalidValue
 
 LOCK_SUFFIX = ".lock"
+GATE_SUFFIX = ".lock.gate"
 _POLL_SECONDS = 0.02
 
 # realpath of the lock file -> [fd, exclusive, holders] for the locks this process holds
@@ -34,6 +41,21 @@ _held: dict[str, list] = {}
 
 def lock_path(db_path: Path | str) -> Path:
     return Path(f"{db_path}{LOCK_SUFFIX}")
+
+
+@contextmanager
+def _gate(db_path: Path | str, exclusive: bool, timeout_ms: int) -> Iterator[None]:
+    """Hold the turnstile while taking the lock (see the module's docstring)."""
+    fd = _open_lock_file(Path(f"{db_path}{GATE_SUFFIX}"), exclusive)
+    if fd is None:  # a read-only directory: nobody can replace the file there anyway
+        yield
+        return
+    try:
+        if not _flock(fd, exclusive, timeout_ms):
+            raise _busy(exclusive)
+        yield
+    finally:
+        os.close(fd)  # lets the next one through
 
 
 def _open_lock_file(path: Path, exclusive: bool) -> int | None:
@@ -79,17 +101,22 @@ def acquire(db_path: Path | str, *, exclusive: bool, timeout_ms: int) -> str | N
     held = _held.get(key)
     if held is not None:
         if exclusive and not held[1]:
-            if not _flock(held[0], True, timeout_ms):
-                raise _busy(True)
+            with _gate(db_path, True, timeout_ms):
+                if not _flock(held[0], True, timeout_ms):
+                    raise _busy(True)
             held[1] = True
         held[2] += 1
         return key
     fd = _open_lock_file(path, exclusive)
     if fd is None:
         return None
-    if not _flock(fd, exclusive, timeout_ms):
+    try:
+        with _gate(db_path, exclusive, timeout_ms):
+            if not _flock(fd, exclusive, timeout_ms):
+                raise _busy(exclusive)
+    except BaseException:
         os.close(fd)
-        raise _busy(exclusive)
+        raise
     _held[key] = [fd, exclusive, 1]
     return key
 

@@ -32,7 +32,7 @@ EXTENSIONS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".vcf": "vcf", ".
 # The database's own files: suffix -> what to call it in the refusal.
 _OWN_FILES = {"": "the database", "-wal": "the database's write-ahead log",
               "-shm": "the database's shared-memory file", "-journal": "the database's journal",
-              ".lock": "the database's lock file"}
+              ".lock": "the database's lock file", ".lock.gate": "the database's lock file"}
 _KEPT = ".before-restore-"  # restore keeps the previous file as <db>.before-restore-<time>
 
 
