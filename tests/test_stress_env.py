@@ -208,7 +208,8 @@ def test_disk_full_tmpfs(db, tmp_path):
         fill(small / "filler", leave=100_000)  # no room for a second copy
         backup = run(["backup", small / "b.db"], env)
         assert backup.returncode == 1 and one_line(backup.stderr), backup.stderr
-        assert sorted(p.name for p in small.iterdir()) == ["crm.db", "crm.db.lock", "filler"]
+        assert sorted(p.name for p in small.iterdir()) == ["crm.db", "crm.db.lock",
+                                                          "crm.db.lock.gate", "filler"]
         fill(small / "filler", leave=0)  # every last block
         for leftover in ("crm.db-wal", "crm.db-shm"):
             assert not (small / leftover).exists()
