@@ -8,6 +8,18 @@ import time
 from pathlib import Path
 from typing import Callable
 
+# Made-up people and companies for the generated books (search and duplicate benches).
+FIRST = ("Anna", "John", "Maria", "David", "Sarah", "Michael", "Laura", "Peter", "Emma",
+         "Lukas", "Sofia", "James", "Olivia", "Thomas", "Julia", "Daniel", "Chloe", "Max")
+LAST = ("Schmidt", "Smith", "Müller", "Johnson", "Garcia", "Brown", "Martin", "Rossi",
+        "Dubois", "Nguyen", "Kowalski", "Tanaka", "Silva", "Andersen", "Novak", "Weber")
+BIG = ("华为", "腾讯", "阿里巴巴", "小米", "比亚迪", "京东", "美团", "百度", "联想", "海尔")
+CITY = ("北京", "上海", "深圳", "杭州", "广州", "成都", "南京", "武汉", "苏州", "西安")
+TRADE = ("科技", "贸易", "机械", "电子", "食品", "物流", "医药", "建材", "服饰", "咨询")
+LATIN_CO = ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne",
+            "Tyrell", "Cyberdyne", "Soylent", "Aperture")
+FREE_MAIL = ("qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "sina.com")
+
 
 def remove_db(path: Path) -> Path:
     """Delete a database with its -wal and -shm files; return the path."""

@@ -26,7 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import cached_db, timed  # noqa: E402
+from _common import (BIG, CITY, FIRST, FREE_MAIL, LAST, LATIN_CO, TRADE,  # noqa: E402
+                     cached_db, timed)
 from crmctl.core import duplicates, search  # noqa: E402
 from crmctl.store import atomic, create_database, open_database  # noqa: E402
 
@@ -38,16 +39,6 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋�
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌亮波宁辉鹏飞海燕云雪"
 HOMOPHONE = {"明": "铭", "伟": "玮", "磊": "雷", "杰": "洁", "华": "桦", "军": "君", "敏": "民",
              "静": "婧", "丽": "莉", "涛": "韬", "强": "墙", "芳": "方", "娜": "纳", "鹏": "朋"}
-FIRST = ("Anna", "John", "Maria", "David", "Sarah", "Michael", "Laura", "Peter", "Emma",
-         "Lukas", "Sofia", "James", "Olivia", "Thomas", "Julia", "Daniel", "Chloe", "Max")
-LAST = ("Schmidt", "Smith", "Müller", "Johnson", "Garcia", "Brown", "Martin", "Rossi",
-        "Dubois", "Nguyen", "Kowalski", "Tanaka", "Silva", "Andersen", "Novak", "Weber")
-BIG = ("华为", "腾讯", "阿里巴巴", "小米", "比亚迪", "京东", "美团", "百度", "联想", "海尔")
-CITY = ("北京", "上海", "深圳", "杭州", "广州", "成都", "南京", "武汉", "苏州", "西安")
-TRADE = ("科技", "贸易", "机械", "电子", "食品", "物流", "医药", "建材", "服饰", "咨询")
-LATIN_CO = ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne",
-            "Tyrell", "Cyberdyne", "Soylent", "Aperture")
-FREE = ("qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "sina.com")
 
 
 def quality() -> None:
@@ -82,12 +73,13 @@ def person(rng: random.Random, i: int) -> tuple:
         else:
             company = f"{rng.choice(CITY)}{rng.choice(GIVEN)}{rng.choice(GIVEN)}" \
                       f"{rng.choice(TRADE)}有限公司"
-        domain = rng.choice(FREE)
+        domain = rng.choice(FREE_MAIL)
     else:
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         co = rng.choice(LATIN_CO) + rng.choice(("", " Labs", " Systems", " Foods"))
         company = co + rng.choice(("", " GmbH", " Inc.", " Co., Ltd."))
-        domain = co.lower().replace(" ", "") + ".com" if rng.random() < 0.6 else rng.choice(FREE)
+        domain = (co.lower().replace(" ", "") + ".com" if rng.random() < 0.6
+                  else rng.choice(FREE_MAIL))
     email = f"u{i}@{domain}" if rng.random() < 0.7 else None
     phone = f"+86{rng.randrange(13000000000, 19999999999)}" if rng.random() < 0.8 else None
     return name, (company if rng.random() < 0.8 else None), email, phone

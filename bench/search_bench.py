@@ -22,7 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import cached_db, timed  # noqa: E402
+from _common import (BIG, CITY, FIRST, FREE_MAIL, LAST, LATIN_CO, TRADE,  # noqa: E402
+                     cached_db, timed)
 from crmctl import pinyin  # noqa: E402
 from crmctl.core import customers, search  # noqa: E402
 from crmctl.store import atomic, create_database, open_database  # noqa: E402
@@ -36,16 +37,6 @@ SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋�
 SURNAME_WEIGHTS = [1 / (rank + 5) for rank in range(len(SURNAMES))]
 GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌亮波宁辉鹏飞"
          "海燕云雪梅琳晶晨欣怡婷浩宇轩子涵思睿博俊嘉雨泽瑞凯佳颖慧彤瑶琪昊然天佑晓东春")
-FIRST = ("Anna", "John", "Maria", "David", "Sarah", "Michael", "Laura", "Peter", "Emma",
-         "Lukas", "Sofia", "James", "Olivia", "Thomas", "Julia", "Daniel", "Chloe", "Max")
-LAST = ("Schmidt", "Smith", "Müller", "Johnson", "Garcia", "Brown", "Martin", "Rossi",
-        "Dubois", "Nguyen", "Kowalski", "Tanaka", "Silva", "Andersen", "Novak", "Weber")
-BIG = ("华为", "腾讯", "阿里巴巴", "小米", "比亚迪", "京东", "美团", "百度", "联想", "海尔")
-CITY = ("北京", "上海", "深圳", "杭州", "广州", "成都", "南京", "武汉", "苏州", "西安")
-TRADE = ("科技", "贸易", "机械", "电子", "食品", "物流", "医药", "建材", "服饰", "咨询")
-LATIN_CO = ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne",
-            "Tyrell", "Cyberdyne", "Soylent", "Aperture")
-FREE_MAIL = ("qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "sina.com")
 PINYIN = ("wang", "li", "zhang", "liu", "chen", "yang", "zhao", "huang", "zhou", "wu", "xu",
           "sun", "ming", "hua", "jun", "fang", "na", "wei", "lei", "tao", "jie", "yan")
 NOTES = ("老客户，重视价格", "展会认识", "需要回访报价", "prefers email", "met at trade fair",
