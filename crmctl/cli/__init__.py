@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from crmctl import __version__, i18n
 from crmctl.cli._commands import COMMANDS, SUB_APPS
-from crmctl.cli.helptext import HelpContext, tr, use_help_context
+from crmctl.cli.helptext import HelpContext, one_line, tr, use_help_context
 from crmctl.errors import CrmError, ExitStatus
 
 
@@ -142,8 +142,8 @@ class CrmGroup(TyperGroup):
         limit = formatter.width - 6 - max(len(name) for name in names)
         rows, chinese = [], not i18n.is_english()
         for name in names:
-            if chinese and name in COMMANDS:  # (the help page's formatter wraps it)
-                rows.append((name, tr(COMMANDS[name][1])))
+            if chinese and name in COMMANDS:
+                rows.append((name, one_line(tr(COMMANDS[name][1]), limit)))
             elif name in self.commands.built:
                 rows.append((name, self.commands[name].get_short_help_str(limit)))
             else:

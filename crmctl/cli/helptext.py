@@ -80,8 +80,16 @@ def _translated_param(param):
     return new
 
 
-def translated(command, ctx):
-    """A copy of ``command`` with its texts in Chinese (the original is left as it is)."""
+def one_line(text: str, limit: int) -> str:
+    """``text`` cut to one line of ``limit`` columns, with … when cut (as typer's "...")."""
+    if len(wrap(text, limit)) == 1:
+        return text
+    return wrap(text, limit - 1)[0] + "…"
+
+
+def translated(command, ctx, columns: int):
+    """A copy of ``command`` with its texts in Chinese (the original is left as it is);
+    its sub-commands' short help fit on a line of the help page's ``columns``."""
     new = copy.copy(command)
     help_option = command.get_help_option(ctx)
     new.help = tr(command.help)
@@ -89,30 +97,34 @@ def translated(command, ctx):
     new.params = [_translated_param(p) for p in command.params]
     new._help_option = help_option and _translated_param(help_option)
     commands = getattr(command, "commands", None)
-    if isinstance(commands, dict):  # a sub-app's group (the lazy root lists its own)
+    if isinstance(commands, dict) and commands:  # a sub-app's group (the root: its own)
+        limit = columns - 6 - max(len(name) for name in commands)
         new.commands = {}
         for name, sub in commands.items():
             new.commands[name] = copy.copy(sub)
-            new.commands[name].short_help = short_help(sub.get_short_help_str(10**6),
-                                                       sub.help)
+            new.commands[name].short_help = one_line(
+                short_help(sub.get_short_help_str(10**6), sub.help), limit)
     return new
 
 
 def chinese_help(ctx: Context) -> str:
     formatter = ChineseFormatter(width=ctx.terminal_width, max_width=ctx.max_content_width)
-    translated(ctx.command, ctx).format_help(ctx, formatter)
+    translated(ctx.command, ctx, formatter.width).format_help(ctx, formatter)
     return formatter.getvalue().rstrip("\n")
 
 
 # ---- wrapping by display width -------------------------------------------------------------
 
-_IDEO = "\u2e80-\u9fff\uf900-\ufaff"
-_OPEN = "（《「『“‘【("
-_CLOSE = "，。；：、）》」』”’】！？"
-# a line may break before any token: an ideograph (with the opening marks before it and the
-# closing ones after it, which never start or end a line alone), or a run of other characters
-_TOKEN = re.compile(rf"\s+|(?:[^\s{_IDEO}]*?[{_OPEN}]+)?[{_IDEO}][{_CLOSE}]*|[^\s{_IDEO}]+")
-_WIDE = re.compile(f"[{_IDEO}{_CLOSE}{_OPEN[:-1]}]")
+_IDEO = "\u2e80-\u2fff\u3040-\u9fff\uf900-\ufaff"  # ideographs, kana (not 。、「」)
+_OPEN_ZH, _CLOSE_ZH = "（《「『“‘【", "，。；：、）》」』”’】！？"
+_OPEN, _CLOSE = re.escape(_OPEN_ZH + "([<"), re.escape(_CLOSE_ZH + ")]>")
+# a line may break before any token: an ideograph (or a number and the ideograph after it,
+# 12月), with the opening marks before it and the closing ones after it (a line never starts
+# with a closing mark nor ends with an opening one), or a run of other characters up to and
+# including its closing marks
+_TOKEN = re.compile(rf"\s+|(?:[^\s{_IDEO}]*?[{_OPEN}]+)?\d*[{_IDEO}][{_CLOSE}]*"
+                    rf"|[^\s{_IDEO}{_CLOSE_ZH}]+[{_CLOSE}]*|[{_CLOSE}]+")
+_WIDE = re.compile(f"[{_IDEO}{_OPEN_ZH}{_CLOSE_ZH}]")
 
 
 def width(text: str) -> int:
@@ -134,17 +146,17 @@ def wrap(text: str, limit: int, indent: str = "", first_indent: str | None = Non
     """One paragraph, greedily filled to ``limit`` columns; a token wider than that has a
     line of its own."""
     line = first_indent if first_indent is not None else indent
-    lines, used, spaced, empty = [], width(line), False, True
+    lines, used, spaced, empty = [], width(line), "", True
     for token in _TOKEN.findall(text):
         if token.isspace():
-            spaced = True
+            spaced = " " if "\n" in token else token
             continue
-        glue = " " if spaced and not empty else ""
+        glue = spaced if spaced and not empty else ""
         if not empty and used + len(glue) + width(token) > limit:
             lines.append(line)
             line, used, glue = indent, width(indent), ""
         line, used, empty, spaced = f"{line}{glue}{token}", used + len(glue) + width(token), \
-            False, False
+            False, ""
     lines.append(line)
     return lines
 
