@@ -122,9 +122,17 @@ _OPEN, _CLOSE = re.escape(_OPEN_ZH + "([<"), re.escape(_CLOSE_ZH + ")]>")
 # 12月), with the opening marks before it and the closing ones after it (a line never starts
 # with a closing mark nor ends with an opening one), or a run of other characters up to and
 # including its closing marks
-_TOKEN = re.compile(rf"\s+|(?:[^\s{_IDEO}]*?[{_OPEN}]+)?\d*[{_IDEO}][{_CLOSE}]*"
-                    rf"|[^\s{_IDEO}{_CLOSE_ZH}]+[{_CLOSE}]*|[{_CLOSE}]+")
-_WIDE = re.compile(f"[{_IDEO}{_OPEN_ZH}{_CLOSE_ZH}]")
+_TOKEN = (rf"\s+|(?:[^\s{_IDEO}]*?[{_OPEN}]+)?\d*[{_IDEO}][{_CLOSE}]*"
+          rf"|[^\s{_IDEO}{_CLOSE_ZH}]+[{_CLOSE}]*|[{_CLOSE}]+")
+
+
+@lru_cache(maxsize=1)
+def _tokens():
+    return re.compile(_TOKEN)  # compiled on first use: ~3 ms, not for every start-up
+
+
+def _wide(ch: str) -> bool:
+    return bool(ch) and unicodedata.east_asian_width(ch) in "WF"
 
 
 def width(text: str) -> int:
@@ -137,7 +145,7 @@ def join_lines(lines) -> str:
     """A paragraph's lines as one: joined by a space, except between Chinese characters."""
     text = ""
     for line in (line.strip() for line in lines):
-        glue = "" if (not text or _WIDE.match(line[:1]) or _WIDE.match(text[-1])) else " "
+        glue = "" if (not text or _wide(line[:1]) or _wide(text[-1])) else " "
         text = f"{text}{glue}{line}"
     return text
 
@@ -147,7 +155,7 @@ def wrap(text: str, limit: int, indent: str = "", first_indent: str | None = Non
     line of its own."""
     line = first_indent if first_indent is not None else indent
     lines, used, spaced, empty = [], width(line), "", True
-    for token in _TOKEN.findall(text):
+    for token in _tokens().findall(text):
         if token.isspace():
             spaced = " " if "\n" in token else token
             continue
