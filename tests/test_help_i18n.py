@@ -55,7 +55,7 @@ def test_the_catalog_is_what_the_extraction_writes():
 
 def test_chinese_root_help():
     page = help_page([], ZH)
-    assert page.startswith("用法：crmctl [OPTIONS] COMMAND [ARGS]...\n\n"
+    assert page.startswith("用法：crmctl [选项] 命令 [参数]...\n\n"
                            "  面向一位销售人员的命令行 CRM，数据保存在本地的加密数据库中。\n")
     assert "\n选项：\n  --db PATH             数据库文件（默认：平台用户数据目录下的 crm.db）。" in page
     assert "[环境变量：CRMCTL_DB]" in page.replace("\n                        ", "")
@@ -67,7 +67,7 @@ def test_chinese_root_help():
 
 def test_chinese_list_help():
     page = help_page(["list"], ZH)
-    assert page.startswith("用法：crmctl list [OPTIONS]\n\n  列出客户，可筛选、排序")
+    assert page.startswith("用法：crmctl list [选项]\n\n  列出客户，可筛选、排序")
     assert "  示例：crmctl list --region 广东 --segment loyal --spend-min 10000 --sort\n" in page
     assert "  --tag <str>                    只列出带此标签的客户（重复使用：须带全部标\n" in page
     assert "                                 表示倒序。  [默认：id]\n" in page
@@ -89,7 +89,7 @@ def test_chinese_followups_help_and_its_sub_commands():
 def test_a_group_without_its_command_shows_the_chinese_help_on_stderr():
     result = CliRunner().invoke(app, ["tier"], prog_name="crmctl", env=ZH)
     assert result.exit_code == 2
-    assert result.stderr.startswith("用法：crmctl tier [OPTIONS] COMMAND [ARGS]...\n\n"
+    assert result.stderr.startswith("用法：crmctl tier [选项] 命令 [参数]...\n\n"
                                     "  客户等级（客户分级）：手动设定、按规则复核、变更历史、规则。\n")
 
 

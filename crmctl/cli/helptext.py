@@ -26,8 +26,8 @@ from crmctl import i18n
 
 DOMAIN = "crmctl_help"
 # typer's own words on a help page, as typer writes them (translated in the same domain)
-TYPER_WORDS = ["Usage", "Options", "Arguments", "Commands", "Show this message and exit.",
-               "default", "required", "env var"]
+TYPER_WORDS = ["Usage", "[OPTIONS]", "COMMAND [ARGS]...", "Options", "Arguments", "Commands",
+               "Show this message and exit.", "default", "required", "env var"]
 
 
 class HelpContext(Context):
@@ -94,6 +94,9 @@ def translated(command, ctx, columns: int):
     help_option = command.get_help_option(ctx)
     new.help = tr(command.help)
     new.short_help = tr(command.short_help)
+    new.options_metavar = tr(command.options_metavar)
+    if getattr(command, "subcommand_metavar", None):
+        new.subcommand_metavar = tr(command.subcommand_metavar)
     new.params = [_translated_param(p) for p in command.params]
     new._help_option = help_option and _translated_param(help_option)
     commands = getattr(command, "commands", None)
