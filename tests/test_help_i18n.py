@@ -69,7 +69,7 @@ def test_chinese_list_help():
     page = help_page(["list"], ZH)
     assert page.startswith("用法：crmctl list [选项]\n\n  列出客户，可筛选、排序")
     assert "  示例：crmctl list --region 广东 --segment loyal --spend-min 10000 --sort\n" in page
-    assert "  --tag <str>                    只列出带此标签的客户（重复使用：须带全部标\n" in page
+    assert "  --tag <str>                    仅限带此标签的客户（重复使用：须带全部标签）。\n" in page
     assert "                                 表示倒序。  [默认：id]\n" in page
     assert "  -f, --format <table|json|csv>  table、json 或 csv。  [默认：table]\n" in page
 
