@@ -125,7 +125,7 @@ _OPEN, _CLOSE = re.escape(_OPEN_ZH + "([<"), re.escape(_CLOSE_ZH + ")]>")
 # 12月), with the opening marks before it and the closing ones after it (a line never starts
 # with a closing mark nor ends with an opening one), or a run of other characters up to and
 # including its closing marks
-_TOKEN = (rf"\s+|(?:[^\s{_IDEO}]*?[{_OPEN}]+)?\d*[{_IDEO}][{_CLOSE}]*"
+_TOKEN = (rf"\s+|(?:[^\s{_IDEO}{_CLOSE_ZH}]*?[{_OPEN}]+)?\d*[{_IDEO}][{_CLOSE}]*"
           rf"|[^\s{_IDEO}{_CLOSE_ZH}]+[{_CLOSE}]*|[{_CLOSE}]+")
 
 
@@ -177,7 +177,7 @@ def wrap_paragraphs(text: str, limit: int, indent: str = "") -> str:
     return "\n\n".join("\n".join(wrap(p, limit, indent)) for p in paragraphs if p.strip())
 
 
-_EXTRA = re.compile(r"  \[(.+)\]$", re.S)
+_EXTRA = re.compile(r"(^|  )\[(.+)\]$", re.S)
 
 
 def _extra(help_text: str) -> str:
@@ -186,12 +186,12 @@ def _extra(help_text: str) -> str:
     if not found:
         return help_text
     parts = []
-    for part in found.group(1).split("; "):
+    for part in found.group(2).split("; "):
         word, colon, value = part.partition(": ")
         if word in ("default", "env var", "required"):
             part = f"{tr(word)}：{value}" if colon else tr(word)
         parts.append(part)
-    return f"{help_text[:found.start()]}  [{'；'.join(parts)}]"
+    return f"{help_text[:found.start()]}{found.group(1)}[{'；'.join(parts)}]"
 
 
 class ChineseFormatter(HelpFormatter):
