@@ -77,13 +77,13 @@ def test_chinese_list_help():
 def test_chinese_followups_help_and_its_sub_commands():
     page = help_page(["followups"], ZH)
     assert "  截至 --until（默认今天）需要联系谁，逾期的在前：" in page
-    assert "  示例：crmctl followups --until +1w --tier gold --region 广东\n" in page
+    assert "  示例：crmctl followups --until 下周五 --tier 金牌 --region 广东\n" in page
     assert "  --overdue                      只列出已过期的事项。\n" in page
     assert "\n命令：\n" in page
     assert "  schedule  安排一次跟进，并在标准输出上只打印其编号（FID）；若客户当天已有未…\n" in page
     schedule = help_page(["followups", "schedule"], ZH)
     assert "\n参数：\n" in schedule and "[必填]" in schedule
-    assert '  示例：crmctl followups schedule 12 +2w --purpose "报价回访"\n' in schedule
+    assert '  示例：crmctl followups schedule 王明 2周后 --purpose "报价回访"\n' in schedule
 
 
 def test_a_group_without_its_command_shows_the_chinese_help_on_stderr():
