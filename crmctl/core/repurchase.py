@@ -10,12 +10,13 @@ with a single purchase day there is no gap, and the tier's ``single_days`` is th
 
 Voided purchases count for nothing (void recomputes ``customers.last_purchase_at``, and the
 gaps read only live rows); a refund undoes no purchase (the purchase happened: the day the
-customer last bought stays). Several purchases on one day are one purchase day.
+customer last bought stays). Several purchases on one day are one purchase day. The median
+is kept per customer in purchase_gaps by triggers (store/migrations/m018_repurchase.py).
 
 The parts join core/followups_report.py's one statement: ``CTES`` (its customer filter
 ``{where}`` filled in) before its ``risks``, ``RISK`` as one source of ``risks`` (kind 3),
-and ``params`` beside its parameters. Indexes (m018): customers_last_purchase finds the
-buyers, purchases_live gives their live purchase days in order, both covering.
+and ``params`` beside its parameters. m018's customers_last_purchase finds the buyers
+(one range, covering), purchase_gaps gives each one's median by id.
 """
 
 from __future__ import annotations
@@ -43,35 +44,21 @@ def params(conn, today: date) -> dict:
 
 
 _CTES = """
--- buyers whose last live purchase is older than the shortest window, then each one's
--- purchase days in order, the gaps between them and their median (the middle one, or the
--- mean of the middle two)
+-- buyers whose last live purchase is older than the shortest window, with the median gap
+-- between their purchase days (purchase_gaps, kept by m018's triggers; none: fewer than
+-- two purchase days)
 buyers AS MATERIALIZED (
-    SELECT c.id, c.name, c.tier, julianday(c.last_purchase_at) AS jp
+    SELECT c.id, c.name, c.tier, julianday(c.last_purchase_at) AS jp, g.median
     FROM customers c INDEXED BY customers_last_purchase
+    LEFT JOIN purchase_gaps g ON g.customer_id = c.id
     WHERE c.last_purchase_at < :bought_before AND {where}
-),
-gaps AS (
-    SELECT b.id, julianday(p.date)
-           - julianday(lag(p.date) OVER (PARTITION BY b.id ORDER BY p.date)) AS gap
-    FROM buyers b CROSS JOIN purchases p INDEXED BY purchases_live ON p.customer_id = b.id
-    WHERE p.voided_at IS NULL
-    GROUP BY b.id, p.date
-),
-medians AS (
-    SELECT id, avg(gap) AS median FROM (
-        SELECT id, gap, row_number() OVER (PARTITION BY id ORDER BY gap) AS k,
-               count(*) OVER (PARTITION BY id) AS n
-        FROM gaps WHERE gap IS NOT NULL)
-    WHERE k IN ((n + 1) / 2, (n + 2) / 2)
-    GROUP BY id
 ),
 -- w: the window; no gap (one purchase day): the tier's single_days
 windows AS (
-    SELECT b.id, b.name, b.tier, b.jp, m.median, iif(m.median IS NULL, {single_days},
-           min({max_days}, max({min_days}, CAST({multiple} * m.median AS INTEGER)
-               + ({multiple} * m.median > CAST({multiple} * m.median AS INTEGER))))) AS w
-    FROM buyers b LEFT JOIN medians m ON m.id = b.id
+    SELECT b.id, b.name, b.tier, b.jp, b.median, iif(b.median IS NULL, {single_days},
+           min({max_days}, max({min_days}, CAST({multiple} * b.median AS INTEGER)
+               + ({multiple} * b.median > CAST({multiple} * b.median AS INTEGER))))) AS w
+    FROM buyers b
 ),"""
 
 # the customer filter stays a placeholder for followups_report to fill
