@@ -294,3 +294,15 @@ def test_cli_followups_config_set_and_refusal(initialized, pin_clock):
     assert cli("config", "set", "repurchase_window", good).exit_code == 0
     rows = json.loads(cli("followups", "--format", "json").stdout)
     assert [r for r in rows if r["customer_id"]] == []  # window 3 x 100, cut to 365
+
+
+def test_the_tier_and_tag_filters_hold_for_the_purchase_rule(conn, at):
+    wang = buyer(conn, at, "王明", "silver", EVERY_100)
+    li = buyer(conn, at, "李娜", "gold", EVERY_100)
+    conn.execute("INSERT INTO tags (name) VALUES ('华为')")
+    conn.execute("INSERT INTO customer_tags (customer_id, tag_id) VALUES (?, 1)", (li,))
+    at("2027-02-06")
+    assert [r["customer_id"] for r in followups.due(conn, tier="silver")
+            if r["reason"] == "churn-risk"] == [wang]
+    assert [r["customer_id"] for r in followups.due(conn, tag="华为")
+            if r["reason"] == "churn-risk"] == [li]
