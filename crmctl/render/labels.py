@@ -15,7 +15,8 @@ from crmctl.i18n import is_english, pgettext
 # The columns whose cells hold an enumerated English word, and the word's kind (context).
 WORD_KINDS = {"tier": "tier", "old_tier": "tier", "new_tier": "tier", "proposed": "tier",
               "stage": "stage", "channel": "channel", "direction": "direction",
-              "reason": "reason", "complaint_category": "category", "status": "status"}
+              "reason": "reason", "complaint_category": "category", "status": "status",
+              "segment": "segment", "kind": "kind"}
 
 
 def headers(names: Sequence[str]) -> list[str]:
@@ -48,6 +49,15 @@ def cells(names: Sequence[str], body: Sequence[Sequence[str]]) -> Sequence[Seque
         return body
     return [[_word(at[i], text) if i in at else text for i, text in enumerate(row)]
             for row in body]
+
+
+def card(pairs: Sequence[tuple[str, object]]) -> Sequence[tuple[str, object]]:
+    """A card's label/value pairs for people: each label as its column's header, and the
+    value of an enumerated field (tier, stage…) as its word (English: as is)."""
+    if is_english():
+        return pairs
+    return [(_header(label), _word(WORD_KINDS[key], value) if key in WORD_KINDS else value)
+            for label, value in pairs for key in (label.replace(" ", "_"),)]
 
 
 def _word(kind: str, value):
