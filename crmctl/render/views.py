@@ -69,7 +69,8 @@ def emit_customer(data: dict, fmt: Format, columns: Sequence[str], *, consent_li
     data.pop("consent")
     for key in ("phones", "emails"):  # one line each: +8613800138000 (mobile), …
         if key in data:
-            data[key] = ", ".join(f"{p['value']} ({p['type']})" for p in data[key]) or None
+            data[key] = ", ".join(f"{p['value']} ({pgettext('contact', p['type'])})"
+                                  for p in data[key]) or None
     value = {k: data.pop(k) for k in VALUE_KEYS if k in data}
     pairs = [(k.replace("_", " "), v) for k, v in data.items() if k not in ("id", "name")]
     pairs += [("value", value_line(value))] if value else []
