@@ -39,7 +39,7 @@ def _emit(result: dict, fmt: Format, columns: tuple, bar_key: str, title: str,
         rows = with_bars([{**r, "bar_value": r[bar_key] or 0} for r in result["rows"]],
                          "bar_value")
         if rows:
-            rows.append({**result["total"], "bar": ""})
+            rows.append({**result["total"], by: _("total"), "bar": ""})
         table = (by, columns[1], "bar", *columns[2:])
         emit_rows([shown(r) for r in rows], table, Format.table, title=title, empty=empty)
 

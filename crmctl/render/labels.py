@@ -16,7 +16,7 @@ from crmctl.i18n import is_english, pgettext
 WORD_KINDS = {"tier": "tier", "old_tier": "tier", "new_tier": "tier", "proposed": "tier",
               "stage": "stage", "channel": "channel", "direction": "direction",
               "reason": "reason", "complaint_category": "category", "status": "status",
-              "segment": "segment", "kind": "kind"}
+              "segment": "segment", "kind": "kind", "category": "category"}
 
 
 def headers(names: Sequence[str]) -> list[str]:
