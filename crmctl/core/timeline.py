@@ -77,7 +77,7 @@ def _interactions(conn, cid: int) -> list[dict]:
         r["complaint"] = bool(r["complaint"])
         how = pgettext("channel", r["channel"]) + {"in": _(" (in)"), "out": _(" (out)")}.get(
             r["direction"], "")
-        text = f"{how}: {r['summary']}"
+        text = _("{how}: {summary}").format(how=how, summary=r["summary"])
         if r["outcome"]:
             text += f" → {r['outcome']}"
         if r["satisfaction"] is not None:
