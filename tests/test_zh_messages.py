@@ -87,3 +87,19 @@ def test_the_import_file_refusal_in_chinese(two, tmp_path):
     r = two("import", source, "--encoding", "utf-8")
     assert r.stderr.startswith(f"crmctl: {source} is not valid utf-8 text (")
     assert _names(two) == ["王明", "李娜"]
+
+
+def test_yes_no_and_sources_in_tables_but_not_in_csv(two):
+    r = two("consent", "1", "2", "grant", "email", env=ZH)
+    assert (r.exit_code, r.stderr) == (0, "邮件：已记录同意（2 位客户）\n")
+    ledger = two("consent", "1", env=ZH).stdout.splitlines()
+    assert ledger[0].split()[:3] == ["编号", "渠道", "同意"]
+    assert ledger[1].split()[1:3] == ["邮件", "是"]
+    assert two("consent", "1", "--format", "csv", env=ZH).stdout.splitlines()[1].split(",")[1:3] \
+        == ["email", "yes"]
+    assert two("tier", "set", "1", "金牌", "--reason", "年度合同", env=ZH).stderr == \
+        "#1：普通 → 金牌；通知跟进 #1 今天到期\n"
+    history = two("tier", "history", "1", env=ZH).stdout.splitlines()
+    assert history[-1].split()[2:] == ["普通", "金牌", "手动", "年度合同"]
+    assert two("tier", "history", "1").stdout.splitlines()[-1].split()[2:] == [
+        "regular", "gold", "manual", "年度合同"]

@@ -16,7 +16,8 @@ from crmctl.i18n import is_english, pgettext
 WORD_KINDS = {"tier": "tier", "old_tier": "tier", "new_tier": "tier", "proposed": "tier",
               "stage": "stage", "channel": "channel", "direction": "direction",
               "reason": "reason", "complaint_category": "category", "status": "status",
-              "segment": "segment", "kind": "kind", "category": "category"}
+              "segment": "segment", "kind": "kind", "category": "category",
+              "source": "source"}
 
 
 def headers(names: Sequence[str]) -> list[str]:
@@ -34,12 +35,18 @@ def _header(name: str) -> str:
 
 
 def rows(records: Iterable[dict], columns: Sequence[str]) -> Iterable[dict]:
-    """Rows whose enumerated words are in the interface language (a copy; English: as is)."""
-    kinds = {c: WORD_KINDS[c] for c in columns if c in WORD_KINDS}
-    if is_english() or not kinds:
+    """Rows whose enumerated words (and yes/no) are in the interface language (a copy;
+    English: as is)."""
+    if is_english():
         return records
-    return ({**row, **{c: _word(kind, row.get(c)) for c, kind in kinds.items()}}
+    kinds = {c: WORD_KINDS[c] for c in columns if c in WORD_KINDS}
+    return ({**row, **{c: _word(kind, row.get(c)) for c, kind in kinds.items()},
+             **{c: _yes_no(v) for c, v in row.items() if isinstance(v, bool)}}
             for row in records)
+
+
+def _yes_no(value: bool) -> str:
+    return pgettext("boolean", "yes") if value else pgettext("boolean", "no")
 
 
 def cells(names: Sequence[str], body: Sequence[Sequence[str]]) -> Sequence[Sequence[str]]:
@@ -56,7 +63,8 @@ def card(pairs: Sequence[tuple[str, object]]) -> Sequence[tuple[str, object]]:
     value of an enumerated field (tier, stage…) as its word (English: as is)."""
     if is_english():
         return pairs
-    return [(_header(label), _word(WORD_KINDS[key], value) if key in WORD_KINDS else value)
+    return [(_header(label), _yes_no(value) if isinstance(value, bool) else
+             _word(WORD_KINDS[key], value) if key in WORD_KINDS else value)
             for label, value in pairs for key in (label.replace(" ", "_"),)]
 
 
