@@ -103,3 +103,36 @@ def test_yes_no_and_sources_in_tables_but_not_in_csv(two):
     assert history[-1].split()[2:] == ["普通", "金牌", "手动", "年度合同"]
     assert two("tier", "history", "1").stdout.splitlines()[-1].split()[2:] == [
         "regular", "gold", "manual", "年度合同"]
+
+
+def test_every_new_enumerated_word_has_its_chinese():
+    """The kinds this work added to labels.WORD_KINDS: each word has a Chinese one."""
+    from babel.messages.pofile import read_po
+
+    from crmctl.core import data_quality, reports
+    from crmctl.core.contact_points import PHONE_TYPES
+    from crmctl.core.exporting.request import WHATS
+    from test_i18n import PO
+
+    with PO.open("rb") as f:
+        catalog = read_po(f)
+    words = [("check", c) for c in data_quality.CHECKS] + [
+        ("segment", s) for s in reports.SEGMENTS] + [("contact", t) for t in PHONE_TYPES] + [
+        ("what", w) for w in WHATS] + [("kind", k) for k in ("interaction", "purchase", "tier",
+                                                             "followup")] + [
+        ("source", s) for s in ("manual", "rule")] + [("boolean", b) for b in ("yes", "no")]
+    assert [w for w in words if not (catalog.get(w[1], context=w[0]) or None)
+            or not catalog.get(w[1], context=w[0]).string] == []
+
+
+def test_audit_data_in_chinese_with_english_json(two):
+    import json
+
+    r = two("audit", "data", env=ZH)
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["客户编号", "姓名", "检查项", "详情"]
+    assert lines[1].split() == ["1", "王明", "无联系方式", "没有邮箱也没有电话"]
+    assert lines[3].split() == ["1", "王明", "从未联系", "没有沟通记录"]
+    data = json.loads(two("audit", "data", "--format", "json", env=ZH).stdout)
+    assert (data["issues"][0]["check"], data["issues"][0]["detail"]) == (
+        "no-contact-details", "no email and no phone")

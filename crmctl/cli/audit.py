@@ -96,7 +96,7 @@ def data(
     Example: crmctl audit data --strict --format json > quality.json
     """
     with session(ctx) as conn:
-        result = data_quality.review(conn)
+        result = data_quality.review(conn, people=fmt == Format.table)
     issues = result["issues"]
     if fmt == Format.json:
         emit_json(result)

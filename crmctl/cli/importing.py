@@ -62,7 +62,7 @@ def import_(
         rejects = _rejects_path(ctx, rejects, file, force)
     options = importing.Options(mapping=mapping, encoding=encoding, on_duplicate=on_duplicate,
                                 dry_run=dry_run, rejects=rejects, tags=list(tag), region=region)
-    with session(ctx) as conn, progress("importing") as update:
+    with session(ctx) as conn, progress(_("importing")) as update:
         summary = importing.run(conn, file, options, progress=update)
     emit_import_summary(summary, fmt)
 

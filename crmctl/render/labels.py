@@ -17,7 +17,7 @@ WORD_KINDS = {"tier": "tier", "old_tier": "tier", "new_tier": "tier", "proposed"
               "stage": "stage", "channel": "channel", "direction": "direction",
               "reason": "reason", "complaint_category": "category", "status": "status",
               "segment": "segment", "kind": "kind", "category": "category",
-              "source": "source"}
+              "source": "source", "check": "check"}
 
 
 def headers(names: Sequence[str]) -> list[str]:
