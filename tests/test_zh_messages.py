@@ -136,3 +136,14 @@ def test_audit_data_in_chinese_with_english_json(two):
     data = json.loads(two("audit", "data", "--format", "json", env=ZH).stdout)
     assert (data["issues"][0]["check"], data["issues"][0]["detail"]) == (
         "no-contact-details", "no email and no phone")
+
+
+def test_a_likely_duplicate_warned_in_chinese(two):
+    assert two("edit", "2", "--company", "Acme Corp", "--email", "lina@acme.example.com"
+               ).exit_code == 0
+    r = two("add", "李那", "--company", "Acme Corp", "--email", "li@acme.example.com", env=ZH)
+    assert r.exit_code == 0 and r.stdout == "3\n"
+    from crmctl.core.rules import DUPLICATE_SCORES
+
+    assert r.stderr == (f"警告：#3 可能与 #2 李娜 重复（相似度 {DUPLICATE_SCORES['pinyin']:.2f}：姓名拼音"
+                        "相同，且公司和邮箱域名相同）；crmctl merge 2 3\n")
