@@ -147,3 +147,16 @@ def test_a_likely_duplicate_warned_in_chinese(two):
 
     assert r.stderr == (f"警告：#3 可能与 #2 李娜 重复（相似度 {DUPLICATE_SCORES['pinyin']:.2f}：姓名拼音"
                         "相同，且公司和邮箱域名相同）；crmctl merge 2 3\n")
+
+
+def test_merge_dry_run_in_chinese(two):
+    assert two("log-contact", "2", "--channel", "phone", "--summary", "回访").exit_code == 0
+    r = two("merge", "1", "2", "--dry-run", env=ZH)
+    assert r.exit_code == 0 and r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert lines[0] == "将把 #2 李娜 合并到 #1 王明"
+    assert lines[1] == "已移动：沟通记录 1"
+    assert "冲突 company：采用 华为（#1），而非 阿里巴巴（#2）（用 --take company 采用 #2 的值）" \
+        in lines
+    assert lines[-1] == "试运行：未做任何修改"
+    assert _names(two) == ["王明", "李娜"]

@@ -3,7 +3,7 @@ the whole result as JSON on stdout."""
 
 from __future__ import annotations
 
-from crmctl.i18n import _
+from crmctl.i18n import _, pgettext
 from crmctl.render.cells import one_line
 from crmctl.render.terminal import message
 
@@ -14,8 +14,10 @@ def merge_lines(result: dict) -> list[str]:
     verb = (_("would merge #{drop} {drop_name} into #{keep} {keep_name}") if result["dry_run"]
             else _("merged #{drop} {drop_name} into #{keep} {keep_name}"))
     lines = [verb.format(**result)]
-    moved = ", ".join(f"{table} {n}" for table, n in sorted(result["moved"].items()))
-    merged = ", ".join(f"{table} {n}" for table, n in sorted(result["merged"].items()))
+    moved = ", ".join(f"{pgettext('table', table)} {n}"
+                      for table, n in sorted(result["moved"].items()))
+    merged = ", ".join(f"{pgettext('table', table)} {n}"
+                       for table, n in sorted(result["merged"].items()))
     lines.append(_("moved: {tables}").format(tables=moved or _("nothing")))
     if merged:
         lines.append(_("merged (on both): {tables}").format(tables=merged))
