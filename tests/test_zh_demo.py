@@ -26,7 +26,7 @@ ZH = {"CRMCTL_LANG": "zh_CN"}
 # Beyond the demo: the report pages (titles, section names, table headers).
 MORE = [["report"], ["report", "sales"], ["report", "value"], ["report", "satisfaction"],
         ["report", "complaints"], ["interactions", "list", "1"], ["purchases", "list", "1"],
-        ["complaints"], ["tier", "history", "1"]]
+        ["complaints"], ["tier", "history", "1"], ["tier", "rules"], ["audit", "data"]]
 
 # English that may remain in Chinese output for now: (pattern, why).
 KNOWN_LEFTOVERS = [

@@ -4,6 +4,8 @@ exit code and nothing changed; the same commands in English byte for byte as bef
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 ZH = {"CRMCTL_LANG": "zh_CN"}
@@ -61,8 +63,6 @@ def test_summaries_in_chinese(two):
 
 
 def test_the_card_and_timeline_in_chinese_with_json_in_english(two):
-    import json
-
     assert two("log-contact", "1", "--channel", "wechat", "--summary", "报价",
                "--satisfaction", "4").exit_code == 0
     card = two("show", "1", env=ZH).stdout.splitlines()
@@ -126,8 +126,6 @@ def test_every_new_enumerated_word_has_its_chinese():
 
 
 def test_audit_data_in_chinese_with_english_json(two):
-    import json
-
     r = two("audit", "data", env=ZH)
     lines = r.stdout.splitlines()
     assert lines[0].split() == ["客户编号", "姓名", "检查项", "详情"]
@@ -160,3 +158,12 @@ def test_merge_dry_run_in_chinese(two):
         in lines
     assert lines[-1] == "试运行：未做任何修改"
     assert _names(two) == ["王明", "李娜"]
+
+
+def test_tier_rules_in_words_for_people_and_english_json(two):
+    lines = two("tier", "rules", env=ZH).stdout.splitlines()
+    assert lines[0].split()[0] == "等级" and "等级评审规则（按顺序）" in lines
+    assert any(line.startswith("inactive") and line.endswith("天没有购买且没有等级变更时降一级")
+               for line in lines)
+    data = json.loads(two("tier", "rules", "--format", "json", env=ZH).stdout)
+    assert data["rules"][1]["does"].startswith("down one tier after more than ")

@@ -82,5 +82,5 @@ def rules(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     Example: crmctl tier rules --format json
     """
     with session(ctx) as conn:
-        data = tiers.rules(conn)
+        data = tiers.rules(conn, people=fmt == Format.table)
     emit_tier_rules(data, fmt)
