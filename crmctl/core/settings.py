@@ -108,7 +108,8 @@ def put(conn, key: str, value: Any) -> None:
     if key == "default_region":
         value = check_region(value)
     if key == "retention_days" and value < 0:
-        raise InvalidValue(f"setting {key!r} takes a whole number of days (0: off)")
+        raise InvalidValue(_("setting {key} takes a whole number of days (0: off)").format(
+            key=repr(key)))
     if key.startswith("care_holiday"):
         value = _care_value(key, value)
     if key == "repurchase_window":
