@@ -21,6 +21,8 @@ from operator import itemgetter
 
 from crmctl.core import search
 from crmctl.core.customers import reindex
+from crmctl.core.contact_points import primary_type
+from crmctl.core.importing import primaries
 from crmctl.core.importing.fields import AT, COLUMNS, EXTRA, pinyin_keys, searched_values
 from crmctl.errors import Duplicate
 from crmctl.store import page_cache
@@ -86,7 +88,10 @@ class Writer:
         self.skipped_rows: list[tuple[int, str]] = []  # (row, "duplicate of #ID"), for rejects
         self._tag_ids: dict[str, int] = {}
         self._points: list[tuple] = []
-        self._others: bool | None = None  # whether anyone has other phones/emails yet  # (customer id, extra) merged into an existing one
+        self._others: bool | None = None  # whether anyone has other phones/emails yet
+        # {customer id: [(kind, value, type)…]}: primaries an earlier row of this chunk set
+        # and a later one replaced (kept as other phones/emails: primaries.py)
+        self._earlier: dict[int, list] = {}
 
     def write(self, good: list) -> list[tuple[int, str]]:
         """Write one chunk of validated rows; return the rows refused as (row, reason)."""
@@ -207,17 +212,22 @@ class Writer:
     def _merge(self, target, values, tags, updates: dict, extra=None) -> None:
         if isinstance(target, _New):  # a row of this chunk not yet written: merge into it
             old = target.values = list(target.values)  # validated values may be a tuple
+            left = _replaced_primaries(old, values, target.extra)
             for i, v in enumerate(values):
                 if v:
                     old[i] = v
             target.tags = [*target.tags, *tags]
-            if extra is not None:
-                target.extra = _merged(target.extra, extra)
+            if extra is not None or left:
+                target.extra = _merged(target.extra, extra, left)
             others = " ".join(v for _, v, _ in (target.extra or (0, 0, ()))[2])
             target.trigram, target.grams = search.document((*searched_values(old), others))
             target.sort_key, target.tokens = pinyin_keys(old)
             return
         pending_values, pending_tags = updates.setdefault(target, ([None] * len(COLUMNS), []))
+        for kind, at in primaries.KINDS:  # an earlier row's primary, replaced by this one's
+            if values[at] and pending_values[at] and not primaries.same(
+                    kind, values[at], pending_values[at]):
+                self._earlier.setdefault(target, []).append((kind, pending_values[at], None))
         for i, v in enumerate(values):
             if v:
                 pending_values[i] = v
@@ -251,12 +261,14 @@ class Writer:
             return
         conn, now = self.conn, self.now
         ids = list(updates)
-        old_tiers = dict(conn.execute("SELECT id, tier FROM customers WHERE id IN "
-                                      "(SELECT value FROM json_each(?))", (json.dumps(ids),)))
-        changed = [(cid, now, old_tiers[cid], values[AT.tier])
+        old = primaries.old_rows(conn, ids)
+        changed = [(cid, now, old[cid][0], values[AT.tier])
                    for cid, (values, _) in updates.items()
-                   if values[AT.tier] and values[AT.tier] != old_tiers[cid]]
+                   if values[AT.tier] and values[AT.tier] != old[cid][0]]
+        promoted, demoted = primaries.replaced(old, updates, self._earlier)
+        self._earlier = {}
         conn.executemany(_UPDATE, [(*values, now, cid) for cid, (values, _) in updates.items()])
+        primaries.apply(conn, promoted, demoted)
         if changed:
             conn.executemany("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, "
                              "reason) VALUES (?, ?, ?, ?, 'import')", changed)
@@ -308,11 +320,22 @@ def _keys(key_e, key_p, extra) -> tuple[list, list]:
     return keys_e, keys_p
 
 
-def _merged(old, new):
-    """Two rows' extras as one (the later row's types win, every value is kept)."""
-    if old is None:
-        return new
-    return (new[0] or old[0], new[1] or old[1], (*old[2], *new[2]), ())
+def _merged(old, new, left=()):
+    """Two rows' extras as one (the later row's types win, every value is kept), with the
+    earlier row's primaries the later one replaced (``left``) among the others."""
+    old = old or (None, None, (), ())
+    new = new or (None, None, (), ())
+    phone_type = new[0] or (None if any(k == "phone" for k, _, _ in left) else old[0])
+    email_type = new[1] or (None if any(k == "email" for k, _, _ in left) else old[1])
+    return (phone_type, email_type, (*old[2], *left, *new[2]), ())
+
+
+def _replaced_primaries(old, values, extra) -> tuple:
+    """The (kind, value, type) primaries of a pending row that a later row's replace."""
+    types = {"phone": extra[0] if extra else None, "email": extra[1] if extra else None}
+    return tuple((kind, old[at], primary_type(kind, old[at], types[kind]))
+                 for kind, at in primaries.KINDS
+                 if values[at] and old[at] and not primaries.same(kind, values[at], old[at]))
 
 
 def conn_has_points(conn) -> bool:
