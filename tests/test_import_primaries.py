@@ -104,3 +104,35 @@ def test_cli_update_shows_the_old_phone(initialized, tmp_path):
     assert shown["phone"] == "+8613900139000"
     assert shown["phones"] == [{"value": "+8613900139000", "type": "mobile"},
                                {"value": "+8613800138000", "type": "mobile"}]
+
+
+# --- a big import's indexes (bench/README "## import") ---------------------------------------
+
+@pytest.mark.parametrize("birthdays", [False, True])
+def test_a_big_import_leaves_every_index_whole(conn, tmp_path, monkeypatch, birthdays):
+    """Indexes a big import drops are rebuilt; the birthday ones only when the file has a
+    birthday column; either way every index agrees with the table."""
+    monkeypatch.setattr(chunks, "PARALLEL_FROM_BYTES", 1)  # big: the bulk path
+    customers.add(conn, {"name": "老王", "birthday": "1980-06-01", "referred_by": None})
+    path = tmp_path / "big.csv"
+    lines = ["姓名,手机" + (",生日" if birthdays else "")]
+    for i in range(400):
+        birthday = ",农历八月十五" if i % 7 == 0 else f",1990-06-{i % 28 + 1:02d}"
+        lines.append(f"客户{i},139{i:08d}" + (birthday if birthdays else ""))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    statements = []
+    conn.set_trace_callback(statements.append)
+    summary = importing.run(conn, path, Options(workers=0))
+    conn.set_trace_callback(None)
+    assert summary.inserted == 400
+    dropped = {s.split()[-1] for s in statements if s.startswith("DROP INDEX")}
+    assert "customers_tier" in dropped and "customers_referred_by" not in dropped
+    assert ("customers_birthday_day" in dropped) == birthdays
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"customers_tier", "customers_birthday_day", "customers_birthday_lunar",
+            "customers_referred_by", "customers_first_purchase_day"} <= names
+    june = conn.execute("SELECT count(*) FROM customers INDEXED BY customers_birthday_day "
+                        "WHERE substr(birthday, -5) = '06-01' AND birthday IS NOT NULL "
+                        "AND forgotten_at IS NULL").fetchone()[0]
+    assert june == (1 + sum(1 for i in range(400) if i % 7 and i % 28 == 0) if birthdays else 1)

@@ -120,7 +120,8 @@ def run(conn, path, options: Options | None = None,
         with Rejects(options.rejects, source.headers,
                      charsets.for_rejects(source.encoding)) as rejects:
             try:
-                with atomic(conn), bulk_mode(conn, _is_big(conn, source)):
+                big = _is_big(conn, source)
+                with atomic(conn), bulk_mode(conn, big, plan.fields()):
                     writer = Writer(conn, options.on_duplicate, extra_tags, clock.now_text())
                     validated = chunks.validated_chunks(source, ColumnsToCustomers(to_customer),
                                                         options.workers,
