@@ -33,10 +33,11 @@ from crmctl.core.importing import charsets, chunks, mapping, vcard
 from crmctl.core.importing.columns import ColumnsToCustomers
 from crmctl.core.importing.fields import EXTRA
 from crmctl.core.importing.guard import MAX_CELL
+from crmctl.core.importing.indexes import bulk_mode
 from crmctl.core.importing.read import open_source
 from crmctl.core.importing.rejects import Rejects
 from crmctl.core.importing.rows import RowToCustomer
-from crmctl.core.importing.write import Writer, bulk_mode
+from crmctl.core.importing.write import Writer
 from crmctl.core.validate import check_region, normalize_tag
 from crmctl.errors import InvalidValue, UsageError
 from crmctl.i18n import _
