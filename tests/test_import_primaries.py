@@ -136,3 +136,14 @@ def test_a_big_import_leaves_every_index_whole(conn, tmp_path, monkeypatch, birt
                         "WHERE substr(birthday, -5) = '06-01' AND birthday IS NOT NULL "
                         "AND forgotten_at IS NULL").fetchone()[0]
     assert june == (1 + sum(1 for i in range(400) if i % 7 and i % 28 == 0) if birthdays else 1)
+
+
+def test_a_plain_row_holding_an_earlier_rows_other_phone_is_its_duplicate(conn, tmp_path):
+    """The writer's fast path (write.py): a row with one phone and nothing else is still
+    checked against the other phones of the rows before it in the chunk."""
+    path = tmp_path / "both.csv"
+    path.write_text("姓名,手机,座机\n王明,13800138000,010-88886666\n李四,010-88886666,\n"
+                    "张伟,13900139000,\n", encoding="utf-8")
+    summary = importing.run(conn, path, Options())
+    assert (summary.inserted, summary.skipped) == (2, 1)
+    assert [c.name for c in customers.list_customers(conn)] == ["王明", "张伟"]
