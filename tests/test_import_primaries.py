@@ -142,8 +142,9 @@ def test_a_plain_row_holding_an_earlier_rows_other_phone_is_its_duplicate(conn, 
     """The writer's fast path (write.py): a row with one phone and nothing else is still
     checked against the other phones of the rows before it in the chunk."""
     path = tmp_path / "both.csv"
-    path.write_text("姓名,手机,座机\n王明,13800138000,010-88886666\n李四,010-88886666,\n"
-                    "张伟,13900139000,\n", encoding="utf-8")
+    path.write_text("name,phone,phones\n"  # crmctl's own export: only 王明 has other phones
+                    "王明,+8613800138000,mobile:+8613800138000; work:+861088886666\n"
+                    "李四,+861088886666,\n张伟,13900139000,\n", encoding="utf-8")
     summary = importing.run(conn, path, Options())
     assert (summary.inserted, summary.skipped) == (2, 1)
     assert [c.name for c in customers.list_customers(conn)] == ["王明", "张伟"]
