@@ -56,18 +56,19 @@ def check(flt) -> None:
         if value is not None:
             value = value.strip()
             if not value:
-                raise InvalidValue(f"--{name} must not be empty")
+                raise InvalidValue(_("--{name} must not be empty").format(name=name))
             setattr(flt, name, value)
     flt.spend_min = _amount(flt.spend_min, "--spend-min")
     flt.spend_max = _amount(flt.spend_max, "--spend-max")
     if flt.spend_min is not None and flt.spend_max is not None and flt.spend_min > flt.spend_max:
-        raise InvalidValue(f"--spend-min {flt.spend_min} is more than --spend-max {flt.spend_max}")
+        raise InvalidValue(_("--spend-min {min} is more than --spend-max {max}").format(
+            min=flt.spend_min, max=flt.spend_max))
     if flt.segment is not None:
         word = " ".join(str(flt.segment).strip().lower().replace("-", " ").replace("_", " ")
                         .split())
         if word not in SEGMENTS:
-            raise InvalidValue(f"unknown segment {flt.segment!r}; segments: "
-                               f"{', '.join(SEGMENTS)}")
+            raise InvalidValue(_("unknown segment {value}; segments: {segments}").format(
+                value=repr(flt.segment), segments=", ".join(SEGMENTS)))
         flt.segment = word
 
 
@@ -78,11 +79,14 @@ def _amount(value, option: str) -> Decimal | None:
     try:
         amount = Decimal(raw.replace(",", ""))
     except InvalidOperation:
-        raise InvalidValue(f"{option} must be an amount like 10000, not {raw!r}") from None
+        raise InvalidValue(_("{option} must be an amount like 10000, not {value}").format(
+            option=option, value=repr(raw))) from None
     if not amount.is_finite():
-        raise InvalidValue(f"{option} must be an amount like 10000, not {raw!r}")
+        raise InvalidValue(_("{option} must be an amount like 10000, not {value}").format(
+            option=option, value=repr(raw)))
     if amount < 0:
-        raise InvalidValue(f"{option} cannot be negative ({raw})")
+        raise InvalidValue(_("{option} cannot be negative ({value})").format(option=option,
+                                                                             value=raw))
     return amount
 
 

@@ -5,6 +5,7 @@ Values are JSON. A key not set in the database has the default below.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from typing import Any
@@ -27,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "downgrade_inactive_days": rules.DOWNGRADE_INACTIVE_DAYS,
     "satisfaction_falling": rules.SATISFACTION_FALLING,
     "churn_risk": rules.CHURN_RISK,
+    "repurchase_window": rules.REPURCHASE_WINDOW,  # per tier: purchase-based churn risk
     "care_holidays": rules.CARE_HOLIDAYS,  # [] turns holiday care off
     "care_holiday_days": rules.CARE_HOLIDAY_DAYS,
     "care_holiday_tiers": rules.CARE_HOLIDAY_TIERS,
@@ -79,12 +81,13 @@ def get(conn, key: str) -> Any:
         raise InvalidValue(_("unknown setting {key}; known: {known}").format(
             key=repr(key), known=", ".join(sorted(DEFAULTS))))
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-    return json.loads(row[0]) if row else DEFAULTS[key]
+    # a copy: a caller changing the value must not change the defaults of everyone after it
+    return json.loads(row[0]) if row else copy.deepcopy(DEFAULTS[key])
 
 
 def all_settings(conn) -> dict[str, Any]:
     stored = {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM settings")}
-    return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
+    return {key: stored.get(key, copy.deepcopy(default)) for key, default in DEFAULTS.items()}
 
 
 def put(conn, key: str, value: Any) -> None:
@@ -105,9 +108,12 @@ def put(conn, key: str, value: Any) -> None:
     if key == "default_region":
         value = check_region(value)
     if key == "retention_days" and value < 0:
-        raise InvalidValue(f"setting {key!r} takes a whole number of days (0: off)")
+        raise InvalidValue(_("setting {key} takes a whole number of days (0: off)").format(
+            key=repr(key)))
     if key.startswith("care_holiday"):
         value = _care_value(key, value)
+    if key == "repurchase_window":
+        _check_repurchase(key, value)
     with atomic(conn):
         conn.execute(
             "INSERT INTO settings(key, value) VALUES (?, ?) "
@@ -116,6 +122,18 @@ def put(conn, key: str, value: Any) -> None:
         )
         if value != default:
             audit.record(conn, "set", "setting", key, [key])
+
+
+def _check_repurchase(key: str, value: dict) -> None:
+    """Each tier's window: the four whole numbers, each at least 1, min_days <= max_days."""
+    example = DEFAULTS[key]["diamond"]
+    for window in value.values():
+        if (set(window) != set(example)
+                or any(type(n) is not int or n < 1 for n in window.values())
+                or window["min_days"] > window["max_days"]):
+            raise InvalidValue(_("setting {key} takes for each tier {example}: whole numbers "
+                                 "of at least 1, min_days at most max_days").format(
+                key=repr(key), example=json.dumps(example)))
 
 
 def _care_value(key: str, value):

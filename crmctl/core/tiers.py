@@ -38,6 +38,7 @@ Definitions used by `tier review` (today = the local calendar day):
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -50,7 +51,7 @@ from crmctl.core.references import resolve
 from crmctl.core.rules import TIERS, tier_name_sql, tier_rank_sql
 from crmctl.core.validate import check_tier, clean_text
 from crmctl.errors import InvalidValue, NotFound
-from crmctl.i18n import _, pgettext
+from crmctl.i18n import _, english, pgettext
 from crmctl.store import atomic, page_cache
 
 SPEND_MONTHS = 12
@@ -70,28 +71,36 @@ class Proposal:
         return dict(vars(self))  # (dataclasses.asdict deep-copies: 17 us a proposal)
 
 
-def notify_purpose(old: str, new: str) -> str:
-    return f"tell customer: tier {old} → {new}"
+def notify_purpose(old: str, new: str, reason: str) -> str:
+    """The notice to tell the customer, with the reason the rules require to explain."""
+    return f"tell customer: tier {old} → {new} ({reason})"
 
 
-def rules(conn) -> dict:
-    """The thresholds and service levels in force, and the rules in words."""
+def rules(conn, *, people: bool = True) -> dict:
+    """The thresholds and service levels in force, and the rules in words (in the interface
+    language for ``people``, else, for JSON and CSV, in English)."""
     s = settings.all_settings(conn)
     cur, spend, long_rel = s["currency"], s["tier_spend"], s["diamond_long_relationship"]
     sat, days = s["satisfaction_falling"], s["downgrade_inactive_days"]
     tiers = [{"tier": t, "min_spend_12m": spend.get(t, 0), "cadence_days": s["cadence_days"][t],
               "response_hours": s["response_hours"][t]} for t in TIERS]
-    words = [
-        {"rule": "spend", "does": f"up to the highest tier whose threshold the trailing "
-         f"{SPEND_MONTHS}-month spend in {cur} reaches (equal counts); diamond also at "
-         f"{long_rel['spend']:,} with a relationship of {long_rel['years']}+ years; "
-         "never lowers a tier; after a downgrade only later purchases count"},
-        {"rule": "inactive", "does": f"down one tier after more than {days} days without a "
-         "purchase and without a tier change"},
-        {"rule": "satisfaction", "does": f"down one tier when the latest {sat['ratings']} "
-         f"ratings within {sat['days']} days, since the last tier change, never rise and the "
-         f"latest is {sat['min_drop']}+ points below the oldest"},
-    ]
+    with nullcontext() if people else english():
+        words = [
+            {"rule": "spend", "does": _(
+                "up to the highest tier whose threshold the trailing {months}-month spend in "
+                "{currency} reaches (equal counts); diamond also at {long:,} with a "
+                "relationship of {years}+ years; never lowers a tier; after a downgrade only "
+                "later purchases count").format(months=SPEND_MONTHS, currency=cur,
+                                                long=long_rel["spend"],
+                                                years=long_rel["years"])},
+            {"rule": "inactive", "does": _("down one tier after more than {days} days without "
+                                           "a purchase and without a tier change").format(
+                days=days)},
+            {"rule": "satisfaction", "does": _(
+                "down one tier when the latest {n} ratings within {days} days, since the last "
+                "tier change, never rise and the latest is {drop}+ points below the oldest"
+            ).format(n=sat["ratings"], days=sat["days"], drop=sat["min_drop"])},
+        ]
     return {"currency": cur, "spend_window_months": SPEND_MONTHS, "tiers": tiers,
             "long_relationship": {"tier": "diamond", "min_spend_12m": long_rel["spend"],
                                   "years": long_rel["years"]},
@@ -106,7 +115,7 @@ def _change(conn, cid: int, old: str, new: str, reason: str, source: str, today:
     conn.execute("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, reason, source)"
                  " VALUES (?, ?, ?, ?, ?, ?)", (cid, now, old, new, reason, source))
     audit.record(conn, "tier", "customer", cid, ["tier"])
-    return followups.schedule(conn, cid, today, notify_purpose(old, new), kind="notify")
+    return followups.schedule(conn, cid, today, notify_purpose(old, new, reason), kind="notify")
 
 
 def set_tier(conn, customer_id, tier: str, reason: str | None) -> dict:
@@ -307,15 +316,12 @@ def _change_many(conn, proposals: list[Proposal], today: date) -> None:
         "INSERT INTO tier_history (customer_id, at, old_tier, new_tier, reason, source)"
         " VALUES (?, ?, ?, ?, ?, 'rule')",
         [(p.customer_id, now, p.tier, p.proposed, f"{p.rule}: {p.reason}") for p in proposals])
-    purposes: dict = {}
-    for p in proposals:
-        if (p.tier, p.proposed) not in purposes:
-            purposes[p.tier, p.proposed] = clean_text(notify_purpose(p.tier, p.proposed))
     before = conn.execute("SELECT coalesce(max(id), 0) FROM followups").fetchone()[0]
     conn.executemany(
         "INSERT INTO followups (customer_id, due, kind, purpose, created_at)"
         " VALUES (?, ?, 'notify', ?, ?)",
-        [(p.customer_id, today.isoformat(), purposes[p.tier, p.proposed], now)
+        [(p.customer_id, today.isoformat(),
+          clean_text(notify_purpose(p.tier, p.proposed, f"{p.rule}: {p.reason}")), now)
          for p in proposals])
     fids = [row[0] for row in conn.execute(
         "SELECT id FROM followups WHERE id > ? ORDER BY id", (before,))]

@@ -15,7 +15,9 @@ from crmctl.i18n import is_english, pgettext
 # The columns whose cells hold an enumerated English word, and the word's kind (context).
 WORD_KINDS = {"tier": "tier", "old_tier": "tier", "new_tier": "tier", "proposed": "tier",
               "stage": "stage", "channel": "channel", "direction": "direction",
-              "reason": "reason", "complaint_category": "category", "status": "status"}
+              "reason": "reason", "complaint_category": "category", "status": "status",
+              "segment": "segment", "kind": "kind", "category": "category",
+              "source": "source", "check": "check"}
 
 
 def headers(names: Sequence[str]) -> list[str]:
@@ -33,12 +35,18 @@ def _header(name: str) -> str:
 
 
 def rows(records: Iterable[dict], columns: Sequence[str]) -> Iterable[dict]:
-    """Rows whose enumerated words are in the interface language (a copy; English: as is)."""
-    kinds = {c: WORD_KINDS[c] for c in columns if c in WORD_KINDS}
-    if is_english() or not kinds:
+    """Rows whose enumerated words (and yes/no) are in the interface language (a copy;
+    English: as is)."""
+    if is_english():
         return records
-    return ({**row, **{c: _word(kind, row.get(c)) for c, kind in kinds.items()}}
+    kinds = {c: WORD_KINDS[c] for c in columns if c in WORD_KINDS}
+    return ({**row, **{c: _word(kind, row.get(c)) for c, kind in kinds.items()},
+             **{c: _yes_no(v) for c, v in row.items() if isinstance(v, bool)}}
             for row in records)
+
+
+def _yes_no(value: bool) -> str:
+    return pgettext("boolean", "yes") if value else pgettext("boolean", "no")
 
 
 def cells(names: Sequence[str], body: Sequence[Sequence[str]]) -> Sequence[Sequence[str]]:
@@ -48,6 +56,16 @@ def cells(names: Sequence[str], body: Sequence[Sequence[str]]) -> Sequence[Seque
         return body
     return [[_word(at[i], text) if i in at else text for i, text in enumerate(row)]
             for row in body]
+
+
+def card(pairs: Sequence[tuple[str, object]]) -> Sequence[tuple[str, object]]:
+    """A card's label/value pairs for people: each label as its column's header, and the
+    value of an enumerated field (tier, stage…) as its word (English: as is)."""
+    if is_english():
+        return pairs
+    return [(_header(label), _yes_no(value) if isinstance(value, bool) else
+             _word(WORD_KINDS[key], value) if key in WORD_KINDS else value)
+            for label, value in pairs for key in (label.replace(" ", "_"),)]
 
 
 def _word(kind: str, value):
