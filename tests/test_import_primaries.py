@@ -148,3 +148,15 @@ def test_a_plain_row_holding_an_earlier_rows_other_phone_is_its_duplicate(conn, 
     summary = importing.run(conn, path, Options())
     assert (summary.inserted, summary.skipped) == (2, 1)
     assert [c.name for c in customers.list_customers(conn)] == ["王明", "张伟"]
+
+
+def test_the_rows_own_type_for_the_old_primary_wins(conn, tmp_path):
+    """crmctl's own export names every phone with its type: updating from it keeps the
+    file's type for the old primary, not the stored one."""
+    cid = wang(conn)
+    update(conn, tmp_path, "name,email,phone,phones\n"
+                           "王明,wang@huawei.com,+8613900139000,"
+                           "mobile:+8613900139000; home:+8613800138000\n")
+    assert contact_points.of_customer(conn, cid)["phones"] == [
+        {"value": "+8613900139000", "type": "mobile"},
+        {"value": "+8613800138000", "type": "home"}]

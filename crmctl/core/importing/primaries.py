@@ -34,9 +34,14 @@ def old_rows(conn, ids: list[int]) -> dict[int, tuple]:
     return {row[0]: row[1:] for row in conn.execute(_OLD, (json.dumps(ids),))}
 
 
-def replaced(old: dict[int, tuple], updates: dict, earlier: dict[int, list]):
+def replaced(old: dict[int, tuple], updates: dict, earlier: dict[int, list], given=()):
     """([(id, kind, new primary)…], [(id, kind, value, type)…]): the primaries that change
-    and the values they leave behind (the old primary, then those of earlier rows)."""
+    and the values they leave behind (the old primary, then those of earlier rows). A value
+    the rows also list among the customer's others (``given``: (id, extra)…, crmctl's own
+    phones cell) is left to them, with the type they give it."""
+    listed: dict[int, list] = {}
+    for cid, extra in given:
+        listed.setdefault(cid, []).extend(extra[2])
     promoted, demoted = [], []
     for cid, (values, _tags) in updates.items():
         _tier, phone, phone_type, email, email_type = old[cid]
@@ -49,7 +54,7 @@ def replaced(old: dict[int, tuple], updates: dict, earlier: dict[int, list]):
             promoted.append((cid, kind, new))
             left = [(value, typ)] if value else []
             left += [(v, t) for k, v, t in earlier.get(cid, ()) if k == kind]
-            seen = [new]
+            seen = [new, *(v for k, v, _ in listed.get(cid, ()) if k == kind)]
             for v, t in left:
                 if not any(same(kind, v, s) for s in seen):
                     seen.append(v)

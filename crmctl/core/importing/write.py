@@ -294,7 +294,7 @@ class Writer:
         changed = [(cid, now, old[cid][0], values[AT.tier])
                    for cid, (values, _) in updates.items()
                    if values[AT.tier] and values[AT.tier] != old[cid][0]]
-        promoted, demoted = primaries.replaced(old, updates, self._earlier)
+        promoted, demoted = primaries.replaced(old, updates, self._earlier, self._points)
         self._earlier = {}
         conn.executemany(_UPDATE, [(*values, now, cid) for cid, (values, _) in updates.items()])
         primaries.apply(conn, promoted, demoted)
