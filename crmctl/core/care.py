@@ -270,5 +270,5 @@ def lunar_birthday_rows(conn, today: date, until: date, where: str, params: dict
         "SELECT c.id, c.name, c.tier, c.birthday_lunar FROM customers c "
         "INDEXED BY customers_birthday_lunar WHERE c.birthday_lunar IN "
         f"({', '.join(f':care_l{n}' for n in range(len(first)))}) AND {where}", params)
-    return [[cid, name, tier, first[key].isoformat(), f"lunar birthday (农历{lunar_name(key)})"]
-            for cid, name, tier, key in cur]
+    return [[cid, name, tier, first[key].isoformat(), f"lunar birthday (农历{lunar_name(key)})",
+             ["lunar-birthday", lunar_name(key)]] for cid, name, tier, key in cur]
