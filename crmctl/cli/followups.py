@@ -11,8 +11,8 @@ from crmctl.cli.context import new_app, session
 from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
                                        SizeOption, SpendMaxOption, SpendMinOption)
 from crmctl.core import dates, followups, segment_followups
-from crmctl.render import (FOLLOWUP_CELLS, Format, emit_followups_table, emit_json_body,
-                           emit_rows, json_list_sql, json_object_sql, message)
+from crmctl.render import (Format, emit_followups_table, emit_json_body, emit_rows,
+                           followup_cells, json_list_sql, json_object_sql, message)
 
 app = new_app(invoke_without_command=True)
 
@@ -61,7 +61,7 @@ def report(
         elif fmt == Format.csv:
             rows = followups.due(conn, day, **query)
         else:  # the cells as text, made by SQLite (22,000 rows under cron)
-            cells = followups.due_rows(conn, day, **query, projection=FOLLOWUP_CELLS)
+            cells = followups.due_rows(conn, day, **query, projection=followup_cells())
     if fmt == Format.json:
         emit_json_body(body)
     elif fmt == Format.csv:
