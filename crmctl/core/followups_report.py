@@ -37,7 +37,7 @@ _LOW_INDEX_HOLDS = rules.CHURN_RISK["low_satisfaction"]
 INTEGER_COLUMNS = ("customer_id", "overdue_days", "followup_id")
 # what the sorter carries for an aggregate (phone and company are looked up after it)
 _SORTED = (*COLUMNS[:-2], "nth")
-WORD_COLUMNS = ("reason",)
+WORD_COLUMNS = ("reason", "due")  # (due: YYYY-MM-DD on every row)
 
 
 def day_start_utc(day: date) -> str:
