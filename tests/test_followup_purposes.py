@@ -136,6 +136,7 @@ def test_an_unknown_code_or_kind_stays_english_and_a_typed_purpose_as_typed(engl
     assert purposes.sentence("churn-risk", "English text", newer) == "English text"
     assert purposes.sentence("care", "x", json.dumps(["solstice", 1])) == "x"
     assert purposes.sentence("care", "x", json.dumps(["birthday", 1, 2])) == "x"  # values
+    assert purposes.sentence("care", "x", "[not json") == "x"
     assert purposes.sentence("scheduled", "tell customer: tier regular → gold", None) == (
         "tell customer: tier regular → gold")  # typed by a person: as typed
     assert purposes.sentence("notify", "给王总打电话", None) == "给王总打电话"
