@@ -71,6 +71,11 @@ def crm(initialized, pin_clock, english):
     ok("add", "林峰", "--tier", "钻石")  # 12: a complaint 1 h past its time, due today
     ok("log-contact", "12", "--channel", "电话", "--summary", "投诉", "--complaint",
        "--at", "2026-12-09 09:00")  # interaction 6
+    ok("add", "钱多", "--tier", "钻石")  # 13: bought every 59 days, not since 03-01
+    ok("purchase", "13", "500", "--date", "2026-01-01")
+    ok("purchase", "13", "500", "--date", "2026-03-01")
+    ok("add", "冯单", "--tier", "钻石")  # 14: bought once, on 05-01
+    ok("purchase", "14", "500", "--date", "2026-05-01")
     return cli
 
 
@@ -83,7 +88,7 @@ def test_the_english_messages_equal_sqlites_texts_row_for_row(crm):
         codes.add(json.loads(args)[0] if args else reason)
     assert codes == {*purposes._METHODS, "notify", "scheduled"}  # every kind was checked
     kinds = {k for r, _p, a in rows if r == "churn-risk" for k, *_ in json.loads(a)[2]}
-    assert kinds == {0, 1, 2}
+    assert kinds == {0, 1, 2, 3}
 
 
 def test_the_table_words_every_purpose_in_chinese(crm):
@@ -102,7 +107,8 @@ def test_the_table_words_every_purpose_in_chinese(crm):
         "添加后 192 天从未联系（钻石：每 7 天）",
         "最近满意度 1/5（2026-12-03）；2 个投诉未解决，最早的已 9 天",
         "生日（满 36 岁）", "首次购买 1 周年（2025-12-14）", "农历生日（冬月初四）",
-        "告知客户：等级 普通 → 金牌", "报价回访",
+        "告知客户：等级 普通 → 金牌（年度大单）", "报价回访",
+        "284 天未购买（窗口 118 天；中位间隔 59 天）", "223 天未购买（窗口 90 天；仅购买过一次）",
         "每 90 天核对一次客户数据：请运行 crmctl audit data（从未运行；自 2026-06-01 起使用）",
     ]:
         assert text in table, text
@@ -132,7 +138,7 @@ def test_an_unknown_code_or_kind_stays_english_and_a_typed_purpose_as_typed(engl
                                                                              monkeypatch):
     monkeypatch.setenv("CRMCTL_LANG", "zh_CN")
     newer = json.dumps(["churn-risk", "gold", [[0, 40, 30, 0, "2026-10-01"],
-                                               [3, 1, 2, 0, "2026-10-01"]]])
+                                               [4, 1, 2, 0, "2026-10-01"]]])
     assert purposes.sentence("churn-risk", "English text", newer) == "English text"
     assert purposes.sentence("care", "x", json.dumps(["solstice", 1])) == "x"
     assert purposes.sentence("care", "x", json.dumps(["birthday", 1, 2])) == "x"  # values
@@ -140,8 +146,10 @@ def test_an_unknown_code_or_kind_stays_english_and_a_typed_purpose_as_typed(engl
     assert purposes.sentence("scheduled", "tell customer: tier regular → gold", None) == (
         "tell customer: tier regular → gold")  # typed by a person: as typed
     assert purposes.sentence("notify", "给王总打电话", None) == "给王总打电话"
-    assert purposes.sentence("notify", tiers.notify_purpose("silver", "diamond"), None) == (
-        "告知客户：等级 银牌 → 钻石")
+    assert purposes.sentence("notify", tiers.notify_purpose("silver", "diamond", "年度大单"),
+                             None) == "告知客户：等级 银牌 → 钻石（年度大单）"
+    assert purposes.sentence("notify", "tell customer: tier silver → diamond", None) == (
+        "告知客户：等级 银牌 → 钻石")  # stored before notices carried their reason
 
 
 def test_overdue_selects_complaints_by_their_time_not_their_words(crm, monkeypatch):

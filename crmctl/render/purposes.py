@@ -17,8 +17,9 @@ from typing import Sequence
 
 from crmctl.i18n import _, pgettext
 
-# core/tiers.notify_purpose: the text a tier change stores for its notify follow-up
-_NOTIFY = re.compile(r"tell customer: tier (\w+) → (\w+)")
+# core/tiers.notify_purpose: the text a tier change stores for its notify follow-up (with
+# the change's reason since issue 18.2, kept as written)
+_NOTIFY = re.compile(r"tell customer: tier (\w+) → (\w+)(?: \((.*)\))?", re.S)
 
 
 def _texts() -> dict[str, str]:
@@ -36,6 +37,8 @@ def _texts() -> dict[str, str]:
         "risk 1": _("last satisfaction {n}/5 ({day})"),
         "risk 2": _("complaint open {days} days"),  # one: no "1 个…, the oldest"
         "risk 2 many": _("{n} complaints open, oldest {days} days"),
+        "risk 3": _("no purchase for {n} days (window {m}; median interval {median} days)"),
+        "risk 3 never": _("no purchase for {n} days (window {m}; a single purchase)"),
         "separator": pgettext("separator", "; "),
         "birthday": _("birthday"),
         "birthday age": _("birthday (turns {age})"),
@@ -47,6 +50,7 @@ def _texts() -> dict[str, str]:
         "retention": _("retention {days} days: {n} customer(s) to forget; run crmctl "
                        "retention"),
         "notify": _("tell customer: tier {old} → {new}"),
+        "notify why": _("tell customer: tier {old} → {new} ({reason})"),
     }
 
 
@@ -78,8 +82,13 @@ class _Wording:
         return self.text["separator"].join(self.risk(tier, *risk) for risk in sorted(risks))
 
     def risk(self, tier, kind, n, m, never, day) -> str:
-        if kind not in (0, 1, 2):  # a kind of risk not known here
+        # kinds (core/followups_report risks): 0 silence (never: not since added), 1 rating,
+        # 2 complaints, 3 no repurchase (never: the median gap, None for a single purchase)
+        if kind not in (0, 1, 2, 3):  # a kind of risk not known here
             raise KeyError(kind)
+        if kind == 3:
+            return self.text["risk 3" if never is not None else "risk 3 never"].format(
+                n=n, m=m, median=format(never, "g") if never is not None else "")
         key = f"risk {kind}" + (" never" if kind == 0 and never else "") + (
             " many" if kind == 2 and n != 1 else "")
         return self.text[key].format(n=n, m=m, days=m, day=day, tier=self.tier(tier))
@@ -101,8 +110,9 @@ class _Wording:
     def retention(self, days, n) -> str:
         return self.text["retention"].format(days=days, n=n)
 
-    def notify(self, old, new) -> str:
-        return self.text["notify"].format(old=self.tier(old), new=self.tier(new))
+    def notify(self, old, new, reason=None) -> str:
+        return self.text["notify why" if reason is not None else "notify"].format(
+            old=self.tier(old), new=self.tier(new), reason=reason)
 
     def sentence(self, reason: str, purpose: str, args: str | None) -> str:
         """A row's purpose for people: from its code and values (``args``, JSON) when it
@@ -114,7 +124,7 @@ class _Wording:
             except (KeyError, TypeError, ValueError, StopIteration):
                 return purpose
         if reason == "notify" and (found := _NOTIFY.fullmatch(purpose)):
-            return self.notify(found[1], found[2])
+            return self.notify(found[1], found[2], found[3])
         return purpose
 
 
