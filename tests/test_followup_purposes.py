@@ -168,3 +168,33 @@ def test_overdue_selects_complaints_by_their_time_not_their_words(crm, monkeypat
         "'%d h %02d min overdue'", "'%d h %02d min late'"))
     assert complaints() == [2, 3, 6]
     assert complaints("--until", "+7d") == [2, 3, 6]
+
+
+# The daily report's start-up (issue 16 "no slower than before"): the holiday cache dir
+# without platformdirs/tempfile, `--until today` without compiling the date patterns. (A process: the test run has imported them all.)
+# A daily report: the second run, the year's holidays read from the cache.
+@pytest.mark.real_kdf
+def test_the_daily_report_imports_no_platformdirs_and_compiles_no_date(initialized, pin_clock):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pin_clock("2026-06-01T09:00:00+08:00")
+    assert initialized("add", "王明", "--tier", "gold", "--region", "广东").exit_code == 0
+    pin_clock(NOW)  # (the process inherits the clock) churn risk; holidays for gold
+    code = ("import sys\nsys.argv = ['crmctl', 'followups', '--format', 'json']\n"
+            "from crmctl.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "from crmctl.core import dates\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('platformdirs', 'tempfile'))), len(dates._done), file=sys.stderr)")
+    for _run in range(2):  # the first works the holidays out and writes the cache
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=60, stdin=subprocess.DEVNULL)
+        assert done.returncode == 0, done.stderr
+    assert "王明" in [r["name"] for r in json.loads(done.stdout)]  # silent for 2x30 days
+    *loaded, compiled = done.stderr.split()
+    assert list(Path(os.environ["XDG_CACHE_HOME"], "crmctl").glob("holidays-CN-*"))  # ran
+    assert loaded == []
+    assert compiled == "0"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from crmctl.core import search
 from crmctl.core.validate import parse_customer_id
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.i18n import _
@@ -44,17 +45,8 @@ def resolve(conn, ref) -> int:
     return _unique(words, _candidates(conn, words))
 
 
-def _search():
-    """core.search, imported for a reference by name only: an id (a cron run of `followups`,
-    `show 3`) does not pay for it and pinyin (~3 ms of start-up)."""
-    from crmctl.core import search
-
-    return search
-
-
 def _candidates(conn, words: str) -> list[tuple]:
     """Live customers whose name, company or phone starts with ``words``, by id."""
-    search = _search()
     digits = re.sub(r"\D", "", words)
     is_phone = bool(_PHONE.fullmatch(words)) and len(digits) >= 3
     where, params = search.match_clause(digits if is_phone else words)
@@ -74,8 +66,7 @@ def _unique(words: str, rows: list[tuple]) -> int:
     if not rows:
         raise NotFound(_("no customer matches {words}").format(words=repr(words)))
     if len(rows) > 1:
-        fold = _search().fold
-        exact = [r for r in rows if r[1] and fold(r[1]) == fold(words)]
+        exact = [r for r in rows if r[1] and search.fold(r[1]) == search.fold(words)]
         if len(exact) == 1:
             return exact[0][0]
         raise InvalidValue(ambiguity(words, rows))
