@@ -35,9 +35,9 @@ COLUMNS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purp
 # a higher threshold set by the user reads latest_ratings without it.
 _LOW_INDEX_HOLDS = rules.CHURN_RISK["low_satisfaction"]
 INTEGER_COLUMNS = ("customer_id", "overdue_days", "followup_id")
+WORD_COLUMNS = ("reason", "due")  # (due: YYYY-MM-DD on every row)
 # what the sorter carries for an aggregate (phone and company are looked up after it)
 _SORTED = (*COLUMNS[:-2], "nth")
-WORD_COLUMNS = ("reason", "due")  # (due: YYYY-MM-DD on every row)
 
 
 def day_start_utc(day: date) -> str:
@@ -119,8 +119,7 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
         # and company looked up after the sort, not carried through the sorter
         select = (f"{aggregate} FROM (SELECT {projection} AS row FROM "
                   f"(SELECT {', '.join(_SORTED + ('args',) * wants_args)} FROM shaped "
-                  f"ORDER BY {order}) AS shaped "
-                  f"{_CONTACT})")
+                  f"ORDER BY {order}) AS shaped {_CONTACT})")
     sql = _REPORT.format(
         scans=" UNION ALL ".join(scans) or _NO_SCAN, where=where,
         churn=silent, low=low, complaint_days=complaint_days + 1,
