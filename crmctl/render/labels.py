@@ -8,6 +8,7 @@ here: their keys and values stay English for scripts.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from crmctl.i18n import is_english, pgettext
@@ -54,7 +55,8 @@ def cells(names: Sequence[str], body: Sequence[Sequence[str]]) -> Sequence[Seque
     at = {i: WORD_KINDS[n] for i, n in enumerate(names) if n in WORD_KINDS}
     if is_english() or not at:
         return body
-    return [[_word(at[i], text) if i in at else text for i, text in enumerate(row)]
+    word = lru_cache(maxsize=None)(_word)  # a few words, 24,000 rows: each looked up once
+    return [[word(at[i], text) if i in at else text for i, text in enumerate(row)]
             for row in body]
 
 
