@@ -11,6 +11,8 @@ After a change to what crmctl prints, rewrite the outputs (from the repository r
 
     .venv/bin/python -m tests.walkthrough --write
 
+(without --write it only prints the steps whose output differs, and exits 1 if one does).
+
 Lines a ```sh block may hold: ``# comments``, ``export NAME=VALUE``, ``crmctl ARGS`` (with
 `` || echo "退出码 $?"`` when it is meant to fail: the exit code is then printed), any other
 shell line (run by bash in the repository root). Only one thing is normalized: the stand-in
@@ -71,9 +73,10 @@ def parse(page: str) -> list[Step]:
 
 @contextmanager
 def sandbox(workdir: Path):
-    """os.environ as a fresh shell's with nothing of crmctl's set, HOME in ``workdir``;
-    restored (and the time zone with it) afterwards."""
-    saved = dict(os.environ)
+    """os.environ as a fresh shell's with nothing of crmctl's set, HOME in ``workdir``, the
+    repository root as the current directory; all restored (the time zone too) afterwards."""
+    saved, cwd = dict(os.environ), os.getcwd()
+    os.chdir(ROOT)  # the page's paths are relative to the repository root
     for name in list(os.environ):
         if name.startswith(("CRMCTL_", "LC_")) or name in ("LANG", "COLUMNS", "LINES", "TZ"):
             del os.environ[name]
@@ -82,6 +85,7 @@ def sandbox(workdir: Path):
     try:
         yield
     finally:
+        os.chdir(cwd)
         os.environ.clear()
         os.environ.update(saved)
         time.tzset()
