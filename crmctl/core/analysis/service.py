@@ -65,9 +65,8 @@ def satisfaction(conn, by: str = "month", today: date | None = None, *, frame=No
 
 def ratings_frame(conn, today: date, channel: bool = False):
     """Every rating: local month, customer, score, period (1: the last trend window, 0:
-    the one before, else none), and the channel if asked. One pass over the table (NOT
-    INDEXED): interactions_rated lacks voided_at, and reading each rated row through it
-    (300,000 of a million) costs 4 s against 0.5 s for the scan."""
+    the one before, else none), and the channel if asked. From the index of live ratings
+    alone (m019; the older interactions_rated lacks voided_at)."""
     import pandas as pd
 
     days = rules.SATISFACTION_TREND_DAYS
@@ -76,7 +75,8 @@ def ratings_frame(conn, today: date, channel: bool = False):
     rows = conn.execute(
         f"SELECT {LOCAL_MONTH}, i.customer_id, i.satisfaction, CASE WHEN i.at >= :recent "
         f"THEN 1 WHEN i.at >= :before THEN 0 END{', i.channel' if channel else ''} "
-        "FROM interactions i NOT INDEXED WHERE i.satisfaction IS NOT NULL "
+        "FROM interactions i INDEXED BY interactions_live_rated "
+        "WHERE i.satisfaction IS NOT NULL "
         "AND i.voided_at IS NULL",
         {"recent": recent, "before": before}).fetchall()
     return pd.DataFrame(rows, columns=["month", "customer", "score", "period"]
@@ -120,6 +120,7 @@ def complaints_frame(conn):
 
     rows = conn.execute(f"SELECT {LOCAL_MONTH}, coalesce(i.complaint_category, 'other'), "
                         "i.at, i.resolved_at, i.customer_id FROM interactions i "
+                        "INDEXED BY interactions_live_complaints "
                         "WHERE i.complaint = 1 AND i.voided_at IS NULL").fetchall()
     return pd.DataFrame(rows, columns=["month", "category", "at", "resolved", "customer"])
 
