@@ -4,7 +4,7 @@ bench/followups_bench.py's builder and cached in bench/out/)?
 
 For each subcommand, in the same run: the whole `crmctl report …` process (wall time,
 median of --repeat, output to /dev/null; `html` writes bench/out/report.html), which pays
-the key derivation, the imports (pandas, matplotlib for html) and the rendering, and the
+the key derivation, the imports (pandas; pygal for html) and the rendering, and the
 core function alone on an open connection. Goal: every process under 3 s; on the shared
 2-CPU machine the CPU time of the process stands for its idle wall time.
 

@@ -191,10 +191,10 @@ def test_html_report_refusals_write_nothing(book, tmp_path, db_path):
 
 
 # Contract (start-up imports): the terminal reports' modules and the follow-up report load
-# neither pandas nor matplotlib; only the functions that group or draw do.
-def test_report_modules_import_no_pandas_or_matplotlib():
+# neither pandas nor pygal; only the functions that group or draw do.
+def test_report_modules_import_no_pandas_or_pygal():
     code = ("import sys, crmctl.cli.report, crmctl.cli.followups, crmctl.core.analysis.book\n"
-            "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))")
+            "print(sorted(m for m in ('pandas', 'numpy', 'pygal') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
