@@ -117,13 +117,14 @@ def satisfaction(
 @app.command("complaints")
 def complaints(
     ctx: typer.Context,
-    by: str = typer.Option("category", help="category or month."),
+    by: str = typer.Option("category", help="category, cause or month."),
     fmt: Format = FormatOption,
 ) -> None:
-    """Complaints by category or month: open and resolved, the median hours to resolve,
-    and how many went over the tier's response time (diamond 24 h …).
+    """Complaints by category, root cause (the --cause of `complaints resolve`) or month:
+    open and resolved, the median hours to resolve, and how many went over the tier's
+    response time (diamond 24 h …); by category, each one's root causes with counts.
 
-    Example: crmctl report complaints --by month --format csv
+    Example: crmctl report complaints --by cause --format csv
     """
     by = choice(by, service.COMPLAINTS_BY, "--by")
     with session(ctx) as conn:

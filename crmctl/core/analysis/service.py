@@ -8,10 +8,15 @@ number of ratings, the share of low ratings (at most the churn-risk threshold, 2
 channel, the average of the last 90 local days (rules.SATISFACTION_TREND_DAYS) minus that
 of the 90 before (none where either has no rating).
 
-Complaints, grouped by category or local month of the complaint: how many, open,
-resolved, the median hours from complaint to resolution (resolved ones) and how many went
-over the response time of the customer's tier (settings ``response_hours``, diamond 24 h):
-resolved after more than that many hours, or open for more than that now.
+Complaints, grouped by category, local month of the complaint or root cause: how many,
+open, resolved, the median hours from complaint to resolution (resolved ones) and how many
+went over the response time of the customer's tier (settings ``response_hours``, diamond
+24 h): resolved after more than that many hours, or open for more than that now.
+
+The root cause is the ``--cause`` of `complaints resolve`, normalized so that the same
+words count once (NFKC: full-width letters and digits as half-width; spaces collapsed;
+case folded): "包装 破损" and "包装  破损" are one cause. An open complaint, or one resolved
+without a cause, has none ("(none)"). By category, each row also counts its causes.
 """
 
 from __future__ import annotations
@@ -24,14 +29,16 @@ from crmctl.core.analysis.common import NONE_LABEL, choice, customer_values
 from crmctl.core.followups_report import day_start_utc
 
 SATISFACTION_BY = ("month", "tier", "channel")
-COMPLAINTS_BY = ("category", "month")
+COMPLAINTS_BY = ("category", "month", "cause")
 CATEGORIES = ("product", "service", "delivery", "billing", "other")
 LOCAL_MONTH = "strftime('%Y-%m', i.at, 'localtime')"
 
 
-def satisfaction(conn, by: str = "month", today: date | None = None, *, frame=None) -> dict:
+def satisfaction(conn, by: str = "month", today: date | None = None, *, frame=None,
+                 tiers: dict | None = None) -> dict:
     """{"by", "low_at_most", "trend_days", "rows": [...], "total": {...}}. ``frame``:
-    ratings_frame's (with the channel for --by channel), when groupings share one read."""
+    ratings_frame's (with the channel for --by channel), ``tiers``: customer_values(conn,
+    "tier"), when groupings share one read."""
     import pandas as pd
 
     by = choice(by, SATISFACTION_BY, "--by")
@@ -39,7 +46,7 @@ def satisfaction(conn, by: str = "month", today: date | None = None, *, frame=No
     if frame is None:
         frame = ratings_frame(conn, today, channel=by == "channel")
     key = {"month": frame["month"], "channel": frame.get("channel"),
-           "tier": frame["customer"].map(customer_values(conn, "tier"))
+           "tier": frame["customer"].map(tiers or customer_values(conn, "tier"))
            if by == "tier" else None}[by]
     low = settings.get(conn, "churn_risk")["low_satisfaction"]
     frame = frame.assign(key=key, low=frame["score"] <= low)
@@ -84,10 +91,11 @@ def ratings_frame(conn, today: date, channel: bool = False):
 
 
 def complaints(conn, by: str = "category", now: datetime | None = None, *,
-               frame=None) -> dict:
+               frame=None, tiers: dict | None = None) -> dict:
     """{"by", "response_hours", "rows": [...], "total": {...}}: per group complaints,
     open, resolved, median_hours (to resolve) and over_response_time. ``frame``:
-    complaints_frame's, when groupings share one read."""
+    complaints_frame's, ``tiers``: customer_values(conn, "tier"), when groupings share
+    one read."""
     import pandas as pd
 
     by = choice(by, COMPLAINTS_BY, "--by")
@@ -95,7 +103,7 @@ def complaints(conn, by: str = "category", now: datetime | None = None, *,
     hours = settings.get(conn, "response_hours")
     frame = complaints_frame(conn) if frame is None else frame
     frame = frame.assign(key=frame[by].fillna(NONE_LABEL),
-                         tier=frame["customer"].map(customer_values(conn, "tier")))
+                         tier=frame["customer"].map(tiers or customer_values(conn, "tier")))
     start = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
     end = pd.to_datetime(frame["resolved"], utc=True, format="ISO8601")
     frame["open"] = end.isna()
@@ -111,18 +119,41 @@ def complaints(conn, by: str = "category", now: datetime | None = None, *,
     total = _complaint_row(by, "total", pd.Series({
         "complaints": len(frame), "open": frame["open"].sum(),
         "median_hours": frame["hours"].median(), "over": frame["over"].sum()}))
-    return {"by": by, "response_hours": hours, "rows": list(out.values()), "total": total}
+    rows = list(out.values())
+    if by == "cause":  # the most frequent first; "(none)" last
+        rows.sort(key=lambda r: (r[by] == NONE_LABEL, -r["complaints"], r[by]))
+    elif by == "category":
+        for row in [*rows, total]:
+            row["causes"] = _cause_counts(frame if row is total else
+                                          frame[frame["key"] == row[by]])
+    return {"by": by, "response_hours": hours, "rows": rows, "total": total}
+
+
+def _cause_counts(frame) -> dict[str, int]:
+    """{cause: complaints} of the complaints with a cause, the most frequent first."""
+    counts = frame["cause"].value_counts()
+    return {k: int(n) for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+def normalized_cause(series):
+    """The causes as counted (see the module's note); None where there is none."""
+    text = (series.astype("object").where(series.notna(), "").astype(str)
+            .str.normalize("NFKC").str.split().str.join(" ").str.casefold())
+    return text.where(text != "", None)
 
 
 def complaints_frame(conn):
-    """Every complaint: local month, category, at, resolved (UTC texts), customer."""
+    """Every complaint: local month, category, at, resolved (UTC texts), customer, cause
+    (normalized). From the index of live complaints alone (m019)."""
     import pandas as pd
 
     rows = conn.execute(f"SELECT {LOCAL_MONTH}, coalesce(i.complaint_category, 'other'), "
-                        "i.at, i.resolved_at, i.customer_id FROM interactions i "
+                        "i.at, i.resolved_at, i.customer_id, i.root_cause FROM interactions i "
                         "INDEXED BY interactions_live_complaints "
                         "WHERE i.complaint = 1 AND i.voided_at IS NULL").fetchall()
-    return pd.DataFrame(rows, columns=["month", "category", "at", "resolved", "customer"])
+    frame = pd.DataFrame(rows, columns=["month", "category", "at", "resolved", "customer",
+                                        "cause"])
+    return frame.assign(cause=normalized_cause(frame["cause"]))
 
 
 def _complaint_row(by: str, key: str, g) -> dict:
