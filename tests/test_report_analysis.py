@@ -62,7 +62,8 @@ def test_satisfaction_complaints_and_value_tables(book):
     comp = json.loads(book("report", "complaints", "--format", "json").stdout)
     assert comp["response_hours"] == {"diamond": 24, "gold": 48, "silver": 72, "regular": 120}
     assert comp["total"] == {"category": "total", "complaints": 4, "open": 2, "resolved": 2,
-                             "median_hours": 39.0, "over_response_time": 2}
+                             "median_hours": 39.0, "over_response_time": 2,
+                             "causes": {}}  # resolved by log-contact: no cause recorded
     by_month = book("report", "complaints", "--by", "month", "--format", "csv")
     assert by_month.stdout.splitlines() == [
         "month,complaints,open,resolved,median_hours,over_response_time",
@@ -83,7 +84,7 @@ def test_satisfaction_complaints_and_value_tables(book):
     (["sales", "--currency", "XYZ"], "unknown currency 'XYZ'; known: CNY, USD, EUR, GBP, HKD, "
                                      "JPY, KRW"),
     (["satisfaction", "--by", "region"], "--by must be one of month, tier, channel, not 'region'"),
-    (["complaints", "--by", "tier"], "--by must be one of category, month, not 'tier'"),
+    (["complaints", "--by", "tier"], "--by must be one of category, month, cause, not 'tier'"),
     (["value", "--top", "0"], "--top must be 1 or more"),
 ])
 def test_bad_input_is_one_line_and_exit_1(book, args, message):
@@ -169,7 +170,9 @@ def test_html_report_has_every_chart_and_table_and_fetches_nothing(book, tmp_pat
     assert page.tables["table-sales-by-tier"][1] == ["diamond", "6000.50", "3", "1", "2000.17"]
     assert page.tables["table-satisfaction-by-tier"][1] == ["diamond", "4.0", "3", "0.0%", "1.5"]
     assert page.tables["table-complaints-by-category"][-1] == ["total", "4", "2", "2", "39.0",
-                                                               "2"]
+                                                               "2", ""]
+    assert page.tables["table-complaints-by-cause"][1] == ["(none)", "4", "2", "2", "39.0",
+                                                            "2"]
     value = page.tables["table-value"]
     assert [row[2] for row in value[1:]] == ["张伟", "李娜", "王明", "刘洋"]
     assert value[2][5] == "last satisfaction 1/5 (2026-11-18)"
