@@ -25,7 +25,7 @@ from crmctl.store.migrations.m014_contact_points import m014_contact_points
 from crmctl.store.migrations.m015_followup_contacts import m015_followup_contacts
 from crmctl.store.migrations.m016_complaint_resolution import m016_complaint_resolution
 from crmctl.store.migrations.m017_close import m017_close
-from crmctl.store.migrations.m019_report_indexes import m019_report_indexes
+from crmctl.store.migrations.m019_reports import m019_reports
 from crmctl.store.sqlscript import run_statements
 from crmctl.store.transactions import atomic
 
@@ -36,7 +36,7 @@ MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_inter
                               m011_birthday_lunar, m012_corrections, m013_pinyin,
                               m014_contact_points, m015_followup_contacts,
                               m016_complaint_resolution, m017_close,
-                              m019_report_indexes]
+                              m019_reports]
 
 
 def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:

@@ -1,5 +1,6 @@
 """Migration 19: indexes of the live (not voided) interactions for the reports (issue 18:
-each `report` subcommand under 3 s at a million interactions).
+each `report` subcommand under 3 s at a million interactions), and the history of closing
+and reopening a customer (its timeline).
 
 Since m012 the old `interactions_at` and `interactions_rated` indexes lack `voided_at`, so
 the reports read the whole table instead (NOT INDEXED): ~0.6 s each at a million rows. These
@@ -11,7 +12,7 @@ and no other query can pick them by chance without repeating their WHERE.
 from __future__ import annotations
 
 
-def m019_report_indexes(conn) -> None:
+def m019_reports(conn) -> None:
     # interactions per week (the overview): a count per local week range
     conn.execute("CREATE INDEX interactions_live_at ON interactions(at, voided_at) "
                  "WHERE voided_at IS NULL")
@@ -23,3 +24,18 @@ def m019_report_indexes(conn) -> None:
     conn.execute("CREATE INDEX interactions_live_complaints ON interactions(at, customer_id, "
                  "complaint_category, resolved_at, root_cause, complaint, voided_at) "
                  "WHERE complaint = 1 AND voided_at IS NULL")
+
+    # Each close and reopen with its reason and moment, for the customer's timeline
+    # (customers.closed_at/close_reason hold only the current state; reopen clears them).
+    # A customer closed before this migration gets its close event back from those columns.
+    conn.execute("""CREATE TABLE close_events (
+        id          INTEGER PRIMARY KEY,
+        customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+        at          TEXT NOT NULL,                   -- UTC instant
+        kind        TEXT NOT NULL CHECK (kind = 'close' OR kind = 'reopen'),
+        reason      TEXT
+    )""")
+    conn.execute("CREATE INDEX close_events_customer ON close_events(customer_id, at)")
+    conn.execute("INSERT INTO close_events (customer_id, at, kind, reason) "
+                 "SELECT id, closed_at, 'close', close_reason FROM customers "
+                 "WHERE closed_at IS NOT NULL ORDER BY closed_at, id")
