@@ -21,4 +21,6 @@ SpendMaxOption = typer.Option(None, "--spend-max", metavar="AMOUNT",
                                    "nothing in 12 months.")
 SegmentOption = typer.Option(None, "--segment", metavar="NAME",
                              help="Only this RFM segment: champions, loyal, new, promising, "
-                                  "at-risk, hibernating, no-purchases.")
+                                  "at-risk, hibernating, no-purchases (or in Chinese: "
+                                  "高价值客户, 忠诚客户, 新晋客户, 潜力客户, 流失风险客户, "
+                                  "沉睡客户, 未购买客户).")

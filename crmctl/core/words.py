@@ -56,6 +56,7 @@ class Words:
                 self._lookup[_key(word)] = value
         self._suffix = re.compile(f"(?:{suffix})$") if suffix else None
         self.hint = ", ".join(f"{v} {table[v][0]}" for v in table) + (f" (also {also})" if also else "")
+        self.chinese = {v: others[0] for v, others in table.items() if others}
 
     def find(self, text: str | None) -> str | None:
         """The English word for ``text``, or None when it is no word for this value."""
@@ -121,3 +122,21 @@ STAGES = Words("stage", "stages", {
     "churned": ("流失客户", "流失", "已流失"),
     "closed": ("已关闭", "关闭", "终止"),
 })
+
+# The RFM segments (core/reports.py): what --segment takes, and (the first Chinese word)
+# what a Chinese table shows (render/labels.py reads it here: one table for both).
+SEGMENTS = Words("segment", "segments", {
+    "champions": ("高价值客户", "重要价值客户", "冠军客户"),
+    "loyal": ("忠诚客户", "忠诚", "重要保持客户"),
+    "new": ("新晋客户", "新客户", "新客"),  # 新客户 alone is the stage "customer"
+    "promising": ("潜力客户", "潜力", "有潜力客户"),
+    "at risk": ("流失风险客户", "流失风险", "重要挽留客户", "at-risk", "at_risk"),
+    "hibernating": ("沉睡客户", "沉睡", "休眠客户", "休眠"),
+    "no purchases": ("未购买客户", "未购买", "无购买", "no-purchases", "no_purchases",
+                     "no purchase"),
+})
+
+
+def chinese(table: Words, value: str) -> str:
+    """The Chinese word a table shows for an English value (its first other word)."""
+    return table.chinese.get(value, value)

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
+from crmctl.core import words
 from crmctl.i18n import is_english, pgettext
 
 # The columns whose cells hold an enumerated English word, and the word's kind (context).
 WORD_KINDS = {"tier": "tier", "old_tier": "tier", "new_tier": "tier", "proposed": "tier",
               "stage": "stage", "channel": "channel", "direction": "direction",
-              "reason": "reason", "complaint_category": "category", "status": "status"}
+              "reason": "reason", "complaint_category": "category", "status": "status",
+              "segment": "segment"}
+# Kinds whose Chinese is the first Chinese word of their table in core/words.py (what
+# --segment takes), so the words typed and the words shown are one table.
+WORD_TABLES = {"segment": words.SEGMENTS}
 
 
 def headers(names: Sequence[str]) -> list[str]:
@@ -51,4 +56,8 @@ def cells(names: Sequence[str], body: Sequence[Sequence[str]]) -> Sequence[Seque
 
 
 def _word(kind: str, value):
-    return pgettext(kind, value) if isinstance(value, str) and value else value
+    if not (isinstance(value, str) and value):
+        return value
+    if kind in WORD_TABLES:
+        return words.chinese(WORD_TABLES[kind], value)
+    return pgettext(kind, value)
