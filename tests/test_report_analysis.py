@@ -179,6 +179,20 @@ def test_html_report_has_every_chart_and_table_and_fetches_nothing(book, tmp_pat
     assert ["tier", "diamond", "1"] in page.tables["table-overview"]
 
 
+def test_report_dash_dash_html_writes_the_same_page(book, tmp_path):
+    """`report --html FILE` (the contract's spelling) is `report html FILE`."""
+    one, two = tmp_path / "a.html", tmp_path / "b.html"
+    assert book("report", "html", one).exit_code == 0
+    result = book("report", "--html", two)
+    assert (result.exit_code, result.stderr) == (0, f"wrote {two}\n")
+    assert two.read_text("utf-8") == one.read_text("utf-8")
+    assert stat.S_IMODE(os.stat(two).st_mode) == 0o600
+    kept = book("report", "--html", two)
+    assert (kept.exit_code, kept.stderr) == (1, f"crmctl: {two} exists; use --force to "
+                                                "replace it\n")
+    assert book("report", "--html", two, "--force").exit_code == 0
+
+
 def test_html_report_refusals_write_nothing(book, tmp_path, db_path):
     refused = book("report", "html", db_path, "--force")
     assert refused.exit_code == 1

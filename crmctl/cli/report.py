@@ -32,13 +32,21 @@ def report(
     ctx: typer.Context,
     fmt: Format = typer.Option(Format.table, "--format", "-f",
                                help="table, json or csv (csv: section,key,value rows)."),
+    html_file: Optional[str] = typer.Option(None, "--html", metavar="FILE",
+                                            help="Write the HTML page instead (as report "
+                                                 "html FILE)."),
+    force: bool = typer.Option(False, "--force", help="With --html: " + FORCE_HELP),
 ) -> None:
     """Tiers, lifecycle stages, value (RFM) segments, churn risk, open complaints by
-    category and interactions per week (last 12), as bar charts, JSON or CSV.
+    category and interactions per week (last 12), as bar charts, JSON or CSV; with --html
+    FILE, the whole book as one HTML page (see report html).
 
     Example: crmctl report --format csv > report.csv
     """
     if ctx.invoked_subcommand is not None:
+        return
+    if html_file is not None:
+        _write_page(ctx, html_file, None, None, force)
         return
     with session(ctx) as conn:
         data = reports.overview(conn)
@@ -162,6 +170,11 @@ def html(
 
     Example: crmctl report html book.html
     """
+    _write_page(ctx, out, top, currency, force)
+
+
+def _write_page(ctx: typer.Context, out: str, top: Optional[int], currency: Optional[str],
+                force: bool) -> None:
     path = resolve_output(out, db=db_path(ctx), default_name="report.html", force=force,
                           ask=overwrite_prompt())
     if path is None:
