@@ -228,6 +228,12 @@ def test_value_top_customers_at_risk_first_hand_computed(book):
         (2, "王明", "loyal", False, "6000.50", "6000.50", 3, "2000.17", "2026-11-01"),
         (4, "刘洋", "promising", False, "99.99", "99.99", 1, "99.99", "2026-11-21")]
     assert result["rows"][1]["churn_risk"] == "last satisfaction 1/5 (2026-11-18)"
+    # 张伟 also at churn risk by purchase (issue 18.2): gaps 75 and 36 days, median 55.5,
+    # window 2 x 55.5 = 111 days; 2025-01-20 to 2026-11-23 is 672 days. 李娜: one gap of
+    # 264 days, window 528 cut to 365; 276 days: not yet. 王明: median gap 145, 22 days.
+    assert result["rows"][0]["churn_risk"] == ("no purchase for 672 days (window 111; "
+                                               "median interval 55.5 days)")
+    assert [r["churn_risk"] for r in result["rows"][2:]] == [None, None]
     assert [r["name"] for r in value.top(book, 2)["rows"]] == ["张伟", "王明"]
     with pytest.raises(InvalidValue, match="^--top must be 1 or more$"):
         value.top(book, 0)

@@ -86,8 +86,9 @@ def test_overview_counts(conn):
     assert weeks[-1] == {"week": "2026-11-23", "interactions": 1}
     assert weeks[-2] == {"week": "2026-11-16", "interactions": 2}
     assert sum(w["interactions"] for w in weeks) == 3
-    # the regular prospect, never contacted since today, is not at risk; nobody else is
-    assert data["churn_risk"] == 0
+    # the regular prospect, never contacted since today, is not at risk; 张伟 is (issue
+    # 18.2): no purchase since 2024-09-01, beyond 2x his median gap of 92 days
+    assert data["churn_risk"] == 1
 
 
 def test_cli_report_charts_and_json(initialized):

@@ -198,8 +198,11 @@ def test_review_changes_nothing_and_apply_records_everything(conn, add):
     assert latest["reason"] == "spend: trailing-12-month spend 100,000.00 CNY ≥ gold threshold 100,000"
     notes = conn.execute("SELECT customer_id, due, kind, purpose FROM followups ORDER BY id").fetchall()
     assert [tuple(n) for n in notes] == [
-        (up, "2026-11-23", "notify", "tell customer: tier regular → gold"),
-        (down, "2026-11-23", "notify", "tell customer: tier gold → silver")]
+        # issue 18.2: the notice carries the rule's reason, as the history keeps it
+        (up, "2026-11-23", "notify", "tell customer: tier regular → gold (spend: trailing-"
+                                     "12-month spend 100,000.00 CNY ≥ gold threshold 100,000)"),
+        (down, "2026-11-23", "notify", "tell customer: tier gold → silver (inactive: no "
+                                       "purchase for more than 365 days (no purchase yet))")]
     actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE entity = "
                                           "'customer' AND action = 'tier'")]
     assert actions == ["tier", "tier"]
@@ -214,7 +217,7 @@ def test_set_tier_and_its_refusals(conn, add):
     assert (row["new_tier"], row["reason"], row["source"]) == ("gold", "年度合同续签", "manual")
     purpose = conn.execute("SELECT kind, purpose FROM followups WHERE id = ?",
                            (done["followup_id"],)).fetchone()
-    assert tuple(purpose) == ("notify", "tell customer: tier regular → gold")
+    assert tuple(purpose) == ("notify", "tell customer: tier regular → gold (年度合同续签)")
     before = state(conn)
     refusals = [((cid, "bronze", "x"), InvalidValue,
                  "unknown tier 'bronze'; tiers: diamond 钻石, gold 金牌, silver 银牌, regular 普通 (also 钻石客户…, A/B/C/D)"),

@@ -11,8 +11,10 @@ The report (``due``) lists, up to a day ``until`` (default today), one row per r
   for lack of contact (the churn-risk row says the same, louder).
 - ``churn-risk`` (流失预警), the state *today* whatever ``until`` says, one row per
   customer naming every reason: no contact for 2x cadence days or more; the latest
-  satisfaction rating is 2 or less; a complaint open more than 7 days. Its due day is the
-  day the risk began (last contact + 2x cadence, the day of the rating, complaint day + 8).
+  satisfaction rating is 2 or less; a complaint open more than 7 days; no purchase for
+  longer than the repurchase window (core/repurchase.py). Its due day is the day the risk
+  began (last contact + 2x cadence, the day of the rating, complaint day + 8, last
+  purchase + window + 1).
 - ``care`` (客户关怀): a birthday (``YYYY-MM-DD`` or ``--MM-DD``; Feb 29 falls on Feb 28
   in other years) or the anniversary of the first purchase, between today and ``until``;
   a lunar birthday, or a holiday of the customer's region ``care_holiday_days`` ahead for

@@ -19,7 +19,7 @@ import json
 from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
-from crmctl.core import care, closing, rules, settings
+from crmctl.core import care, closing, repurchase, rules, settings
 from crmctl.core.rules import tier_rank_sql
 from crmctl.core.validate import check_tier, normalize_tag
 
@@ -92,7 +92,8 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
                   care=json.dumps(_care(conn, today, until, where, params),
                                   ensure_ascii=False))
     now = clock.now()
-    params.update(jnow=now.timestamp() / 86400 + 2440587.5, **_response_params(conn))
+    params.update(jnow=now.timestamp() / 86400 + 2440587.5, **_response_params(conn),
+                  **repurchase.params(conn, today))
     review = None if tier or tag or ids is not None else data_review_row(conn, until)
     params["review_due"], params["review_purpose"] = review or (None, None)
     retention = None if tier or tag or ids is not None else closing.review_row(conn, until, today)
@@ -116,7 +117,8 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
         scans=" UNION ALL ".join(scans) or _NO_SCAN, where=where,
         churn=silent, low=low, complaint_days=complaint_days + 1,
         low_index="INDEXED BY latest_ratings_low" if low <= _LOW_INDEX_HOLDS else "",
-        hours=_RESPONSE_N,
+        hours=_RESPONSE_N, repurchase=repurchase.CTES.format(where=where),
+        repurchase_risk=repurchase.RISK,
         overdue="WHERE due < :today OR (reason = 'complaint' AND due = :today "
                 "AND purpose LIKE '% overdue')" if overdue_only else "") + select
     return sql, params
@@ -165,6 +167,8 @@ complaints AS MATERIALIZED (
     CROSS JOIN customers c INDEXED BY customers_card ON c.id = i.customer_id
     WHERE i.complaint = 1 AND i.resolved_at IS NULL AND i.voided_at IS NULL AND {where}
 ),
+{repurchase}
+-- (never: whether never contacted for kind 0; the median purchase gap for kind 3)
 risks (id, name, tier, start, kind, n, m, never) AS (
     SELECT id, name, tier, jl + {churn} * days, 0, CAST(:jtoday - jl AS INTEGER), days, never
     FROM quiet WHERE :jtoday - jl >= {churn} * days
@@ -182,6 +186,8 @@ risks (id, name, tier, start, kind, n, m, never) AS (
            CAST(:jtoday - julianday(min(at), 'localtime', 'start of day') AS INTEGER), NULL
     FROM complaints WHERE at < :opened_before
     GROUP BY id
+    UNION ALL
+    {repurchase_risk}
 ),
 -- jdue: the due day as a julian day number, from the numbers at hand where there are some
 report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) AS (
@@ -215,7 +221,10 @@ report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) A
         || coalesce(max(iif(kind = 1, printf('; last satisfaction %d/5 (%s)', n, date(start)),
             NULL)), '')
         || coalesce(max(iif(kind = 2, iif(n > 1, printf('; %d complaints open, oldest %d days',
-            n, m), printf('; complaint open %d days', m)), NULL)), ''), 3), NULL, 0
+            n, m), printf('; complaint open %d days', m)), NULL)), '')
+        || coalesce(max(iif(kind = 3, printf('; no purchase for %d days (window %d; %s)', n, m,
+            iif(never IS NULL, 'a single purchase', printf('median interval %g days', never))),
+            NULL)), ''), 3), NULL, 0
     FROM risks GROUP BY id
     UNION ALL
     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, julianday(value ->> 3), 'care',

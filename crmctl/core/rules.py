@@ -30,6 +30,14 @@ SATISFACTION_FALLING = {"ratings": 3, "min_drop": 2, "days": 365}
 # -- Churn risk (流失预警), the contract: no contact for 2x the cadence, a latest rating of
 # 2 or less, or a complaint left open more than 7 days.
 CHURN_RISK = {"silent_cadences": 2, "low_satisfaction": 2, "complaint_open_days": 7}
+# Purchase-based churn (issue 18.2): at risk once the last live purchase is older than the
+# repurchase window = `multiple` x the median gap between the customer's purchase days,
+# clamped to [min_days, max_days] (a quarter at least, the year of the downgrade rule at
+# most); one purchase day only (no gap yet): `single_days`, a key account expected back
+# within a quarter, a regular one within the year. Per tier, so each can be overridden.
+REPURCHASE_WINDOW = {tier: {"multiple": 2, "min_days": 90, "max_days": 365, "single_days": days}
+                     for tier, days in (("diamond", 90), ("gold", 180), ("silver", 270),
+                                        ("regular", 365))}
 
 # -- Lifecycle stage (derived, core/lifecycle.py), the contract: loyal = 5+ purchases over a
 # year or more; churned = no purchase and no contact for 365 days.

@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "downgrade_inactive_days": rules.DOWNGRADE_INACTIVE_DAYS,
     "satisfaction_falling": rules.SATISFACTION_FALLING,
     "churn_risk": rules.CHURN_RISK,
+    "repurchase_window": rules.REPURCHASE_WINDOW,  # per tier: purchase-based churn risk
     "care_holidays": rules.CARE_HOLIDAYS,  # [] turns holiday care off
     "care_holiday_days": rules.CARE_HOLIDAY_DAYS,
     "care_holiday_tiers": rules.CARE_HOLIDAY_TIERS,
@@ -108,6 +109,8 @@ def put(conn, key: str, value: Any) -> None:
         raise InvalidValue(f"setting {key!r} takes a whole number of days (0: off)")
     if key.startswith("care_holiday"):
         value = _care_value(key, value)
+    if key == "repurchase_window":
+        _check_repurchase(key, value)
     with atomic(conn):
         conn.execute(
             "INSERT INTO settings(key, value) VALUES (?, ?) "
@@ -116,6 +119,18 @@ def put(conn, key: str, value: Any) -> None:
         )
         if value != default:
             audit.record(conn, "set", "setting", key, [key])
+
+
+def _check_repurchase(key: str, value: dict) -> None:
+    """Each tier's window: the four whole numbers, each at least 1, min_days <= max_days."""
+    example = DEFAULTS[key]["diamond"]
+    for window in value.values():
+        if (set(window) != set(example)
+                or any(type(n) is not int or n < 1 for n in window.values())
+                or window["min_days"] > window["max_days"]):
+            raise InvalidValue(_("setting {key} takes for each tier {example}: whole numbers "
+                                 "of at least 1, min_days at most max_days").format(
+                key=repr(key), example=json.dumps(example)))
 
 
 def _care_value(key: str, value):

@@ -70,8 +70,9 @@ class Proposal:
         return dict(vars(self))  # (dataclasses.asdict deep-copies: 17 us a proposal)
 
 
-def notify_purpose(old: str, new: str) -> str:
-    return f"tell customer: tier {old} → {new}"
+def notify_purpose(old: str, new: str, reason: str) -> str:
+    """The notice to tell the customer, with the reason the rules require to explain."""
+    return f"tell customer: tier {old} → {new} ({reason})"
 
 
 def rules(conn) -> dict:
@@ -106,7 +107,7 @@ def _change(conn, cid: int, old: str, new: str, reason: str, source: str, today:
     conn.execute("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, reason, source)"
                  " VALUES (?, ?, ?, ?, ?, ?)", (cid, now, old, new, reason, source))
     audit.record(conn, "tier", "customer", cid, ["tier"])
-    return followups.schedule(conn, cid, today, notify_purpose(old, new), kind="notify")
+    return followups.schedule(conn, cid, today, notify_purpose(old, new, reason), kind="notify")
 
 
 def set_tier(conn, customer_id, tier: str, reason: str | None) -> dict:
@@ -307,15 +308,12 @@ def _change_many(conn, proposals: list[Proposal], today: date) -> None:
         "INSERT INTO tier_history (customer_id, at, old_tier, new_tier, reason, source)"
         " VALUES (?, ?, ?, ?, ?, 'rule')",
         [(p.customer_id, now, p.tier, p.proposed, f"{p.rule}: {p.reason}") for p in proposals])
-    purposes: dict = {}
-    for p in proposals:
-        if (p.tier, p.proposed) not in purposes:
-            purposes[p.tier, p.proposed] = clean_text(notify_purpose(p.tier, p.proposed))
     before = conn.execute("SELECT coalesce(max(id), 0) FROM followups").fetchone()[0]
     conn.executemany(
         "INSERT INTO followups (customer_id, due, kind, purpose, created_at)"
         " VALUES (?, ?, 'notify', ?, ?)",
-        [(p.customer_id, today.isoformat(), purposes[p.tier, p.proposed], now)
+        [(p.customer_id, today.isoformat(),
+          clean_text(notify_purpose(p.tier, p.proposed, f"{p.rule}: {p.reason}")), now)
          for p in proposals])
     fids = [row[0] for row in conn.execute(
         "SELECT id FROM followups WHERE id > ? ORDER BY id", (before,))]
