@@ -81,3 +81,34 @@ def test_html_page_has_the_causes(crm, tmp_path):
     category = page.tables["table-complaints-by-category"]
     assert category[0][-1] == "root causes"
     assert category[1][0] == "product" and category[1][-1] == "包装 破损 3"
+
+
+@pytest.mark.parametrize("tz", ["Europe/Berlin", "America/New_York", "Asia/Kolkata"])
+def test_ratings_fall_in_their_local_month_and_trend_window(conn, pin_clock, tz):
+    """ratings_frame cuts the ratings (in the order of ``at``) where each local month and
+    trend window starts; the same months and windows as SQLite's localtime, per rating,
+    in zones with summer time and half hours."""
+    import pandas as pd
+
+    from crmctl.core import customers, interactions
+    from crmctl.core.analysis import service
+
+    pin_clock("2026-06-29T12:00:00Z", tz)
+    cid = customers.add(conn, {"name": "王明"})
+    moments = ["2026-02-28T22:59:59Z", "2026-02-28T23:00:00Z", "2026-03-31T21:59:59Z",
+               "2026-03-31T22:00:00Z", "2026-03-31T22:30:00Z", "2026-03-31T23:00:00Z",
+               "2026-03-31T23:59:59Z", "2026-04-01T04:00:00Z", "2026-04-01T05:00:00Z",
+               "2026-06-29T11:00:00Z"]
+    for n, at in enumerate(moments):
+        interactions.log(conn, cid, channel="phone", summary="回访", at=at,
+                         satisfaction=1 + n % 5)
+    today = pd.Timestamp("2026-06-29T12:00:00Z").tz_convert(tz).date()
+    frame = service.ratings_frame(conn, today)
+    expected = conn.execute(
+        "SELECT strftime('%Y-%m', at, 'localtime'), CASE WHEN at >= ? THEN 1.0 WHEN at >= ? "
+        "THEN 0.0 END FROM interactions ORDER BY at",
+        (service.day_start_utc(today - pd.Timedelta(days=89)),
+         service.day_start_utc(today - pd.Timedelta(days=179)))).fetchall()
+    assert list(frame["month"]) == [m for m, _ in expected]
+    assert [None if p != p else p for p in frame["period"]] == [p for _, p in expected]
+    assert len(set(frame["month"])) >= 3

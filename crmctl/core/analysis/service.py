@@ -55,8 +55,7 @@ def satisfaction(conn, by: str = "month", today: date | None = None, *, frame=No
     if by == "month":
         trend = grouped["average"].diff()
     else:
-        periods = frame.pivot_table(index="key", columns="period", values="score",
-                                    aggfunc="mean")
+        periods = frame.groupby(["key", "period"])["score"].mean().unstack()
         trend = (periods.get(1.0) - periods.get(0.0)) if {0.0, 1.0} <= set(periods.columns) \
             else pd.Series(dtype=float)
     out = [{by: k, "average": round(float(g.average), 2), "ratings": int(g.ratings),
@@ -73,21 +72,41 @@ def satisfaction(conn, by: str = "month", today: date | None = None, *, frame=No
 def ratings_frame(conn, today: date, channel: bool = False):
     """Every rating: local month, customer, score, period (1: the last trend window, 0:
     the one before, else none), and the channel if asked. From the index of live ratings
-    alone (m019; the older interactions_rated lacks voided_at)."""
+    alone (m019; the older interactions_rated lacks voided_at), in the order of ``at``: so
+    each local month and trend window is a run of rows, cut where its first instant (UTC)
+    falls, rather than a local date worked out per rating (0.48 -> 0.3 s at 300,000)."""
+    import numpy as np
     import pandas as pd
 
     days = rules.SATISFACTION_TREND_DAYS
-    recent = day_start_utc(today - timedelta(days=days - 1))
-    before = day_start_utc(today - timedelta(days=2 * days - 1))
     rows = conn.execute(
-        f"SELECT {LOCAL_MONTH}, i.customer_id, i.satisfaction, CASE WHEN i.at >= :recent "
-        f"THEN 1 WHEN i.at >= :before THEN 0 END{', i.channel' if channel else ''} "
+        f"SELECT i.at, i.customer_id, i.satisfaction{', i.channel' if channel else ''} "
         "FROM interactions i INDEXED BY interactions_live_rated "
-        "WHERE i.satisfaction IS NOT NULL "
-        "AND i.voided_at IS NULL",
-        {"recent": recent, "before": before}).fetchall()
-    return pd.DataFrame(rows, columns=["month", "customer", "score", "period"]
-                        + (["channel"] if channel else []))
+        "WHERE i.satisfaction IS NOT NULL AND i.voided_at IS NULL ORDER BY i.at").fetchall()
+    frame = pd.DataFrame(rows, columns=["at", "customer", "score"]
+                         + (["channel"] if channel else []))
+    at = frame.pop("at").to_numpy()
+    months = _local_months(at[0], at[-1]) if len(at) else []
+    cuts = np.searchsorted(at, [start for _, start in months[1:]])
+    frame.insert(0, "month", np.repeat([label for label, _ in months],
+                                       np.diff([0, *cuts, len(at)])) if months else [])
+    recent, before = np.searchsorted(at, [day_start_utc(today - timedelta(days=days - 1)),
+                                          day_start_utc(today - timedelta(days=2 * days - 1))])
+    period = np.full(len(at), np.nan)
+    period[before:recent], period[recent:] = 0.0, 1.0
+    frame["period"] = period
+    return frame
+
+
+def _local_months(first: str, last: str) -> list[tuple[str, str]]:
+    """("YYYY-MM", its first instant in UTC) of each local month from that of ``first``
+    to that of ``last`` (stored UTC instants)."""
+    day, end = clock.local_date_of(first).replace(day=1), clock.local_date_of(last)
+    months = []
+    while day <= end:
+        months.append((day.strftime("%Y-%m"), day_start_utc(day)))
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
 
 
 def complaints(conn, by: str = "category", now: datetime | None = None, *,
