@@ -5,8 +5,9 @@ and reopening a customer (its timeline).
 Since m012 the old `interactions_at` and `interactions_rated` indexes lack `voided_at`, so
 the reports read the whole table instead (NOT INDEXED): ~0.6 s each at a million rows. These
 three are partial on `voided_at IS NULL` and cover what the reports read, so the weeks, the
-ratings and the complaints come from the index alone; the queries name them (INDEXED BY),
-and no other query can pick them by chance without repeating their WHERE.
+ratings and the complaints come from the index alone; the queries name them (INDEXED BY).
+A fourth covers the live purchases the purchase_ledger view reads (the spend sums: 150 ->
+75 ms at 200,000 purchases).
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ def m019_reports(conn) -> None:
                  "complaint_category, resolved_at, root_cause, complaint, voided_at) "
                  "WHERE complaint = 1 AND voided_at IS NULL")
 
+    # the purchase_ledger view's live purchases from the index alone (spend per customer
+    # for the RFM segments, `report value`, `report sales`, --spend-min/--segment filters)
+    conn.execute("CREATE INDEX purchases_live ON purchases(customer_id, currency, date, "
+                 "amount_minor, campaign_id, voided_at) WHERE voided_at IS NULL")
     # Each close and reopen with its reason and moment, for the customer's timeline
     # (customers.closed_at/close_reason hold only the current state; reopen clears them).
     # A customer closed before this migration gets its close event back from those columns.
