@@ -193,6 +193,12 @@ def test_report_dash_dash_html_writes_the_same_page(book, tmp_path):
     assert (kept.exit_code, kept.stderr) == (1, f"crmctl: {two} exists; use --force to "
                                                 "replace it\n")
     assert book("report", "--html", two, "--force").exit_code == 0
+    for extra in (["sales"], ["--format", "json"]):
+        refused = book("report", "--html", tmp_path / "c.html", *extra)
+        assert (refused.exit_code, refused.stderr) == (2, "crmctl: --html writes the whole "
+                                                          "book as one page: no subcommand, "
+                                                          "no --format\n")
+    assert not (tmp_path / "c.html").exists()
 
 
 def test_html_report_refusals_write_nothing(book, tmp_path, db_path):

@@ -43,6 +43,8 @@ def report(
 
     Example: crmctl report --format csv > report.csv
     """
+    if html_file is not None and (ctx.invoked_subcommand or fmt != Format.table):
+        raise UsageError("--html writes the whole book as one page: no subcommand, no --format")
     if ctx.invoked_subcommand is not None:
         return
     if html_file is not None:
