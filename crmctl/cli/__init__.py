@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from crmctl import __version__
 from crmctl.cli._commands import COMMANDS, SUB_APPS
 from crmctl.errors import CrmError, ExitStatus
+from crmctl.i18n import _
 
 
 def _fail(message: str, status: int) -> None:
@@ -35,12 +36,14 @@ DISK_FULL = frozenset(getattr(errno, name) for name in ("ENOSPC", "EFBIG", "EDQU
 def _cannot_write(exc: OSError) -> str:
     """The one line for a write that failed: which file, why, and whether the database
     changed (a write command may have committed before its output failed)."""
-    name = exc.filename if exc.filename not in (None, "") else "the output file"
+    name = exc.filename if exc.filename not in (None, "") else _("the output file")
     reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
     store = sys.modules.get("crmctl.store.transactions")
     if getattr(store, "commits", 0):
-        return f"cannot write {name}: {reason} (the command's changes to the database were saved)"
-    return f"cannot write {name}: {reason}; nothing was changed"
+        return _("cannot write {name}: {reason} (the command's changes to the database were "
+                 "saved)").format(name=name, reason=reason)
+    return _("cannot write {name}: {reason}; nothing was changed").format(name=name,
+                                                                           reason=reason)
 
 
 def _flush_stdout(code: int) -> int:
@@ -64,7 +67,8 @@ def _flush_stdout(code: int) -> int:
 
 # Options given where they do not belong, and where they do: (command path, option) -> hint
 ROOT_OPTIONS = ("--db", "--debug")
-MISPLACED = {("crmctl edit", "--tier"): "the tier has its own command: crmctl tier set ID TIER"}
+MISPLACED = {("crmctl edit", "--tier"):
+             lambda: _("the tier has its own command: crmctl tier set ID TIER")}
 
 
 def _usage_line(exc) -> str:
@@ -74,10 +78,11 @@ def _usage_line(exc) -> str:
     option = getattr(exc, "option_name", None)
     if option in ROOT_OPTIONS and path != "crmctl":
         command = path.split(" ", 1)[1]
-        return (f"{option} goes before the command: crmctl {option}"
-                f"{' PATH' if option == '--db' else ''} {command} …")
+        return _("{option} goes before the command: crmctl {option}{value} {command} …").format(
+            option=option, value=" PATH" if option == "--db" else "", command=command)
     if (path, option) in MISPLACED:
-        return f"{path.split(' ', 1)[1]} has no {option}; {MISPLACED[path, option]}"
+        return _("{command} has no {option}; {hint}").format(
+            command=path.split(" ", 1)[1], option=option, hint=MISPLACED[path, option]())
     return exc.format_message() + (f" (see '{path} --help')" if exc.ctx else "")
 
 
@@ -89,7 +94,7 @@ class _StandardOutput(io.FileIO):
         try:
             return super().write(data)
         except OSError as exc:
-            exc.filename = exc.filename or "standard output"
+            exc.filename = exc.filename or _("standard output")
             raise
 
 
@@ -165,7 +170,7 @@ class CrmGroup(TyperGroup):
             code = exc.exit_code
         except typer.Abort:  # (typer._click.exceptions has no Abort: looking it up there
             # raised AttributeError whenever --debug let an error through)
-            sys.stderr.write("crmctl: aborted\n")
+            sys.stderr.write(f"crmctl: {_('aborted')}\n")
             code = ExitStatus.FAILED
         except typer.Exit as exc:
             code = exc.exit_code
@@ -187,7 +192,7 @@ class CrmGroup(TyperGroup):
                 raise
             _fail(str(exc), exc.exit_status)
         except KeyboardInterrupt:
-            _fail("interrupted; nothing was changed by the unfinished command", 130)
+            _fail(_("interrupted; nothing was changed by the unfinished command"), 130)
         except BrokenPipeError:
             sys.stderr.close()  # the reader went away (| head): not an error worth a line
             raise typer.Exit(0)
@@ -201,8 +206,9 @@ class CrmGroup(TyperGroup):
             mapped = translate_sqlite_error(exc)
             if mapped is not None:
                 _fail(str(mapped), mapped.exit_status)
-            _fail(f"internal error: {type(exc).__name__}: {exc} (this is probably a bug; "
-                  "run again with --debug for a traceback)", ExitStatus.FAILED)
+            _fail(_("internal error: {kind}: {error} (this is probably a bug; run again with "
+                    "--debug for a traceback)").format(kind=type(exc).__name__, error=exc),
+                  ExitStatus.FAILED)
 
 
 app = typer.Typer(

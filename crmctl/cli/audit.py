@@ -9,6 +9,7 @@ import typer
 from crmctl.cli.context import new_app, session
 from crmctl.core import audit, data_quality, dates
 from crmctl.errors import CrmError, IntegrityFailure
+from crmctl.i18n import _
 from crmctl.render import Format, emit_json, emit_rows, message
 
 app = new_app("The operation log (操作日志) and its integrity.")
@@ -35,7 +36,7 @@ def log(
     columns = ["id", "at", "os_user", "command", "action", "entity", "entity_id", "fields"]
     if fmt != Format.table:
         columns += ["prev_hash", "hash"]
-    emit_rows(rows, columns, fmt, empty="the log is empty")
+    emit_rows(rows, columns, fmt, empty=_("the log is empty"))
 
 
 @app.command("verify")
@@ -60,10 +61,12 @@ def verify(
     elif fmt == Format.csv:
         emit_rows([data], list(data), fmt)
     elif result.ok:
-        typer.echo(f"ok: {result.entries} entries, head {result.head or '-'}")
+        typer.echo(_("ok: {n} entries, head {head}").format(n=result.entries,
+                                                            head=result.head or "-"))
     if not result.ok:
-        where = f" at entry {result.first_bad}" if result.first_bad else ""
-        raise IntegrityFailure(f"audit log verification failed{where}: {result.problem}")
+        where = (_("audit log verification failed at entry {n}: {problem}") if
+                 result.first_bad else _("audit log verification failed: {problem}"))
+        raise IntegrityFailure(where.format(n=result.first_bad, problem=result.problem))
 
 
 @app.command("head")
@@ -93,13 +96,13 @@ def data(
     Example: crmctl audit data --strict --format json > quality.json
     """
     with session(ctx) as conn:
-        result = data_quality.review(conn)
+        result = data_quality.review(conn, people=fmt == Format.table)
     issues = result["issues"]
     if fmt == Format.json:
         emit_json(result)
     elif issues or fmt == Format.csv:
         emit_rows(issues, ["customer_id", "name", "check", "detail"], fmt)
     if not issues:
-        message(f"no data quality issues in {result['customers']} customers")
+        message(_("no data quality issues in {n} customers").format(n=result["customers"]))
     elif strict:
-        raise CrmError(f"{len(issues)} data quality issues found")
+        raise CrmError(_("{n} data quality issues found").format(n=len(issues)))

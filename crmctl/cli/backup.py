@@ -11,6 +11,7 @@ from crmctl import clock
 from crmctl.cli.context import command_name, db_path, keyed_session, new_app, overwrite_prompt
 from crmctl.core import backups
 from crmctl.errors import InvalidValue, NotFound, PassphraseError, UsageError
+from crmctl.i18n import _, ngettext
 from crmctl.render import message
 from crmctl.store import backup as store_backup  # (verify_file: is SRC a backup?)
 from crmctl.store import exclusive_lock
@@ -44,11 +45,11 @@ def backup(
                             default_name=f"crm-{clock.now().strftime('%Y%m%d-%H%M%S')}.db",
                             replaceable=looks_like_backup)
     if target is None:
-        raise UsageError("backup writes a file: give DEST, not -")
+        raise UsageError(_("backup writes a file: give DEST, not -"))
     new_key = passphrases.get_new_passphrase() if new_passphrase else None
     with keyed_session(ctx) as (conn, passphrase):
         written = backups.backup(conn, target, new_key or passphrase.secret)
-    message(f"backup written to {written} (verified)")
+    message(_("backup written to {path} (verified)").format(path=written))
 
 
 @app.command()
@@ -64,17 +65,19 @@ def restore(
     Example: crmctl restore /mnt/usb/crm-2026-11-20.db --yes
     """
     if not yes and not passphrases.stdin_is_terminal():
-        raise UsageError("restore needs --yes when not run on a terminal")
+        raise UsageError(_("{command} needs --yes when not run on a terminal").format(
+            command="restore"))
     live = db_path(ctx)
     if live.exists():
         kept, reapplied = _restore_over(ctx, src, live, ask=not yes)
     else:
         kept, reapplied = _restore_into_nothing(ctx, src, live)
-    message(f"restored {live} from {src}"
-            + (f"; the previous database is kept as {kept}" if kept else ""))
+    message((_("restored {live} from {src}; the previous database is kept as {kept}") if kept
+             else _("restored {live} from {src}")).format(live=live, src=src, kept=kept))
     if reapplied:
-        message(f"re-applied {reapplied} erasure{'s' if reapplied != 1 else ''} made after "
-                "this backup")
+        message(ngettext("re-applied {n} erasure made after this backup",
+                         "re-applied {n} erasures made after this backup", reapplied).format(
+            n=reapplied))
 
 
 def _restore_into_nothing(ctx: typer.Context, src: Path, live: Path):
@@ -90,7 +93,7 @@ def _restore_over(ctx: typer.Context, src: Path, live: Path, *, ask: bool):
     with keyed_session(ctx, exclusive=True) as (conn, passphrase):
         src_key = _backup_key(src, passphrase.secret)  # verifies SRC: refuse before asking
         if ask:
-            typer.confirm(f"Replace {live} with {src}?", abort=True)
+            typer.confirm(_("Replace {live} with {src}?").format(live=live, src=src), abort=True)
         return backups.restore(src, src_key, live, passphrase.secret, conn,
                                command=command_name(ctx))
 
@@ -98,15 +101,16 @@ def _restore_over(ctx: typer.Context, src: Path, live: Path, *, ask: bool):
 def _backup_key(src: Path, key: bytes) -> bytes:
     """The current passphrase if it opens the backup, else (on a terminal) the backup's."""
     if not src.exists():
-        raise NotFound(f"no backup at {src}")
+        raise NotFound(_("no backup at {path}").format(path=src))
     try:
         store_backup.verify_file(src, key)
         return key
     except PassphraseError:
         if not passphrases.stdin_is_terminal():  # say what would work, not only what did not
-            raise PassphraseError(f"the current passphrase does not open {src}; run restore "
-                                  "on a terminal to be asked for the backup's") from None
-    return getpass.getpass(f"Passphrase of {src}: ").encode("utf-8")
+            raise PassphraseError(_("the current passphrase does not open {path}; run restore "
+                                    "on a terminal to be asked for the backup's").format(
+                path=src)) from None
+    return getpass.getpass(_("Passphrase of {path}: ").format(path=src)).encode("utf-8")
 
 
 @app.command()
@@ -122,29 +126,30 @@ def rekey(ctx: typer.Context) -> None:
     with keyed_session(ctx, exclusive=True) as (conn, passphrase):
         new_key = passphrases.get_new_passphrase()
         if new_key == passphrase.secret:
-            raise InvalidValue("the new passphrase is the same as the current one")
+            raise InvalidValue(_("the new passphrase is the same as the current one"))
         backups.rekey(conn, new_key)
     kept = _update_keyring(db_path(ctx), passphrase.secret, new_key)
-    message("passphrase changed; use the new one from now on")
+    message(_("passphrase changed; use the new one from now on"))
     if note := _source_note(passphrase.source, kept):
         message(note)
 
 
 # Where this run's passphrase came from, which still holds the old one after rekey: the
 # next run (cron) reads the same source, and would fail with "wrong passphrase".
-_STALE_SOURCES = {"file": "CRMCTL_PASSPHRASE_FILE (the file it names)",
-                  "command": "CRMCTL_PASSPHRASE_CMD (what the command prints)",
-                  "env": "CRMCTL_PASSPHRASE"}
+_STALE_SOURCES = {"file": lambda: _("CRMCTL_PASSPHRASE_FILE (the file it names)"),
+                  "command": lambda: _("CRMCTL_PASSPHRASE_CMD (what the command prints)"),
+                  "env": lambda: "CRMCTL_PASSPHRASE"}
 
 
 def _source_note(source: str, keyring_updated: bool) -> str | None:
     """The line saying which passphrase source must be updated after rekey, if any."""
-    updated = "; the keyring entry now holds the new one" if keyring_updated else ""
+    updated = _("; the keyring entry now holds the new one") if keyring_updated else ""
     if source in _STALE_SOURCES:
-        return (f"this run read the passphrase from {_STALE_SOURCES[source]}: it still holds "
-                f"the old one; update it before the next run (cron) or it fails{updated}")
+        return _("this run read the passphrase from {source}: it still holds the old one; "
+                 "update it before the next run (cron) or it fails{updated}").format(
+            source=_STALE_SOURCES[source](), updated=updated)
     if keyring_updated:
-        return "the keyring entry now holds the new passphrase"
+        return _("the keyring entry now holds the new passphrase")
     return None
 
 
@@ -160,5 +165,5 @@ def _update_keyring(path: Path, old: bytes, new: bytes) -> bool:
                              new.decode("utf-8"))
         return True
     except Exception:  # noqa: BLE001 - each backend fails its own way
-        message("note: the keyring still holds the old passphrase; run `crmctl key remember`")
+        message(_("note: the keyring still holds the old passphrase; run `crmctl key remember`"))
         return False

@@ -13,6 +13,7 @@ from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOpt
 from crmctl.core import campaigns, dates, exporting
 from crmctl.core.customers import Filter
 from crmctl.core.rules import CAMPAIGN_ATTRIBUTION_DAYS
+from crmctl.i18n import _
 from crmctl.render import (Format, emit_campaign_table, emit_campaigns, emit_record,
                            emit_targeting, message)
 from crmctl.store.outputs import format_for, resolve_output
@@ -71,7 +72,8 @@ def show(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="ID"
     data = {**camp.to_dict(), "status": figures["status"], "targeted": figures["targeted"],
             "excluded_no_consent": figures["excluded_no_consent"],
             "responded": figures["responded"], "revenue": figures["revenue"]}
-    emit_record(data, fmt, f"campaign #{camp.id} {camp.name}", hidden=("id", "name"))
+    emit_record(data, fmt, _("campaign #{id} {name}").format(id=camp.id, name=camp.name),
+                hidden=("id", "name"))
 
 
 @app.command()
@@ -136,10 +138,11 @@ def export(
         summary = exporting.export_campaign(conn, campaign_id, kind, path, sys.stdout)
     target = summary["path"]
     dropped = summary["dropped"]
-    message(f"exported {summary['exported']} target(s)"
-            + (f" to {target}" if target else "")
-            + f"; dropped {dropped['no_consent']} without consent now, "
-              f"{dropped['no_address']} without an address for the channel")
+    message((_("exported {n} target(s) to {path}; dropped {no_consent} without consent now, "
+               "{no_address} without an address for the channel") if target else
+             _("exported {n} target(s); dropped {no_consent} without consent now, "
+               "{no_address} without an address for the channel")).format(
+        n=summary["exported"], path=target, **dropped))
 
 
 @app.command()
@@ -152,9 +155,11 @@ def respond(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="
     """
     with session(ctx) as conn:
         result = campaigns.respond(conn, campaign_id, customer_id, outcome)
-    message(f"recorded the response of #{result['customer_id']} to campaign "
-            f"#{result['campaign_id']}" + ("" if result["first_response"] else
-                                           " (had responded before; first time kept)"))
+    message((_("recorded the response of #{customer} to campaign #{campaign}")
+             if result["first_response"] else
+             _("recorded the response of #{customer} to campaign #{campaign} (had responded "
+               "before; first time kept)")).format(customer=result["customer_id"],
+                                                   campaign=result["campaign_id"]))
 
 
 @app.command()

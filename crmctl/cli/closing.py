@@ -9,6 +9,7 @@ import typer
 from crmctl.cli.context import new_app, session
 from crmctl.core import closing
 from crmctl.errors import UsageError
+from crmctl.i18n import _
 from crmctl.render import Format, emit_rows, message
 from crmctl.store import passphrase
 
@@ -28,7 +29,7 @@ def close(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID
     """
     with session(ctx) as conn:
         done = closing.close(conn, customer_id, reason)
-    message(f"closed #{done['id']} {done['name']}")
+    message(_("closed #{id} {name}").format(**done))
 
 
 @app.command()
@@ -43,7 +44,7 @@ def reopen(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="I
     """
     with session(ctx) as conn:
         done = closing.reopen(conn, customer_id, reason)
-    message(f"reopened #{done['id']} {done['name']}")
+    message(_("reopened #{id} {name}").format(**done))
 
 
 @app.command()
@@ -58,17 +59,19 @@ def retention(ctx: typer.Context,
     Example: crmctl retention --apply --yes
     """
     if apply and not yes and not passphrase.stdin_is_terminal():
-        raise UsageError("retention --apply needs --yes when not run on a terminal")
+        raise UsageError(_("{command} needs --yes when not run on a terminal").format(
+            command="retention --apply"))
     with session(ctx, exclusive=apply) as conn:
         days, due = closing.due(conn)
         if apply and due and not yes:
-            typer.confirm(f"Erase every personal value of {len(due)} customer(s)? "
-                          "This cannot be undone", abort=True)
+            typer.confirm(_("Erase every personal value of {n} customer(s)? This cannot be "
+                            "undone").format(n=len(due)), abort=True)
         forgotten = closing.apply(conn) if apply and due else []
     if not days:
-        message("retention is off (crmctl config set retention_days N turns it on)")
+        message(_("retention is off (crmctl config set retention_days N turns it on)"))
     elif apply:
-        message(f"forgot {len(forgotten)} customer(s) past retention ({days} days)")
+        message(_("forgot {n} customer(s) past retention ({days} days)").format(
+            n=len(forgotten), days=days))
     else:
         emit_rows([vars(d) for d in due], ["id", "name", "why", "since"], fmt,
-                  empty=f"no customer is past retention ({days} days)")
+                  empty=_("no customer is past retention ({days} days)").format(days=days))

@@ -9,6 +9,7 @@ import typer
 
 from crmctl.cli.context import new_app, session
 from crmctl.core import complaints
+from crmctl.i18n import _
 from crmctl.render import Format, message
 from crmctl.render.complaints import emit_complaints
 
@@ -50,4 +51,4 @@ def resolve(
     """
     with session(ctx) as conn:
         done = complaints.resolve(conn, interaction_id, cause, solution)
-    message(f"complaint {done['id']} resolved")
+    message(_("complaint {id} resolved").format(id=done["id"]))

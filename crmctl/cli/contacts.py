@@ -8,6 +8,7 @@ import typer
 
 from crmctl.cli.context import new_app, session
 from crmctl.core import dates, followups, interactions, purchases
+from crmctl.i18n import _
 from crmctl.render import message
 
 app = new_app()
@@ -61,11 +62,11 @@ def log_contact(
             purpose=purpose, campaign_id=campaign, done=done)
     typer.echo(logged.id)
     if logged.resolved:
-        message(f"resolved complaint {', '.join(f'#{i}' for i in logged.resolved)}")
+        message(_("resolved complaint {ids}").format(ids=", ".join(f"#{i}" for i in logged.resolved)))
     if logged.done_followup is not None:
-        message(f"follow-up {logged.done_followup} done")
+        message(_("follow-up {id} done").format(id=logged.done_followup))
     if logged.followup_id is not None:
-        message(f"follow-up #{logged.followup_id} due {next_due.isoformat()}")
+        message(_("follow-up #{id} due {day}").format(id=logged.followup_id, day=next_due.isoformat()))
     if logged.same_day:
         message(followups.same_day_warning(logged.customer_id, next_due, logged.same_day))
     for fid, due in logged.still_open:

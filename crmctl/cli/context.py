@@ -17,6 +17,7 @@ import typer
 
 from crmctl.core import bulk
 from crmctl.errors import PassphraseError
+from crmctl.i18n import _
 from crmctl.render import message
 from crmctl.store import exclusive_lock, open_database
 from crmctl.store import passphrase as passphrases
@@ -85,14 +86,15 @@ def _opened(ctx: typer.Context, path: Path) -> Iterator[tuple]:
         passphrase = passphrases.get_passphrase(path)
         try:
             conn = open_database(path, passphrase.secret, command=command_name(ctx),
-                                 on_upgrade=lambda old, new: message(
-                                     f"upgrading {path} from schema version {old} to {new} "
-                                     "(once; up to a minute at a million customers)"))
+                                 on_upgrade=lambda old, new: message(_(
+                                     "upgrading {path} from schema version {old} to {new} "
+                                     "(once; up to a minute at a million customers)").format(
+                                     path=path, old=old, new=new)))
             break
         except PassphraseError:
             if passphrase.source != "prompt" or attempt == PROMPT_TRIES - 1:
                 raise
-            typer.echo("wrong passphrase, try again", err=True)
+            typer.echo(_("wrong passphrase, try again"), err=True)
     try:
         yield conn, passphrase
     finally:

@@ -11,6 +11,7 @@ from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOpt
                                        SizeOption, SpendMaxOption, SpendMinOption)
 from crmctl.core import bulk, customers, duplicates, timeline
 from crmctl.errors import InvalidValue, UsageError
+from crmctl.i18n import _
 from crmctl.render import Format, emit_customer, emit_rows, message
 from crmctl.render.merging import warn_duplicates
 from crmctl.store import create_database
@@ -46,15 +47,15 @@ def init(ctx: typer.Context) -> None:
     """
     path = db_path(ctx)
     if path.exists():
-        raise InvalidValue(f"{path} already exists; refusing to overwrite it")
+        raise InvalidValue(_("{path} already exists; refusing to overwrite it").format(path=path))
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:  # a file in the way, a read-only file system…
-        raise InvalidValue(f"cannot create {path}: cannot make directory {path.parent} "
-                           f"({exc.strerror})") from None
+        raise InvalidValue(_("cannot create {path}: cannot make directory {dir} ({error})")
+                           .format(path=path, dir=path.parent, error=exc.strerror)) from None
     new = passphrase.get_passphrase(path, new=True, use_keyring=False)
     create_database(path, new.secret, command=command_name(ctx)).close()
-    message(f"created {path}")
+    message(_("created {path}").format(path=path))
 
 
 @app.command()
@@ -150,7 +151,7 @@ def list_(
         rows = [c.to_dict() for c in customers.iter_customers(conn, flt)]
     table = fmt == Format.table
     emit_rows(rows, TABLE_COLUMNS if table else LIST_COLUMNS, fmt,
-              headers=TABLE_HEADERS if table else None, empty="no customers match",
+              headers=TABLE_HEADERS if table else None, empty=_("no customers match"),
               drop=LIST_DROP)
 
 
@@ -162,7 +163,7 @@ def show(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"
     Example: crmctl show 12
     """
     with session(ctx) as conn:
-        data = timeline.show(conn, customer_id)
+        data = timeline.show(conn, customer_id, people=fmt == Format.table)
     emit_customer(data, fmt, LIST_COLUMNS, consent_line=timeline.consent_text(data["consent"]),
                   when=timeline.when_text)
 
@@ -216,16 +217,17 @@ def edit(
     for fld in clear:
         key = fld.replace("-", "_")
         if key not in customers.EDITABLE or key == "name":
-            raise InvalidValue(f"cannot clear {fld!r}")
+            raise InvalidValue(_("cannot clear {field}").format(field=repr(fld)))
         raw[key] = None
     fewer = [("phone", v) for v in remove_phone] + [("email", v) for v in remove_email]
     if not raw and not (add_phone or add_email or fewer):
-        raise InvalidValue("nothing to change: give at least one --FIELD or --clear")
+        raise InvalidValue(_("nothing to change: give at least one --FIELD or --clear"))
     with session(ctx) as conn:
         changed = customers.edit(conn, customer_id, raw, allow_duplicate=allow_duplicate,
                                  phone_region=phone_region, fewer=fewer,
                                  more={"phone": add_phone, "email": add_email})
-    message(f"changed: {', '.join(changed)}" if changed else "nothing changed")
+    message(_("changed: {fields}").format(fields=", ".join(changed)) if changed
+            else _("nothing changed"))
 
 
 @app.command()
@@ -248,12 +250,16 @@ def rm(ctx: typer.Context,
         live = bulk.live_ids(conn, ids)
         if not yes:
             if not passphrase.stdin_is_terminal():
-                raise UsageError("rm needs --yes when not run on a terminal")
+                raise UsageError(_("{command} needs --yes when not run on a terminal").format(
+                    command="rm"))
             first = customers.get(conn, live[0])
-            whom = (f"#{first.id} {first.name}" if len(live) == 1
-                    else f"{len(live)} customers (#{first.id} {first.name}, …)")
-            typer.confirm(f"Delete {whom} and all their records?", abort=True)
+            whom = (f"#{first.id} {first.name}" if len(live) == 1 else _(
+                "{n} customers (#{id} {name}, …)").format(n=len(live), id=first.id,
+                                                         name=first.name))
+            typer.confirm(_("Delete {whom} and all their records?").format(whom=whom),
+                          abort=True)
         removed = customers.remove_many(conn, live)
     listed = ", ".join(f"#{i}" for i in removed) if len(removed) <= 10 else None
-    message(f"removed {listed}" if len(removed) == 1 else
-            f"removed {len(removed)} customers" + (f": {listed}" if listed else ""))
+    message(_("removed {listed}").format(listed=listed) if len(removed) == 1 else
+            _("removed {n} customers").format(n=len(removed)) + (f": {listed}" if listed
+                                                                 else ""))

@@ -15,6 +15,7 @@ from crmctl.core.customers import Filter
 from crmctl.core.dates import HELP as WHEN_HELP
 from crmctl.core.dates import parse_when
 from crmctl.errors import UsageError
+from crmctl.i18n import _, pgettext
 from crmctl.render import message
 from crmctl.store.outputs import format_for, resolve_output
 
@@ -130,16 +131,18 @@ def _refuse_with_customer(out: str | None, fmt: str | None, options: dict) -> No
     """--customer writes one whole record as JSON: no filter, no other format."""
     given = [name for name, value in options.items() if value]
     if given:
-        raise UsageError(f"--customer exports one whole record; it takes no {given[0]}")
+        raise UsageError(_("--customer exports one whole record; it takes no {option}").format(
+            option=given[0]))
     if fmt is not None and fmt.strip().lower() != "json":
-        raise UsageError("--customer writes one JSON document: use --format json")
+        raise UsageError(_("--customer writes one JSON document: use --format json"))
     if format_for(out, None, "json") != "json":
-        raise UsageError(f"--customer writes one JSON document, not what the extension "
-                         f"of {out} says: name it .json")
+        raise UsageError(_("--customer writes one JSON document, not what the extension of "
+                           "{path} says: name it .json").format(path=out))
 
 
 def _report(summary: dict) -> None:
     if summary["path"]:
-        what = "one customer's record" if summary["what"] == "customer" else \
-            f"{summary['rows']} row(s) of {summary['what']}"
-        message(f"exported {what} to {summary['path']}")
+        done = (_("exported one customer's record to {path}") if summary["what"] == "customer"
+                else _("exported {n} row(s) of {what} to {path}"))
+        message(done.format(n=summary["rows"], path=summary["path"],
+                            what=pgettext("what", summary["what"])))

@@ -11,6 +11,7 @@ from crmctl.cli.context import new_app, session
 from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
                                        SizeOption, SpendMaxOption, SpendMinOption)
 from crmctl.core import dates, followups, segment_followups
+from crmctl.i18n import _
 from crmctl.render import (FOLLOWUP_CELLS, Format, emit_followups_table, emit_json_body,
                            emit_rows, json_list_sql, json_object_sql, message)
 
@@ -87,7 +88,7 @@ def schedule_(
     with session(ctx) as conn:
         fid, cid, same_day = followups.plan(conn, customer_id, day, purpose)
     typer.echo(fid)
-    message(f"follow-up {fid} scheduled for {day.isoformat()}")
+    message(_("follow-up {id} scheduled for {day}").format(id=fid, day=day.isoformat()))
     if same_day:
         message(followups.same_day_warning(cid, day, same_day))
 
@@ -104,7 +105,7 @@ def done(
     """
     with session(ctx) as conn:
         fid = followups.done(conn, followup_id, note)
-    message(f"follow-up {fid} done")
+    message(_("follow-up {id} done").format(id=fid))
 
 
 @app.command()
@@ -120,7 +121,8 @@ def snooze(
     day = dates.parse_when(when)
     with session(ctx) as conn:
         fid, previous = followups.snooze(conn, followup_id, day)
-    message(f"follow-up {fid} moved from {previous} to {day.isoformat()}")
+    message(_("follow-up {id} moved from {old} to {day}").format(id=fid, old=previous,
+                                                                  day=day.isoformat()))
 
 
 @app.command()
@@ -140,7 +142,7 @@ def edit(
     with session(ctx) as conn:
         fid, cid, changed = followups.edit(conn, followup_id, due=day, purpose=purpose)
         same_day = followups.open_on_day(conn, cid, day, besides=fid) if day else []
-    message(f"follow-up {fid}: {', '.join(changed)} changed")
+    message(_("follow-up {id}: {fields} changed").format(id=fid, fields=", ".join(changed)))
     if same_day:
         message(followups.same_day_warning(cid, day, same_day))
 
@@ -158,4 +160,4 @@ def cancel(
     """
     with session(ctx) as conn:
         fid = followups.cancel(conn, followup_id, reason)
-    message(f"follow-up {fid} cancelled")
+    message(_("follow-up {id} cancelled").format(id=fid))

@@ -10,6 +10,7 @@ import typer
 from crmctl.cli.context import db_path, new_app, overwrite_prompt, session
 from crmctl.core import importing
 from crmctl.errors import UsageError
+from crmctl.i18n import _
 from crmctl.render import Format, emit_import_summary, emit_rows, progress
 from crmctl.store.outputs import resolve_output
 
@@ -61,7 +62,7 @@ def import_(
         rejects = _rejects_path(ctx, rejects, file, force)
     options = importing.Options(mapping=mapping, encoding=encoding, on_duplicate=on_duplicate,
                                 dry_run=dry_run, rejects=rejects, tags=list(tag), region=region)
-    with session(ctx) as conn, progress("importing") as update:
+    with session(ctx) as conn, progress(_("importing")) as update:
         summary = importing.run(conn, file, options, progress=update)
     emit_import_summary(summary, fmt)
 
@@ -69,7 +70,7 @@ def import_(
 def _rejects_path(ctx: typer.Context, rejects: str, file: str, force: bool) -> str:
     """Where --rejects writes (DIR/: FILE-rejects.csv in it); never standard output."""
     if rejects.strip() == "-":
-        raise UsageError("--rejects needs a file: standard output carries the summary")
+        raise UsageError(_("--rejects needs a file: standard output carries the summary"))
     return str(resolve_output(rejects, db=db_path(ctx),
                               default_name=f"{Path(file).stem}-rejects.csv",
                               force=force, ask=overwrite_prompt()))

@@ -8,6 +8,7 @@ import typer
 
 from crmctl.cli.context import new_app, session
 from crmctl.core import correct_interactions
+from crmctl.i18n import _
 from crmctl.render import Format, message
 from crmctl.render.corrections import emit_interactions
 
@@ -53,7 +54,8 @@ def edit(
         done = correct_interactions.edit(
             conn, interaction_id, summary=summary, outcome=outcome, channel=channel, at=at,
             satisfaction=satisfaction, complaint=complaint, category=category)
-    message(f"interaction {done['id']} changed: {', '.join(done['fields'])}")
+    message(_("interaction {id} changed: {fields}").format(id=done["id"],
+                                                            fields=", ".join(done["fields"])))
 
 
 @app.command()
@@ -66,6 +68,7 @@ def void(ctx: typer.Context, interaction_id: str = typer.Argument(..., metavar="
     """
     with session(ctx) as conn:
         done = correct_interactions.void(conn, interaction_id, reason)
-    message(f"interaction {done['id']} voided")
+    message(_("interaction {id} voided").format(id=done["id"]))
     if done["reopened"]:
-        message(f"complaint {', '.join(f'#{i}' for i in done['reopened'])} open again")
+        message(_("complaint {ids} open again").format(
+            ids=", ".join(f"#{i}" for i in done["reopened"])))

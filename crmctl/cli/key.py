@@ -6,6 +6,7 @@ import typer
 
 from crmctl.cli.context import command_name, db_path, new_app
 from crmctl.errors import CrmError
+from crmctl.i18n import _
 from crmctl.store import open_database
 from crmctl.store.passphrase import KEYRING_SERVICE, get_passphrase, keyring_account
 from crmctl.render import message
@@ -31,9 +32,9 @@ def remember(ctx: typer.Context) -> None:
         keyring.set_password(KEYRING_SERVICE, keyring_account(path),
                              passphrase.secret.decode("utf-8"))
     except Exception as exc:  # noqa: BLE001 - each backend fails its own way
-        raise CrmError(f"no usable keyring here ({type(exc).__name__}); "
-                       "use CRMCTL_PASSPHRASE_FILE or CRMCTL_PASSPHRASE_CMD instead") from None
-    message(f"passphrase for {path} remembered in the keyring")
+        raise CrmError(_("no usable keyring here ({error}); use CRMCTL_PASSPHRASE_FILE or "
+                         "CRMCTL_PASSPHRASE_CMD instead").format(error=type(exc).__name__)) from None
+    message(_("passphrase for {path} remembered in the keyring").format(path=path))
 
 
 @app.command("forget")
@@ -50,8 +51,8 @@ def forget(ctx: typer.Context) -> None:
         try:
             keyring.delete_password(KEYRING_SERVICE, keyring_account(path))
         except PasswordDeleteError:
-            message(f"no passphrase for {path} was remembered")
+            message(_("no passphrase for {path} was remembered").format(path=path))
             return
     except Exception as exc:  # noqa: BLE001
-        raise CrmError(f"no usable keyring here ({type(exc).__name__})") from None
-    message(f"passphrase for {path} forgotten by the keyring")
+        raise CrmError(_("no usable keyring here ({error})").format(error=type(exc).__name__)) from None
+    message(_("passphrase for {path} forgotten by the keyring").format(path=path))

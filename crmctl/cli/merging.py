@@ -9,6 +9,7 @@ import typer
 from crmctl.cli.context import new_app, session
 from crmctl.core import merge as merging
 from crmctl.errors import UsageError
+from crmctl.i18n import _
 from crmctl.render import Format, emit_json
 from crmctl.render.merging import emit_merge
 from crmctl.store import passphrase
@@ -35,15 +36,15 @@ def merge(
     Example: crmctl merge 1 13 --take phone --yes
     """
     if not (yes or dry_run) and not passphrase.stdin_is_terminal():
-        raise UsageError("merge needs --yes (or --dry-run) when not run on a terminal")
+        raise UsageError(_("merge needs --yes (or --dry-run) when not run on a terminal"))
     with session(ctx, exclusive=True) as conn:
         if dry_run or not yes:  # the plan: shown before asking
             result = merging.merge(conn, keep, drop, take=take, dry_run=True).to_dict()
         if not dry_run:
             if not yes:
                 emit_merge(result)
-                typer.confirm(f"Merge #{result['drop']} into #{result['keep']}? "
-                              "This cannot be undone", abort=True)
+                typer.confirm(_("Merge #{drop} into #{keep}? This cannot be undone").format(
+                    **result), abort=True)
             result = merging.merge(conn, keep, drop, take=take).to_dict()
     if fmt == Format.json:
         emit_json(result)

@@ -11,6 +11,7 @@ from crmctl.cli.context import new_app, session, several_ids
 from crmctl.core import consent as ledger
 from crmctl.core import dates, privacy
 from crmctl.errors import UsageError
+from crmctl.i18n import _, pgettext
 from crmctl.render import Format, emit_rows, message
 from crmctl.store import passphrase
 
@@ -53,11 +54,12 @@ def consent(
         given = [name for name, v in (("--source", source), ("--purpose", purpose),
                                       ("--at", at)) if v]
         if given:
-            raise UsageError(f"{given[0]} applies to grant or withdraw, not to the ledger")
+            raise UsageError(_("{option} applies to grant or withdraw, not to the ledger").format(
+                option=given[0]))
         with session(ctx) as conn:
             rows = ledger.history(conn, ids[0])
         columns = ["id", "channel", "granted", "at", "source", "purpose", "recorded_by"]
-        emit_rows(rows, columns, fmt, empty="no consent on record")
+        emit_rows(rows, columns, fmt, empty=_("no consent on record"))
         return
     channel = ledger.check_channel(channel)
     when = clock.to_utc_text(dates.parse_moment(at)) if at else None
@@ -65,8 +67,10 @@ def consent(
     with session(ctx) as conn:
         done = ledger.record_many(conn, ids, channel, action == "grant", source=source,
                                   at=when, purpose=purpose)
-    whom = f"#{done[0]}" if len(done) == 1 else f"{len(done)} customers"
-    message(f"{channel}: consent {'granted' if action == 'grant' else 'withdrawn'} for {whom}")
+    whom = f"#{done[0]}" if len(done) == 1 else _("{n} customers").format(n=len(done))
+    said = (_("{channel}: consent granted for {whom}") if action == "grant" else
+            _("{channel}: consent withdrawn for {whom}"))
+    message(said.format(channel=pgettext("channel", channel), whom=whom))
 
 
 def split_consent_args(args: list[str]) -> tuple[list[str], str | None, str | None]:
@@ -77,18 +81,20 @@ def split_consent_args(args: list[str]) -> tuple[list[str], str | None, str | No
             return args, None, None
         word = next((w for w in args[1:] if not w.lstrip("#").isdigit() and w != "-"), None)
         if word is None:
-            raise UsageError("consent with several ids needs grant or withdraw and a CHANNEL")
-        raise UsageError(f"consent takes grant or withdraw, not {word!r}")
+            raise UsageError(_("consent with several ids needs grant or withdraw and a CHANNEL"))
+        raise UsageError(_("consent takes grant or withdraw, not {word}").format(word=repr(word)))
     at = found[0]
     if at == 0:
-        raise UsageError(f"consent {args[0]} needs the customer ids first: "
-                         f"consent ID... {args[0]} CHANNEL")
+        raise UsageError(_("consent {action} needs the customer ids first: consent ID... "
+                           "{action} CHANNEL").format(action=args[0]))
     rest = args[at + 1:]
     if not rest:
-        raise UsageError(f"consent {args[at]} needs a CHANNEL: {', '.join(ledger.CHANNELS)}")
+        raise UsageError(_("consent {action} needs a CHANNEL: {channels}").format(
+            action=args[at], channels=", ".join(ledger.CHANNELS)))
     if len(rest) > 1:
-        raise UsageError(f"consent {args[at]} takes one CHANNEL; put every id before "
-                         f"{args[at]}: consent ID... {args[at]} {rest[0]}")
+        raise UsageError(_("consent {action} takes one CHANNEL; put every id before "
+                           "{action}: consent ID... {action} {channel}").format(
+            action=args[at], channel=rest[0]))
     return args[:at], args[at], rest[0]
 
 
@@ -103,11 +109,13 @@ def forget(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="I
     Example: crmctl forget 12 --yes
     """
     if not yes and not passphrase.stdin_is_terminal():
-        raise UsageError("forget needs --yes when not run on a terminal")
+        raise UsageError(_("{command} needs --yes when not run on a terminal").format(
+            command="forget"))
     with session(ctx, exclusive=True) as conn:  # no reader's snapshot keeps the old pages
         current = privacy.live_record(conn, customer_id)
         if not yes:
-            typer.confirm(f"Erase every personal value of #{current['id']} {current['name']}? "
-                          "This cannot be undone", abort=True)
+            typer.confirm(_("Erase every personal value of #{id} {name}? This cannot be "
+                            "undone").format(id=current["id"], name=current["name"]), abort=True)
         tomb = privacy.forget(conn, current["id"])
-    message(f"forgot #{tomb['id']}: personal data erased, tombstone and audit entry kept")
+    message(_("forgot #{id}: personal data erased, tombstone and audit entry kept").format(
+        id=tomb["id"]))

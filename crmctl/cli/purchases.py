@@ -8,6 +8,7 @@ import typer
 
 from crmctl.cli.context import new_app, session
 from crmctl.core import correct_purchases, dates
+from crmctl.i18n import _
 from crmctl.render import Format, message
 from crmctl.render.corrections import emit_purchases
 
@@ -38,7 +39,7 @@ def void(ctx: typer.Context, purchase_id: str = typer.Argument(..., metavar="PID
     """
     with session(ctx) as conn:
         done = correct_purchases.void(conn, purchase_id, reason)
-    message(f"purchase {done['id']} voided")
+    message(_("purchase {id} voided").format(id=done["id"]))
 
 
 @app.command(context_settings={"ignore_unknown_options": True})
@@ -59,5 +60,5 @@ def refund(
     day = dates.parse_when(date, past=True) if date is not None else None
     with session(ctx) as conn:
         done = correct_purchases.refund(conn, purchase_id, amount, reason=reason, when=day)
-    message(f"refunded {done['amount']} {done['currency']} of purchase {done['purchase_id']} "
-            f"({done['left']} {done['currency']} left)")
+    message(_("refunded {amount} {currency} of purchase {purchase_id} ({left} {currency} "
+              "left)").format(**done))

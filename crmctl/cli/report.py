@@ -14,6 +14,7 @@ from crmctl.core import reports
 from crmctl.core.analysis import book, sales as core_sales, service, value as core_value
 from crmctl.core.analysis.common import choice
 from crmctl.errors import UsageError
+from crmctl.i18n import _
 from crmctl.render import (REPORT_CSV_COLUMNS, Format, emit_charts, emit_json, emit_rows,
                            message, report_rows, with_bars)
 from crmctl.render.analysis import emit_complaints, emit_sales, emit_satisfaction, emit_value
@@ -44,7 +45,8 @@ def report(
     Example: crmctl report --format csv > report.csv
     """
     if html_file is not None and (ctx.invoked_subcommand or fmt != Format.table):
-        raise UsageError("--html writes the whole book as one page: no subcommand, no --format")
+        raise UsageError(_("--html writes the whole book as one page: no subcommand, "
+                           "no --format"))
     if ctx.invoked_subcommand is not None:
         return
     if html_file is not None:
@@ -76,7 +78,7 @@ def referrals(
     table = fmt == Format.table
     emit_rows(with_bars(rows, "referred") if table else rows,
               REFERRAL_TABLE if table else REFERRAL_COLUMNS, fmt,
-              empty="no referrals yet (add --referred-by ID links them)")
+              empty=_("no referrals yet (add --referred-by ID links them)"))
 
 
 FormatOption = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
@@ -180,8 +182,8 @@ def _write_page(ctx: typer.Context, out: str, top: Optional[int], currency: Opti
     path = resolve_output(out, db=db_path(ctx), default_name="report.html", force=force,
                           ask=overwrite_prompt())
     if path is None:
-        raise UsageError("report html needs a FILE to write (not -)")
+        raise UsageError(_("report html needs a FILE to write (not -)"))
     with session(ctx) as conn:
         data = book.book(conn, top=top, currency=currency)
     write_html(data, path)
-    message(f"wrote {path}")
+    message(_("wrote {path}").format(path=path))

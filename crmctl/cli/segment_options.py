@@ -22,5 +22,4 @@ SpendMaxOption = typer.Option(None, "--spend-max", metavar="AMOUNT",
 SegmentOption = typer.Option(None, "--segment", metavar="NAME",
                              help="Only this RFM segment: champions, loyal, new, promising, "
                                   "at-risk, hibernating, no-purchases (or in Chinese: "
-                                  "高价值客户, 忠诚客户, 新晋客户, 潜力客户, 流失风险客户, "
-                                  "沉睡客户, 未购买客户).")
+                                  "重要价值, 忠诚, 新客, 潜力, 流失风险, 沉睡, 未购买).")

@@ -9,6 +9,7 @@ import typer
 from crmctl.cli.context import new_app, session, several_ids
 from crmctl.core import tags
 from crmctl.errors import UsageError
+from crmctl.i18n import _
 from crmctl.render import Format, emit_rows, message
 from crmctl.store import passphrase
 
@@ -25,7 +26,7 @@ def add(ctx: typer.Context, tag: str = typer.Argument(..., help="The tag, e.g. v
     ids = several_ids(ids)
     with session(ctx) as conn:
         added = tags.add(conn, tag, ids)
-    message(f"tagged {added} customer(s) with {tag!r}")
+    message(_("tagged {n} customer(s) with {tag}").format(n=added, tag=repr(tag)))
 
 
 @app.command("remove")
@@ -38,7 +39,7 @@ def remove(ctx: typer.Context, tag: str = typer.Argument(...),
     ids = several_ids(ids)
     with session(ctx) as conn:
         removed = tags.remove(conn, tag, ids)
-    message(f"removed {tag!r} from {removed} customer(s)")
+    message(_("removed {tag} from {n} customer(s)").format(tag=repr(tag), n=removed))
 
 
 @app.command("rename")
@@ -50,8 +51,9 @@ def rename(ctx: typer.Context, old: str = typer.Argument(..., metavar="OLD"),
     """
     with session(ctx) as conn:
         count, merged = tags.rename(conn, old, new)
-    how = "merged into" if merged else "renamed to"
-    message(f"{old.strip()!r} {how} {new.strip()!r} on {count} customer(s)")
+    how = (_("{old} merged into {new} on {n} customer(s)") if merged else
+           _("{old} renamed to {new} on {n} customer(s)"))
+    message(how.format(old=repr(old.strip()), new=repr(new.strip()), n=count))
 
 
 @app.command("rm")
@@ -64,13 +66,15 @@ def rm(ctx: typer.Context, tag: str = typer.Argument(..., metavar="TAG"),
     Example: crmctl tag rm 旧活动 --yes
     """
     if not yes and not passphrase.stdin_is_terminal():
-        raise UsageError("tag rm needs --yes when not run on a terminal")
+        raise UsageError(_("{command} needs --yes when not run on a terminal").format(
+            command="tag rm"))
     with session(ctx) as conn:
         if not yes:
-            typer.confirm(f"Remove {tag.strip()!r} from {tags.carriers(conn, tag)} "
-                          "customer(s)?", abort=True)
+            typer.confirm(_("Remove {tag} from {n} customer(s)?").format(
+                tag=repr(tag.strip()), n=tags.carriers(conn, tag)), abort=True)
         count = tags.drop(conn, tag)
-    message(f"removed {tag.strip()!r} from {count} customer(s) and deleted the tag")
+    message(_("removed {tag} from {n} customer(s) and deleted the tag").format(
+        tag=repr(tag.strip()), n=count))
 
 
 @app.command("list")
@@ -83,4 +87,4 @@ def list_(ctx: typer.Context,
     """
     with session(ctx) as conn:
         rows = tags.list_tags(conn)
-    emit_rows(rows, ["tag", "customers"], fmt, empty="no tags yet")
+    emit_rows(rows, ["tag", "customers"], fmt, empty=_("no tags yet"))

@@ -9,6 +9,7 @@ import typer
 
 from crmctl.cli.context import new_app, session
 from crmctl.core import tiers
+from crmctl.i18n import _, pgettext
 from crmctl.render import (REVIEW_JSON, Format, emit_json_objects, emit_rows,
                            emit_tier_changes, emit_tier_rules, message, say_proposed)
 
@@ -32,8 +33,9 @@ def set_(
     """
     with session(ctx) as conn:
         done = tiers.set_tier(conn, customer_id, tier, reason)
-    message(f"#{done['customer_id']}: {done['old_tier']} → {done['new_tier']}; "
-            f"notify follow-up #{done['followup_id']} due today")
+    message(_("#{id}: {old} → {new}; notify follow-up #{followup} due today").format(
+        id=done["customer_id"], old=pgettext("tier", done["old_tier"]),
+        new=pgettext("tier", done["new_tier"]), followup=done["followup_id"]))
 
 
 @app.command()
@@ -70,7 +72,7 @@ def history(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="
     """
     with session(ctx) as conn:
         rows = tiers.history(conn, customer_id)
-    emit_rows(rows, HISTORY_COLUMNS, fmt, empty="no tier changes recorded")
+    emit_rows(rows, HISTORY_COLUMNS, fmt, empty=_("no tier changes recorded"))
 
 
 @app.command()
@@ -80,5 +82,5 @@ def rules(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     Example: crmctl tier rules --format json
     """
     with session(ctx) as conn:
-        data = tiers.rules(conn)
+        data = tiers.rules(conn, people=fmt == Format.table)
     emit_tier_rules(data, fmt)

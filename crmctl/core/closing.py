@@ -16,6 +16,7 @@ from crmctl import clock
 from crmctl.core import audit, privacy, settings
 from crmctl.core.validate import clean_text
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 from crmctl.store import atomic
 
 # the SQL the follow-up report adds to its customer filter (alias c): the closed ids are
@@ -28,11 +29,11 @@ def close(conn, customer_id, reason: str | None) -> dict:
     """Close a live, open customer with a reason; return {id, name, closed_at}."""
     reason = clean_text(reason)
     if reason is None:
-        raise InvalidValue("close needs --reason TEXT (why the relationship ends)")
+        raise InvalidValue(_("close needs --reason TEXT (why the relationship ends)"))
     record = privacy.live_record(conn, customer_id)
     if record["closed_at"]:
-        raise InvalidValue(f"customer {record['id']} is already closed (since "
-                           f"{record['closed_at'][:10]}); crmctl reopen {record['id']} first")
+        raise InvalidValue(_("customer {id} is already closed (since {day}); crmctl reopen "
+                             "{id} first").format(id=record["id"], day=record["closed_at"][:10]))
     at = clock.now_text()
     with atomic(conn):
         conn.execute("UPDATE customers SET closed_at = ?, close_reason = ?, updated_at = ? "
@@ -47,7 +48,7 @@ def reopen(conn, customer_id, reason: str | None = None) -> dict:
     reason = clean_text(reason)
     record = privacy.live_record(conn, customer_id)
     if not record["closed_at"]:
-        raise InvalidValue(f"customer {record['id']} is not closed")
+        raise InvalidValue(_("customer {id} is not closed").format(id=record["id"]))
     at = clock.now_text()
     with atomic(conn):
         conn.execute("UPDATE customers SET closed_at = NULL, close_reason = NULL, "

@@ -20,6 +20,7 @@ from crmctl import clock
 from crmctl.core import audit, settings, words
 from crmctl.core.validate import check_not_voided, clean_multiline, parse_positive_id
 from crmctl.errors import InvalidValue, NotFound
+from crmctl.i18n import _
 from crmctl.store import atomic
 
 STATUSES = ("open", "overdue", "resolved")
@@ -92,11 +93,11 @@ def resolve(conn, interaction_id, cause: str, solution: str) -> dict:
             "JOIN customers c ON c.id = i.customer_id "
             "WHERE i.id = ? AND c.forgotten_at IS NULL", (iid,)).fetchone()
         if row is None or not row[1]:
-            raise NotFound(f"no complaint {iid}")
+            raise NotFound(_("no complaint {id}").format(id=iid))
         check_not_voided("complaint", iid, row[3], "resolved")
         if row[2] is not None:
-            raise InvalidValue(f"complaint {iid} was already resolved at "
-                               f"{clock.local_minute(row[2])}")
+            raise InvalidValue(_("complaint {id} was already resolved at {at}").format(
+                id=iid, at=clock.local_minute(row[2])))
         now = clock.now_text()
         conn.execute("UPDATE interactions SET resolved_at = ?, root_cause = ?, solution = ? "
                      "WHERE id = ?", (now, cause, solution, iid))
@@ -108,7 +109,8 @@ def resolve(conn, interaction_id, cause: str, solution: str) -> dict:
 def _text(option: str, value: str | None) -> str:
     text = clean_multiline(value)
     if not text:
-        raise InvalidValue(f"{option} cannot be empty")
+        raise InvalidValue(_("{option} cannot be empty").format(option=option))
     if len(text) > TEXT_MAX:
-        raise InvalidValue(f"{option} is longer than {TEXT_MAX} characters")
+        raise InvalidValue(_("{option} is longer than {max} characters").format(
+            option=option, max=TEXT_MAX))
     return text

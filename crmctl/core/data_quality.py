@@ -18,6 +18,7 @@ database (``followups`` shows a data-review row when it is older than data_revie
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
@@ -25,7 +26,7 @@ from crmctl import clock
 from crmctl.core import duplicates, settings, tiers
 from crmctl.core.validate import normalize_email, normalize_phone
 from crmctl.errors import InvalidValue
-from crmctl.i18n import english
+from crmctl.i18n import _, english, pgettext
 
 CHECKS = ("duplicate-email", "duplicate-phone", "duplicate-name", "duplicate-candidate",
           "invalid-email",
@@ -68,25 +69,28 @@ def report(conn) -> dict:
             "duplicates": [c.to_dict() for c in candidates]}
 
 
-def review(conn) -> dict:
-    """``audit data``: the report, with this run recorded for the data-review reminder."""
-    result = report(conn)
+def review(conn, *, people: bool = True) -> dict:
+    """``audit data``: the report, with this run recorded for the data-review reminder; the
+    details in the interface language for ``people``, else (JSON, CSV) in English."""
+    with nullcontext() if people else english():
+        result = report(conn)
     settings.record_data_review(conn)
     return result
 
 
 def _candidates(candidates: list) -> list[Issue]:
     return [Issue(c.keep, c.keep_name, "duplicate-candidate",
-                  f"#{c.drop} {c.drop_name}: score {c.score:.2f} ({'; '.join(c.reasons)}); "
-                  f"{c.command}") for c in candidates]
+                  _("#{id} {name}: score {score:.2f} ({reasons}); {command}").format(
+                      id=c.drop, name=c.drop_name, score=c.score, reasons="; ".join(c.reasons),
+                      command=c.command)) for c in candidates]
 
 
 def _duplicates(conn) -> list[Issue]:
     groups = {
-        "duplicate-email": ("lower(email)", "email IS NOT NULL", "email"),
-        "duplicate-phone": ("phone", "phone IS NOT NULL", "phone"),
+        "duplicate-email": ("lower(email)", "email IS NOT NULL", _("same email as {others}")),
+        "duplicate-phone": ("phone", "phone IS NOT NULL", _("same phone as {others}")),
         "duplicate-name": ("lower(name) || char(31) || lower(company)",
-                           "company IS NOT NULL", "name and company"),
+                           "company IS NOT NULL", _("same name and company as {others}")),
     }
     out = []
     for check, (key, present, label) in groups.items():
@@ -98,7 +102,7 @@ def _duplicates(conn) -> list[Issue]:
             names = _names(conn, ids)
             for cid in ids:
                 others = ", ".join(f"#{o}" for o in ids if o != cid)
-                out.append(Issue(cid, names[cid], check, f"same {label} as {others}"))
+                out.append(Issue(cid, names[cid], check, label.format(others=others)))
     return out
 
 
@@ -119,8 +123,7 @@ def _invalid_contacts(conn) -> list[Issue]:
             if value is None:
                 continue
             try:
-                with english():  # a detail as the review's others are (in JSON too)
-                    normalize(value)
+                normalize(value)  # its refusal: the detail (English in JSON: review)
             except InvalidValue as exc:
                 out.append(Issue(cid, name, check, str(exc)))
     return out
@@ -129,10 +132,11 @@ def _invalid_contacts(conn) -> list[Issue]:
 def _simple(conn) -> list[Issue]:
     year_ago = clock.to_utc_text(clock.now() - timedelta(days=365))
     checks = [
-        ("no-contact-details", "email IS NULL AND phone IS NULL", (), "no email and no phone"),
+        ("no-contact-details", "email IS NULL AND phone IS NULL", (),
+         _("no email and no phone")),
         ("no-consent", "NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.customer_id = c.id)",
-         (), "no consent recorded for any channel"),
-        ("never-contacted", "last_contact_at IS NULL", (), "no interaction recorded"),
+         (), _("no consent recorded for any channel")),
+        ("never-contacted", "last_contact_at IS NULL", (), _("no interaction recorded")),
         ("no-contact-1y", "last_contact_at < ?", (year_ago,), None),
     ]
     out = []
@@ -140,7 +144,8 @@ def _simple(conn) -> list[Issue]:
         rows = conn.execute(f"SELECT id, name, last_contact_at FROM customers c "
                             f"WHERE {LIVE} AND {condition}", params)
         for cid, name, last in rows.fetchall():
-            out.append(Issue(cid, name, check, detail or f"last contact {last[:10]}"))
+            out.append(Issue(cid, name, check,
+                             detail or _("last contact {day}").format(day=last[:10])))
     return out
 
 
@@ -148,5 +153,7 @@ def _tiers(conn) -> list[Issue]:
     """The tier review's proposals (crmctl.core.tiers: spend, inactivity, satisfaction)."""
 
     return [Issue(p.customer_id, p.name, "tier-mismatch",
-                  f"tier {p.tier}, rules say {p.proposed}: {p.reason}")
+                  _("tier {tier}, rules say {proposed}: {reason}").format(
+                      tier=pgettext("tier", p.tier), proposed=pgettext("tier", p.proposed),
+                      reason=p.reason))
             for p in tiers.review(conn, clock.today())]

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from crmctl.core import customers, rules, search
+from crmctl.i18n import _
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _PARENS = re.compile(r"[(（][^)）]*[)）]")
@@ -156,19 +157,25 @@ def email_domain(email: str | None) -> str | None:
     return domain if domain and domain not in FREE_MAIL else None
 
 
+def _shared(what: str) -> str:
+    """What two records share, as a reason says it (only once a pair is a candidate)."""
+    return {"company": _("company"), "phone tail": _("phone tail"),
+            "email domain": _("email domain")}[what]
+
+
 def score(a: Person, b: Person) -> tuple[float, list[str]] | None:
     """The score of a pair and its reasons, or None when not a candidate."""
     scores = rules.DUPLICATE_SCORES
     found: list[tuple[float, str]] = []
     if a.email and b.email and a.email.lower() == b.email.lower():
-        found.append((scores["email"], "same email"))
+        found.append((scores["email"], _("same email")))
     if a.phone and b.phone and a.phone == b.phone:
-        found.append((scores["phone"], "same phone"))
+        found.append((scores["phone"], _("same phone")))
     same_company = company_key(a.company) is not None and \
         company_key(a.company) == company_key(b.company)
     named = same_company and name_key(a.name) == name_key(b.name)
     if named:
-        found.append((scores["name+company"], "same name and company"))
+        found.append((scores["name+company"], _("same name and company")))
     shared = [what for what, same in (
         ("company", same_company),
         ("phone tail", phone_tail(a.phone) is not None and phone_tail(a.phone) == phone_tail(b.phone)),
@@ -177,15 +184,16 @@ def score(a: Person, b: Person) -> tuple[float, list[str]] | None:
     other_firms = None not in (company_key(a.company), company_key(b.company)) \
         and not same_company  # two known, different companies speak against the rest
     if shared and not named and not other_firms:
-        evidence = ", same " + " and ".join(shared)
+        evidence = _(", same {things}").format(things=_(" and ").join(map(_shared, shared)))
         if sound_key(a.name) == sound_key(b.name):
-            same = "same name" if is_latin(a.name + b.name) else "name equal in pinyin"
+            same = _("same name") if is_latin(a.name + b.name) else _("name equal in pinyin")
             found.append((scores["pinyin"], same + evidence))
         elif is_latin(a.name) and is_latin(b.name):
             similarity = _similarity(sound_key(a.name), sound_key(b.name))
             if similarity >= rules.DUPLICATE_NAME_SIMILARITY:
                 found.append((scores["similar-name"],
-                              f"similar name ({similarity:.0f}%){evidence}"))
+                              _("similar name ({percent:.0f}%)").format(percent=similarity)
+                              + evidence))
     if not found:
         return None
     best = max(s for s, _ in found)

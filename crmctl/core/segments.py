@@ -56,12 +56,13 @@ def check(flt) -> None:
         if value is not None:
             value = value.strip()
             if not value:
-                raise InvalidValue(f"--{name} must not be empty")
+                raise InvalidValue(_("--{name} must not be empty").format(name=name))
             setattr(flt, name, value)
     flt.spend_min = _amount(flt.spend_min, "--spend-min")
     flt.spend_max = _amount(flt.spend_max, "--spend-max")
     if flt.spend_min is not None and flt.spend_max is not None and flt.spend_min > flt.spend_max:
-        raise InvalidValue(f"--spend-min {flt.spend_min} is more than --spend-max {flt.spend_max}")
+        raise InvalidValue(_("--spend-min {min} is more than --spend-max {max}").format(
+            min=flt.spend_min, max=flt.spend_max))
     if flt.segment is not None:  # English or Chinese (core/words.py): at-risk, 沉睡客户…
         flt.segment = words.SEGMENTS.check(flt.segment)
 
@@ -73,11 +74,14 @@ def _amount(value, option: str) -> Decimal | None:
     try:
         amount = Decimal(raw.replace(",", ""))
     except InvalidOperation:
-        raise InvalidValue(f"{option} must be an amount like 10000, not {raw!r}") from None
+        raise InvalidValue(_("{option} must be an amount like 10000, not {value}").format(
+            option=option, value=repr(raw))) from None
     if not amount.is_finite():
-        raise InvalidValue(f"{option} must be an amount like 10000, not {raw!r}")
+        raise InvalidValue(_("{option} must be an amount like 10000, not {value}").format(
+            option=option, value=repr(raw)))
     if amount < 0:
-        raise InvalidValue(f"{option} cannot be negative ({raw})")
+        raise InvalidValue(_("{option} cannot be negative ({value})").format(option=option,
+                                                                             value=raw))
     return amount
 
 

@@ -5,6 +5,7 @@ Values are JSON. A key not set in the database has the default below.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from typing import Any
@@ -80,12 +81,13 @@ def get(conn, key: str) -> Any:
         raise InvalidValue(_("unknown setting {key}; known: {known}").format(
             key=repr(key), known=", ".join(sorted(DEFAULTS))))
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-    return json.loads(row[0]) if row else DEFAULTS[key]
+    # a copy: a caller changing the value must not change the defaults of everyone after it
+    return json.loads(row[0]) if row else copy.deepcopy(DEFAULTS[key])
 
 
 def all_settings(conn) -> dict[str, Any]:
     stored = {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM settings")}
-    return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
+    return {key: stored.get(key, copy.deepcopy(default)) for key, default in DEFAULTS.items()}
 
 
 def put(conn, key: str, value: Any) -> None:
@@ -106,7 +108,8 @@ def put(conn, key: str, value: Any) -> None:
     if key == "default_region":
         value = check_region(value)
     if key == "retention_days" and value < 0:
-        raise InvalidValue(f"setting {key!r} takes a whole number of days (0: off)")
+        raise InvalidValue(_("setting {key} takes a whole number of days (0: off)").format(
+            key=repr(key)))
     if key.startswith("care_holiday"):
         value = _care_value(key, value)
     if key == "repurchase_window":

@@ -38,6 +38,7 @@ Definitions used by `tier review` (today = the local calendar day):
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -50,7 +51,7 @@ from crmctl.core.references import resolve
 from crmctl.core.rules import TIERS, tier_name_sql, tier_rank_sql
 from crmctl.core.validate import check_tier, clean_text
 from crmctl.errors import InvalidValue, NotFound
-from crmctl.i18n import _, pgettext
+from crmctl.i18n import _, english, pgettext
 from crmctl.store import atomic, page_cache
 
 SPEND_MONTHS = 12
@@ -75,24 +76,31 @@ def notify_purpose(old: str, new: str, reason: str) -> str:
     return f"tell customer: tier {old} → {new} ({reason})"
 
 
-def rules(conn) -> dict:
-    """The thresholds and service levels in force, and the rules in words."""
+def rules(conn, *, people: bool = True) -> dict:
+    """The thresholds and service levels in force, and the rules in words (in the interface
+    language for ``people``, else, for JSON and CSV, in English)."""
     s = settings.all_settings(conn)
     cur, spend, long_rel = s["currency"], s["tier_spend"], s["diamond_long_relationship"]
     sat, days = s["satisfaction_falling"], s["downgrade_inactive_days"]
     tiers = [{"tier": t, "min_spend_12m": spend.get(t, 0), "cadence_days": s["cadence_days"][t],
               "response_hours": s["response_hours"][t]} for t in TIERS]
-    words = [
-        {"rule": "spend", "does": f"up to the highest tier whose threshold the trailing "
-         f"{SPEND_MONTHS}-month spend in {cur} reaches (equal counts); diamond also at "
-         f"{long_rel['spend']:,} with a relationship of {long_rel['years']}+ years; "
-         "never lowers a tier; after a downgrade only later purchases count"},
-        {"rule": "inactive", "does": f"down one tier after more than {days} days without a "
-         "purchase and without a tier change"},
-        {"rule": "satisfaction", "does": f"down one tier when the latest {sat['ratings']} "
-         f"ratings within {sat['days']} days, since the last tier change, never rise and the "
-         f"latest is {sat['min_drop']}+ points below the oldest"},
-    ]
+    with nullcontext() if people else english():
+        words = [
+            {"rule": "spend", "does": _(
+                "up to the highest tier whose threshold the trailing {months}-month spend in "
+                "{currency} reaches (equal counts); diamond also at {long:,} with a "
+                "relationship of {years}+ years; never lowers a tier; after a downgrade only "
+                "later purchases count").format(months=SPEND_MONTHS, currency=cur,
+                                                long=long_rel["spend"],
+                                                years=long_rel["years"])},
+            {"rule": "inactive", "does": _("down one tier after more than {days} days without "
+                                           "a purchase and without a tier change").format(
+                days=days)},
+            {"rule": "satisfaction", "does": _(
+                "down one tier when the latest {n} ratings within {days} days, since the last "
+                "tier change, never rise and the latest is {drop}+ points below the oldest"
+            ).format(n=sat["ratings"], days=sat["days"], drop=sat["min_drop"])},
+        ]
     return {"currency": cur, "spend_window_months": SPEND_MONTHS, "tiers": tiers,
             "long_relationship": {"tier": "diamond", "min_spend_12m": long_rel["spend"],
                                   "years": long_rel["years"]},

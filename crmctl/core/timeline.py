@@ -13,7 +13,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from crmctl import clock
+from contextlib import nullcontext
+
+from crmctl import clock, i18n
+from crmctl.i18n import _, pgettext
 from crmctl.core import closing, contact_points, consent, customers
 from crmctl.core.analysis import value
 
@@ -35,15 +38,17 @@ def sort_key(at: str) -> datetime:
     return clock.from_utc_text(at)
 
 
-def show(conn, customer_id) -> dict:
-    """The customer record (contract keys first), its ``timeline`` and its ``consent``."""
+def show(conn, customer_id, *, people: bool = True) -> dict:
+    """The customer record (contract keys first), its ``timeline`` and its ``consent``;
+    the descriptions in the interface language for ``people``, else (JSON, CSV) English."""
 
     card = customers.get(conn, customer_id)
     data = card.to_dict()
     data.update(contact_points.of_customer(conn, card.id))  # phones[], emails[]: every one
     data.update(value.card(conn, card.id))  # spend, average order, RFM segment (issue 18)
     data.update(closing.state(conn, card.id))  # closed_at, close_reason (issue 18.8)
-    data["timeline"] = timeline(conn, card.id)
+    with nullcontext() if people else i18n.english():
+        data["timeline"] = timeline(conn, card.id)
     data["consent"] = consent.current_state(conn, card.id)
     return data
 
@@ -72,18 +77,20 @@ def _interactions(conn, cid: int) -> list[dict]:
                         "WHERE customer_id = ?", cid)
     for r in rows:
         r["complaint"] = bool(r["complaint"])
-        how = r["channel"] + {"in": " (in)", "out": " (out)"}.get(r["direction"], "")
-        text = f"{how}: {r['summary']}"
+        how = pgettext("channel", r["channel"]) + {"in": _(" (in)"), "out": _(" (out)")}.get(
+            r["direction"], "")
+        text = _("{how}: {summary}").format(how=how, summary=r["summary"])
         if r["outcome"]:
             text += f" → {r['outcome']}"
         if r["satisfaction"] is not None:
-            text += f"; satisfaction {r['satisfaction']}/5"
+            text += _("; satisfaction {n}/5").format(n=r["satisfaction"])
         if r["complaint"]:
-            state = (f"resolved {clock.local_date_of(r['resolved_at'])}" if r["resolved_at"]
-                     else "open")
-            text += f"; complaint ({r['complaint_category'] or 'other'}, {state})"
+            state = (_("resolved {day}").format(day=clock.local_date_of(r["resolved_at"]))
+                     if r["resolved_at"] else _("open"))
+            text += _("; complaint ({category}, {state})").format(
+                category=pgettext("category", r["complaint_category"] or "other"), state=state)
         if r["voided_at"]:
-            text += f" [voided: {r['void_reason']}]"
+            text += _(" [voided: {reason}]").format(reason=r["void_reason"])
         r.update(kind="interaction", description=text)
     return rows
 
@@ -93,9 +100,10 @@ def _purchases(conn, cid: int) -> list[dict]:
                         "void_reason FROM purchases WHERE customer_id = ?", cid)
     for r in rows:
         amount = money(r["amount_minor"], r["currency"])
-        text = f"purchase {amount}" + (f": {r['note']}" if r["note"] else "")
+        text = _("purchase {amount}").format(amount=amount) + (f": {r['note']}" if r["note"]
+                                                                else "")
         if r["voided_at"]:
-            text += f" [voided: {r['void_reason']}]"
+            text += _(" [voided: {reason}]").format(reason=r["void_reason"])
         r.update(kind="purchase", amount=amount.rsplit(" ", 1)[0].replace(",", ""),
                  description=text)
     return rows + _refunds(conn, cid)
@@ -109,8 +117,9 @@ def _refunds(conn, cid: int) -> list[dict]:
     for r in rows:
         amount = money(r["amount_minor"], r["currency"])
         r.update(kind="purchase", amount="-" + amount.rsplit(" ", 1)[0].replace(",", ""),
-                 description=f"refund {amount} of purchase #{r['id']}: {r['reason']}"
-                 + (" [voided]" if r["voided_at"] else ""))
+                 description=_("refund {amount} of purchase #{id}: {reason}").format(
+                     amount=amount, id=r["id"], reason=r["reason"])
+                 + (_(" [voided]") if r["voided_at"] else ""))
     return rows
 
 
@@ -118,8 +127,11 @@ def _tiers(conn, cid: int) -> list[dict]:
     rows = _dicts(conn, "SELECT id, at, old_tier, new_tier, reason, source FROM tier_history "
                         "WHERE customer_id = ?", cid)
     for r in rows:
-        change = f"{r['old_tier']} → {r['new_tier']}" if r["old_tier"] else r["new_tier"]
-        r.update(kind="tier", description=f"tier {change} ({r['source']}): {r['reason']}")
+        new = pgettext("tier", r["new_tier"])
+        change = f"{pgettext('tier', r['old_tier'])} → {new}" if r["old_tier"] else new
+        r.update(kind="tier", description=_("tier {change} ({source}): {reason}").format(
+            change=change, source=pgettext("source", r["source"]) if r["source"] else r["source"],
+            reason=r["reason"]))
     return rows
 
 
@@ -127,14 +139,17 @@ def _followups(conn, cid: int) -> list[dict]:
     rows = _dicts(conn, "SELECT id, due, kind AS followup_kind, purpose, done_at, note, "
                         "cancel_reason FROM followups WHERE customer_id = ?", cid)
     for r in rows:
-        what = "tier-change notice" if r["followup_kind"] == "notify" else "follow-up"
-        text = f"{what} #{r['id']}" + (f": {r['purpose']}" if r["purpose"] else "")
+        what = (_("tier-change notice #{id}") if r["followup_kind"] == "notify"
+                else _("follow-up #{id}")).format(id=r["id"])
+        text = what + (f": {r['purpose']}" if r["purpose"] else "")
         if r["cancel_reason"]:
-            text += f" (due {r['due']}, cancelled: {r['cancel_reason']})"
+            text += _(" (due {due}, cancelled: {reason})").format(due=r["due"],
+                                                                 reason=r["cancel_reason"])
         elif r["done_at"]:
-            text += f" (due {r['due']}, done" + (f": {r['note']})" if r["note"] else ")")
+            text += (_(" (due {due}, done: {note})") if r["note"] else
+                     _(" (due {due}, done)")).format(due=r["due"], note=r["note"])
         else:
-            text += f" (open, due {r['due']})"
+            text += _(" (open, due {due})").format(due=r["due"])
         r.update(kind="followup", at=r["done_at"] or r["due"], description=text)
     return rows
 
@@ -143,8 +158,11 @@ def _closings(conn, cid: int) -> list[dict]:
     """Closing and reopening (crmctl close/reopen), with the reason given."""
     rows = closing.events(conn, cid)
     for r in rows:
-        what = "closed" if r["kind"] == "close" else "reopened"
-        r["description"] = f"{what}: {r['reason']}" if r["reason"] else what
+        if r["kind"] == "close":
+            text = _("closed: {reason}") if r["reason"] else _("closed")
+        else:
+            text = _("reopened: {reason}") if r["reason"] else _("reopened")
+        r["description"] = text.format(reason=r["reason"])
     return rows
 
 
@@ -156,8 +174,9 @@ def when_text(at: str) -> str:
 def consent_text(state: dict) -> str:
     """One line of consent per channel: 'email granted 2026-11-20 (newsletter); sms
     withdrawn …' (the purpose in brackets when one was recorded)."""
-    parts = [f"{channel} {'granted' if event['granted'] else 'withdrawn'} "
-             f"{clock.local_date_of(event['at'])}"
+    parts = [(_("{channel} granted {day}") if event["granted"] else
+              _("{channel} withdrawn {day}")).format(channel=pgettext("channel", channel),
+                                                     day=clock.local_date_of(event["at"]))
              + (f" ({event['purpose']})" if event.get("purpose") else "")
              for channel, event in state.items() if event]
-    return "; ".join(parts) or "none recorded"
+    return "; ".join(parts) or _("none recorded")

@@ -123,20 +123,16 @@ STAGES = Words("stage", "stages", {
     "closed": ("已关闭", "关闭", "终止"),
 })
 
-# The RFM segments (core/reports.py): what --segment takes, and (the first Chinese word)
-# what a Chinese table shows (render/labels.py reads it here: one table for both).
+# The RFM segments (core/reports.py): what --segment takes. The first Chinese word of each
+# is what a Chinese table shows (the catalog's context "segment"; tests/test_segments.py
+# keeps the two equal), so a word people see can be typed back.
 SEGMENTS = Words("segment", "segments", {
-    "champions": ("高价值客户", "重要价值客户", "冠军客户"),
-    "loyal": ("忠诚客户", "忠诚", "重要保持客户"),
-    "new": ("新晋客户", "新客户", "新客"),  # 新客户 alone is the stage "customer"
-    "promising": ("潜力客户", "潜力", "有潜力客户"),
-    "at risk": ("流失风险客户", "流失风险", "重要挽留客户", "at-risk", "at_risk"),
-    "hibernating": ("沉睡客户", "沉睡", "休眠客户", "休眠"),
-    "no purchases": ("未购买客户", "未购买", "无购买", "no-purchases", "no_purchases",
+    "champions": ("重要价值", "重要价值客户", "高价值客户", "冠军客户"),
+    "loyal": ("忠诚", "忠诚客户", "重要保持客户"),
+    "new": ("新客", "新晋客户", "新客户"),  # 新客户 alone is also the stage "customer"
+    "promising": ("潜力", "潜力客户", "有潜力客户"),
+    "at risk": ("流失风险", "流失风险客户", "重要挽留客户", "at-risk", "at_risk"),
+    "hibernating": ("沉睡", "沉睡客户", "休眠客户", "休眠"),
+    "no purchases": ("未购买", "未购买客户", "无购买", "no-purchases", "no_purchases",
                      "no purchase"),
 })
-
-
-def chinese(table: Words, value: str) -> str:
-    """The Chinese word a table shows for an English value (its first other word)."""
-    return table.chinese.get(value, value)

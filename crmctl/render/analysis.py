@@ -8,6 +8,7 @@ rows only, one per group. Internal sort keys (``*_minor``) never leave here.
 from __future__ import annotations
 
 from crmctl.render.charts import with_bars
+from crmctl.i18n import _, pgettext
 from crmctl.render.formats import Format, emit_csv, emit_json
 from crmctl.render.tables import emit_rows
 
@@ -25,7 +26,7 @@ def _only(row: dict, columns) -> dict:
 
 
 def _emit(result: dict, fmt: Format, columns: tuple, bar_key: str, title: str,
-          shown=lambda row: row, empty: str = "nothing to show") -> None:
+          shown=lambda row: row, empty: str | None = None) -> None:
     by = result["by"]
     columns = (by, *columns)
     if fmt == Format.json:
@@ -38,25 +39,28 @@ def _emit(result: dict, fmt: Format, columns: tuple, bar_key: str, title: str,
         rows = with_bars([{**r, "bar_value": r[bar_key] or 0} for r in result["rows"]],
                          "bar_value")
         if rows:
-            rows.append({**result["total"], "bar": ""})
+            rows.append({**result["total"], by: _("total"), "bar": ""})
         table = (by, columns[1], "bar", *columns[2:])
         emit_rows([shown(r) for r in rows], table, Format.table, title=title, empty=empty)
 
 
 def emit_sales(result: dict, fmt: Format) -> None:
-    span = (f"{result['since'] or 'the first'}..{result['until'] or 'the last'}"
-            if result["since"] or result["until"] else "all dates")
+    span = (f"{result['since'] or _('the first')}..{result['until'] or _('the last')}"
+            if result["since"] or result["until"] else _("all dates"))
     _emit(result, fmt, SALES, "revenue_minor",
-          f"sales by {result['by']} in {result['currency']}, {span}",
-          empty=f"no purchases in {result['currency']} ({span})")
+          _("sales by {by} in {currency}, {span}").format(
+              by=pgettext("by", result["by"]), currency=result["currency"], span=span),
+          empty=_("no purchases in {currency} ({span})").format(currency=result["currency"],
+                                                                span=span))
 
 
 def emit_satisfaction(result: dict, fmt: Format) -> None:
-    trend = ("change from the month before" if result["by"] == "month" else
-             f"last {result['trend_days']} days against the {result['trend_days']} before")
+    trend = (_("change from the month before") if result["by"] == "month" else
+             _("last {days} days against the {days} before").format(days=result["trend_days"]))
     _emit(result, fmt, SATISFACTION, "average",
-          f"satisfaction by {result['by']} (1-5; low: {result['low_at_most']} or less; "
-          f"trend: {trend})", shown=_satisfaction_cells, empty="no ratings yet")
+          _("satisfaction by {by} (1-5; low: {low} or less; trend: {trend})").format(
+              by=pgettext("by", result["by"]), low=result["low_at_most"], trend=trend),
+          shown=_satisfaction_cells, empty=_("no ratings yet"))
 
 
 def _satisfaction_cells(row: dict) -> dict:
@@ -68,7 +72,7 @@ def _satisfaction_cells(row: dict) -> dict:
 
 def emit_complaints(result: dict, fmt: Format) -> None:
     """By category a ``causes`` column too: {cause: n} in JSON, "cause n; …" as text."""
-    hours = ", ".join(f"{t} {h} h" for t, h in result["response_hours"].items())
+    hours = ", ".join(f"{pgettext('tier', t)} {h} h" for t, h in result["response_hours"].items())
     columns = COMPLAINTS
     if result["by"] == "category":
         columns = (*COMPLAINTS, "causes")
@@ -76,7 +80,8 @@ def emit_complaints(result: dict, fmt: Format) -> None:
             result = {**result, "rows": [_causes_text(r) for r in result["rows"]],
                       "total": _causes_text(result["total"])}
     _emit(result, fmt, columns, "complaints",
-          f"complaints by {result['by']} (response time: {hours})", empty="no complaints yet")
+          _("complaints by {by} (response time: {hours})").format(
+              by=pgettext("by", result["by"]), hours=hours), empty=_("no complaints yet"))
 
 
 def causes_text(causes: dict | None) -> str:
@@ -96,9 +101,10 @@ def emit_value(result: dict, fmt: Format) -> None:
     elif fmt == Format.csv:
         emit_csv(rows, VALUE)
     else:
-        table = [{**r, "churn_risk": r["churn_risk"] or ("RFM at risk" if r["at_risk"] else "")}
+        table = [{**r, "churn_risk": r["churn_risk"] or (_("RFM at risk") if r["at_risk"]
+                                                           else "")}
                  for r in with_bars(rows, "total_minor")]
         emit_rows(table, VALUE_TABLE, Format.table,
-                  title=f"top {result['top']} customers by spend in {result['currency']}, "
-                        "the ones at risk first",
-                  empty=f"no purchases in {result['currency']} yet")
+                  title=_("top {n} customers by spend in {currency}, the ones at risk first")
+                  .format(n=result["top"], currency=result["currency"]),
+                  empty=_("no purchases in {currency} yet").format(currency=result["currency"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Sequence
 
-from crmctl.render import terminal
+from crmctl.render import labels, terminal
 from crmctl import clock
 from crmctl.render.cells import COLUMN_GAP, cell, is_stamp, one_line, padded
 from crmctl.render.terminal import print_renderable
@@ -16,12 +16,12 @@ def emit_card(title: str, pairs: Sequence[tuple[str, Any]]) -> None:
     field however long the value (a note is not folded at 160 columns; its line breaks
     are spaces, as in tables), stored instants in local time, labels padded as rich pads them on a terminal."""
     shown = [(label, clock.local_minute(value) if is_stamp(value) else cell(value))
-             for label, value in pairs if value not in (None, "", [])]
+             for label, value in labels.card(pairs) if value not in (None, "", [])]
     if not terminal.stdout_is_terminal():
-        labels = padded([label for label, _ in shown]) if shown else []
+        heads = padded([label for label, _ in shown]) if shown else []
         lines = [one_line(title).rstrip()]
         lines += [(label + COLUMN_GAP + one_line(text)).rstrip()
-                  for label, (_, text) in zip(labels, shown)]
+                  for label, (_, text) in zip(heads, shown)]
         sys.stdout.write("\n".join(lines) + "\n")
         return
     from rich.console import Group

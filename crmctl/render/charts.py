@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from crmctl.i18n import _, pgettext
 from crmctl.render import terminal
 from crmctl.render.cells import grouped
 from crmctl.render.terminal import print_renderable
@@ -53,20 +54,28 @@ def charts(data: dict):
     from rich.text import Text
 
     tty = terminal.stdout_is_terminal()
-    weeks = [(f"from {w['week']}", w["interactions"]) for w in data["interactions_per_week"]]
+    weeks = [(_("from {week}").format(week=w["week"]), w["interactions"])
+             for w in data["interactions_per_week"]]
     parts = [
-        Text(f"crmctl report {data['date']}: {data['customers']} customers, "
-             f"{data['churn_risk']} at churn risk", style="bold" if tty else ""),
-        chart("Tiers", list(data["tiers"].items()), tty),
-        chart("Lifecycle stages", list(data["stages"].items()), tty),
-        chart("Value segments (RFM)", list(data["segments"].items()), tty),
-        chart("Open complaints by category", list(data["open_complaints"].items()), tty),
-        chart("Interactions per week", weeks, tty),
+        Text(_("crmctl report {date}: {n} customers, {risk} at churn risk").format(
+            date=data["date"], n=data["customers"], risk=data["churn_risk"]),
+            style="bold" if tty else ""),
+        chart(_("Tiers"), _words("tier", data["tiers"]), tty),
+        chart(_("Lifecycle stages"), _words("stage", data["stages"]), tty),
+        chart(_("Value segments (RFM)"), _words("segment", data["segments"]), tty),
+        chart(_("Open complaints by category"), _words("category", data["open_complaints"]),
+              tty),
+        chart(_("Interactions per week"), weeks, tty),
     ]
     spaced = [parts[0]]
     for part in parts[1:]:
         spaced += [Text(""), part]
     return Group(*spaced)
+
+
+def _words(kind: str, counts: dict) -> list[tuple[str, int]]:
+    """A breakdown's (word, count) pairs, each word in the interface language."""
+    return [(pgettext(kind, word), n) for word, n in counts.items()]
 
 
 def emit_charts(data: dict) -> None:
@@ -113,12 +122,14 @@ def campaign_table(f: dict, attribution_days: int):
     """``campaign report``'s table: each measure, its value, a bar and what it is of."""
     from rich.table import Table
 
-    t = Table(title=f"campaign #{f['id']} {f['name']} · {f['channel']} · {f['status']} · "
-                    f"{f['window_start']}..{f['window_end']} "
-                    f"(+{attribution_days} d to {f['counted_until']})",
+    t = Table(title=_("campaign #{id} {name} · {channel} · {status} · {start}..{end} (+{days} d "
+                      "to {until})").format(
+                  id=f["id"], name=f["name"], channel=pgettext("channel", f["channel"]),
+                  status=pgettext("status", f["status"]), start=f["window_start"],
+                  end=f["window_end"], days=attribution_days, until=f["counted_until"]),
               title_justify="left", show_header=True, box=None, pad_edge=False,
               header_style="bold" if terminal.stdout_is_terminal() else "")
-    for header in ("measure", "value", "", "of"):
+    for header in (_("measure"), _("value"), "", _("of")):
         t.add_column(header)
     for row in _campaign_rows(f):
         t.add_row(*row)
@@ -129,29 +140,32 @@ def _campaign_rows(f: dict) -> list[tuple[str, str, str, str]]:
     f = {**f, **{k: grouped(f[k]) for k in ("revenue", "budget", "cost_per_response",
                                             "goal_revenue") if k in f}}
     cur = f["currency"]
+    goal = _("goal {goal} ({progress})")
     rows = [
-        ("targeted", str(f["targeted"]), "", ""),
-        ("excluded (no consent)", str(f["excluded_no_consent"]), "", ""),
-        ("reached", str(f["reached"]), progress_bar(_share(f["reached"], f["targeted"])),
-         f"{f['targeted']} targeted"),
-        ("responded", str(f["responded"]), progress_bar(f["response_rate"]),
-         f"{percent(f['response_rate'])} of targeted"),
+        (_("targeted"), str(f["targeted"]), "", ""),
+        (_("excluded (no consent)"), str(f["excluded_no_consent"]), "", ""),
+        (_("reached"), str(f["reached"]), progress_bar(_share(f["reached"], f["targeted"])),
+         _("{n} targeted").format(n=f["targeted"])),
+        (_("responded"), str(f["responded"]), progress_bar(f["response_rate"]),
+         _("{rate} of targeted").format(rate=percent(f["response_rate"]))),
     ]
     if f["goal_responses"] is not None:
-        rows.append(("  responses vs goal", str(f["responded"]),
+        rows.append((_("  responses vs goal"), str(f["responded"]),
                      progress_bar(f["goal_responses_progress"]),
-                     f"goal {f['goal_responses']} ({percent(f['goal_responses_progress'])})"))
+                     goal.format(goal=f["goal_responses"],
+                                 progress=percent(f["goal_responses_progress"]))))
     rows += [
-        ("purchases", f"{f['purchases']}", "",
-         f"{f['purchases_in_window']} in window, {f['purchases_after_end']} after"),
-        ("revenue", f"{f['revenue']} {cur}", progress_bar(f["goal_revenue_progress"]),
+        (_("purchases"), f"{f['purchases']}", "",
+         _("{n} in window, {after} after").format(n=f["purchases_in_window"],
+                                                  after=f["purchases_after_end"])),
+        (_("revenue"), f"{f['revenue']} {cur}", progress_bar(f["goal_revenue_progress"]),
          "" if f["goal_revenue"] is None else
-         f"goal {f['goal_revenue']} ({percent(f['goal_revenue_progress'])})"),
-        ("budget", "—" if f["budget"] is None else f"{f['budget']} {cur}", "", ""),
-        ("cost per response",
+         goal.format(goal=f["goal_revenue"], progress=percent(f["goal_revenue_progress"]))),
+        (_("budget"), "—" if f["budget"] is None else f"{f['budget']} {cur}", "", ""),
+        (_("cost per response"),
          "—" if f["cost_per_response"] is None else f"{f['cost_per_response']} {cur}", "", ""),
-        ("return on budget", times(f["return_on_budget"]),
-         progress_bar(f["return_on_budget"]), "revenue / budget"),
+        (_("return on budget"), times(f["return_on_budget"]),
+         progress_bar(f["return_on_budget"]), _("revenue / budget")),
     ]
     return rows
 

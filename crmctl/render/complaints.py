@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crmctl import clock
+from crmctl.i18n import _
 from crmctl.render.formats import Format
 from crmctl.render.tables import emit_rows
 
@@ -18,4 +19,4 @@ def emit_complaints(rows: list[dict], columns, fmt: Format) -> None:
         return
     shown = [{**r, "due": clock.local_minute(r["due"]), "complaint_category": r["category"]}
              for r in rows]
-    emit_rows(shown, TABLE_COLUMNS, fmt, empty="no complaints")
+    emit_rows(shown, TABLE_COLUMNS, fmt, empty=_("no complaints"))

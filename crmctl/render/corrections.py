@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crmctl import clock
+from crmctl.i18n import _
 from crmctl.render.formats import Format
 from crmctl.render.tables import emit_rows
 
@@ -18,7 +19,7 @@ def _local(at: str | None) -> str | None:
 
 
 def _state(row: dict) -> str:
-    return f"voided: {row['void_reason']}" if row["voided_at"] else ""
+    return _("voided: {reason}").format(reason=row["void_reason"]) if row["voided_at"] else ""
 
 
 def emit_interactions(rows: list[dict], fmt: Format) -> None:
@@ -28,12 +29,12 @@ def emit_interactions(rows: list[dict], fmt: Format) -> None:
         return
     shown = []
     for r in rows:
-        note = "complaint" + (" (resolved)" if r["resolved_at"] else " (open)") \
+        note = (_("complaint (resolved)") if r["resolved_at"] else _("complaint (open)")) \
             if r["complaint"] else ""
         shown.append({**r, "when": _local(r["at"]), "rating": r["satisfaction"],
                       "complaint": note, "state": _state(r)})
     emit_rows(shown, ["id", "when", "channel", "summary", "outcome", "rating", "complaint",
-                      "state"], fmt, empty="no interactions recorded")
+                      "state"], fmt, empty=_("no interactions recorded"))
 
 
 def emit_purchases(rows: list[dict], fmt: Format) -> None:
@@ -43,4 +44,4 @@ def emit_purchases(rows: list[dict], fmt: Format) -> None:
         return
     emit_rows([{**r, "state": _state(r)} for r in rows],
               ["id", "date", "amount", "currency", "refunded", "net", "note", "state"], fmt,
-              empty="no purchases recorded")
+              empty=_("no purchases recorded"))

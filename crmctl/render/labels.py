@@ -8,19 +8,17 @@ here: their keys and values stay English for scripts.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable, Sequence
 
-from crmctl.core import words
 from crmctl.i18n import is_english, pgettext
 
 # The columns whose cells hold an enumerated English word, and the word's kind (context).
 WORD_KINDS = {"tier": "tier", "old_tier": "tier", "new_tier": "tier", "proposed": "tier",
               "stage": "stage", "channel": "channel", "direction": "direction",
               "reason": "reason", "complaint_category": "category", "status": "status",
-              "segment": "segment"}
-# Kinds whose Chinese is the first Chinese word of their table in core/words.py (what
-# --segment takes), so the words typed and the words shown are one table.
-WORD_TABLES = {"segment": words.SEGMENTS}
+              "segment": "segment", "kind": "kind", "category": "category",
+              "source": "source", "check": "check"}
 
 
 def headers(names: Sequence[str]) -> list[str]:
@@ -38,12 +36,18 @@ def _header(name: str) -> str:
 
 
 def rows(records: Iterable[dict], columns: Sequence[str]) -> Iterable[dict]:
-    """Rows whose enumerated words are in the interface language (a copy; English: as is)."""
-    kinds = {c: WORD_KINDS[c] for c in columns if c in WORD_KINDS}
-    if is_english() or not kinds:
+    """Rows whose enumerated words (and yes/no) are in the interface language (a copy;
+    English: as is)."""
+    if is_english():
         return records
-    return ({**row, **{c: _word(kind, row.get(c)) for c, kind in kinds.items()}}
+    kinds = {c: WORD_KINDS[c] for c in columns if c in WORD_KINDS}
+    return ({**row, **{c: _word(kind, row.get(c)) for c, kind in kinds.items()},
+             **{c: _yes_no(v) for c, v in row.items() if isinstance(v, bool)}}
             for row in records)
+
+
+def _yes_no(value: bool) -> str:
+    return pgettext("boolean", "yes") if value else pgettext("boolean", "no")
 
 
 def cells(names: Sequence[str], body: Sequence[Sequence[str]]) -> Sequence[Sequence[str]]:
@@ -51,13 +55,20 @@ def cells(names: Sequence[str], body: Sequence[Sequence[str]]) -> Sequence[Seque
     at = {i: WORD_KINDS[n] for i, n in enumerate(names) if n in WORD_KINDS}
     if is_english() or not at:
         return body
-    return [[_word(at[i], text) if i in at else text for i, text in enumerate(row)]
+    word = lru_cache(maxsize=None)(_word)  # a few words, 24,000 rows: each looked up once
+    return [[word(at[i], text) if i in at else text for i, text in enumerate(row)]
             for row in body]
 
 
+def card(pairs: Sequence[tuple[str, object]]) -> Sequence[tuple[str, object]]:
+    """A card's label/value pairs for people: each label as its column's header, and the
+    value of an enumerated field (tier, stage…) as its word (English: as is)."""
+    if is_english():
+        return pairs
+    return [(_header(label), _yes_no(value) if isinstance(value, bool) else
+             _word(WORD_KINDS[key], value) if key in WORD_KINDS else value)
+            for label, value in pairs for key in (label.replace(" ", "_"),)]
+
+
 def _word(kind: str, value):
-    if not (isinstance(value, str) and value):
-        return value
-    if kind in WORD_TABLES:
-        return words.chinese(WORD_TABLES[kind], value)
-    return pgettext(kind, value)
+    return pgettext(kind, value) if isinstance(value, str) and value else value

@@ -3,6 +3,7 @@ the whole result as JSON on stdout."""
 
 from __future__ import annotations
 
+from crmctl.i18n import _, pgettext
 from crmctl.render.cells import one_line
 from crmctl.render.terminal import message
 
@@ -10,23 +11,29 @@ from crmctl.render.terminal import message
 def merge_lines(result: dict) -> list[str]:
     """The human summary of a merge (or of a dry run: ``would``), one line each."""
     keep, drop = result["keep"], result["drop"]
-    verb = "would merge" if result["dry_run"] else "merged"
-    lines = [f"{verb} #{drop} {result['drop_name']} into #{keep} {result['keep_name']}"]
-    moved = ", ".join(f"{table} {n}" for table, n in sorted(result["moved"].items()))
-    merged = ", ".join(f"{table} {n}" for table, n in sorted(result["merged"].items()))
-    lines.append(f"moved: {moved or 'nothing'}")
+    verb = (_("would merge #{drop} {drop_name} into #{keep} {keep_name}") if result["dry_run"]
+            else _("merged #{drop} {drop_name} into #{keep} {keep_name}"))
+    lines = [verb.format(**result)]
+    moved = ", ".join(f"{pgettext('table', table)} {n}"
+                      for table, n in sorted(result["moved"].items()))
+    merged = ", ".join(f"{pgettext('table', table)} {n}"
+                       for table, n in sorted(result["merged"].items()))
+    lines.append(_("moved: {tables}").format(tables=moved or _("nothing")))
     if merged:
-        lines.append(f"merged (on both): {merged}")
+        lines.append(_("merged (on both): {tables}").format(tables=merged))
     if result["filled"]:
-        lines.append(f"filled from #{drop}: {', '.join(result['filled'])}")
+        lines.append(_("filled from #{drop}: {fields}").format(
+            drop=drop, fields=", ".join(result["filled"])))
     for c in result["conflicts"]:
         winner, loser = ("drop", "keep") if c["winner"] == "drop" else ("keep", "drop")
         ids = {"keep": keep, "drop": drop}
-        hint = "" if c["winner"] == "drop" else f" (--take {c['field']} to take #{drop}'s)"
-        lines.append(f"conflict {c['field']}: {one_line(str(c[winner]))} (#{ids[winner]}) "
-                     f"over {one_line(str(c[loser]))} (#{ids[loser]}){hint}")
+        hint = "" if c["winner"] == "drop" else _(" (--take {field} to take #{drop}'s)").format(
+            field=c["field"], drop=drop)
+        lines.append(_("conflict {field}: {won} (#{winner}) over {lost} (#{loser}){hint}").format(
+            field=c["field"], won=one_line(str(c[winner])), winner=ids[winner],
+            lost=one_line(str(c[loser])), loser=ids[loser], hint=hint))
     if result["dry_run"]:
-        lines.append("dry run: nothing changed")
+        lines.append(_("dry run: nothing changed"))
     return lines
 
 
@@ -38,5 +45,8 @@ def emit_merge(result: dict) -> None:
 def warn_duplicates(customer_id: int, candidates: list) -> None:
     """add's warning on stderr: one line per likely duplicate, naming it and the merge."""
     for c in candidates:
-        message(f"warning: #{customer_id} may be a duplicate of #{c.keep} {one_line(c.keep_name)} "
-                f"(score {c.score:.2f}: {'; '.join(c.reasons)}); {c.command}")
+        message(_("warning: #{id} may be a duplicate of #{keep} {name} (score {score:.2f}: "
+                  "{reasons}); {command}").format(id=customer_id, keep=c.keep,
+                                                  name=one_line(c.keep_name), score=c.score,
+                                                  reasons="; ".join(c.reasons),
+                                                  command=c.command))

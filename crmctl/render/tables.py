@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Iterable, Mapping, Sequence
 
+from crmctl.i18n import _
 from crmctl.render import labels, terminal
 from crmctl.render.cells import (COLUMN_GAP, cell, display_width, for_people, is_people_key,
                                  one_line, padded)
@@ -22,7 +23,7 @@ _LINES_PER_WRITE = 256
 
 
 def table(rows: Iterable[dict], columns: Sequence[str], *, headers: Sequence[str] | None = None,
-          title: str | None = None, empty: str = "nothing to show",
+          title: str | None = None, empty: str | None = None,
           links: Mapping[str, str] | None = None, drop: Sequence[str] = (),
           flex: str | None = None):
     """A rich table; ``links`` maps a column to a URL scheme (``{"phone": "tel:"}``): its
@@ -40,7 +41,7 @@ def table(rows: Iterable[dict], columns: Sequence[str], *, headers: Sequence[str
     on_terminal = terminal.stdout_is_terminal()
     rows = [[cell(row.get(c)) for c in columns] for row in rows]
     if not rows:
-        return empty
+        return _("nothing to show") if empty is None else empty
     heads = list(headers or columns)
     keep, cut = list(range(len(columns))), {}
     if on_terminal:
@@ -94,7 +95,7 @@ def fitting(rows: Sequence[Sequence[str]], heads: Sequence[str], columns: Sequen
 
 def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,
               headers: Sequence[str] | None = None, title: str | None = None,
-              empty: str = "nothing to show", links: Mapping[str, str] | None = None,
+              empty: str | None = None, links: Mapping[str, str] | None = None,
               drop: Sequence[str] = (), flex: str | None = None) -> None:
     """A listing in the chosen format; json/csv carry every key given in ``columns``, with
     the stored UTC stamps; a table shows them in local time (cells.for_people)."""
@@ -123,7 +124,7 @@ def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,
 
 def emit_plain_table(rows: Iterable[dict], columns: Sequence[str], *,
                      headers: Sequence[str] | None = None, title: str | None = None,
-                     empty: str = "nothing to show") -> None:
+                     empty: str | None = None) -> None:
     """A listing as plain aligned text, without rich (for stdout off a terminal).
 
     The text rich made there: the title line (if any), the header line, then one line per
@@ -138,7 +139,7 @@ def emit_plain_table(rows: Iterable[dict], columns: Sequence[str], *,
 
 
 def emit_text_table(headers: Sequence[str], body: Sequence[Sequence[str]], *,
-                    title: str | None = None, empty: str = "nothing to show",
+                    title: str | None = None, empty: str | None = None,
                     links: Mapping[str, str] | None = None, drop: Sequence[str] = (),
                     flex: str | None = None) -> None:
     """emit_rows' table for rows already made of text cells (e.g. by SQL), one per header
@@ -152,13 +153,13 @@ def emit_text_table(headers: Sequence[str], body: Sequence[Sequence[str]], *,
 
 
 def emit_plain_cells(headers: Sequence[str], body: Sequence[Sequence[str]], *,
-                     title: str | None = None, empty: str = "nothing to show") -> None:
+                     title: str | None = None, empty: str | None = None) -> None:
     """emit_plain_table for rows already made of text cells (e.g. by SQL): the same text.
 
     Worked a column at a time (a column of ASCII is measured and padded by str methods
     alone), and written 256 lines at a time."""
     if not body:
-        message(empty)
+        message(_("nothing to show") if empty is None else empty)
         return
     columns = [[one_line(str(head)), *cells] for head, cells in zip(headers, zip(*body))]
     for i, texts in enumerate(columns):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from crmctl.i18n import _, ngettext
+from crmctl.i18n import _, ngettext, pgettext
 from crmctl.render.cards import emit_card
 from crmctl.render.cells import for_people, grouped
 from crmctl.render.charts import percent, times
@@ -13,10 +13,6 @@ from crmctl.render.formats import Format, emit_json
 from crmctl.render.sql import FOLLOWUP_HEADERS, json_object_sql
 from crmctl.render.tables import emit_rows, emit_text_table
 from crmctl.render.terminal import message
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def emit_followups_table(cells: Sequence[Sequence[str]], day) -> None:
@@ -50,12 +46,17 @@ VALUE_KEYS = ("total_spend", "spend_12m", "purchases", "average_order", "last_pu
 
 def value_line(v: dict) -> str:
     """The card's value figures on one line (core/analysis/value.card; JSON has each)."""
+    segment = pgettext("segment", v["segment"]) if v.get("segment") else v.get("segment")
     if not v.get("purchases"):
-        return f"no purchases in {v.get('spend_currency')}; segment {v.get('segment')}"
-    return (f"{grouped(v['total_spend'])} {v['spend_currency']} in all, "
-            f"{grouped(v['spend_12m'])} in 12 months; "
-            f"{plural(v['purchases'], 'purchase')}, average {grouped(v['average_order'])}; last "
-            f"{v['last_purchase']}; segment {v['segment']}")
+        return _("no purchases in {currency}; segment {segment}").format(
+            currency=v.get("spend_currency"), segment=segment)
+    return ngettext("{total} {currency} in all, {spend_12m} in 12 months; {n} purchase, "
+                    "average {average}; last {last}; segment {segment}",
+                    "{total} {currency} in all, {spend_12m} in 12 months; {n} purchases, "
+                    "average {average}; last {last}; segment {segment}", v["purchases"]).format(
+        total=grouped(v["total_spend"]), currency=v["spend_currency"],
+        spend_12m=grouped(v["spend_12m"]), n=v["purchases"],
+        average=grouped(v["average_order"]), last=v["last_purchase"], segment=segment)
 
 
 def emit_customer(data: dict, fmt: Format, columns: Sequence[str], *, consent_line: str,
@@ -68,13 +69,15 @@ def emit_customer(data: dict, fmt: Format, columns: Sequence[str], *, consent_li
     data.pop("consent")
     for key in ("phones", "emails"):  # one line each: +8613800138000 (mobile), …
         if key in data:
-            data[key] = ", ".join(f"{p['value']} ({p['type']})" for p in data[key]) or None
+            data[key] = ", ".join(f"{p['value']} ({pgettext('contact', p['type'])})"
+                                  for p in data[key]) or None
     value = {k: data.pop(k) for k in VALUE_KEYS if k in data}
     pairs = [(k.replace("_", " "), v) for k, v in data.items() if k not in ("id", "name")]
     pairs += [("value", value_line(value))] if value else []
     emit_card(f"#{data['id']} {data['name']}", pairs + [("consent", consent_line)])
     emit_rows([{**e, "when": when(e["at"])} for e in events],
-              ["when", "kind", "description"], fmt, title="timeline", empty="no history yet")
+              ["when", "kind", "description"], fmt, title=_("timeline"),
+              empty=_("no history yet"))
 
 
 CAMPAIGN_COLUMNS = ["id", "name", "channel", "status", "targeted", "responded",
@@ -90,7 +93,7 @@ def emit_campaigns(rows: list[dict], fmt: Format) -> None:
                  "return_on_budget": times(r["return_on_budget"])} for r in rows]
     emit_rows(rows, CAMPAIGN_COLUMNS, fmt,
               headers=CAMPAIGN_HEADERS if fmt == Format.table else None,
-              empty="no campaigns yet (crmctl campaign create NAME --channel email)")
+              empty=_("no campaigns yet (crmctl campaign create NAME --channel email)"))
 
 
 def emit_targeting(result: dict, fmt: Format, dry_run: bool) -> None:
@@ -98,8 +101,10 @@ def emit_targeting(result: dict, fmt: Format, dry_run: bool) -> None:
     if fmt != Format.table:
         emit_record(result, fmt, "")
         return
-    title = f"campaign #{result['campaign_id']} ({result['channel']})"
-    emit_card(title + (": dry run, nothing changed" if dry_run else ""),
+    title = (_("campaign #{id} ({channel}): dry run, nothing changed") if dry_run
+             else _("campaign #{id} ({channel})"))
+    emit_card(title.format(id=result["campaign_id"], channel=pgettext("channel",
+                                                                      result["channel"])),
               [(k.replace("_", " "), str(result[k])) for k in
                ("matched", "added", "already_targeted", "excluded_no_consent")])
 
@@ -111,18 +116,21 @@ REVIEW_JSON = json_object_sql(REVIEW_COLUMNS)
 
 def say_proposed(n: int) -> None:
     if n:
-        message(f"{plural(n, 'proposal')}; nothing changed "
-                "(crmctl tier review --apply applies them)")
+        message(ngettext("{n} proposal; nothing changed (crmctl tier review --apply applies "
+                         "them)", "{n} proposals; nothing changed (crmctl tier review --apply "
+                         "applies them)", n).format(n=n))
 
 
 def emit_tier_changes(rows: list[dict], fmt: Format, *, applied: bool) -> None:
     """``tier review``: the proposals (or, with --apply, the changes made)."""
     emit_rows(rows, REVIEW_COLUMNS, fmt,
               headers=["id", "name", "tier", "→", "rule", "reason"] if fmt == Format.table
-              else None, empty="no tier changes proposed")
+              else None, empty=_("no tier changes proposed"))
     if applied:
-        message(f"applied {plural(len(rows), 'tier change')}"
-                + (f", with {plural(len(rows), 'notify follow-up')}" if rows else ""))
+        n = len(rows)
+        message(ngettext("applied {n} tier change, with {n} notify follow-up",
+                         "applied {n} tier changes, with {n} notify follow-ups", n).format(n=n)
+                if rows else _("applied 0 tier changes"))
     else:
         say_proposed(len(rows))
 
@@ -138,13 +146,14 @@ def emit_tier_rules(data: dict, fmt: Format) -> None:
             for t in data["tiers"]]
     long_rel = data["long_relationship"]
     if table:
-        rows[0]["min_spend_12m"] += f" (or {long_rel['min_spend_12m']:,} with " \
-                                    f"{long_rel['years']}+ years)"
+        rows[0]["min_spend_12m"] += _(" (or {spend:,} with {years}+ years)").format(
+            spend=long_rel["min_spend_12m"], years=long_rel["years"])
     emit_rows(rows, ["tier", "min_spend_12m", "cadence_days", "response_hours"], fmt,
-              headers=["tier", f"{months}-month spend ≥ ({cur})", "follow up every (days)",
-                       "respond within (h)"] if table else None)
+              headers=["tier", _("{months}-month spend ≥ ({currency})").format(
+                  months=months, currency=cur), _("follow up every (days)"),
+                  _("respond within (h)")] if table else None)
     if table:
-        emit_rows(data["rules"], ["rule", "does"], fmt, title="tier review rules, in order")
+        emit_rows(data["rules"], ["rule", "does"], fmt, title=_("tier review rules, in order"))
 
 
 IMPORT_COLUMNS = ["inserted", "updated", "skipped", "rejected", "rows"]
@@ -157,23 +166,37 @@ def emit_import_summary(summary: Any, fmt: Format) -> None:
         emit_json(data)
     else:
         emit_rows([data], IMPORT_COLUMNS, fmt)
+    for note in import_notes(summary):
+        message(note)
+
+
+def import_notes(summary: Any) -> list[str]:
+    """The notes under an import's counts (stderr): encoding, columns left out, dry run,
+    phone region, refused rows."""
+    notes = []
     if summary.encoding not in (None, "utf-8", "utf-8-sig", "ascii", "xlsx"):
-        message(f"read as {summary.encoding} (--encoding to change)")
+        notes.append(_("read as {encoding} (--encoding to change)").format(
+            encoding=summary.encoding))
     if summary.ignored_columns:
         shown = ", ".join(summary.ignored_columns[:5])
         more = ", …" if len(summary.ignored_columns) > 5 else ""
-        message(f"{len(summary.ignored_columns)} column(s) not imported: {shown}{more} "
-                "(--show-mapping)")
+        notes.append(_("{n} column(s) not imported: {shown}{more} (--show-mapping)").format(
+            n=len(summary.ignored_columns), shown=shown, more=more))
     if summary.dry_run:
-        message("dry run: nothing was written")
+        notes.append(_("dry run: nothing was written"))
     if summary.phones_in_default_region:
-        count = summary.phones_in_default_region
-        message(f"{count} number{'s' if count != 1 else ''} without a country code read as "
-                f"{summary.default_region}; use --region to change")
+        notes.append(ngettext(
+            "{n} number without a country code read as {region}; use --region to change",
+            "{n} numbers without a country code read as {region}; use --region to change",
+            summary.phones_in_default_region).format(n=summary.phones_in_default_region,
+                                                    region=summary.default_region))
     if summary.rejects_problem:  # committed all the same: say so, and what is missing
-        message(f"warning: {summary.rejects_problem}; the import was committed without "
-                f"its {summary.rejected} refused row(s)")
+        notes.append(_("warning: {problem}; the import was committed without its {n} refused "
+                       "row(s)").format(problem=summary.rejects_problem, n=summary.rejected))
     elif summary.rejected and summary.rejects_file:
-        message(f"{summary.rejected} row(s) refused; see {summary.rejects_file}")
+        notes.append(_("{n} row(s) refused; see {file}").format(n=summary.rejected,
+                                                               file=summary.rejects_file))
     elif summary.rejected:
-        message(f"{summary.rejected} row(s) refused; use --rejects FILE to see them")
+        notes.append(_("{n} row(s) refused; use --rejects FILE to see them").format(
+            n=summary.rejected))
+    return notes

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from crmctl.errors import Busy, InvalidValue
+from crmctl.i18n import _
 
 LOCK_SUFFIX = ".lock"
 GATE_SUFFIX = ".lock.gate"
@@ -66,7 +67,8 @@ def _open_lock_file(path: Path, exclusive: bool) -> int | None:
             return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError:
             if exclusive:
-                raise InvalidValue(f"cannot make the lock file {path}: {exc.strerror}") from None
+                raise InvalidValue(_("cannot make the lock file {path}: {error}").format(
+                    path=path, error=exc.strerror)) from None
             return None  # nobody can replace a file in a directory nobody may write
 
 

@@ -57,8 +57,9 @@ def format_for(out, given: str | None, default: str) -> str:
         return given or implied or default
     word = given.strip().lower()
     if word in EXTENSIONS.values() and word != implied:
-        raise UsageError(f"--format {word} contradicts the extension of {out} ({implied}); "
-                         "drop --format or change the name")
+        raise UsageError(_("--format {word} contradicts the extension of {path} ({implied}); "
+                           "drop --format or change the name").format(word=word, path=out,
+                                                                      implied=implied))
     return given
 
 
@@ -71,6 +72,16 @@ def database_files(db: Path) -> list[tuple[Path, str]]:
         files += [(kept, "a database kept by restore")
                   for kept in db.parent.glob(f"{_glob_escape(db.name)}{_KEPT}*")]
     return files
+
+
+def _what(what: str) -> str:
+    """A database file's description (database_files) in the interface language."""
+    return {"the database": _("the database"),
+            "the database's write-ahead log": _("the database's write-ahead log"),
+            "the database's shared-memory file": _("the database's shared-memory file"),
+            "the database's journal": _("the database's journal"),
+            "the database's lock file": _("the database's lock file"),
+            "a database kept by restore": _("a database kept by restore")}.get(what, what)
 
 
 def _glob_escape(name: str) -> str:
@@ -88,9 +99,9 @@ def refuse_database_files(dest: Path, db: Path | None) -> None:
         if not same and dest.exists() and path.exists():
             same = os.path.samefile(dest, path)  # a hard link, or a symlink followed
         if same:
-            raise InvalidValue(f"refusing to write {dest}: it is {what}"
-                               + ("" if Path(dest).absolute() == path.absolute() else
-                                  f" ({path})"))
+            raise InvalidValue(_("refusing to write {path}: it is {what}").format(
+                path=dest, what=_what(what)) + ("" if Path(dest).absolute() == path.absolute()
+                                                else f" ({path})"))
     if real.parent == real_db.parent and real.name.startswith(real_db.name + _KEPT):
         raise InvalidValue(_("refusing to write {path}: it is a database kept by restore")
                            .format(path=dest))
@@ -156,11 +167,12 @@ def private_temp(directory: Path, stem: str) -> Path:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise InvalidValue(f"cannot write in {directory}: {exc.strerror}") from None
+            raise InvalidValue(_("cannot write in {dir}: {error}").format(
+                dir=directory, error=exc.strerror)) from None
         os.close(fd)
         os.chmod(path, 0o600)
         return path
-    raise InvalidValue(f"cannot make a temp file in {directory}")
+    raise InvalidValue(_("cannot make a temp file in {dir}").format(dir=directory))
 
 
 def replace_into(tmp: Path, target: Path) -> None:
@@ -192,7 +204,8 @@ class PrivateOutput:
         except OSError as exc:
             if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT):
                 return None  # this file system cannot: a named temp file then
-            raise InvalidValue(f"cannot write {self.dest}: {exc.strerror}") from None
+            raise InvalidValue(_("cannot write {path}: {error}").format(
+                path=self.dest, error=exc.strerror)) from None
         os.fchmod(fd, 0o600)
         return fd
 
@@ -228,7 +241,7 @@ class PrivateOutput:
                 return self.directory / name
         finally:
             os.close(dirfd)
-        raise InvalidValue(f"cannot make a temp file in {self.directory}")
+        raise InvalidValue(_("cannot make a temp file in {dir}").format(dir=self.directory))
 
     def discard(self) -> None:
         if self.file is not None:

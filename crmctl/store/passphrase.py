@@ -69,7 +69,8 @@ def _warn_if_exposed(path: str) -> None:
     except OSError:
         return  # reading it said why already
     if stat.S_ISREG(mode) and mode & 0o044:  # (a pipe, as <(pass show crm) gives, is not)
-        sys.stderr.write(f"warning: {path} is readable by others; chmod 600 it\n")
+        sys.stderr.write(_("warning: {path} is readable by others; chmod 600 it").format(
+            path=path) + "\n")
 
 
 def _from_command(command: str) -> str:

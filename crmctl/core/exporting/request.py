@@ -10,6 +10,7 @@ from crmctl.core.consent import check_channel
 from crmctl.core.customers import Filter
 from crmctl.core.words import STAGES
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 
 FORMATS = ("csv", "json", "xlsx", "vcf", "ics")
 WHATS = ("customers", "interactions", "purchases", "followups")
@@ -35,27 +36,29 @@ class Request:
         """Validate the words and their combination; fill in the defaults."""
         fmt = (self.fmt or "").strip().lower()
         if fmt not in FORMATS:
-            raise InvalidValue(f"unknown export format {self.fmt!r}; formats: {', '.join(FORMATS)}")
+            raise InvalidValue(_("unknown export format {value}; formats: {formats}").format(
+                value=repr(self.fmt), formats=", ".join(FORMATS)))
         what = (self.what or ("followups" if fmt == "ics" else "customers")).strip().lower()
         if what not in WHATS:
-            raise InvalidValue(f"unknown --what {self.what!r}; choose: {', '.join(WHATS)}")
+            raise InvalidValue(_("unknown --what {value}; choose: {whats}").format(
+                value=repr(self.what), whats=", ".join(WHATS)))
         if fmt == "vcf" and what != "customers":
-            raise InvalidValue("vcf exports customers (an address book); use --what customers")
+            raise InvalidValue(_("vcf exports customers (an address book); use --what customers"))
         if fmt == "ics" and what != "followups":
-            raise InvalidValue("ics exports follow-ups (a calendar); use --what followups")
+            raise InvalidValue(_("ics exports follow-ups (a calendar); use --what followups"))
         if self.excel and fmt != "csv":
-            raise InvalidValue("--excel applies to csv only (it adds a UTF-8 BOM)")
+            raise InvalidValue(_("--excel applies to csv only (it adds a UTF-8 BOM)"))
         if self.plain and fmt not in ("csv", "json"):
-            raise InvalidValue("--plain applies to csv and json (xlsx, vcf and ics are never "
-                               "quoted)")
+            raise InvalidValue(_("--plain applies to csv and json (xlsx, vcf and ics are never "
+                                 "quoted)"))
         if what != "customers" and self.flt.sort != "id":
-            raise InvalidValue("--sort applies to --what customers only")
+            raise InvalidValue(_("--sort applies to --what customers only"))
         if what != "followups" and self.until is not None:
-            raise InvalidValue("--until applies to follow-ups only")
+            raise InvalidValue(_("--until applies to follow-ups only"))
         marketing = check_channel(self.marketing) if self.marketing else None
         if marketing and self.closed != "open":
-            raise InvalidValue("a marketing list never holds closed customers: leave out "
-                               "--all, --closed and --stage closed")
+            raise InvalidValue(_("a marketing list never holds closed customers: leave out "
+                                 "--all, --closed and --stage closed"))
         fields = self._checked_fields(what, fmt, marketing)
         return Request(what, fmt, self.flt, marketing, self.excel, self.until, self.plain,
                        fields)
@@ -78,14 +81,16 @@ class Request:
                 return ("id", "name", "company", ADDRESS_FIELD[marketing])
             return CUSTOMER_COLUMNS
         if what != "customers":
-            raise InvalidValue("--fields applies to --what customers only")
+            raise InvalidValue(_("--fields applies to --what customers only"))
         fields = tuple(dict.fromkeys(f.strip().lower() for f in self.fields if f.strip()))
         unknown = [f for f in fields if f not in CUSTOMER_COLUMNS]
         if unknown or not fields:
-            what_is_wrong = f"unknown field {unknown[0]!r}" if unknown else "--fields is empty"
-            raise InvalidValue(f"{what_is_wrong}; fields: {', '.join(CUSTOMER_COLUMNS)}")
+            wrong = (_("unknown field {field}; fields: {fields}") if unknown else
+                     _("--fields is empty; fields: {fields}"))
+            raise InvalidValue(wrong.format(field=repr(unknown[0]) if unknown else "",
+                                            fields=", ".join(CUSTOMER_COLUMNS)))
         if fmt == "vcf" and not {"id", "name"} <= set(fields):
-            raise InvalidValue("a vcf card needs id and name among --fields")
+            raise InvalidValue(_("a vcf card needs id and name among --fields"))
         return fields
 
     @property

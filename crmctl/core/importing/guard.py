@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from crmctl.errors import InvalidValue
+from crmctl.i18n import _
 
 # --- the caps (one place) ---------------------------------------------------------------------
 # Characters in one cell: a bigger cell is not a contact file.
@@ -44,7 +45,8 @@ CHUNK = 1 << 16  # bytes read at a time when streaming a part
 
 
 def _not_contacts(path, what: str) -> InvalidValue:
-    return InvalidValue(f"{path}: {what}; this is not a contact file")
+    return InvalidValue(_("{where}: {what}; this is not a contact file").format(where=path,
+                                                                                  what=what))
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -53,11 +55,11 @@ class TooWide(Exception):
     """A CSV line over MAX_LINE or MAX_COLUMNS; the reader knows the row number."""
 
     def refusal(self, path, rownum: int) -> InvalidValue:
-        return _not_contacts(f"{path} row {rownum}", str(self))
+        return _not_contacts(_("{path} row {row}").format(path=path, row=rownum), str(self))
 
 
 def too_many_columns() -> TooWide:
-    return TooWide(f"more than {MAX_COLUMNS:,} columns")
+    return TooWide(_("more than {max:,} columns").format(max=MAX_COLUMNS))
 
 
 def bounded_lines(text, delimiter: str):
@@ -72,8 +74,8 @@ def bounded_lines(text, delimiter: str):
             raise too_many_columns()
         if len(line) > MAX_LINE:
             if line.count(delimiter) < MAX_LINE // MAX_CELL - 1:  # too few cells to share
-                raise TooWide(f"a cell longer than {MAX_CELL:,} characters")  # the length
-            raise TooWide(f"a line longer than {MAX_LINE:,} characters")
+                raise TooWide(_("a cell longer than {max:,} characters").format(max=MAX_CELL))
+            raise TooWide(_("a line longer than {max:,} characters").format(max=MAX_LINE))
         yield line
 
 
@@ -107,14 +109,16 @@ def check_workbook(path: Path) -> None:
 def _check_inflation(path: Path, infos: list) -> None:
     total = sum(info.file_size for info in infos)
     if total > XLSX_MAX_TOTAL:
-        raise _not_contacts(path, f"its parts would inflate to {total / (1 << 30):.1f} GB, "
-                                  f"over the {XLSX_MAX_TOTAL >> 30} GB an import reads")
+        raise _not_contacts(path, _("its parts would inflate to {size:.1f} GB, over the {max} GB "
+                                    "an import reads").format(size=total / (1 << 30),
+                                                              max=XLSX_MAX_TOTAL >> 30))
     for info in infos:
         if info.file_size > XLSX_RATIO_FROM and \
                 info.file_size > XLSX_MAX_RATIO * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
-            raise _not_contacts(path, f"its part {info.filename} would inflate {ratio:,} "
-                                      f"times, to {info.file_size >> 20:,} MB (a zip bomb)")
+            raise _not_contacts(path, _("its part {part} would inflate {ratio:,} times, to "
+                                        "{size:,} MB (a zip bomb)").format(
+                part=info.filename, ratio=ratio, size=info.file_size >> 20))
 
 
 def _shared_strings_part(archive: zipfile.ZipFile) -> str | None:
@@ -165,11 +169,11 @@ def _scan_shared_strings(path: Path, archive: zipfile.ZipFile, info) -> None:
         state["chars"] += len(data)
         if state["chars"] > MAX_CELL:
             raise _Refused(_not_contacts(
-                path, f"a cell longer than {MAX_CELL:,} characters (shared string "
-                      f"{state['strings']:,})"))
+                path, _("a cell longer than {max:,} characters (shared string {n:,})").format(
+                    max=MAX_CELL, n=state["strings"])))
 
     def doctype(*_args) -> None:
-        raise ValueError("its shared strings declare a DTD, which no spreadsheet writes")
+        raise ValueError(_("its shared strings declare a DTD, which no spreadsheet writes"))
 
     parser.StartElementHandler = start
     parser.CharacterDataHandler = text
@@ -180,7 +184,8 @@ def _scan_shared_strings(path: Path, archive: zipfile.ZipFile, info) -> None:
             while chunk := part.read(CHUNK):
                 read += len(chunk)
                 if read > info.file_size:  # more than the directory said: it lied
-                    raise ValueError(f"{info.filename} inflates beyond its stated size")
+                    raise ValueError(_("{part} inflates beyond its stated size").format(
+                        part=info.filename))
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
     except _Refused as refused:
@@ -188,9 +193,9 @@ def _scan_shared_strings(path: Path, archive: zipfile.ZipFile, info) -> None:
 
 
 def _too_many_strings(path) -> InvalidValue:
-    return InvalidValue(f"{path}: more than {XLSX_MAX_STRINGS:,} distinct texts in its "
-                        "shared-strings table, more than an import reads from an xlsx; "
-                        "save it as CSV")
+    return InvalidValue(_("{path}: more than {max:,} distinct texts in its shared-strings "
+                          "table, more than an import reads from an xlsx; save it as CSV").format(
+        path=path, max=XLSX_MAX_STRINGS))
 
 
 # --- xlsx: every other XML part, worksheets included ------------------------------------------
@@ -213,7 +218,8 @@ def _scan_text_runs(path: Path, archive: zipfile.ZipFile, info) -> None:
         while chunk := part.read(CHUNK):
             read += len(chunk)
             if read > info.file_size:  # more than the directory said: it lied
-                raise ValueError(f"{info.filename} inflates beyond its stated size")
+                raise ValueError(_("{part} inflates beyond its stated size").format(
+                        part=info.filename))
             buf = tail + chunk
             first = _TAG.search(buf)
             if first is None:
@@ -224,9 +230,10 @@ def _scan_text_runs(path: Path, archive: zipfile.ZipFile, info) -> None:
             else:
                 run = len(buf) - _last_tag(buf)
             if run > XLSX_MAX_TEXT_RUN:
-                raise _not_contacts(path, f"its part {info.filename} holds a text of over "
-                                          f"{XLSX_MAX_TEXT_RUN:,} bytes (a cell longer than "
-                                          f"{MAX_CELL:,} characters)")
+                raise _not_contacts(path, _("its part {part} holds a text of over {max:,} "
+                                            "bytes (a cell longer than {cell:,} characters)")
+                                    .format(part=info.filename, max=XLSX_MAX_TEXT_RUN,
+                                            cell=MAX_CELL))
             tail = b"<" if buf.endswith(b"<") else b""
             run -= len(tail)  # that '<' is counted again with the next chunk
 

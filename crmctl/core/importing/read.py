@@ -24,7 +24,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from crmctl.core.importing import charsets, guard
+from crmctl.core.importing import charsets, guard, refusals
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.i18n import _
 
@@ -212,9 +212,9 @@ def _open_csv(path: Path, head: bytes, size: int, encoding: str, max_cell: int):
             reader = csv.reader(guard.bounded_lines(text, delimiter), delimiter=delimiter)
             header = next(reader, None)
         except UnicodeError as exc:  # UnicodeDecodeError, or utf-16 without a BOM
-            raise _decode_error(path, encoding, exc) from None
+            raise refusals.decode_error(path, encoding, exc) from None
         except csv.Error as exc:
-            raise _csv_error(path, 1, exc, max_cell) from None
+            raise refusals.csv_error(path, 1, exc, max_cell) from None
         except guard.TooWide as exc:
             raise exc.refusal(path, 1) from None
         if header is None:
@@ -239,24 +239,11 @@ def _csv_rows(path, reader, encoding: str, max_cell: int):
             if cells and any(cells):
                 yield rownum, cells
     except UnicodeError as exc:
-        raise _decode_error(path, encoding, exc) from None
+        raise refusals.decode_error(path, encoding, exc) from None
     except csv.Error as exc:
-        raise _csv_error(path, rownum + 1, exc, max_cell) from None
+        raise refusals.csv_error(path, rownum + 1, exc, max_cell) from None
     except guard.TooWide as exc:
         raise exc.refusal(path, rownum + 1) from None
-
-
-def _decode_error(path, encoding: str, exc: UnicodeError) -> InvalidValue:
-    reason = getattr(exc, "reason", None) or str(exc)
-    return InvalidValue(f"{path} is not valid {encoding} text ({reason}); "
-                        "check --encoding (auto detects UTF-8, UTF-16, GB18030)")
-
-
-def _csv_error(path, rownum: int, exc: csv.Error, max_cell: int) -> InvalidValue:
-    if "field larger than field limit" in str(exc):
-        return InvalidValue(f"{path} row {rownum}: a cell longer than {max_cell:,} characters; "
-                            "this is not a contact file")
-    return InvalidValue(f"{path} row {rownum}: cannot read CSV: {exc}")
 
 
 # --- xlsx ------------------------------------------------------------------------------
@@ -286,11 +273,6 @@ XLSX_LAST_ROW = 1_048_576  # the last row a worksheet can have
 XLSX_LAST_COLUMN = 16_384  # XFD
 
 
-def _xlsx_damage(path: Path, exc: Exception) -> InvalidValue:
-    reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-    return InvalidValue(f"cannot read {path} as an xlsx workbook: {reason}")
-
-
 # openpyxl parses an untrusted file: a missing part (KeyError), XML that is not well-formed
 # (ParseError), a cell reference or value that makes no sense (ValueError, TypeError,
 # IndexError…), a damaged zip member (BadZipFile, zlib.error): each means "not a workbook
@@ -306,10 +288,9 @@ def _open_xlsx(path: Path, size: int, max_cell: int):
     except InvalidValue:
         raise
     except InvalidFileException:  # a zip (PK…) named other than .xlsx
-        raise InvalidValue(f"{path} holds a zip archive (an xlsx workbook?) but is named "
-                           f"{path.suffix or 'without an extension'}; rename it to .xlsx") from None
+        raise refusals.zip_misnamed(path) from None
     except Exception as exc:  # noqa: BLE001 - see above
-        raise _xlsx_damage(path, exc) from None
+        raise refusals.xlsx_damage(path, exc) from None
     try:
         try:
             if not book.worksheets:
@@ -321,12 +302,12 @@ def _open_xlsx(path: Path, size: int, max_cell: int):
         except InvalidValue:
             raise
         except Exception as exc:  # noqa: BLE001 - see above
-            raise _xlsx_damage(path, exc) from None
+            raise refusals.xlsx_damage(path, exc) from None
         if first is None:
             raise InvalidValue(_("{path} is empty").format(path=path))
         first_number, first_cells = first
         if first_number < 1:
-            raise _out_of_order(path, first_number, None)
+            raise refusals.out_of_order(path, first_number, None)
         if first_number == 1:
             header = _row_values(first_cells)
         else:  # no row 1: no headers (as a sheet shows it); the row is checked with the rest
@@ -367,13 +348,6 @@ def _row_values(cells: list[dict], width: int | None = None) -> list:
     return values
 
 
-def _out_of_order(path: Path, rownum: int, after: int | None) -> InvalidValue:
-    where = f"after row {after}" if after else "first"
-    return InvalidValue(f"{path}: its worksheet has a row numbered {rownum} {where}; rows "
-                        "numbered below 1 or out of order would be lost, so nothing is imported "
-                        "(open and save the workbook again in Excel or LibreOffice)")
-
-
 def _xlsx_rows(path: Path, rows, width: int, max_cell: int, done: list):
     """(row number, cells) of the non-empty rows; a cell right of the header's last one has no
     column name and is left out. Rows must be numbered upwards from 2 (after the header):
@@ -382,19 +356,17 @@ def _xlsx_rows(path: Path, rows, width: int, max_cell: int, done: list):
     try:
         for rownum, row in rows:
             if rownum <= last:
-                raise _out_of_order(path, rownum, last)
+                raise refusals.out_of_order(path, rownum, last)
             if rownum > XLSX_LAST_ROW:  # a row number no spreadsheet has
-                raise InvalidValue(f"{path}: rows beyond {XLSX_LAST_ROW:,}, the last row a "
-                                   "worksheet can have; this is not a contact file")
+                raise refusals.rows_beyond(path, XLSX_LAST_ROW)
             last = rownum
             cells = [_xlsx_cell(v) for v in _row_values(row, width)]
             if any(len(c) > max_cell for c in cells):
-                raise InvalidValue(f"{path} row {rownum}: a cell longer than {max_cell:,} "
-                                   "characters; this is not a contact file")
+                raise refusals.cell_too_long(path, rownum, max_cell)
             done[0] = rownum
             if any(cells):
                 yield rownum, cells
     except InvalidValue:
         raise
     except Exception as exc:  # noqa: BLE001 - see above
-        raise _xlsx_damage(path, exc) from None
+        raise refusals.xlsx_damage(path, exc) from None
