@@ -214,3 +214,15 @@ def test_migration_adds_the_column_to_a_database_of_schema_10(db_path, monkeypat
             (1, "2026-09-25", "lunar birthday (农历八月十五)")]
     finally:
         again.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the XDG rule is Linux's")
+@pytest.mark.parametrize("xdg", [None, "", "  ", "/srv/cache"])
+def test_the_cache_dir_is_platformdirs_one_without_importing_it(monkeypatch, xdg):
+    from platformdirs import user_cache_dir
+
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    assert care._cache_dir() == Path(user_cache_dir("crmctl", appauthor=False))

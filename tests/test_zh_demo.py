@@ -29,16 +29,7 @@ MORE = [["report"], ["report", "sales"], ["report", "value"], ["report", "satisf
         ["complaints"], ["tier", "history", "1"], ["tier", "rules"], ["audit", "data"]]
 
 # English that may remain in Chinese output for now: (pattern, why).
-KNOWN_LEFTOVERS = [
-    # the follow-up report's explanations are made in core/followups_report.py, which the
-    # follow-up work of issue 16 (h-followups) converts with the follow-up purposes
-    (r"last satisfaction \d/5 \([\d-]+\); complaint open \d+ days?",
-     "follow-up explanation (churn), core/followups_report.py: h-followups"),
-    (r"complaint #\d+ logged [\d-]+ [\d:]+: answer within \d+ h, by [\d-]+ [\d:]+; "
-     r"\d+ h \d+ min overdue", "follow-up explanation (complaint): h-followups"),
-    (r"\w+ cadence: every \d+ days; last contact [\d-]+",
-     "follow-up explanation (cadence): h-followups"),
-]
+KNOWN_LEFTOVERS: list[tuple[str, str]] = []
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 NUMBERISH = re.compile(r"^[#+(\[]*[\d][\d.,:/%×-]*[a-z]?[)\],;:]*$")

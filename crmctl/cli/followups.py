@@ -12,8 +12,8 @@ from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOpt
                                        SizeOption, SpendMaxOption, SpendMinOption)
 from crmctl.core import dates, followups, segment_followups
 from crmctl.i18n import _
-from crmctl.render import (FOLLOWUP_CELLS, Format, emit_followups_table, emit_json_body,
-                           emit_rows, json_list_sql, json_object_sql, message)
+from crmctl.render import (Format, emit_followups_table, emit_json_body, emit_rows,
+                           followup_cells, json_list_sql, json_object_sql, message)
 
 app = new_app(invoke_without_command=True)
 
@@ -62,7 +62,7 @@ def report(
         elif fmt == Format.csv:
             rows = followups.due(conn, day, **query)
         else:  # the cells as text, made by SQLite (22,000 rows under cron)
-            cells = followups.due_rows(conn, day, **query, projection=FOLLOWUP_CELLS)
+            cells = followups.due_rows(conn, day, **query, projection=followup_cells())
     if fmt == Format.json:
         emit_json_body(body)
     elif fmt == Format.csv:

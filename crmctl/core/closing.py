@@ -119,10 +119,11 @@ def apply(conn, today: date | None = None) -> list[int]:
     return [privacy.forget(conn, row.id)["id"] for row in rows]
 
 
-def review_row(conn, until: date, today: date) -> tuple[str, str] | None:
-    """(due day, purpose) of the follow-up report's one retention row, or None."""
+def review_row(conn, until: date, today: date) -> tuple[str, str, str] | None:
+    """(due day, purpose, its args as JSON) of the follow-up report's one retention row, or
+    None."""
     days, rows = due(conn, today)
     if not rows:
         return None
     return today.isoformat(), (f"retention {days} days: {len(rows)} customer(s) to forget; "
-                               "run crmctl retention")
+                               "run crmctl retention"), f'["retention", {int(days)}, {len(rows)}]'

@@ -59,29 +59,40 @@ def _alt(words) -> str:
 _NUM = r"\d{1,4}|[零一二两三四五六七八九十]{1,3}|an?|one"
 _WEEKDAY = _alt(WEEKDAYS)
 _EN_UNIT = r"days?|weeks?|months?|years?"
-# Each pattern (matched against the whole text, lower-cased, spaces folded) and its rule.
+# Each pattern (matched against the whole text, lower-cased, spaces folded) and its rule,
+# as texts: compiled on first use (_compiled), not at every start-up (~3 ms; the report's
+# default `--until today` is a day word and compiles none).
 PATTERNS = [
-    (re.compile(_alt(DAY_WORDS)), "day_word"),
-    (re.compile(f"(?:(?P<shift>{_alt(WEEK_SHIFTS)}) ?)?(?P<weekday>{_WEEKDAY})"), "weekday"),
-    (re.compile(r"(?P<sign>[+-]?)(?P<n>\d{1,4}) ?(?P<unit>[dwmy])"), "offset"),
-    (re.compile(f"in (?P<n>{_NUM}) (?P<unit>{_EN_UNIT})"), "offset"),
-    (re.compile(f"(?P<n>{_NUM}) (?P<unit>{_EN_UNIT}) (?P<ago>ago)"), "offset"),
-    (re.compile(f"(?P<n>{_NUM}) ?(?P<unit>{_alt(u for u in UNITS if not u.isascii())}) ?"
-                f"(?P<after>{_alt(AFTER)})"), "offset"),
-    (re.compile(r"(?P<y>\d{4}) ?[-/.年] ?(?P<m>\d{1,2}) ?[-/.月] ?(?P<d>\d{1,2}) ?[日号]?"), "day"),
-    (re.compile(r"(?P<m>\d{1,2}) ?[-/月] ?(?P<d>\d{1,2}) ?[日号]?"), "day"),
+    (_alt(DAY_WORDS), "day_word"),
+    (f"(?:(?P<shift>{_alt(WEEK_SHIFTS)}) ?)?(?P<weekday>{_WEEKDAY})", "weekday"),
+    (r"(?P<sign>[+-]?)(?P<n>\d{1,4}) ?(?P<unit>[dwmy])", "offset"),
+    (f"in (?P<n>{_NUM}) (?P<unit>{_EN_UNIT})", "offset"),
+    (f"(?P<n>{_NUM}) (?P<unit>{_EN_UNIT}) (?P<ago>ago)", "offset"),
+    (f"(?P<n>{_NUM}) ?(?P<unit>{_alt(u for u in UNITS if not u.isascii())}) ?"
+     f"(?P<after>{_alt(AFTER)})", "offset"),
+    (r"(?P<y>\d{4}) ?[-/.年] ?(?P<m>\d{1,2}) ?[-/.月] ?(?P<d>\d{1,2}) ?[日号]?", "day"),
+    (r"(?P<m>\d{1,2}) ?[-/月] ?(?P<d>\d{1,2}) ?[日号]?", "day"),
 ]
 _PERIODS = {"上午": 0, "早上": 0, "早晨": 0, "凌晨": 0, "am": 0, "中午": 12, "下午": 12,
             "傍晚": 12, "晚上": 12, "pm": 12}
 _MINUTE_WORDS = {"半": 30, "一刻": 15, "三刻": 45}
-_TIME = re.compile(
+_TIME = (
     f"(?P<pre>{_alt(p for p in _PERIODS if not p.isascii())})? ?(?:"
     r"(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))? ?(?P<ampm>am|pm)?"
     r"|(?P<h2>\d{1,2}) ?(?P<ampm2>am|pm)"
     f"|(?P<h3>{_NUM}) ?[点時时] ?(?:(?P<mi3>{_NUM}) ?分?|(?P<word>{_alt(_MINUTE_WORDS)}))?)")
-_DAY_AND_TIME = re.compile(f"(?:(?P<day>.+?)[ tT]?)?(?P<time>{_TIME.pattern})")
-_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
-                         r"(?:Z|[+-]\d{2}:?\d{2})?")
+_DAY_AND_TIME = f"(?:(?P<day>.+?)[ tT]?)?(?P<time>{_TIME})"
+_ISO_MOMENT = (r"\d{4}-\d{2}-\d{2}[Tt ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+               r"(?:Z|[+-]\d{2}:?\d{2})?")
+_done: dict = {}
+
+
+def _compiled(text: str):
+    """A pattern of this module, compiled once, on first use."""
+    pattern = _done.get(text)
+    if pattern is None:
+        pattern = _done[text] = re.compile(text)
+    return pattern
 
 
 def _number(text: str) -> int:
@@ -114,8 +125,10 @@ def parse_when(text: str, today: date | None = None, *, past: bool = False) -> d
     """
     today = today or clock.today()
     word = _key(text)
+    if word in DAY_WORDS:  # (the first pattern: today, 明天…)
+        return today + timedelta(days=DAY_WORDS[word])
     for pattern, rule in PATTERNS:
-        m = pattern.fullmatch(word)
+        m = _compiled(pattern).fullmatch(word)
         if m:
             day = _RULES[rule](m, today, past)
             if day is not None:
@@ -183,7 +196,7 @@ def calendar_parts(text: str) -> tuple[int | None, int, int] | None:
     """(year or None, month, day) of a calendar day as typed (1985/3/12, 1985年3月12日,
     3-12, 3月12日), unchecked; None for anything else."""
     for pattern, rule in PATTERNS:
-        m = pattern.fullmatch(_key(text)) if rule == "day" else None
+        m = _compiled(pattern).fullmatch(_key(text)) if rule == "day" else None
         if m:
             year = m.groupdict().get("y")
             return (int(year) if year else None), int(m.group("m")), int(m.group("d"))
@@ -192,7 +205,7 @@ def calendar_parts(text: str) -> tuple[int | None, int, int] | None:
 
 def parse_time(text: str) -> time | None:
     """A time of day (10:15, 3pm, 下午3点, 10点半), or None when ``text`` is none."""
-    m = _TIME.fullmatch(_key(text))
+    m = _compiled(_TIME).fullmatch(_key(text))
     if not m:
         return None
     g = m.groupdict()
@@ -219,7 +232,7 @@ def parse_moment(text: str) -> datetime:
     """An instant (past-facing): a WHEN word at the current time of day, a time alone
     (today), a WHEN word and a time (明天 10:15, 昨天 下午3点), or ISO 2026-11-20T15:30."""
     word = (text or "").strip()
-    if _ISO_MOMENT.fullmatch(word):
+    if _compiled(_ISO_MOMENT).fullmatch(word):
         try:
             moment = datetime.fromisoformat(word.replace("Z", "+00:00"))
         except ValueError:
@@ -229,7 +242,7 @@ def parse_moment(text: str) -> datetime:
     at = parse_time(word)
     if at is not None:  # a time alone: today
         return datetime.combine(now.date(), at).astimezone()
-    m = _DAY_AND_TIME.fullmatch(_key(word))
+    m = _compiled(_DAY_AND_TIME).fullmatch(_key(word))
     at = parse_time(m.group("time")) if m and m.group("day") else None
     if at is not None:
         try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
@@ -34,7 +35,9 @@ COLUMNS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purp
 # a higher threshold set by the user reads latest_ratings without it.
 _LOW_INDEX_HOLDS = rules.CHURN_RISK["low_satisfaction"]
 INTEGER_COLUMNS = ("customer_id", "overdue_days", "followup_id")
-WORD_COLUMNS = ("reason",)
+WORD_COLUMNS = ("reason", "due")  # (due: YYYY-MM-DD on every row)
+# what the sorter carries for an aggregate (phone and company are looked up after it)
+_SORTED = (*COLUMNS[:-2], "nth")
 
 
 def day_start_utc(day: date) -> str:
@@ -95,9 +98,11 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
     params.update(jnow=now.timestamp() / 86400 + 2440587.5, **_response_params(conn),
                   **repurchase.params(conn, today))
     review = None if tier or tag or ids is not None else data_review_row(conn, until)
-    params["review_due"], params["review_purpose"] = review or (None, None)
+    params["review_due"], params["review_purpose"], params["review_args"] = (
+        review or (None, None, None))
     retention = None if tier or tag or ids is not None else closing.review_row(conn, until, today)
-    params["retention_due"], params["retention_purpose"] = retention or (None, None)
+    params["retention_due"], params["retention_purpose"], params["retention_args"] = (
+        retention or (None, None, None))
     scans = []
     for n, (tier_name, days) in enumerate(cadence.items()):
         # the local day of the last contact + days <= until, or + 2x days <= today
@@ -108,21 +113,38 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
     reason_rank = " ".join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(REASONS))
     order = (f"due, {tier_rank_sql('tier', unknown=9)}, customer_id, "
              f"CASE reason {reason_rank} END, coalesce(followup_id, 0), nth")
+    wants_args = bool(_WANTS_ARGS.search(f"{projection} {aggregate}"))
     select = f"{projection or ', '.join(COLUMNS)} FROM shaped {_CONTACT} ORDER BY {order}"
     if aggregate:  # over the sorted rows, in order (see render.json_list_sql); the phone
         # and company looked up after the sort, not carried through the sorter
         select = (f"{aggregate} FROM (SELECT {projection} AS row FROM "
-                  f"(SELECT * FROM shaped ORDER BY {order}) AS shaped {_CONTACT})")
+                  f"(SELECT {', '.join(_SORTED + ('args',) * wants_args)} FROM shaped "
+                  f"ORDER BY {order}) AS shaped {_CONTACT})")
     sql = _REPORT.format(
         scans=" UNION ALL ".join(scans) or _NO_SCAN, where=where,
         churn=silent, low=low, complaint_days=complaint_days + 1,
         low_index="INDEXED BY latest_ratings_low" if low <= _LOW_INDEX_HOLDS else "",
         hours=_RESPONSE_N, repurchase=repurchase.CTES.format(where=where),
         repurchase_risk=repurchase.RISK,
-        overdue="WHERE due < :today OR (reason = 'complaint' AND due = :today "
-                "AND purpose LIKE '% overdue')" if overdue_only else "") + select
+        **{f"args_{k}": v if wants_args else "NULL" for k, v in _ARGS.items()},
+        overdue="WHERE due < :today OR late" if overdue_only else "") + select
     return sql, params
 
+
+# The generated purposes as a code and their values (the column args, JSON), from which
+# render/purposes.py words them in the interface language (the purpose column stays English
+# for JSON and CSV). Made only for a projection that names args: a report that does not use
+# them would still pay ~12 ms (the churn-risk aggregate, the complaint times). The care,
+# data-review and retention rows bring theirs as parameters, made in Python.
+_ARGS = {
+    "complaint": "json_array('complaint', iid, strftime('%Y-%m-%d %H:%M', at, 'localtime'), "
+                 "hours, strftime('%Y-%m-%d %H:%M', local_due), secs)",
+    "cadence": "json_array('cadence', tier, days, never, date(jl))",
+    # one [kind, n, m, never, start day] per risk (kinds and numbers: risks, below)
+    "churn": "json_array('churn-risk', tier, json_group_array(json_array(kind, n, m, never, "
+             "date(start))))",
+}
+_WANTS_ARGS = re.compile(r"\bargs\b")  # in a projection
 
 # The response hours of a complaint's tier (the setting response_hours); a tier not in the
 # setting gets the longest.
@@ -190,19 +212,22 @@ risks (id, name, tier, start, kind, n, m, never) AS (
     {repurchase_risk}
 ),
 -- jdue: the due day as a julian day number, from the numbers at hand where there are some
-report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) AS (
+-- args: the purpose as a code and its values (see _ARGS); late: a complaint past its answer
+-- time (--overdue selects by it, not by the purpose's words).
+report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth, args, late) AS (
     -- complaint (core/complaints.py): every open one at once, due the tier's response
-    -- time after it was logged (local_due: that instant; secs: seconds past it); the
-    -- purpose ends in "overdue" once it is past (--overdue reads that, see statement)
+    -- time after it was logged (local_due: that instant; secs: seconds past it)
     SELECT id, name, tier, date(local_due), julianday(date(local_due)), 'complaint', printf(
         'complaint #%d logged %s: answer within %d h, by %s; '
         || iif(secs > 0, '%d h %02d min overdue', '%d h %02d min left'), iid,
         strftime('%Y-%m-%d %H:%M', at, 'localtime'), hours,
         strftime('%Y-%m-%d %H:%M', local_due),
-        abs(secs) / 3600, abs(secs) / 60 % 60), NULL, iid
+        abs(secs) / 3600, abs(secs) / 60 % 60), NULL, iid,
+        {args_complaint}, secs > 0
     FROM complaints
     UNION ALL
-    SELECT f.customer_id, c.name, c.tier, f.due, julianday(f.due), f.kind, f.purpose, f.id, 0
+    SELECT f.customer_id, c.name, c.tier, f.due, julianday(f.due), f.kind, f.purpose, f.id, 0,
+           NULL, 0
     FROM followups f CROSS JOIN customers c INDEXED BY customers_card ON c.id = f.customer_id
     WHERE f.done_at IS NULL AND f.due <= :until AND {where}
     UNION ALL
@@ -210,7 +235,7 @@ report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) A
     SELECT id, name, tier, date(jl + days), jl + days, 'cadence',
            printf('%s cadence: every %d days; %s%s', tier, days,
                   iif(never, 'never contacted since added ', 'last contact '), date(jl)),
-           NULL, 0
+           NULL, 0, {args_cadence}, 0
     FROM quiet
     WHERE :jtoday - jl < {churn} * days AND jl + days <= :juntil
       AND id NOT IN (SELECT customer_id FROM followups WHERE done_at IS NULL)
@@ -224,33 +249,34 @@ report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth) A
             n, m), printf('; complaint open %d days', m)), NULL)), '')
         || coalesce(max(iif(kind = 3, printf('; no purchase for %d days (window %d; %s)', n, m,
             iif(never IS NULL, 'a single purchase', printf('median interval %g days', never))),
-            NULL)), ''), 3), NULL, 0
+            NULL)), ''), 3), NULL, 0,
+        {args_churn}, 0
     FROM risks GROUP BY id
     UNION ALL
     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, julianday(value ->> 3), 'care',
            value ->> 4, NULL,
-           CAST(key AS INTEGER)
+           CAST(key AS INTEGER), value -> 5, 0
     FROM json_each(:care)
     UNION ALL
     SELECT NULL, NULL, NULL, :review_due, julianday(:review_due), 'data-review',
-           :review_purpose, NULL, 0
+           :review_purpose, NULL, 0, :review_args, 0
     WHERE :review_due IS NOT NULL
     UNION ALL
     SELECT NULL, NULL, NULL, :retention_due, julianday(:retention_due), 'retention',
-           :retention_purpose, NULL, 0
+           :retention_purpose, NULL, 0, :retention_args, 0
     WHERE :retention_due IS NOT NULL
 ),
 shaped AS (
     SELECT customer_id, name, tier, due,
            max(0, CAST(:jtoday - jdue AS INTEGER)) AS overdue_days,
-           reason, purpose, followup_id, nth
+           reason, purpose, followup_id, nth, args, late
     FROM report {overdue}
 )
 SELECT """
 
 
-def data_review_row(conn, until: date) -> tuple[str, str] | None:
-    """(due day, purpose) of the data-review row (客户数据定期核对), or None: due
+def data_review_row(conn, until: date) -> tuple[str, str, str] | None:
+    """(due day, purpose, its args) of the data-review row (客户数据定期核对), or None: due
     data_review_days after the last `audit data` (never run: after the database's first
     audit entry); 0 days turns it off. One settings read and one row of the log."""
     days, last = settings.data_review(conn)
@@ -264,7 +290,8 @@ def data_review_row(conn, until: date) -> tuple[str, str] | None:
         return None
     what = f"last run {day.isoformat()}" if last else f"never run; in use since {day}"
     return due.isoformat(), (f"data review every {days} days: run crmctl audit data "
-                             f"({what})")
+                             f"({what})"), json.dumps(["data-review", days, day.isoformat(),
+                                                       not last])
 
 
 # --- care dates: birthdays and first-purchase anniversaries ---------------------------------
@@ -294,7 +321,9 @@ def _month_days(today: date, until: date) -> list[str] | None:
 
 def _care(conn, today: date, until: date, where: str, params: dict) -> list[list]:
     """Birthdays and first-purchase anniversaries from today to until (MM-DD indexes),
-    then lunar birthdays and holidays: [customer_id, name, tier, due, purpose] each."""
+    then lunar birthdays and holidays: [customer_id, name, tier, due, purpose, args] each
+    (args: the purpose as a code and values, PURPOSE_ARGS; none for a holiday, whose
+    purpose is its Chinese name and day)."""
     if until < today:
         return []
     days = _month_days(today, until)
@@ -316,14 +345,16 @@ def _care(conn, today: date, until: date, where: str, params: dict) -> list[list
                 when = next_occurrence(int(value[-5:-3]), int(value[-2:]), today)
                 if when <= until:
                     age = f" (turns {when.year - born})" if born else ""
-                    rows.append([cid, name, tier, when.isoformat(), f"birthday{age}"])
+                    rows.append([cid, name, tier, when.isoformat(), f"birthday{age}",
+                                 ["birthday", when.year - born if born else None]])
                 continue
             bought = date.fromisoformat(value)
             when = next_occurrence(bought.month, bought.day, today, bought.year + 1)
             if when <= until:
                 rows.append([cid, name, tier, when.isoformat(),
                              f"{_ordinal(when.year - bought.year)} anniversary of the "
-                             f"first purchase ({value})"])
+                             f"first purchase ({value})",
+                             ["anniversary", when.year - bought.year, value]])
     # holidays and lunar birthdays (core/care.py)
     return (rows + care.lunar_birthday_rows(conn, today, until, where, params)
             + care.holiday_rows(conn, today, until, where, params))

@@ -20,7 +20,7 @@ from crmctl.render.charts import (REPORT_CSV_COLUMNS, emit_campaign_table, emit_
                                   report_rows, with_bars)
 from crmctl.render.formats import Format, csv_cell, emit_csv, emit_json, to_json
 from crmctl.render.sql import (FOLLOWUP_CELLS, emit_json_body, emit_json_objects,
-                               json_list_sql, json_object_sql)
+                               followup_cells, json_list_sql, json_object_sql)
 from crmctl.render.tables import (RICH_MAX_ROWS, emit_plain_cells, emit_plain_table, emit_rows,
                                   emit_text_table, table)
 from crmctl.render.terminal import (console, message, print_renderable, progress,
@@ -34,7 +34,7 @@ __all__ = [
     "FOLLOWUP_CELLS", "Format", "REPORT_CSV_COLUMNS", "REVIEW_JSON", "RICH_MAX_ROWS", "cell", "console", "csv_cell",
     "display_width", "emit_campaign_table", "emit_campaigns", "emit_card", "emit_charts",
     "emit_csv", "emit_customer", "emit_followups_table", "emit_import_summary", "emit_json",
-    "emit_json_body", "emit_json_objects", "emit_plain_cells", "emit_plain_table",
+    "emit_json_body", "emit_json_objects", "followup_cells", "emit_plain_cells", "emit_plain_table",
     "emit_record", "emit_rows", "emit_targeting", "emit_text_table", "emit_tier_changes",
     "emit_tier_rules", "json_list_sql", "json_object_sql", "message", "one_line",
     "print_renderable", "progress", "report_rows", "say_proposed", "stdout_is_terminal", "table", "to_json",

@@ -78,15 +78,23 @@ def one_line(text: str) -> str:
 # ranges (2 cells, 3 bytes: CJK ideographs, kana, Hangul syllables, full-width forms; each
 # checked against rich.cells in tests/contracts/test_display_width.py) measures without rich:
 # cells = characters + (UTF-8 bytes - characters) / 2. Anything else goes to rich.cells.
-_SIMPLE_WIDE = re.compile("[\x20-\x7e\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf"
-                          "\u4e00-\u9fff\uac00-\ud7a3\uff01-\uff60]*")
+# (the pattern's text: compiled on the first non-ASCII width, not at every start-up, ~1 ms)
+_SIMPLE_WIDE = ("[\x20-\x7e\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf"
+                "\u4e00-\u9fff\uac00-\ud7a3\uff01-\uff60]*")
+_simple_wide = None
+
+
+def _compile_simple_wide():
+    global _simple_wide
+    _simple_wide = re.compile(_SIMPLE_WIDE)
+    return _simple_wide
 
 
 def display_width(text: str) -> int:
     """Terminal cells of one line of text, as rich.cells.cell_len counts them."""
     if text.isascii():
         return len(text)
-    if _SIMPLE_WIDE.fullmatch(text):
+    if (_simple_wide or _compile_simple_wide()).fullmatch(text):
         return len(text) + (len(text.encode("utf-8")) - len(text)) // 2
     from rich.cells import cell_len
 

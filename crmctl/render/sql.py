@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Collection, Sequence
 
+from crmctl.i18n import is_english
+
 
 def json_object_sql(columns: Sequence[str], *, integers: Collection[str] = (),
                     words: Collection[str] = ()) -> str:
@@ -75,3 +77,9 @@ FOLLOWUP_CELLS = ("due, iif(overdue_days > 0, overdue_days || 'd', ''), reason, 
                   "coalesce(customer_id || '', ''), coalesce(name, ''), coalesce(phone, ''), "
                   "coalesce(company, ''), coalesce(tier, ''), coalesce(purpose, ''), "
                   "coalesce(followup_id || '', '')")
+
+
+def followup_cells() -> str:
+    """FOLLOWUP_CELLS, and under a Chinese interface the purpose's code and values too (a
+    last cell, ``args``: emit_followups_table words the purpose from it, render/purposes)."""
+    return FOLLOWUP_CELLS if is_english() else FOLLOWUP_CELLS + ", coalesce(args, '')"

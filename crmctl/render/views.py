@@ -17,7 +17,13 @@ from crmctl.render.terminal import message
 
 def emit_followups_table(cells: Sequence[Sequence[str]], day) -> None:
     """The follow-up report as a table of text cells made by SQL (sql.FOLLOWUP_CELLS); on a
-    terminal the phone is a tel: link (tap to call)."""
+    terminal the phone is a tel: link (tap to call). Cells with one more, the purpose's
+    code and values (sql.followup_cells under a Chinese interface), have the purpose worded
+    in the interface language from them."""
+    if cells and len(cells[0]) > len(FOLLOWUP_HEADERS):
+        from crmctl.render.purposes import worded
+
+        cells = worded(cells, FOLLOWUP_HEADERS.index("reason"), FOLLOWUP_HEADERS.index("why"))
     late = sum(1 for row in cells if row[1])
     title = ngettext("{n} follow-up due by {day} ({late} overdue)",
                      "{n} follow-ups due by {day} ({late} overdue)", len(cells))

@@ -17,7 +17,7 @@ def test_display_width_is_rich_cell_len():
     cells._SIMPLE_WIDE) gives rich's widths: every character of those ranges checked."""
     from rich.cells import cell_len
 
-    ranges = re.findall("(.)-(.)", cells._SIMPLE_WIDE.pattern.strip("[]*"))
+    ranges = re.findall("(.)-(.)", cells._SIMPLE_WIDE.strip("[]*"))
     assert ranges[0] == (" ", "~") and len(ranges) == 7
     for start, end in ranges[1:]:
         for code in range(ord(start), ord(end) + 1):

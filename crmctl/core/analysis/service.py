@@ -127,7 +127,8 @@ def complaints(conn, by: str = "category", now: datetime | None = None, *,
     end = pd.to_datetime(frame["resolved"], utc=True, format="ISO8601")
     frame["open"] = end.isna()
     frame["hours"] = (end - start).dt.total_seconds() / 3600
-    age = (end.fillna(pd.Timestamp(now).tz_convert("UTC")) - start).dt.total_seconds() / 3600
+    still_open = pd.Timestamp(now).tz_convert("UTC").as_unit(end.dt.unit)  # same unit: pandas 3
+    age = (end.fillna(still_open) - start).dt.total_seconds() / 3600
     frame["over"] = age > frame["tier"].map(hours).fillna(hours.get("regular", 0))
     grouped = frame.groupby("key", sort=True).agg(
         complaints=("at", "size"), open=("open", "sum"), median_hours=("hours", "median"),
