@@ -178,9 +178,8 @@ def test_bad_values_are_one_line_exit_1(cli_book, command, args, message):
 
 
 @pytest.mark.parametrize("english, chinese", [
-    ("no-purchases", "未购买客户"), ("hibernating", "沉睡客户"), ("hibernating", "休眠"),
-    ("new", "新客"), ("new", "新客户"), ("champions", "重要价值"),
-    ("champions", "重要价值客户"), ("at-risk", "流失风险"), ("loyal", "忠诚客户")])
+    ("no-purchases", "未购买客户"), ("hibernating", "休眠"), ("new", "新客户"),
+    ("champions", "重要价值"), ("at-risk", "流失风险客户")])
 @pytest.mark.parametrize("command", [("list", "--format", "json"), ("export", "--format", "json"),
                                      ("followups", "--until", "2027-06-15", "--format", "json")])
 def test_segment_takes_the_chinese_names_too(cli_book, command, english, chinese):
