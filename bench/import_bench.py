@@ -116,7 +116,7 @@ import csv, itertools, sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from crmctl.core import search
-from crmctl.core.importing.write import bulk_mode
+from crmctl.core.importing.indexes import bulk_mode
 from crmctl.store import create_database
 conn = create_database(Path({db!r}), {key!r}.encode())
 now = "2026-11-24T00:00:00Z"

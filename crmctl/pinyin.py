@@ -73,17 +73,22 @@ def _dicts():
     return pinyin_dict, phrases_dict, prefixes | phrases_dict.keys()
 
 
-@lru_cache(maxsize=None)
+_CHARS: dict[str, str] = {}  # each character's reading, once read (_char)
+_PHRASES: dict[str, list[str]] = {}  # each phrase's toned syllables, once read
+
+
 def _char(ch: str) -> str:
     """A character's common reading (pypinyin's first), or the character itself."""
     reading = _dicts()[0].get(ord(ch))
-    return _syllable(reading.split(",")[0]) if reading else ch
+    _CHARS[ch] = _syllable(reading.split(",")[0]) if reading else ch
+    return _CHARS[ch]
 
 
 @lru_cache(maxsize=65536)
 def _run(run: str) -> tuple[str, ...]:
     """The toned syllables of a Han run (lazy_pinyin's reading, TONE3 style)."""
     _, phrases, starts = _dicts()  # starts: every phrase and every prefix of one (2+ chars)
+    chars, known = _CHARS, _PHRASES
     out, i, n = [], 0, len(run)
     while i < n:
         found, end = 0, i + 2
@@ -92,10 +97,13 @@ def _run(run: str) -> tuple[str, ...]:
                 found = end
             end += 1
         if found:
-            out.extend([_syllable(r[0]) for r in phrases[run[i:found]]])
+            phrase = run[i:found]
+            if phrase not in known:
+                known[phrase] = [_syllable(r[0]) for r in phrases[phrase]]
+            out += known[phrase]
             i = found
         else:
-            out.append(_char(run[i]))
+            out.append(chars.get(run[i]) or _char(run[i]))
             i += 1
     return tuple(out)
 
@@ -115,12 +123,12 @@ def _person(run: str) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
 def _tokens(syllables: tuple[str, ...], out: dict, starts: int = SUFFIX_STARTS) -> None:
     plain = [s[:-1] for s in syllables if s[-1] in "12345"]
     full, initials = "".join(plain), "".join([p[0] for p in plain])
-    at = 0
-    for k in range(min(len(plain), starts)):
+    last, at = len(plain) - 1, 0
+    for k, syllable in enumerate(plain[:starts]):
         out[full[at:]] = None
-        if k < len(plain) - 1:  # one initial is a prefix of the full token beside it
+        if k < last:  # one initial is a prefix of the full token beside it
             out[initials[k:]] = None
-        at += len(plain[k])
+        at += len(syllable)
 
 
 @lru_cache(maxsize=65536)

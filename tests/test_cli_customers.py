@@ -172,7 +172,8 @@ def test_name_required(crm, db_path):
 
 def test_list_json_keys_exactly_the_contract(crm):
     rows = as_json(crm("list", "--format", "json"))
-    assert [list(r) for r in rows] == [CONTRACT_KEYS] * 3
+    # the contract's keys, then every phone and email (issue 15: as show's JSON has them)
+    assert [list(r) for r in rows] == [[*CONTRACT_KEYS, "phones", "emails"]] * 3
     assert [r["id"] for r in rows] == [1, 2, 3]
     assert rows[1]["tags"] == ["vip"] and rows[2]["tags"] == []
 

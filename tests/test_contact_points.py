@@ -289,3 +289,48 @@ def test_xlsx_round_trip_keeps_a_leading_quote(initialized, tmp_path, monkeypatc
     assert cli("import", old).exit_code == 0
     li = shown(cli, 2)
     assert (li["phone"], li["birthday"]) == ("+8613900139000", "--03-15")
+
+
+# --- list --format json ----------------------------------------------------------------------
+
+def test_list_json_carries_every_phone_and_email_as_show_does(initialized):
+    cli = initialized
+    _people(cli)
+    cli("add", "张伟")  # neither phone nor email
+    listed = json.loads(cli("list", "--format", "json").stdout)
+    assert [c["name"] for c in listed] == ["王明", "Anna Schmidt", "李娜", "张伟"]
+    for c in listed:
+        record = shown(cli, c["id"])
+        assert (c["phones"], c["emails"]) == (record["phones"], record["emails"])
+        assert (c["phone"], c["email"]) == (record["phone"], record["email"])  # the primary
+    wang = listed[0]
+    assert wang["phones"] == [{"value": "+8613800138000", "type": "mobile"},
+                              {"value": "+861088886666", "type": "work"},
+                              {"value": "+861088886667", "type": "fax"}]
+    assert wang["emails"] == [{"value": "wang@huawei.com", "type": "other"},
+                              {"value": "wang@163.com", "type": "home"}]
+    assert (listed[3]["phones"], listed[3]["emails"]) == ([], [])
+    assert listed[2]["phones"] == [{"value": "+8613900139000", "type": "mobile"}]
+
+
+def test_list_json_phones_without_any_stored_type_and_csv_unchanged(initialized):
+    cli = initialized
+    cli("add", "李娜", "--phone", "010-88886666", "--email", "lina@ali.com")
+    listed = json.loads(cli("list", "--format", "json").stdout)
+    assert listed[0]["phones"] == [{"value": "+861088886666", "type": "work"}]
+    assert listed[0]["emails"] == [{"value": "lina@ali.com", "type": "other"}]
+    header = cli("list", "--format", "csv").stdout.splitlines()[0]
+    assert header == ("id,name,company,title,email,phone,tier,stage,tags,created_at,"
+                      "last_contact_at")
+
+
+def test_list_json_looks_up_the_page_not_each_customer(conn):
+    for i in range(30):
+        customers.add(conn, {"name": f"客户{i}", "phone": f"1390000{i:04d}"},
+                      more={"email": [f"work:c{i}@x.cn"]})
+    statements = []
+    conn.set_trace_callback(statements.append)
+    rows = customers.list_rows(conn, customers.Filter(limit=20), points=True)
+    conn.set_trace_callback(None)
+    assert len(rows) == 20 and rows[19]["emails"] == [{"value": "c19@x.cn", "type": "work"}]
+    assert sum("contact_points" in s for s in statements) <= 3  # not one per customer

@@ -9,6 +9,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import PASSPHRASE
 
 from crmctl import pinyin
@@ -63,6 +65,23 @@ def test_runs_are_read_as_pypinyin_reads_them_phrases_included():
                  "音乐", "快乐", "华为技术有限公司", "觉得"):
         assert list(pinyin._run(text)) == lazy_pinyin(text, style=Style.TONE3,
                                                       neutral_tone_with_five=True), text
+
+
+# common characters of names and companies, polyphonic ones (长 重 行 乐 朝 觉 单 曾…) and
+# the starts of pypinyin's phrases among them, so runs hit phrases often
+_HANZI = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+          "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌亮波宁辉鹏飞"
+          "北京上海深圳杭州广成都南武汉苏西安科技贸易机械电子食品物流医药材服饰咨询有限公司"
+          "长重行乐朝觉单得音快银庆沙区车中汽了着地的都还为种")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_HANZI, min_size=1, max_size=12))
+def test_any_han_run_reads_as_pypinyin_reads_it(text):
+    from pypinyin import Style, lazy_pinyin
+
+    assert list(pinyin._run(text)) == lazy_pinyin(text, style=Style.TONE3,
+                                                  neutral_tone_with_five=True)
 
 
 def test_sort_key_interleaves_latin_names_by_their_letters():

@@ -21,6 +21,7 @@ app = new_app()
 
 LIST_COLUMNS = ["id", "name", "company", "title", "email", "phone", "tier", "stage", "tags",
                 "created_at", "last_contact_at"]
+JSON_COLUMNS = [*LIST_COLUMNS, "phones", "emails"]  # every phone and email, as in show
 TABLE_COLUMNS = ["id", "name", "company", "phone", "email", "tier", "stage", "tags",
                  "last_contact_at"]
 # on a narrow terminal, the columns left out first (never a value broken inside)
@@ -148,11 +149,11 @@ def list_(
                            spend_min=spend_min, spend_max=spend_max, segment=segment,
                            closed="all" if all_ else "closed" if closed else "open")
     with session(ctx) as conn:
-        rows = [c.to_dict() for c in customers.iter_customers(conn, flt)]
+        rows = customers.list_rows(conn, flt, points=fmt == Format.json)
     table = fmt == Format.table
-    emit_rows(rows, TABLE_COLUMNS if table else LIST_COLUMNS, fmt,
-              headers=TABLE_HEADERS if table else None, empty=_("no customers match"),
-              drop=LIST_DROP)
+    columns = {Format.table: TABLE_COLUMNS, Format.json: JSON_COLUMNS}.get(fmt, LIST_COLUMNS)
+    emit_rows(rows, columns, fmt, headers=TABLE_HEADERS if table else None,
+              empty=_("no customers match"), drop=LIST_DROP)
 
 
 @app.command()

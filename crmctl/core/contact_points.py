@@ -9,6 +9,7 @@ number is "mobile", anything else "other".
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 
@@ -110,6 +111,31 @@ def of_customers(conn, ids) -> dict[int, dict[str, list[dict]]]:
             entry = out.setdefault(cid, {"phones": [], "emails": []})
             entry[kind + "s"].append({"value": value, "type": type_})
     return out
+
+
+def attach(conn, rows: list[dict]) -> None:
+    """Give each customer dict (id, phone, email) its ``phones`` and ``emails`` lists as
+    of_customers makes them (the primary first): one query for the stored types and one for
+    the others, for the whole page; none when nobody has another value or a stored type."""
+    types, others = {}, {}
+    if rows and stored_anywhere(conn):
+        ids = json.dumps([row["id"] for row in rows])
+        types = {cid: (pt, et) for cid, pt, et in conn.execute(
+            "SELECT id, phone_type, email_type FROM customers WHERE id IN (SELECT value FROM "
+            "json_each(?)) AND (phone_type IS NOT NULL OR email_type IS NOT NULL)", (ids,))}
+        for cid, kind, value, type_ in conn.execute(
+                "SELECT customer_id, kind, value, type FROM contact_points WHERE customer_id "
+                "IN (SELECT value FROM json_each(?)) ORDER BY id", (ids,)):
+            others.setdefault(cid, {"phones": [], "emails": []})[kind + "s"].append(
+                {"value": value, "type": type_})
+    for row in rows:
+        phone_type, email_type = types.get(row["id"], (None, None))
+        mine = others.get(row["id"], {"phones": [], "emails": []})
+        phone, email = row.get("phone"), row.get("email")
+        row["phones"] = ([{"value": phone, "type": primary_type("phone", phone, phone_type)}]
+                         if phone else []) + mine["phones"]
+        row["emails"] = ([{"value": email, "type": primary_type("email", email, email_type)}]
+                         if email else []) + mine["emails"]
 
 
 def of_customer(conn, cid: int) -> dict[str, list[dict]]:

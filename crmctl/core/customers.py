@@ -250,6 +250,15 @@ def list_customers(conn, flt: Filter | None = None) -> list[Customer]:
     return list(iter_customers(conn, flt))
 
 
+def list_rows(conn, flt: Filter | None = None, *, points: bool = False) -> list[dict]:
+    """``list``'s customers as dicts; with ``points``, each with its ``phones`` and
+    ``emails`` as ``show`` gives them (the JSON listing)."""
+    rows = [c.to_dict() for c in iter_customers(conn, flt)]
+    if points:
+        contact_points.attach(conn, rows)
+    return rows
+
+
 def iter_customers(conn, flt: Filter | None = None):
     """Customers matching the filter, streamed (exports use this at a million rows)."""
     sql, params = select_query(flt, conn)

@@ -33,10 +33,11 @@ from crmctl.core.importing import charsets, chunks, mapping, vcard
 from crmctl.core.importing.columns import ColumnsToCustomers
 from crmctl.core.importing.fields import EXTRA
 from crmctl.core.importing.guard import MAX_CELL
+from crmctl.core.importing.indexes import bulk_mode
 from crmctl.core.importing.read import open_source
 from crmctl.core.importing.rejects import Rejects
 from crmctl.core.importing.rows import RowToCustomer
-from crmctl.core.importing.write import Writer, bulk_mode
+from crmctl.core.importing.write import Writer
 from crmctl.core.validate import check_region, normalize_tag
 from crmctl.errors import InvalidValue, UsageError
 from crmctl.i18n import _
@@ -120,7 +121,8 @@ def run(conn, path, options: Options | None = None,
         with Rejects(options.rejects, source.headers,
                      charsets.for_rejects(source.encoding)) as rejects:
             try:
-                with atomic(conn), bulk_mode(conn, _is_big(conn, source)):
+                big = _is_big(conn, source)
+                with atomic(conn), bulk_mode(conn, big, plan.fields()):
                     writer = Writer(conn, options.on_duplicate, extra_tags, clock.now_text())
                     validated = chunks.validated_chunks(source, ColumnsToCustomers(to_customer),
                                                         options.workers,

@@ -15,15 +15,16 @@ cells through as they are): both are stored as NULL.
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
+from collections import Counter
 from dataclasses import dataclass
 from operator import itemgetter
 
 from crmctl.core import search
 from crmctl.core.customers import reindex
+from crmctl.core.contact_points import primary_type
+from crmctl.core.importing import primaries
 from crmctl.core.importing.fields import AT, COLUMNS, EXTRA, pinyin_keys, searched_values
 from crmctl.errors import Duplicate
-from crmctl.store import page_cache
 
 # nullif(?, ''): binding "" and letting SQL make it NULL is cheaper than binding None
 _INSERT = (f"INSERT INTO customers ({', '.join(COLUMNS)}, created_at, updated_at, name_key) "
@@ -46,7 +47,10 @@ _OTHER_HITS = ("SELECT j.value, min(p.customer_id) FROM json_each(?) j JOIN cont
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-_VALUES = itemgetter(1)  # of a validated row
+# the parts of a validated row (row number, values, tags, trigram text, grams text, pinyin
+# sort key, pinyin tokens) and of its values
+_VALUES, _TAGS, _TRIGRAM, _GRAMS, _TOKENS = (itemgetter(i) for i in (1, 2, 3, 4, 6))
+_EMAIL, _PHONE, _TIER = itemgetter(AT.email), itemgetter(AT.phone), itemgetter(AT.tier)
 
 
 def _identity(target):
@@ -86,77 +90,95 @@ class Writer:
         self.skipped_rows: list[tuple[int, str]] = []  # (row, "duplicate of #ID"), for rejects
         self._tag_ids: dict[str, int] = {}
         self._points: list[tuple] = []
-        self._others: bool | None = None  # whether anyone has other phones/emails yet  # (customer id, extra) merged into an existing one
+        self._others: bool | None = None  # whether anyone has other phones/emails yet
+        # {customer id: [(kind, value, type)…]}: primaries an earlier row of this chunk set
+        # and a later one replaced (kept as other phones/emails: primaries.py)
+        self._earlier: dict[int, list] = {}
 
     def write(self, good: list) -> list[tuple[int, str]]:
-        """Write one chunk of validated rows; return the rows refused as (row, reason)."""
+        """Write one chunk of validated rows; return the rows refused as (row, reason).
+
+        Nearly every row shares no email or phone with the database or with another row of
+        the chunk and has no other phones/emails: such rows go to the INSERTs as they came,
+        with no Python of their own here (the writer is the import's critical path). The
+        others ("suspects") are decided one at a time, in file order."""
         if not good:
             return []
-        by_email, by_phone = self._in_database(good)
-        new: list[_New] = []
+        first = self.next_id
+        keys_e, keys_p, suspects, by_email, by_phone = self._suspects(good)
+        new: list = []  # validated rows as they came, and _New entries (at ``pending``)
+        pending: list[int] = []
         seen_email: dict[str, _New | int] = {}
         seen_phone: dict[str, _New | int] = {}
         updates: dict[int, tuple[list, list]] = {}  # customer id: (values, tags) to merge
         refused: list[tuple[int, str]] = []
-        for rownum, values, tags, *texts in good:
+        done = 0
+        for i in sorted(suspects):
+            new.extend(good[done:i])  # the clean rows before this one, in file order
+            self.next_id += i - done
+            done = i + 1
+            rownum, values, tags, *texts = good[i]
             extra = None
             if len(values) > EXTRA:  # a row with several phones/emails (importing/multi.py)
                 extra, values = values[EXTRA], values[:EXTRA]
-            key_e = _email_key(values[AT.email]) if values[AT.email] else None
-            key_p = values[AT.phone] or None
-            if extra is None and ((key_e is None or (key_e not in seen_email
-                                                     and key_e not in by_email))
-                                  and (key_p is None or (key_p not in seen_phone
-                                                         and key_p not in by_phone))):
-                # nearly every row: new to the database and to the chunk
-                entry = _New(self.next_id, rownum, values, tags, *texts)
-                self.next_id += 1
-                new.append(entry)
-                if key_e:
-                    seen_email[key_e] = entry
-                if key_p:
-                    seen_phone[key_p] = entry
-                continue
-            keys_e, keys_p = _keys(key_e, key_p, extra)
-            targets = self._targets(keys_e, keys_p, by_email, by_phone, seen_email, seen_phone)
+            keys_e_row, keys_p_row = _keys(keys_e[i], keys_p[i], extra)
+            targets = self._targets(keys_e_row, keys_p_row, by_email, by_phone, seen_email,
+                                    seen_phone)
             if not targets:
                 entry = _New(self.next_id, rownum, values, tags, *texts, extra)
                 self.next_id += 1
+                pending.append(len(new))
                 new.append(entry)
-                for key in keys_e:
+                for key in keys_e_row:
                     seen_email.setdefault(key, entry)
-                for key in keys_p:
+                for key in keys_p_row:
                     seen_phone.setdefault(key, entry)
                 continue
-            _, first = targets[0]
+            _, target = targets[0]
             reason = self._duplicate(rownum, targets)
             if reason:
                 refused.append((rownum, reason))
             elif self.mode == "skip":
                 self.skipped += 1
                 self.skipped_rows.append(
-                    (rownum, f"duplicate of #{first.id if isinstance(first, _New) else first}"))
+                    (rownum, f"duplicate of #{target.id if isinstance(target, _New) else target}"))
             else:
-                self._merge(first, values, tags, updates, extra)
+                self._merge(target, values, tags, updates, extra)
                 self.updated += 1
-                for key in keys_e:
-                    seen_email.setdefault(key, first)
-                for key in keys_p:
-                    seen_phone.setdefault(key, first)
-        self._insert(new)
+                for key in keys_e_row:
+                    seen_email.setdefault(key, target)
+                for key in keys_p_row:
+                    seen_phone.setdefault(key, target)
+        new.extend(good[done:])
+        self.next_id += len(good) - done
+        self._insert(first, new, pending)
         self._update(updates)
         return refused
 
-    def _in_database(self, good: list) -> tuple[dict, dict]:
-        """({email key: id}, {phone: id}) of the customers already holding this chunk's
-        emails and phones, as their primary or among their others."""
-        rows = list(map(_VALUES, good))
-        emails = {_email_key(values[AT.email]) for values in rows if values[AT.email]}
-        phones = {values[AT.phone] for values in rows if values[AT.phone]}
-        for values in rows:
-            if len(values) > EXTRA:
-                for kind, value, _ in values[EXTRA][2]:
-                    (phones.add(value) if kind == "phone" else emails.add(_email_key(value)))
+    def _suspects(self, good: list):
+        """(email key of each row, phone of each row, the rows to decide one by one, the
+        database's {email key: id}, {phone: id}): rows with other phones/emails, and rows
+        with an email or phone that the database or another row of the chunk also has."""
+        values = list(map(_VALUES, good))
+        keys_e = [_email_key(e) if e else None for e in map(_EMAIL, values)]
+        keys_p = [p or None for p in map(_PHONE, values)]
+        suspects = {i for i, v in enumerate(values) if len(v) > EXTRA}
+        extra_e, extra_p = set(), set()  # the other phones/emails of those rows
+        for i in suspects:
+            for kind, value, _ in values[i][EXTRA][2]:
+                (extra_p.add(value) if kind == "phone" else extra_e.add(_email_key(value)))
+        emails, phones = (set(keys_e) | extra_e) - {None}, (set(keys_p) | extra_p) - {None}
+        by_email, by_phone = self._in_database(emails, phones)
+        for keys, extra_keys, hits in ((keys_e, extra_e, by_email), (keys_p, extra_p, by_phone)):
+            repeated = {k for k, n in Counter(keys).items() if n > 1}
+            marked = (repeated | extra_keys | hits.keys()) - {None}
+            if marked:
+                suspects.update(i for i, k in enumerate(keys) if k in marked)
+        return keys_e, keys_p, suspects, by_email, by_phone
+
+    def _in_database(self, emails: set, phones: set) -> tuple[dict, dict]:
+        """({email key: id}, {phone: id}) of the customers already holding these emails and
+        phones, as their primary or among their others."""
         by_email = (dict(self.conn.execute(_EMAIL_HITS, (json.dumps(list(emails)),)))
                     if emails else {})
         by_phone = (dict(self.conn.execute(_PHONE_HITS, (json.dumps(list(phones)),)))
@@ -207,17 +229,22 @@ class Writer:
     def _merge(self, target, values, tags, updates: dict, extra=None) -> None:
         if isinstance(target, _New):  # a row of this chunk not yet written: merge into it
             old = target.values = list(target.values)  # validated values may be a tuple
+            left = _replaced_primaries(old, values, target.extra)
             for i, v in enumerate(values):
                 if v:
                     old[i] = v
             target.tags = [*target.tags, *tags]
-            if extra is not None:
-                target.extra = _merged(target.extra, extra)
+            if extra is not None or left:
+                target.extra = _merged(target.extra, extra, left)
             others = " ".join(v for _, v, _ in (target.extra or (0, 0, ()))[2])
             target.trigram, target.grams = search.document((*searched_values(old), others))
             target.sort_key, target.tokens = pinyin_keys(old)
             return
         pending_values, pending_tags = updates.setdefault(target, ([None] * len(COLUMNS), []))
+        for kind, at in primaries.KINDS:  # an earlier row's primary, replaced by this one's
+            if values[at] and pending_values[at] and not primaries.same(
+                    kind, values[at], pending_values[at]):
+                self._earlier.setdefault(target, []).append((kind, pending_values[at], None))
         for i, v in enumerate(values):
             if v:
                 pending_values[i] = v
@@ -225,25 +252,37 @@ class Writer:
         if extra is not None:
             self._points.append((target, extra))
 
-    def _insert(self, new: list[_New]) -> None:
+    def _insert(self, first: int, new: list, pending: list[int]) -> None:
+        """INSERT the chunk's new customers, ids ``first``… in order: validated rows as they
+        came and, at ``pending``, _New entries (rows that others may have merged into)."""
         if not new:
             return
+        extras = []
+        for at in pending:
+            e = new[at]
+            new[at] = (e.row, e.values, e.tags, e.trigram, e.grams, e.sort_key, e.tokens)
+            if e.extra is not None:
+                extras.append((e.id, e.values, e.extra))
         conn, now = self.conn, self.now
-        conn.executemany(_INSERT, [(*e.values, now, now, e.sort_key) for e in new])
+        ids = range(first, first + len(new))
+        conn.executemany(_INSERT, [(*values, now, now, key) for _, values, _, _, _, key, _ in new])
         last = conn.execute("SELECT max(id) FROM customers").fetchone()[0]
-        if last != new[-1].id:  # ids are max + 1, and only this transaction writes
-            raise RuntimeError(f"import: expected customer ids up to {new[-1].id}, got {last}")
-        tiered = [(e.id, now, e.values[AT.tier]) for e in new
-                  if e.values[AT.tier] not in (None, "", "regular")]
+        if last != ids[-1]:  # ids are max + 1, and only this transaction writes
+            raise RuntimeError(f"import: expected customer ids up to {ids[-1]}, got {last}")
+        tiered = [(cid, now, tier) for cid, tier in zip(ids, map(_TIER, map(_VALUES, new)))
+                  if tier not in (None, "", "regular")]
         if tiered:
             conn.executemany("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, "
                              "reason) VALUES (?, ?, NULL, ?, 'import')", tiered)
-        self._link([(e.id, t) for e in new for t in (*e.tags, *self.extra_tags)])
-        self._write_points([(e.id, e.values, e.extra) for e in new if e.extra is not None])
+        more = self.extra_tags
+        self._link([(cid, t) for cid, tags in zip(ids, map(_TAGS, new)) for t in (*tags, *more)]
+                   if more else [(cid, t) for cid, tags in zip(ids, map(_TAGS, new))
+                                 for t in tags])
+        self._write_points(extras)
         conn.executemany("INSERT INTO search_trigram(rowid, text) VALUES (?, ?)",
-                         [(e.id, e.trigram) for e in new])
+                         zip(ids, map(_TRIGRAM, new)))
         conn.executemany("INSERT INTO search_grams(rowid, text, pinyin) VALUES (?, ?, ?)",
-                         [(e.id, e.grams, e.tokens) for e in new])
+                         zip(ids, map(_GRAMS, new), map(_TOKENS, new)))
         self.inserted += len(new)
 
     def _update(self, updates: dict) -> None:
@@ -251,12 +290,14 @@ class Writer:
             return
         conn, now = self.conn, self.now
         ids = list(updates)
-        old_tiers = dict(conn.execute("SELECT id, tier FROM customers WHERE id IN "
-                                      "(SELECT value FROM json_each(?))", (json.dumps(ids),)))
-        changed = [(cid, now, old_tiers[cid], values[AT.tier])
+        old = primaries.old_rows(conn, ids)
+        changed = [(cid, now, old[cid][0], values[AT.tier])
                    for cid, (values, _) in updates.items()
-                   if values[AT.tier] and values[AT.tier] != old_tiers[cid]]
+                   if values[AT.tier] and values[AT.tier] != old[cid][0]]
+        promoted, demoted = primaries.replaced(old, updates, self._earlier, self._points)
+        self._earlier = {}
         conn.executemany(_UPDATE, [(*values, now, cid) for cid, (values, _) in updates.items()])
+        primaries.apply(conn, promoted, demoted)
         if changed:
             conn.executemany("INSERT INTO tier_history (customer_id, at, old_tier, new_tier, "
                              "reason) VALUES (?, ?, ?, ?, 'import')", changed)
@@ -285,18 +326,14 @@ class Writer:
     def _link(self, pairs: list[tuple[int, str]]) -> None:
         if not pairs:
             return
-        rows = []
-        for cid, name in pairs:
-            tag_id = self._tag_ids.get(name)
-            if tag_id is None:
-                self.conn.execute("INSERT INTO tags(name) VALUES (?) ON CONFLICT(name) "
-                                  "DO NOTHING", (name,))
-                tag_id = self.conn.execute("SELECT id FROM tags WHERE name = ?",
-                                           (name,)).fetchone()[0]
-                self._tag_ids[name] = tag_id
-            rows.append((cid, tag_id))
+        tag_ids = self._tag_ids
+        for name in dict.fromkeys(name for _, name in pairs if name not in tag_ids):
+            self.conn.execute("INSERT INTO tags(name) VALUES (?) ON CONFLICT(name) "
+                              "DO NOTHING", (name,))
+            tag_ids[name] = self.conn.execute("SELECT id FROM tags WHERE name = ?",
+                                              (name,)).fetchone()[0]
         self.conn.executemany("INSERT OR IGNORE INTO customer_tags(customer_id, tag_id) "
-                              "VALUES (?, ?)", rows)
+                              "VALUES (?, ?)", [(cid, tag_ids[name]) for cid, name in pairs])
 
 
 def _keys(key_e, key_p, extra) -> tuple[list, list]:
@@ -308,51 +345,23 @@ def _keys(key_e, key_p, extra) -> tuple[list, list]:
     return keys_e, keys_p
 
 
-def _merged(old, new):
-    """Two rows' extras as one (the later row's types win, every value is kept)."""
-    if old is None:
-        return new
-    return (new[0] or old[0], new[1] or old[1], (*old[2], *new[2]), ())
+def _merged(old, new, left=()):
+    """Two rows' extras as one (the later row's types win, every value is kept), with the
+    earlier row's primaries the later one replaced (``left``) among the others."""
+    old = old or (None, None, (), ())
+    new = new or (None, None, (), ())
+    phone_type = new[0] or (None if any(k == "phone" for k, _, _ in left) else old[0])
+    email_type = new[1] or (None if any(k == "email" for k, _, _ in left) else old[1])
+    return (phone_type, email_type, (*old[2], *left, *new[2]), ())
+
+
+def _replaced_primaries(old, values, extra) -> tuple:
+    """The (kind, value, type) primaries of a pending row that a later row's replace."""
+    types = {"phone": extra[0] if extra else None, "email": extra[1] if extra else None}
+    return tuple((kind, old[at], primary_type(kind, old[at], types[kind]))
+                 for kind, at in primaries.KINDS
+                 if values[at] and old[at] and not primaries.same(kind, values[at], old[at]))
 
 
 def conn_has_points(conn) -> bool:
     return conn.execute("SELECT 1 FROM contact_points LIMIT 1").fetchone() is not None
-
-
-# Indexes no part of the import reads: dropped for a big import and rebuilt (one sort each)
-# at its end, inside the same transaction, from their own CREATE statements.
-REBUILT_INDEXES = ("customers_tier", "customers_referred_by", "customers_last_contact",
-                   "customers_due", "customers_birthday_day", "customers_first_purchase_day",
-                   "customer_tags_tag", "customers_birthday_lunar", "customers_care")
-SEARCH_TABLES = ("search_trigram", "search_grams")
-IMPORT_CACHE_KIB = 64 * 1024
-# FTS5 settings while a big import runs (name, value, FTS5's default): no merging of
-# segments, and a 16 MB in-memory term hash instead of 1 MB, so a million rows are flushed
-# as a few dozen segments instead of thousands (about a quarter less time in FTS5).
-FTS_BULK_CONFIG = (("automerge", 0, 4), ("hashsize", 16 * 1024 * 1024, 1024 * 1024))
-
-
-@contextmanager
-def bulk_mode(conn, big: bool):
-    """Inside the import's transaction: a bigger page cache; for a big import, the indexes
-    above dropped and rebuilt, and FTS5 tuned for bulk while rows go in (restored after)."""
-    with page_cache(conn, IMPORT_CACHE_KIB):
-        if not big:
-            yield
-            return
-        marks = ",".join("?" * len(REBUILT_INDEXES))
-        saved = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                             f"AND name IN ({marks})", REBUILT_INDEXES).fetchall()
-        for name, _ in saved:
-            conn.execute(f"DROP INDEX {name}")
-        saved_config = {}
-        for table in SEARCH_TABLES:
-            for key, bulk_value, default in FTS_BULK_CONFIG:
-                row = conn.execute(f"SELECT v FROM {table}_config WHERE k = ?", (key,)).fetchone()
-                saved_config[table, key] = row[0] if row else default
-                conn.execute(f"INSERT INTO {table}({table}, rank) VALUES (?, ?)", (key, bulk_value))
-        yield
-        for (table, key), value in saved_config.items():
-            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES (?, ?)", (key, value))
-        for _, sql in saved:
-            conn.execute(sql)
