@@ -73,7 +73,10 @@ def emit_json_objects(objects: Sequence[str]) -> None:
 # is empty), so that 22,000 rows under cron are text before Python sees them.
 FOLLOWUP_HEADERS = ["due", "overdue", "reason", "id", "name", "phone", "company", "tier",
                     "why", "fid"]
-FOLLOWUP_CELLS = ("due, iif(overdue_days > 0, overdue_days || 'd', ''), reason, "
+# overdue: days past the due day, or for a complaint past its answer time within the day, hours
+FOLLOWUP_CELLS = ("due, CASE WHEN overdue_days > 0 THEN overdue_days || 'd' "
+                  "WHEN overdue_hours > 0 THEN overdue_hours || 'h' "
+                  "WHEN overdue_hours = 0 THEN '<1h' ELSE '' END, reason, "
                   "coalesce(customer_id || '', ''), coalesce(name, ''), coalesce(phone, ''), "
                   "coalesce(company, ''), coalesce(tier, ''), coalesce(purpose, ''), "
                   "coalesce(followup_id || '', '')")

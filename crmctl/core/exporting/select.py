@@ -31,7 +31,7 @@ INTERACTION_COLUMNS = ("id", "customer_id", "name", "at", "channel", "direction"
 PURCHASE_COLUMNS = ("id", "customer_id", "name", "date", "amount", "currency", "note",
                     "campaign_id")
 _NUMERIC = {"id", "customer_id", "referred_by", "campaign_id", "satisfaction", "complaint",
-            "followup_id", "overdue_days"}
+            "followup_id", "overdue_days", "overdue_hours"}
 
 
 @dataclass
