@@ -167,7 +167,7 @@ def _complaints(data: dict) -> str:
     parts = []
     for by in ("category", "cause", "month"):
         c = data[f"complaints_by_{by}"]
-        word = pgettext("by", "root cause" if by == "cause" else by)
+        word = pgettext("by", "root cause") if by == "cause" else pgettext("by", by)
         causes = by == "category"  # each category's root causes beside it
         rows = [[_word(by, r[by]), r["complaints"], r["open"], r["resolved"],
                  r["median_hours"], r["over_response_time"],
