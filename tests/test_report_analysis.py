@@ -38,9 +38,9 @@ def test_sales_as_a_table_json_and_csv(book):
     assert lines[0] == "sales by region in CNY, all dates"
     assert lines[1].split() == ["region", "revenue", "bar", "orders", "customers",
                                 "average_order", "currency"]
-    # revenue in a table is grouped by thousands (render's rule); JSON and CSV keep "16200.50"
-    assert lines[2].split() == ["广东", "16,200.50", "#" * 40, "6", "2", "2700.08", "CNY"]
-    assert lines[-1].split() == ["total", "18,300.49", "9", "4", "2033.39", "CNY"]
+    # amounts in a table are grouped by thousands (render's rule); JSON and CSV keep "16200.50"
+    assert lines[2].split() == ["广东", "16,200.50", "#" * 40, "6", "2", "2,700.08", "CNY"]
+    assert lines[-1].split() == ["total", "18,300.49", "9", "4", "2,033.39", "CNY"]
     data = json.loads(book("report", "sales", "--by", "tier", "--format", "json").stdout)
     assert data["by"] == "tier" and data["currency"] == "CNY" and data["since"] is None
     assert data["rows"][0] == {"tier": "diamond", "revenue": "6000.50", "orders": 3,

@@ -101,8 +101,9 @@ def _purchases(conn, cid: int) -> list[dict]:
                         "void_reason FROM purchases WHERE customer_id = ?", cid)
     for r in rows:
         amount = money(r["amount_minor"], r["currency"])
-        text = _("purchase {amount}").format(amount=amount) + (f": {r['note']}" if r["note"]
-                                                                else "")
+        text = _("purchase {amount}").format(amount=amount)
+        if r["note"]:  # a Chinese colon in Chinese: the catalog's "{how}: {summary}"
+            text = _("{how}: {summary}").format(how=text, summary=r["note"])
         if r["voided_at"]:
             text += _(" [voided: {reason}]").format(reason=r["void_reason"])
         r.update(kind="purchase", amount=amount.rsplit(" ", 1)[0].replace(",", ""),
@@ -142,7 +143,8 @@ def _followups(conn, cid: int) -> list[dict]:
     for r in rows:
         what = (_("tier-change notice #{id}") if r["followup_kind"] == "notify"
                 else _("follow-up #{id}")).format(id=r["id"])
-        text = what + (f": {r['purpose']}" if r["purpose"] else "")
+        text = _("{how}: {summary}").format(how=what, summary=r["purpose"]) if r["purpose"] \
+            else what
         if r["cancel_reason"]:
             text += _(" (due {due}, cancelled: {reason})").format(due=r["due"],
                                                                  reason=r["cancel_reason"])
