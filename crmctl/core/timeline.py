@@ -17,7 +17,7 @@ from contextlib import nullcontext
 
 from crmctl import clock, i18n
 from crmctl.i18n import _, pgettext
-from crmctl.core import closing, contact_points, consent, customers
+from crmctl.core import closing, contact_points, consent, customers, repurchase
 from crmctl.core.analysis import value
 
 # ISO 4217 currencies without minor units; every other one has two decimals here.
@@ -47,6 +47,7 @@ def show(conn, customer_id, *, people: bool = True) -> dict:
     data.update(contact_points.of_customer(conn, card.id))  # phones[], emails[]: every one
     data.update(value.card(conn, card.id))  # spend, average order, RFM segment (issue 18)
     data.update(closing.state(conn, card.id))  # closed_at, close_reason (issue 18.8)
+    data.update(repurchase.window_of(conn, card.id))  # the purchase-churn window (18.2)
     with nullcontext() if people else i18n.english():
         data["timeline"] = timeline(conn, card.id)
     data["consent"] = consent.current_state(conn, card.id)

@@ -50,6 +50,16 @@ VALUE_KEYS = ("total_spend", "spend_12m", "purchases", "average_order", "last_pu
               "segment", "spend_currency")
 
 
+def window_text(days: int | None, median) -> str | None:
+    """The card's repurchase window: "180 days (median interval 90 days)"; None: never
+    bought (core/repurchase.window_of)."""
+    if days is None:
+        return None
+    if median is None:
+        return _("{days} days (a single purchase)").format(days=days)
+    return _("{days} days (median interval {median} days)").format(days=days, median=median)
+
+
 def value_line(v: dict) -> str:
     """The card's value figures on one line (core/analysis/value.card; JSON has each)."""
     segment = pgettext("segment", v["segment"]) if v.get("segment") else v.get("segment")
@@ -78,8 +88,11 @@ def emit_customer(data: dict, fmt: Format, columns: Sequence[str], *, consent_li
             data[key] = ", ".join(f"{p['value']} ({pgettext('contact', p['type'])})"
                                   for p in data[key]) or None
     value = {k: data.pop(k) for k in VALUE_KEYS if k in data}
+    window = window_text(data.pop("repurchase_window_days", None),
+                         data.pop("median_purchase_interval_days", None))
     pairs = [(k.replace("_", " "), v) for k, v in data.items() if k not in ("id", "name")]
     pairs += [("value", value_line(value))] if value else []
+    pairs += [("repurchase window", window)] if window else []
     emit_card(f"#{data['id']} {data['name']}", pairs + [("consent", consent_line)])
     emit_rows([{**e, "when": when(e["at"])} for e in events],
               ["when", "kind", "description"], fmt, title=_("timeline"),
@@ -154,12 +167,22 @@ def emit_tier_rules(data: dict, fmt: Format) -> None:
     if table:
         rows[0]["min_spend_12m"] += _(" (or {spend:,} with {years}+ years)").format(
             spend=long_rel["min_spend_12m"], years=long_rel["years"])
-    emit_rows(rows, ["tier", "min_spend_12m", "cadence_days", "response_hours"], fmt,
+    columns = ["tier", "min_spend_12m", "cadence_days", "response_hours"]
+    if table:  # the window's numbers in words (JSON: the setting's dict; CSV: left out)
+        rows = [{**r, "repurchase_window": _window_rule(r["repurchase_window"])} for r in rows]
+    emit_rows(rows, columns + ["repurchase_window"] * table, fmt,
               headers=["tier", _("{months}-month spend ≥ ({currency})").format(
                   months=months, currency=cur), _("follow up every (days)"),
-                  _("respond within (h)")] if table else None)
+                  _("respond within (h)"), _("repurchase window (days)")] if table else None)
     if table:
         emit_rows(data["rules"], ["rule", "does"], fmt, title=_("tier review rules, in order"))
+        emit_rows(data["churn_rules"], ["rule", "does"], fmt, title=_("churn risk rules"))
+
+
+def _window_rule(w: dict) -> str:
+    return _("{multiple}× median interval, {min}–{max}; one purchase: {single}").format(
+        multiple=format(w["multiple"], "g"), min=w["min_days"], max=w["max_days"],
+        single=w["single_days"])
 
 
 IMPORT_COLUMNS = ["inserted", "updated", "skipped", "rejected", "rows"]
