@@ -15,6 +15,7 @@ import json
 import re
 from typing import Sequence
 
+from crmctl.core.tier_reasons import worded as tier_reason
 from crmctl.i18n import _, pgettext
 
 # core/tiers.notify_purpose: the text a tier change stores for its notify follow-up (with
@@ -112,7 +113,7 @@ class _Wording:
 
     def notify(self, old, new, reason=None) -> str:
         return self.text["notify why" if reason is not None else "notify"].format(
-            old=self.tier(old), new=self.tier(new), reason=reason)
+            old=self.tier(old), new=self.tier(new), reason=tier_reason(reason))
 
     def sentence(self, reason: str, purpose: str, args: str | None) -> str:
         """A row's purpose for people: from its code and values (``args``, JSON) when it

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from crmctl.core import tier_reasons
 from crmctl.i18n import _, ngettext, pgettext
 from crmctl.render.cards import emit_card
 from crmctl.render.cells import for_people, grouped
@@ -129,6 +130,8 @@ def say_proposed(n: int) -> None:
 
 def emit_tier_changes(rows: list[dict], fmt: Format, *, applied: bool) -> None:
     """``tier review``: the proposals (or, with --apply, the changes made)."""
+    if fmt == Format.table:  # the reasons in the interface language; CSV keeps them English
+        rows = [{**row, "reason": tier_reasons.worded(row["reason"])} for row in rows]
     emit_rows(rows, REVIEW_COLUMNS, fmt,
               headers=["id", "name", "tier", "→", "rule", "reason"] if fmt == Format.table
               else None, empty=_("no tier changes proposed"))
@@ -139,6 +142,13 @@ def emit_tier_changes(rows: list[dict], fmt: Format, *, applied: bool) -> None:
                 if rows else _("applied 0 tier changes"))
     else:
         say_proposed(len(rows))
+
+
+def emit_tier_history(rows: list[dict], columns: Sequence[str], fmt: Format) -> None:
+    """``tier history``: the changes, their reasons in the interface language in a table."""
+    if fmt == Format.table:
+        rows = [{**row, "reason": tier_reasons.worded(row["reason"])} for row in rows]
+    emit_rows(rows, columns, fmt, empty=_("no tier changes recorded"))
 
 
 def emit_tier_rules(data: dict, fmt: Format) -> None:
