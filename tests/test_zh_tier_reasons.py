@@ -88,7 +88,7 @@ def test_history_notices_and_timeline_in_each_language(reviewed):
            "(no purchase yet))" in cli("followups", "--until", "+0d").stdout
     card = cli("show", 4, env=ZH).stdout
     assert "等级 银牌 → 普通（规则）：不活跃：超过 365 天未购买（上次购买 2025-01-05）" in card
-    assert "等级变更通知 #4: 告知客户：等级 银牌 → 普通（不活跃：超过 365 天未购买（上次购买 " \
+    assert "等级变更通知 #4：告知客户：等级 银牌 → 普通（不活跃：超过 365 天未购买（上次购买 " \
            "2025-01-05））（待办，2026-11-23 到期）" in card
     timeline = json.loads(cli("show", 4, "--format", "json", env=ZH).stdout)["timeline"]
     assert timeline[1]["description"] == (

@@ -140,7 +140,7 @@ def _followups(conn, cid: int) -> list[dict]:
         what = (_("tier-change notice #{id}") if r["followup_kind"] == "notify"
                 else _("follow-up #{id}")).format(id=r["id"])
         purpose = tier_reasons.notify_worded(r["purpose"])
-        text = what + (f": {purpose}" if purpose else "")
+        text = _("{what}: {purpose}").format(what=what, purpose=purpose) if purpose else what
         if r["cancel_reason"]:
             text += _(" (due {due}, cancelled: {reason})").format(due=r["due"],
                                                                  reason=r["cancel_reason"])

@@ -22,7 +22,7 @@ def emit_followups_table(cells: Sequence[Sequence[str]], day) -> None:
     code and values (sql.followup_cells under a Chinese interface), have the purpose worded
     in the interface language from them."""
     if cells and len(cells[0]) > len(FOLLOWUP_HEADERS):
-        from crmctl.render.purposes import worded
+        from crmctl.core.purposes import worded
 
         cells = worded(cells, FOLLOWUP_HEADERS.index("reason"), FOLLOWUP_HEADERS.index("why"))
     late = sum(1 for row in cells if row[1])
@@ -149,6 +149,14 @@ def emit_tier_history(rows: list[dict], columns: Sequence[str], fmt: Format) -> 
     if fmt == Format.table:
         rows = [{**row, "reason": tier_reasons.worded(row["reason"])} for row in rows]
     emit_rows(rows, columns, fmt, empty=_("no tier changes recorded"))
+
+
+def emit_retention(rows: list[dict], fmt: Format, days: int) -> None:
+    """``retention``: the customers past it, why (closed, inactive: words in a table)."""
+    if fmt == Format.table:
+        rows = [{**row, "why": pgettext("retention", row["why"])} for row in rows]
+    emit_rows(rows, ["id", "name", "why", "since"], fmt,
+              empty=_("no customer is past retention ({days} days)").format(days=days))
 
 
 def emit_tier_rules(data: dict, fmt: Format) -> None:
