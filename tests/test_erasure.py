@@ -147,6 +147,10 @@ def test_restore_of_a_schema_7_backup_reapplies_the_later_erasures(initialized, 
     assert cli("backup", backup).exit_code == 0
     old = open_database(backup, PASSPHRASE.encode())  # as the build of schema 7 wrote it
     old.execute("DROP TABLE erasures")
+    old.execute("DROP TABLE close_events")  # m019's
+    for index in ("interactions_live_at", "interactions_live_rated",
+                  "interactions_live_complaints", "purchases_live"):
+        old.execute(f"DROP INDEX {index}")
     old.execute("ALTER TABLE followups DROP COLUMN cancel_reason")  # m009's
     old.execute("ALTER TABLE customers DROP COLUMN name_key")  # m013's
     old.execute("ALTER TABLE consent_events DROP COLUMN purpose")  # m010's

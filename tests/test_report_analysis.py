@@ -38,9 +38,9 @@ def test_sales_as_a_table_json_and_csv(book):
     assert lines[0] == "sales by region in CNY, all dates"
     assert lines[1].split() == ["region", "revenue", "bar", "orders", "customers",
                                 "average_order", "currency"]
-    # revenue in a table is grouped by thousands (render's rule); JSON and CSV keep "16200.50"
-    assert lines[2].split() == ["广东", "16,200.50", "#" * 40, "6", "2", "2700.08", "CNY"]
-    assert lines[-1].split() == ["total", "18,300.49", "9", "4", "2033.39", "CNY"]
+    # amounts in a table are grouped by thousands (render's rule); JSON and CSV keep "16200.50"
+    assert lines[2].split() == ["广东", "16,200.50", "#" * 40, "6", "2", "2,700.08", "CNY"]
+    assert lines[-1].split() == ["total", "18,300.49", "9", "4", "2,033.39", "CNY"]
     data = json.loads(book("report", "sales", "--by", "tier", "--format", "json").stdout)
     assert data["by"] == "tier" and data["currency"] == "CNY" and data["since"] is None
     assert data["rows"][0] == {"tier": "diamond", "revenue": "6000.50", "orders": 3,
@@ -62,7 +62,8 @@ def test_satisfaction_complaints_and_value_tables(book):
     comp = json.loads(book("report", "complaints", "--format", "json").stdout)
     assert comp["response_hours"] == {"diamond": 24, "gold": 48, "silver": 72, "regular": 120}
     assert comp["total"] == {"category": "total", "complaints": 4, "open": 2, "resolved": 2,
-                             "median_hours": 39.0, "over_response_time": 2}
+                             "median_hours": 39.0, "over_response_time": 2,
+                             "causes": {}}  # resolved by log-contact: no cause recorded
     by_month = book("report", "complaints", "--by", "month", "--format", "csv")
     assert by_month.stdout.splitlines() == [
         "month,complaints,open,resolved,median_hours,over_response_time",
@@ -85,7 +86,7 @@ def test_satisfaction_complaints_and_value_tables(book):
     (["sales", "--currency", "XYZ"], "unknown currency 'XYZ'; known: CNY, USD, EUR, GBP, HKD, "
                                      "JPY, KRW"),
     (["satisfaction", "--by", "region"], "--by must be one of month, tier, channel, not 'region'"),
-    (["complaints", "--by", "tier"], "--by must be one of category, month, not 'tier'"),
+    (["complaints", "--by", "tier"], "--by must be one of category, month, cause, not 'tier'"),
     (["value", "--top", "0"], "--top must be 1 or more"),
 ])
 def test_bad_input_is_one_line_and_exit_1(book, args, message):
@@ -171,11 +172,33 @@ def test_html_report_has_every_chart_and_table_and_fetches_nothing(book, tmp_pat
     assert page.tables["table-sales-by-tier"][1] == ["diamond", "6000.50", "3", "1", "2000.17"]
     assert page.tables["table-satisfaction-by-tier"][1] == ["diamond", "4.0", "3", "0.0%", "1.5"]
     assert page.tables["table-complaints-by-category"][-1] == ["total", "4", "2", "2", "39.0",
-                                                               "2"]
+                                                               "2", ""]
+    assert page.tables["table-complaints-by-cause"][1] == ["(none)", "4", "2", "2", "39.0",
+                                                            "2"]
     value = page.tables["table-value"]
     assert [row[2] for row in value[1:]] == ["张伟", "李娜", "王明", "刘洋"]
     assert value[2][5] == "last satisfaction 1/5 (2026-11-18)"
     assert ["tier", "diamond", "1"] in page.tables["table-overview"]
+
+
+def test_report_dash_dash_html_writes_the_same_page(book, tmp_path):
+    """`report --html FILE` (the contract's spelling) is `report html FILE`."""
+    one, two = tmp_path / "a.html", tmp_path / "b.html"
+    assert book("report", "html", one).exit_code == 0
+    result = book("report", "--html", two)
+    assert (result.exit_code, result.stderr) == (0, f"wrote {two}\n")
+    assert two.read_text("utf-8") == one.read_text("utf-8")
+    assert stat.S_IMODE(os.stat(two).st_mode) == 0o600
+    kept = book("report", "--html", two)
+    assert (kept.exit_code, kept.stderr) == (1, f"crmctl: {two} exists; use --force to "
+                                                "replace it\n")
+    assert book("report", "--html", two, "--force").exit_code == 0
+    for extra in (["sales"], ["--format", "json"]):
+        refused = book("report", "--html", tmp_path / "c.html", *extra)
+        assert (refused.exit_code, refused.stderr) == (2, "crmctl: --html writes the whole "
+                                                          "book as one page: no subcommand, "
+                                                          "no --format\n")
+    assert not (tmp_path / "c.html").exists()
 
 
 def test_html_report_refusals_write_nothing(book, tmp_path, db_path):
@@ -193,10 +216,10 @@ def test_html_report_refusals_write_nothing(book, tmp_path, db_path):
 
 
 # Contract (start-up imports): the terminal reports' modules and the follow-up report load
-# neither pandas nor matplotlib; only the functions that group or draw do.
-def test_report_modules_import_no_pandas_or_matplotlib():
+# neither pandas nor pygal; only the functions that group or draw do.
+def test_report_modules_import_no_pandas_or_pygal():
     code = ("import sys, crmctl.cli.report, crmctl.cli.followups, crmctl.core.analysis.book\n"
-            "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))")
+            "print(sorted(m for m in ('pandas', 'numpy', 'pygal') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"

@@ -91,8 +91,9 @@ def test_criteria_combine_and_sort_by_spend(conn, book):
     ({"spend_min": "-1"}, "--spend-min cannot be negative (-1)"),
     ({"spend_max": "很多"}, "--spend-max must be an amount like 10000, not '很多'"),
     ({"spend_min": "10", "spend_max": "5"}, "--spend-min 10 is more than --spend-max 5"),
-    ({"segment": "vip"}, "unknown segment 'vip'; segments: champions, loyal, new, promising, "
-                         "at risk, hibernating, no purchases"),
+    ({"segment": "vip"}, "unknown segment 'vip'; segments: champions 重要价值, loyal 忠诚, "
+                         "new 新客, promising 潜力, at risk 流失风险, hibernating 沉睡, "
+                         "no purchases 未购买"),
     ({"region": "  "}, "--region must not be empty"),
 ])
 def test_bad_criteria_are_refused(criteria, message):
@@ -163,8 +164,9 @@ def test_list_region_spend_sort(cli_book):
 @pytest.mark.parametrize("args, message", [
     (("--spend-min", "-5"), "crmctl: --spend-min cannot be negative (-5)"),
     (("--spend-min", "9", "--spend-max", "1"), "crmctl: --spend-min 9 is more than --spend-max 1"),
-    (("--segment", "vip"), "crmctl: unknown segment 'vip'; segments: champions, loyal, new, "
-                           "promising, at risk, hibernating, no purchases"),
+    (("--segment", "vip"), "crmctl: unknown segment 'vip'; segments: champions 重要价值, "
+                           "loyal 忠诚, new 新客, promising 潜力, at risk 流失风险, "
+                           "hibernating 沉睡, no purchases 未购买"),
 ])
 @pytest.mark.parametrize("command", [("list",), ("export",), ("followups",),
                                      ("campaign", "target", "1", "--dry-run")])
@@ -173,6 +175,39 @@ def test_bad_values_are_one_line_exit_1(cli_book, command, args, message):
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [message]
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("english, chinese", [
+    ("no-purchases", "未购买客户"), ("hibernating", "休眠"), ("new", "新客户"),
+    ("champions", "重要价值"), ("at-risk", "流失风险客户")])
+@pytest.mark.parametrize("command", [("list", "--format", "json"), ("export", "--format", "json"),
+                                     ("followups", "--until", "2027-06-15", "--format", "json")])
+def test_segment_takes_the_chinese_names_too(cli_book, command, english, chinese):
+    """--segment 沉睡客户 selects what --segment hibernating does, on every command."""
+    results = [cli_book(*command, "--segment", word) for word in (english, chinese)]
+    assert [r.exit_code for r in results] == [0, 0], results[1].stderr
+    assert results[0].stdout == results[1].stdout
+
+
+def test_chinese_segment_selects_and_shows_in_chinese(cli_book, monkeypatch):
+    listed = cli_book("list", "--segment", "未购买客户", "--format", "json")
+    assert [c["name"] for c in json.loads(listed.stdout)] == ["李娜", "张伟"]
+    monkeypatch.setenv("CRMCTL_LANG", "zh_CN")
+    table = cli_book("report", "value").stdout.splitlines()
+    assert table[2].split()[2:5] == ["王明", "普通", "新客"]  # one purchase: new
+
+
+def test_the_segment_words_shown_are_the_words_typed(monkeypatch):
+    """One table: the Chinese a table shows for a segment (catalog context "segment") is the
+    first Chinese word of core/words.SEGMENTS, so --segment takes what people see."""
+    from crmctl.core import reports, words
+    from crmctl.render import labels
+
+    monkeypatch.setenv("CRMCTL_LANG", "zh_CN")
+    shown = {v: next(iter(labels.rows([{"segment": v}], ["segment"])))["segment"]
+             for v in reports.SEGMENTS}
+    assert shown == words.SEGMENTS.chinese
+    assert all(words.SEGMENTS.find(word) == v for v, word in shown.items())
 
 
 def test_export_segment_options(cli_book):

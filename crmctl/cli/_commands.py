@@ -63,7 +63,7 @@ COMMANDS = {
     'campaign': ('campaign',
         'Marketing campaigns (营销活动): plan, target within consent, measure.'),
     'report': ('report',
-        'Tiers, lifecycle stages, value (RFM) segments, churn risk, open complaints by category and interactions per week (last 12), as bar charts, JSON or CSV.'),
+        'Tiers, lifecycle stages, value (RFM) segments, churn risk, open complaints by category and interactions per week (last 12), as bar charts, JSON or CSV; with --html FILE, the whole book as one HTML page (see report html).'),
     'audit': ('audit',
         'The operation log (操作日志) and its integrity.'),
     'backup': ('backup',

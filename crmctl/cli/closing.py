@@ -33,13 +33,17 @@ def close(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID
 
 
 @app.command()
-def reopen(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID")) -> None:
-    """Reopen a closed customer: back in followups, targets, exports and list.
+def reopen(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"),
+           reason: Optional[str] = typer.Option(None, "--reason", metavar="TEXT",
+                                                help="Why (optional; shown in its timeline).")
+           ) -> None:
+    """Reopen a closed customer: back in followups, targets, exports and list. The close
+    and the reopen stay in the customer's timeline (show), each with its reason.
 
-    Example: crmctl reopen 12
+    Example: crmctl reopen 12 --reason "客户恢复合作"
     """
     with session(ctx) as conn:
-        done = closing.reopen(conn, customer_id)
+        done = closing.reopen(conn, customer_id, reason)
     message(_("reopened #{id} {name}").format(**done))
 
 

@@ -63,6 +63,9 @@ def export(
     spend_min: Optional[str] = SpendMinOption,
     spend_max: Optional[str] = SpendMaxOption,
     segment: Optional[str] = SegmentOption,
+    closed: bool = typer.Option(False, "--closed", help="Only closed customers (crmctl close) "
+                                                        "and their records."),
+    all_: bool = typer.Option(False, "--all", help="Open and closed customers: a full export."),
     marketing: Optional[str] = MarketingOption,
     excel: bool = ExcelOption,
     until: Optional[str] = typer.Option(None, metavar="WHEN",
@@ -82,7 +85,9 @@ def export(
     CSV has the list columns first (id, name, company, title, email, phone, tier, stage,
     tags, created_at, last_contact_at), then the rest of the record; --fields picks columns.
     A marketing list (--marketing CH) holds only id, name, company and that channel's
-    address (the minimum necessary), unless --fields asks for more. In csv a cell starting
+    address (the minimum necessary), unless --fields asks for more, and never a closed
+    customer. As in list, closed customers (and their interactions and purchases) are
+    left out unless --all (a full export) or --closed. In csv a cell starting
     with = + - @, tab or CR gets a leading ' so no spreadsheet runs it as a formula (E.164
     phones too: '+8613800138000); crmctl import removes it again; --plain leaves it out
     for programs. xlsx cells are strings, never formulas: no quote.
@@ -99,7 +104,7 @@ def export(
             "--marketing": marketing, "--excel": excel, "--until": until, "--plain": plain,
             "--sort": sort != "id", "--fields": fields, "--region": region,
             "--industry": industry, "--size": size, "--spend-min": spend_min,
-            "--spend-max": spend_max, "--segment": segment})
+            "--spend-max": spend_max, "--segment": segment, "--all": all_, "--closed": closed})
         path = resolve_output(out, db=db_path(ctx), default_name="customer.json",
                               force=force, ask=overwrite_prompt())
         with session(ctx) as conn:
@@ -110,7 +115,8 @@ def export(
         what=what, fmt=format_for(out, fmt, "csv"), excel=excel, marketing=marketing,
         plain=plain, fields=tuple(fields.split(",")) if fields is not None else None, flt=Filter(tag=tag, tier=tier, stage=stage, consent=consent,
                                 search=search, limit=limit, sort=sort, region=region, industry=industry, size=size,
-                           spend_min=spend_min, spend_max=spend_max, segment=segment))
+                           spend_min=spend_min, spend_max=spend_max, segment=segment,
+                           closed="all" if all_ else "closed" if closed else "open"))
     if until is not None:
         request.until = parse_when(until)
     checked = request.checked()  # refuse bad words before asking for the passphrase

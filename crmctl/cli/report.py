@@ -33,13 +33,24 @@ def report(
     ctx: typer.Context,
     fmt: Format = typer.Option(Format.table, "--format", "-f",
                                help="table, json or csv (csv: section,key,value rows)."),
+    html_file: Optional[str] = typer.Option(None, "--html", metavar="FILE",
+                                            help="Write the HTML page instead (as report "
+                                                 "html FILE)."),
+    force: bool = typer.Option(False, "--force", help="With --html: " + FORCE_HELP),
 ) -> None:
     """Tiers, lifecycle stages, value (RFM) segments, churn risk, open complaints by
-    category and interactions per week (last 12), as bar charts, JSON or CSV.
+    category and interactions per week (last 12), as bar charts, JSON or CSV; with --html
+    FILE, the whole book as one HTML page (see report html).
 
     Example: crmctl report --format csv > report.csv
     """
+    if html_file is not None and (ctx.invoked_subcommand or fmt != Format.table):
+        raise UsageError(_("--html writes the whole book as one page: no subcommand, "
+                           "no --format"))
     if ctx.invoked_subcommand is not None:
+        return
+    if html_file is not None:
+        _write_page(ctx, html_file, None, None, force)
         return
     with session(ctx) as conn:
         data = reports.overview(conn)
@@ -118,13 +129,14 @@ def satisfaction(
 @app.command("complaints")
 def complaints(
     ctx: typer.Context,
-    by: str = typer.Option("category", help="category or month."),
+    by: str = typer.Option("category", help="category, cause or month."),
     fmt: Format = FormatOption,
 ) -> None:
-    """Complaints by category or month: open and resolved, the median hours to resolve,
-    and how many went over the tier's response time (diamond 24 h …).
+    """Complaints by category, root cause (the --cause of `complaints resolve`) or month:
+    open and resolved, the median hours to resolve, and how many went over the tier's
+    response time (diamond 24 h …); by category, each one's root causes with counts.
 
-    Example: crmctl report complaints --by month --format csv
+    Example: crmctl report complaints --by cause --format csv
     """
     by = choice(by, service.COMPLAINTS_BY, "--by")
     with session(ctx) as conn:
@@ -162,6 +174,11 @@ def html(
 
     Example: crmctl report html book.html
     """
+    _write_page(ctx, out, top, currency, force)
+
+
+def _write_page(ctx: typer.Context, out: str, top: Optional[int], currency: Optional[str],
+                force: bool) -> None:
     path = resolve_output(out, db=db_path(ctx), default_name="report.html", force=force,
                           ask=overwrite_prompt())
     if path is None:

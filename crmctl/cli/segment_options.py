@@ -21,4 +21,5 @@ SpendMaxOption = typer.Option(None, "--spend-max", metavar="AMOUNT",
                                    "nothing in 12 months.")
 SegmentOption = typer.Option(None, "--segment", metavar="NAME",
                              help="Only this RFM segment: champions, loyal, new, promising, "
-                                  "at-risk, hibernating, no-purchases.")
+                                  "at-risk, hibernating, no-purchases (or in Chinese: "
+                                  "重要价值, 忠诚, 新客, 潜力, 流失风险, 沉睡, 未购买).")

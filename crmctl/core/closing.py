@@ -38,12 +38,14 @@ def close(conn, customer_id, reason: str | None) -> dict:
     with atomic(conn):
         conn.execute("UPDATE customers SET closed_at = ?, close_reason = ?, updated_at = ? "
                      "WHERE id = ?", (at, reason, at, record["id"]))
+        _event(conn, record["id"], at, "close", reason)
         audit.record(conn, "close", "customer", record["id"], ["closed_at", "close_reason"])
     return {"id": record["id"], "name": record["name"], "closed_at": at}
 
 
-def reopen(conn, customer_id) -> dict:
-    """Reopen a closed customer; return {id, name}."""
+def reopen(conn, customer_id, reason: str | None = None) -> dict:
+    """Reopen a closed customer (why: optional); return {id, name}."""
+    reason = clean_text(reason)
     record = privacy.live_record(conn, customer_id)
     if not record["closed_at"]:
         raise InvalidValue(_("customer {id} is not closed").format(id=record["id"]))
@@ -51,8 +53,22 @@ def reopen(conn, customer_id) -> dict:
     with atomic(conn):
         conn.execute("UPDATE customers SET closed_at = NULL, close_reason = NULL, "
                      "updated_at = ? WHERE id = ?", (at, record["id"]))
+        _event(conn, record["id"], at, "reopen", reason)
         audit.record(conn, "reopen", "customer", record["id"], ["closed_at", "close_reason"])
     return {"id": record["id"], "name": record["name"]}
+
+
+def _event(conn, cid: int, at: str, kind: str, reason: str | None) -> None:
+    """The history the timeline shows (m019): the customers row keeps only the state."""
+    conn.execute("INSERT INTO close_events (customer_id, at, kind, reason) VALUES (?, ?, ?, ?)",
+                 (cid, at, kind, reason))
+
+
+def events(conn, cid: int) -> list[dict]:
+    """Each close and reopen of a customer: {id, at (UTC), kind, reason}, oldest first."""
+    return [{"id": eid, "at": at, "kind": kind, "reason": reason} for eid, at, kind, reason in
+            conn.execute("SELECT id, at, kind, reason FROM close_events WHERE customer_id = ? "
+                         "ORDER BY at, id", (cid,))]
 
 
 def state(conn, cid: int) -> dict:

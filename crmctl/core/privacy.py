@@ -142,7 +142,7 @@ def _erase_rows(conn, record: dict, at: str) -> None:
     """forget's work on the person's own rows (after erase_traces), its ledger entry and its
     audit entry, inside the caller's transaction."""
     cid = record["id"]
-    for table in ("interactions", "followups", "tier_history"):
+    for table in ("interactions", "followups", "tier_history", "close_events"):
         conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (cid,))
     conn.execute("UPDATE purchases SET note = NULL, void_reason = NULL WHERE customer_id = ?",
                  (cid,))

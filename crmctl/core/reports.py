@@ -102,9 +102,32 @@ def overview(conn, today: date | None = None, *, churn_risk: int | None = None) 
 
 
 def segments(conn, today: date) -> dict[str, int]:
+    """How many live customers are in each segment: the R, F and M scores worked out in
+    SQL (the same bands as customer_segment, generated from rules) and counted per
+    (R, F, M), so Python names ~100 groups instead of each customer (0.3 s -> 0.1 s at
+    100,000 customers)."""
     counts = dict.fromkeys(SEGMENTS, 0)
-    for _cid, name in each_segment(conn, today):
-        counts[name] += 1
+    thresholds = settings.get(conn, "tier_spend")
+    days = "(julianday(:today) - julianday(substr(c.last_purchase_at, 1, 10)))"
+    r = " ".join(f"WHEN {days} <= {limit} THEN {score}" for limit, score in rules.RECENCY_BANDS)
+    f = " ".join(f"WHEN c.purchase_count >= {least} THEN {score}"
+                 for least, score in rules.FREQUENCY_BANDS)
+    m = " ".join(f"WHEN coalesce(s.total, 0) >= {int(thresholds[tier]) * 100} THEN {score}"
+                 for tier, score in (("diamond", 5), ("gold", 4), ("silver", 3)))
+    quarter = f"coalesce(s.total, 0) * 4 >= {int(thresholds['silver']) * 100}"
+    rows = conn.execute(
+        "WITH spend AS (SELECT customer_id, sum(amount_minor) AS total FROM purchase_ledger "
+        "WHERE currency = :currency GROUP BY customer_id) "
+        f"SELECT CASE {r} ELSE 1 END, CASE {f} ELSE 1 END, "
+        f"CASE {m} WHEN {quarter} THEN 2 ELSE 1 END, count(*) "
+        "FROM customers c LEFT JOIN spend s ON s.customer_id = c.id "
+        "WHERE c.forgotten_at IS NULL AND c.purchase_count > 0 "
+        "AND c.last_purchase_at IS NOT NULL GROUP BY 1, 2, 3",
+        {"today": today.isoformat(), "currency": settings.get(conn, "currency")})
+    for rs, fs, ms, n in rows:
+        counts[segment(rs, fs, ms)] += n
+    live = conn.execute("SELECT count(*) FROM customers WHERE forgotten_at IS NULL").fetchone()[0]
+    counts["no purchases"] = live - sum(counts.values())
     return counts
 
 
@@ -126,11 +149,13 @@ def per_week(conn, today: date) -> list[dict]:
 
     monday = today - timedelta(days=today.weekday())
     weeks = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
-    # One pass over the table (NOT INDEXED): interactions_at lacks voided_at (m012), and
-    # reading each of 12 weeks' rows through it took 8.9 s at 1M interactions, the scan 1.4 s.
-    counts = dict(conn.execute(
-        "SELECT date(at, 'localtime', '-6 days', 'weekday 1'), count(*) FROM interactions "
-        "NOT INDEXED WHERE at >= :start AND at < :end AND voided_at IS NULL GROUP BY 1",
-        {"start": day_start_utc(weeks[0]), "end": day_start_utc(today + timedelta(days=1))}))
-    return [{"week": week.isoformat(), "interactions": counts.get(week.isoformat(), 0)}
-            for week in weeks]
+    # Each local week is a range of stored (UTC) instants: a count from the live-interactions
+    # index (m019) per week, no date conversion per row (was a GROUP BY of
+    # date(at, 'localtime') over the whole table: 0.6 s at 1M interactions; now ~5 ms).
+    ends = [*weeks[1:], today + timedelta(days=1)]
+    count = ("SELECT count(*) FROM interactions INDEXED BY interactions_live_at "
+             "WHERE at >= ? AND at < ? AND voided_at IS NULL")
+    return [{"week": week.isoformat(),
+             "interactions": conn.execute(count, (day_start_utc(week),
+                                                  day_start_utc(end))).fetchone()[0]}
+            for week, end in zip(weeks, ends)]

@@ -19,7 +19,7 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from crmctl import clock
-from crmctl.core import reports, settings
+from crmctl.core import reports, settings, words
 from crmctl.core.money import CURRENCY_EXPONENTS
 from crmctl.core.dates import spend_window
 from crmctl.core.rules import tier_rank_sql
@@ -63,13 +63,8 @@ def check(flt) -> None:
     if flt.spend_min is not None and flt.spend_max is not None and flt.spend_min > flt.spend_max:
         raise InvalidValue(_("--spend-min {min} is more than --spend-max {max}").format(
             min=flt.spend_min, max=flt.spend_max))
-    if flt.segment is not None:
-        word = " ".join(str(flt.segment).strip().lower().replace("-", " ").replace("_", " ")
-                        .split())
-        if word not in SEGMENTS:
-            raise InvalidValue(_("unknown segment {value}; segments: {segments}").format(
-                value=repr(flt.segment), segments=", ".join(SEGMENTS)))
-        flt.segment = word
+    if flt.segment is not None:  # English or Chinese (core/words.py): at-risk, 沉睡客户…
+        flt.segment = words.SEGMENTS.check(flt.segment)
 
 
 def _amount(value, option: str) -> Decimal | None:

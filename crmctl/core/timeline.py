@@ -1,7 +1,8 @@
-"""A customer's timeline for `show`: interactions, purchases, tier changes and follow-ups,
-newest first, each as one dict with a one-line ``description``.
+"""A customer's timeline for `show`: interactions, purchases, tier changes, follow-ups and
+each close and reopen, newest first, each as one dict with a one-line ``description``.
 
-Every entry has ``kind`` (interaction, purchase, tier, followup), ``id``, ``at`` (a stored
+Every entry has ``kind`` (interaction, purchase, tier, followup, close, reopen), ``id``,
+``at`` (a stored
 UTC instant, or a local day for purchases and open follow-ups) and ``description``, plus
 the raw fields of its kind. A done follow-up sits at the moment it was done, an open one
 at its due day (so planned contacts come first).
@@ -54,8 +55,9 @@ def show(conn, customer_id, *, people: bool = True) -> dict:
 
 def timeline(conn, cid: int) -> list[dict]:
     entries = (_interactions(conn, cid) + _purchases(conn, cid) + _tiers(conn, cid)
-               + _followups(conn, cid))
-    kinds = {"followup": 0, "interaction": 1, "tier": 2, "purchase": 3}
+               + _followups(conn, cid) + _closings(conn, cid))
+    kinds = {"followup": 0, "interaction": 1, "tier": 2, "purchase": 3, "close": 4,
+             "reopen": 4}
     entries.sort(key=lambda e: (sort_key(e["at"]), -kinds[e["kind"]], e["id"]), reverse=True)
     first = ("kind", "id", "at", "description")
     return [{**{k: e[k] for k in first}, **{k: v for k, v in e.items() if k not in first}}
@@ -98,8 +100,9 @@ def _purchases(conn, cid: int) -> list[dict]:
                         "void_reason FROM purchases WHERE customer_id = ?", cid)
     for r in rows:
         amount = money(r["amount_minor"], r["currency"])
-        text = _("purchase {amount}").format(amount=amount) + (f": {r['note']}" if r["note"]
-                                                                else "")
+        text = _("purchase {amount}").format(amount=amount)
+        if r["note"]:  # a Chinese colon in Chinese: the catalog's "{how}: {summary}"
+            text = _("{how}: {summary}").format(how=text, summary=r["note"])
         if r["voided_at"]:
             text += _(" [voided: {reason}]").format(reason=r["void_reason"])
         r.update(kind="purchase", amount=amount.rsplit(" ", 1)[0].replace(",", ""),
@@ -140,7 +143,7 @@ def _followups(conn, cid: int) -> list[dict]:
         what = (_("tier-change notice #{id}") if r["followup_kind"] == "notify"
                 else _("follow-up #{id}")).format(id=r["id"])
         purpose = tier_reasons.notify_worded(r["purpose"])
-        text = _("{what}: {purpose}").format(what=what, purpose=purpose) if purpose else what
+        text = _("{how}: {summary}").format(how=what, summary=purpose) if purpose else what
         if r["cancel_reason"]:
             text += _(" (due {due}, cancelled: {reason})").format(due=r["due"],
                                                                  reason=r["cancel_reason"])
@@ -150,6 +153,18 @@ def _followups(conn, cid: int) -> list[dict]:
         else:
             text += _(" (open, due {due})").format(due=r["due"])
         r.update(kind="followup", at=r["done_at"] or r["due"], description=text)
+    return rows
+
+
+def _closings(conn, cid: int) -> list[dict]:
+    """Closing and reopening (crmctl close/reopen), with the reason given."""
+    rows = closing.events(conn, cid)
+    for r in rows:
+        if r["kind"] == "close":
+            text = _("closed: {reason}") if r["reason"] else _("closed")
+        else:
+            text = _("reopened: {reason}") if r["reason"] else _("reopened")
+        r["description"] = text.format(reason=r["reason"])
     return rows
 
 

@@ -56,6 +56,7 @@ class Words:
                 self._lookup[_key(word)] = value
         self._suffix = re.compile(f"(?:{suffix})$") if suffix else None
         self.hint = ", ".join(f"{v} {table[v][0]}" for v in table) + (f" (also {also})" if also else "")
+        self.chinese = {v: others[0] for v, others in table.items() if others}
 
     def find(self, text: str | None) -> str | None:
         """The English word for ``text``, or None when it is no word for this value."""
@@ -120,4 +121,18 @@ STAGES = Words("stage", "stages", {
     "loyal": ("忠诚客户", "忠诚", "老客户"),
     "churned": ("流失客户", "流失", "已流失"),
     "closed": ("已关闭", "关闭", "终止"),
+})
+
+# The RFM segments (core/reports.py): what --segment takes. The first Chinese word of each
+# is what a Chinese table shows (the catalog's context "segment"; tests/test_segments.py
+# keeps the two equal), so a word people see can be typed back.
+SEGMENTS = Words("segment", "segments", {
+    "champions": ("重要价值", "重要价值客户", "高价值客户", "冠军客户"),
+    "loyal": ("忠诚", "忠诚客户", "重要保持客户"),
+    "new": ("新客", "新晋客户", "新客户"),  # 新客户 alone is also the stage "customer"
+    "promising": ("潜力", "潜力客户", "有潜力客户"),
+    "at risk": ("流失风险", "流失风险客户", "重要挽留客户", "at-risk", "at_risk"),
+    "hibernating": ("沉睡", "沉睡客户", "休眠客户", "休眠"),
+    "no purchases": ("未购买", "未购买客户", "无购买", "no-purchases", "no_purchases",
+                     "no purchase"),
 })

@@ -71,10 +71,26 @@ def _satisfaction_cells(row: dict) -> dict:
 
 
 def emit_complaints(result: dict, fmt: Format) -> None:
+    """By category a ``causes`` column too: {cause: n} in JSON, "cause n; …" as text."""
     hours = ", ".join(f"{pgettext('tier', t)} {h} h" for t, h in result["response_hours"].items())
-    _emit(result, fmt, COMPLAINTS, "complaints",
+    columns = COMPLAINTS
+    if result["by"] == "category":
+        columns = (*COMPLAINTS, "causes")
+        if fmt != Format.json:
+            result = {**result, "rows": [_causes_text(r) for r in result["rows"]],
+                      "total": _causes_text(result["total"])}
+    _emit(result, fmt, columns, "complaints",
           _("complaints by {by} (response time: {hours})").format(
               by=pgettext("by", result["by"]), hours=hours), empty=_("no complaints yet"))
+
+
+def causes_text(causes: dict | None) -> str:
+    """Root causes and their counts as one cell: "包装破损 2; 快递延误 1"."""
+    return "; ".join(f"{cause} {n}" for cause, n in (causes or {}).items())
+
+
+def _causes_text(row: dict) -> dict:
+    return {**row, "causes": causes_text(row.get("causes"))}
 
 
 def emit_value(result: dict, fmt: Format) -> None:

@@ -36,7 +36,8 @@ def is_time_key(key: str) -> bool:
 # Keys holding an exact amount as text ("18000.00", as JSON and CSV carry it); tables and
 # cards group its digits ("18,000.00"), as format_money does everywhere else.
 MONEY_KEYS = frozenset({"revenue", "budget", "goal_revenue", "cost_per_response", "amount",
-                        "spend", "total", "net", "refunded"})
+                        "spend", "total", "net", "refunded", "average_order", "total_spend",
+                        "spend_12m"})
 _AMOUNT = re.compile(r"-?\d+(\.\d+)?")
 
 

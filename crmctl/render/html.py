@@ -12,14 +12,16 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from crmctl.render.analysis import causes_text
 from crmctl.render.svg import bar_chart
 from crmctl.store.outputs import private_output
 
 CHARTS = ("tiers", "stages", "segments", "open-complaints", "interactions-per-week",
           "sales-by-month", "sales-by-tier", "satisfaction-by-month", "satisfaction-by-tier",
-          "complaints-by-category", "complaints-by-month", "value")
+          "complaints-by-category", "complaints-by-cause", "complaints-by-month", "value")
 TABLES = ("overview", "sales-by-month", "sales-by-tier", "satisfaction-by-month",
-          "satisfaction-by-tier", "complaints-by-category", "complaints-by-month", "value")
+          "satisfaction-by-tier", "complaints-by-category", "complaints-by-cause",
+          "complaints-by-month", "value")
 STYLE = """
 body { font-family: system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC",
        sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
@@ -138,18 +140,22 @@ def _satisfaction(data: dict) -> str:
 
 def _complaints(data: dict) -> str:
     parts = []
-    for by in ("category", "month"):
+    for by in ("category", "cause", "month"):
         c = data[f"complaints_by_{by}"]
+        causes = by == "category"  # each category's root causes beside it
         rows = [[r[by], r["complaints"], r["open"], r["resolved"], r["median_hours"],
-                 r["over_response_time"]] for r in c["rows"]]
+                 r["over_response_time"], *([causes_text(r["causes"])] if causes else [])]
+                for r in c["rows"]]
         t = c["total"]
         parts += [_chart(f"complaints-by-{by}", [(r[by], r["complaints"]) for r in c["rows"]],
-                         f"Complaints by {by}"),
-                  _table(f"complaints-by-{by}", f"Complaints by {by}",
+                         f"Complaints by {'root cause' if by == 'cause' else by}"),
+                  _table(f"complaints-by-{by}", f"Complaints by "
+                         f"{'root cause' if by == 'cause' else by}",
                          [by, "complaints", "open", "resolved", "median hours to resolve",
-                          "over response time"], rows,
+                          "over response time", *(["root causes"] if causes else [])], rows,
                          ["total", t["complaints"], t["open"], t["resolved"],
-                          t["median_hours"], t["over_response_time"]])]
+                          t["median_hours"], t["over_response_time"],
+                          *([causes_text(t["causes"])] if causes else [])])]
     return _section("complaints", "Complaints", parts)
 
 

@@ -1,62 +1,53 @@
-"""SVG bar charts for the HTML report, drawn by matplotlib's SVG backend.
+"""SVG bar charts for the HTML report, drawn by pygal (a maintained SVG charting library).
 
-matplotlib is imported here only, inside ``bar_chart`` (`crmctl --help`, `followups` and
-the terminal reports never load it). Text stays text (``svg.fonttype: none``), so the
-browser draws Chinese labels with its own fonts; no font with CJK glyphs is needed here
-(matplotlib's warnings about glyphs its own font lacks are silenced). Each chart's ids are
-prefixed so that several charts can share one HTML page; the XML header, the doctype and
-the metadata block (which names web addresses) are dropped.
+pygal is imported here only, inside ``bar_chart`` (`crmctl --help`, `followups` and the
+terminal reports never load it). It writes SVG text directly, so a chart costs ~4 ms
+against ~45 ms through matplotlib's figure machinery, and its import ~40 ms against
+~270 ms (issue 18: `report html` at 100,000 customers under 3 s). Text stays text, so the
+browser draws Chinese labels with its own fonts. No script (``js=[]``: pygal's tooltips
+would fetch one; the config script it still writes is dropped with its comments, which
+name web addresses and the date); each chart's id is ours (``<figure id>-svg``), so the
+page is the same for the same data.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import warnings
 
 COLOUR = "#3b6ea8"
 ALERT = "#c0392b"
-_ID = re.compile(r'(id="|url\(#|href="#)')
+FONTS = 'system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif'
+# pygal's comments (web addresses, the date) and the script it always adds (its config,
+# for tooltips that need its JavaScript): the page holds no script
+_DROP = re.compile(r"<!--.*?-->|<script\b.*?</script>", re.S)
 
 
 def bar_chart(chart_id: str, labels: list[str], values: list[float], *, title: str,
               unit: str = "", horizontal: bool = False, alerts: list[bool] | None = None) -> str:
     """One bar chart as inline SVG text (``<svg …>…</svg>``)."""
-    import matplotlib
-    from matplotlib.figure import Figure
+    import pygal
+    from pygal.style import Style
 
-    height = max(2.6, 0.32 * len(labels) + 1.2) if horizontal else 3.0
-    fig = Figure(figsize=(7.5, height))
-    ax = fig.add_subplot()
-    colours = [ALERT if a else COLOUR for a in (alerts or [False] * len(labels))]
-    if horizontal:
-        positions = list(range(len(labels)))[::-1]  # the first label on top
-        ax.barh(positions, values, color=colours)
-        ax.set_yticks(positions, labels)
-        ax.set_xlabel(unit)
-    else:
-        ax.bar(range(len(labels)), values, color=colours)
-        ax.set_xticks(range(len(labels)), labels,
-                      rotation=45 if len(labels) > 6 else 0,
-                      ha="right" if len(labels) > 6 else "center")
-        ax.set_ylabel(unit)
-    ax.set_title(title, loc="left")
-    ax.spines[["top", "right"]].set_visible(False)
-    # fixed margins: a "tight" bounding box draws every chart twice (~40 % of the time)
-    fig.subplots_adjust(left=0.3 if horizontal else 0.1, right=0.97, top=0.88,
-                        bottom=0.12 if horizontal else (0.3 if len(labels) > 6 else 0.14))
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": chart_id}), \
-            warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    return _inline(buf.getvalue(), chart_id)
+    style = Style(background="white", plot_background="white", colors=(COLOUR,),
+                  font_family=FONTS, title_font_family=FONTS, label_font_family=FONTS,
+                  value_font_family=FONTS, major_label_font_family=FONTS)
+    height = max(260, 26 * len(labels) + 110) if horizontal else 300
+    kind = pygal.HorizontalBar if horizontal else pygal.Bar
+    chart = kind(js=[], disable_xml_declaration=True, style=style, width=750, height=height,
+                 title=title, show_legend=False, truncate_label=-1, explicit_size=True,
+                 x_label_rotation=0 if horizontal or len(labels) <= 6 else 45,
+                 **({"x_title": unit} if horizontal else {"y_title": unit}))
+    flags = alerts or [False] * len(labels)
+    bars = [{"value": v, "color": ALERT} if a else v for v, a in zip(values, flags)]
+    if horizontal:  # pygal draws the first label at the bottom: the first on top instead
+        labels, bars = labels[::-1], bars[::-1]
+    chart.x_labels = labels
+    chart.add(title, bars)
+    return _inline(chart.render(is_unicode=True), chart_id, chart.uuid)
 
 
-def _inline(text: str, chart_id: str) -> str:
-    svg = text[text.index("<svg"):]
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
-    svg = _ID.sub(lambda m: f"{m.group(1)}{chart_id}-", svg)
+def _inline(text: str, chart_id: str, uuid: str) -> str:
+    svg = _DROP.sub("", text[text.index("<svg"):]).replace(f"chart-{uuid}", f"{chart_id}-svg")
     return svg.replace("<svg ", f'<svg role="img" aria-label="{_attr(chart_id)}" ', 1)
 
 

@@ -26,16 +26,17 @@ COLUMNS = ("revenue", "orders", "customers", "average_order", "currency")
 
 
 def sales(conn, by: str = "month", *, since: date | None = None, until: date | None = None,
-          currency: str | None = None, frame=None) -> dict:
+          currency: str | None = None, frame=None, tiers: dict | None = None) -> dict:
     """{"by", "currency", "since", "until", "rows": [...], "total": {...}}: each row has
     the group under the name of ``by``, then COLUMNS (money as exact decimal text).
-    ``frame``: purchases_frame's, when several groupings share one read."""
+    ``frame``: purchases_frame's, ``tiers``: customer_values(conn, "tier"), when several
+    groupings share one read."""
     by = choice(by, BY, "--by")
     check_range(since, until)
     currency = currency_of(conn, currency)
     if frame is None:
         frame = purchases_frame(conn, currency, since, until)
-    frame = frame.assign(key=_keys(conn, frame, by).fillna(NONE_LABEL))
+    frame = frame.assign(key=_keys(conn, frame, by, tiers).fillna(NONE_LABEL))
     frame = frame.assign(buyer=frame["customer"].where(frame["order"].astype(bool)))
     grouped = frame.groupby("key", sort=False).agg(
         revenue=("amount", "sum"), orders=("order", "sum"), customers=("buyer", "nunique"))
@@ -67,7 +68,7 @@ def purchases_frame(conn, currency: str, since: date | None = None,
     return pd.DataFrame(rows, columns=["date", "customer", "amount", "campaign", "order"])
 
 
-def _keys(conn, frame, by: str):
+def _keys(conn, frame, by: str, tiers: dict | None = None):
     """The group of each purchase (None: none)."""
     if by == "month":
         return frame["date"].str.slice(0, 7)
@@ -78,6 +79,8 @@ def _keys(conn, frame, by: str):
         names = {cid: f"#{cid} {name}" for cid, name in
                  conn.execute("SELECT id, name FROM campaigns")}
         return frame["campaign"].map(names)
+    if by == "tier" and tiers is not None:
+        return frame["customer"].map(tiers)
     return frame["customer"].map(customer_values(conn, CUSTOMER_KEYS[by]))
 
 

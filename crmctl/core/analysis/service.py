@@ -8,10 +8,15 @@ number of ratings, the share of low ratings (at most the churn-risk threshold, 2
 channel, the average of the last 90 local days (rules.SATISFACTION_TREND_DAYS) minus that
 of the 90 before (none where either has no rating).
 
-Complaints, grouped by category or local month of the complaint: how many, open,
-resolved, the median hours from complaint to resolution (resolved ones) and how many went
-over the response time of the customer's tier (settings ``response_hours``, diamond 24 h):
-resolved after more than that many hours, or open for more than that now.
+Complaints, grouped by category, local month of the complaint or root cause: how many,
+open, resolved, the median hours from complaint to resolution (resolved ones) and how many
+went over the response time of the customer's tier (settings ``response_hours``, diamond
+24 h): resolved after more than that many hours, or open for more than that now.
+
+The root cause is the ``--cause`` of `complaints resolve`, normalized so that the same
+words count once (NFKC: full-width letters and digits as half-width; spaces collapsed;
+case folded): "包装 破损" and "包装  破损" are one cause. An open complaint, or one resolved
+without a cause, has none ("(none)"). By category, each row also counts its causes.
 """
 
 from __future__ import annotations
@@ -24,14 +29,16 @@ from crmctl.core.analysis.common import NONE_LABEL, choice, customer_values
 from crmctl.core.followups_report import day_start_utc
 
 SATISFACTION_BY = ("month", "tier", "channel")
-COMPLAINTS_BY = ("category", "month")
+COMPLAINTS_BY = ("category", "month", "cause")
 CATEGORIES = ("product", "service", "delivery", "billing", "other")
 LOCAL_MONTH = "strftime('%Y-%m', i.at, 'localtime')"
 
 
-def satisfaction(conn, by: str = "month", today: date | None = None, *, frame=None) -> dict:
+def satisfaction(conn, by: str = "month", today: date | None = None, *, frame=None,
+                 tiers: dict | None = None) -> dict:
     """{"by", "low_at_most", "trend_days", "rows": [...], "total": {...}}. ``frame``:
-    ratings_frame's (with the channel for --by channel), when groupings share one read."""
+    ratings_frame's (with the channel for --by channel), ``tiers``: customer_values(conn,
+    "tier"), when groupings share one read."""
     import pandas as pd
 
     by = choice(by, SATISFACTION_BY, "--by")
@@ -39,7 +46,7 @@ def satisfaction(conn, by: str = "month", today: date | None = None, *, frame=No
     if frame is None:
         frame = ratings_frame(conn, today, channel=by == "channel")
     key = {"month": frame["month"], "channel": frame.get("channel"),
-           "tier": frame["customer"].map(customer_values(conn, "tier"))
+           "tier": frame["customer"].map(tiers or customer_values(conn, "tier"))
            if by == "tier" else None}[by]
     low = settings.get(conn, "churn_risk")["low_satisfaction"]
     frame = frame.assign(key=key, low=frame["score"] <= low)
@@ -48,8 +55,7 @@ def satisfaction(conn, by: str = "month", today: date | None = None, *, frame=No
     if by == "month":
         trend = grouped["average"].diff()
     else:
-        periods = frame.pivot_table(index="key", columns="period", values="score",
-                                    aggfunc="mean")
+        periods = frame.groupby(["key", "period"])["score"].mean().unstack()
         trend = (periods.get(1.0) - periods.get(0.0)) if {0.0, 1.0} <= set(periods.columns) \
             else pd.Series(dtype=float)
     out = [{by: k, "average": round(float(g.average), 2), "ratings": int(g.ratings),
@@ -65,29 +71,50 @@ def satisfaction(conn, by: str = "month", today: date | None = None, *, frame=No
 
 def ratings_frame(conn, today: date, channel: bool = False):
     """Every rating: local month, customer, score, period (1: the last trend window, 0:
-    the one before, else none), and the channel if asked. One pass over the table (NOT
-    INDEXED): interactions_rated lacks voided_at, and reading each rated row through it
-    (300,000 of a million) costs 4 s against 0.5 s for the scan."""
+    the one before, else none), and the channel if asked. From the index of live ratings
+    alone (m019; the older interactions_rated lacks voided_at), in the order of ``at``: so
+    each local month and trend window is a run of rows, cut where its first instant (UTC)
+    falls, rather than a local date worked out per rating (0.48 -> 0.3 s at 300,000)."""
+    import numpy as np
     import pandas as pd
 
     days = rules.SATISFACTION_TREND_DAYS
-    recent = day_start_utc(today - timedelta(days=days - 1))
-    before = day_start_utc(today - timedelta(days=2 * days - 1))
     rows = conn.execute(
-        f"SELECT {LOCAL_MONTH}, i.customer_id, i.satisfaction, CASE WHEN i.at >= :recent "
-        f"THEN 1 WHEN i.at >= :before THEN 0 END{', i.channel' if channel else ''} "
-        "FROM interactions i NOT INDEXED WHERE i.satisfaction IS NOT NULL "
-        "AND i.voided_at IS NULL",
-        {"recent": recent, "before": before}).fetchall()
-    return pd.DataFrame(rows, columns=["month", "customer", "score", "period"]
-                        + (["channel"] if channel else []))
+        f"SELECT i.at, i.customer_id, i.satisfaction{', i.channel' if channel else ''} "
+        "FROM interactions i INDEXED BY interactions_live_rated "
+        "WHERE i.satisfaction IS NOT NULL AND i.voided_at IS NULL ORDER BY i.at").fetchall()
+    frame = pd.DataFrame(rows, columns=["at", "customer", "score"]
+                         + (["channel"] if channel else []))
+    at = frame.pop("at").to_numpy()
+    months = _local_months(at[0], at[-1]) if len(at) else []
+    cuts = np.searchsorted(at, [start for _, start in months[1:]])
+    frame.insert(0, "month", np.repeat([label for label, _ in months],
+                                       np.diff([0, *cuts, len(at)])) if months else [])
+    recent, before = np.searchsorted(at, [day_start_utc(today - timedelta(days=days - 1)),
+                                          day_start_utc(today - timedelta(days=2 * days - 1))])
+    period = np.full(len(at), np.nan)
+    period[before:recent], period[recent:] = 0.0, 1.0
+    frame["period"] = period
+    return frame
+
+
+def _local_months(first: str, last: str) -> list[tuple[str, str]]:
+    """("YYYY-MM", its first instant in UTC) of each local month from that of ``first``
+    to that of ``last`` (stored UTC instants)."""
+    day, end = clock.local_date_of(first).replace(day=1), clock.local_date_of(last)
+    months = []
+    while day <= end:
+        months.append((day.strftime("%Y-%m"), day_start_utc(day)))
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
 
 
 def complaints(conn, by: str = "category", now: datetime | None = None, *,
-               frame=None) -> dict:
+               frame=None, tiers: dict | None = None) -> dict:
     """{"by", "response_hours", "rows": [...], "total": {...}}: per group complaints,
     open, resolved, median_hours (to resolve) and over_response_time. ``frame``:
-    complaints_frame's, when groupings share one read."""
+    complaints_frame's, ``tiers``: customer_values(conn, "tier"), when groupings share
+    one read."""
     import pandas as pd
 
     by = choice(by, COMPLAINTS_BY, "--by")
@@ -95,7 +122,7 @@ def complaints(conn, by: str = "category", now: datetime | None = None, *,
     hours = settings.get(conn, "response_hours")
     frame = complaints_frame(conn) if frame is None else frame
     frame = frame.assign(key=frame[by].fillna(NONE_LABEL),
-                         tier=frame["customer"].map(customer_values(conn, "tier")))
+                         tier=frame["customer"].map(tiers or customer_values(conn, "tier")))
     start = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
     end = pd.to_datetime(frame["resolved"], utc=True, format="ISO8601")
     frame["open"] = end.isna()
@@ -112,17 +139,41 @@ def complaints(conn, by: str = "category", now: datetime | None = None, *,
     total = _complaint_row(by, "total", pd.Series({
         "complaints": len(frame), "open": frame["open"].sum(),
         "median_hours": frame["hours"].median(), "over": frame["over"].sum()}))
-    return {"by": by, "response_hours": hours, "rows": list(out.values()), "total": total}
+    rows = list(out.values())
+    if by == "cause":  # the most frequent first; "(none)" last
+        rows.sort(key=lambda r: (r[by] == NONE_LABEL, -r["complaints"], r[by]))
+    elif by == "category":
+        for row in [*rows, total]:
+            row["causes"] = _cause_counts(frame if row is total else
+                                          frame[frame["key"] == row[by]])
+    return {"by": by, "response_hours": hours, "rows": rows, "total": total}
+
+
+def _cause_counts(frame) -> dict[str, int]:
+    """{cause: complaints} of the complaints with a cause, the most frequent first."""
+    counts = frame["cause"].value_counts()
+    return {k: int(n) for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+def normalized_cause(series):
+    """The causes as counted (see the module's note); None where there is none."""
+    text = (series.astype("object").where(series.notna(), "").astype(str)
+            .str.normalize("NFKC").str.split().str.join(" ").str.casefold())
+    return text.where(text != "", None)
 
 
 def complaints_frame(conn):
-    """Every complaint: local month, category, at, resolved (UTC texts), customer."""
+    """Every complaint: local month, category, at, resolved (UTC texts), customer, cause
+    (normalized). From the index of live complaints alone (m019)."""
     import pandas as pd
 
     rows = conn.execute(f"SELECT {LOCAL_MONTH}, coalesce(i.complaint_category, 'other'), "
-                        "i.at, i.resolved_at, i.customer_id FROM interactions i "
+                        "i.at, i.resolved_at, i.customer_id, i.root_cause FROM interactions i "
+                        "INDEXED BY interactions_live_complaints "
                         "WHERE i.complaint = 1 AND i.voided_at IS NULL").fetchall()
-    return pd.DataFrame(rows, columns=["month", "category", "at", "resolved", "customer"])
+    frame = pd.DataFrame(rows, columns=["month", "category", "at", "resolved", "customer",
+                                        "cause"])
+    return frame.assign(cause=normalized_cause(frame["cause"]))
 
 
 def _complaint_row(by: str, key: str, g) -> dict:

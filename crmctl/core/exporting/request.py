@@ -8,6 +8,7 @@ from datetime import date
 from crmctl.core.campaigns import ADDRESS_FIELD
 from crmctl.core.consent import check_channel
 from crmctl.core.customers import Filter
+from crmctl.core.words import STAGES
 from crmctl.errors import InvalidValue
 from crmctl.i18n import _
 
@@ -55,9 +56,20 @@ class Request:
         if what != "followups" and self.until is not None:
             raise InvalidValue(_("--until applies to follow-ups only"))
         marketing = check_channel(self.marketing) if self.marketing else None
+        if marketing and self.closed != "open":
+            raise InvalidValue(_("a marketing list never holds closed customers: leave out "
+                                 "--all, --closed and --stage closed"))
         fields = self._checked_fields(what, fmt, marketing)
         return Request(what, fmt, self.flt, marketing, self.excel, self.until, self.plain,
                        fields)
+
+    @property
+    def closed(self) -> str:
+        """Whose records: "open" customers (the default, as `list`), "closed" (--closed or
+        --stage closed) or "all" (--all: a full export, closed customers too)."""
+        if self.flt.stage and STAGES.check(self.flt.stage) == "closed":
+            return "closed"
+        return self.flt.closed
 
     def _checked_fields(self, what: str, fmt: str, marketing: str | None) -> tuple[str, ...]:
         """The customer columns to write: --fields as given, else a marketing list's minimum

@@ -1,7 +1,9 @@
 """Which rows an export holds: one ``Table`` per ``--what``, from the same filter as ``list``.
 
 Filters mean exactly what they mean for ``list``: the export runs the query
-``customers.select_query`` builds for the same ``Filter`` (see ``list_query``). For a
+``customers.select_query`` builds for the same ``Filter`` (see ``list_query``). Closed
+customers and their interactions and purchases are left out unless ``--all`` (a full
+export) or ``--closed``, as in ``list``; a marketing list never holds them. For a
 spreadsheet (``safe``) every text cell is neutralized (crmctl.spreadsheet); for the
 million-row customer CSV the same rule runs inside the SELECT (``neutralize_sql``).
 """
@@ -53,6 +55,8 @@ def list_query(flt: Filter, marketing: str | None = None, conn=None) -> tuple[st
     (consent for the channel granted now) is one more condition, applied before --limit.
     ``conn``: needed by the spend and RFM segment criteria (core/segments.py).
     """
+    if marketing:  # never a closed customer (Request.checked refuses to ask for one)
+        flt = replace(flt, closed="open")
     both = bool(marketing and flt.consent and consent.check_channel(flt.consent) != marketing)
     if marketing and not both:  # the same condition as list --consent
         flt = replace(flt, consent=marketing)
@@ -75,6 +79,12 @@ def _ids_clause(conn, req: Request, column: str) -> tuple[str, dict]:
     flt = replace(req.flt, limit=None, sort="id")
     sql, params = list_query(flt, req.marketing, conn)
     return f" AND {column} IN (SELECT id FROM ({sql}))", params
+
+
+def _closed_sql(req: Request, alias: str = "c") -> str:
+    """The open or closed customers' records only, unless --all."""
+    return {"open": f" AND {alias}.closed_at IS NULL", "all": "",
+            "closed": f" AND {alias}.closed_at IS NOT NULL"}[req.closed]
 
 
 def _unchanged(value):
@@ -112,7 +122,7 @@ def interaction_table(conn, req: Request, safe: bool) -> Table:
             else f"i.{c}" for c in INTERACTION_COLUMNS]
     cur = conn.execute(
         f"SELECT {', '.join(cols)} FROM interactions i JOIN customers c ON c.id = i.customer_id"
-        f" WHERE c.forgotten_at IS NULL AND i.voided_at IS NULL{where}"
+        f" WHERE c.forgotten_at IS NULL AND i.voided_at IS NULL{_closed_sql(req)}{where}"
         f" ORDER BY i.at, i.id{sql_limit(req.flt.limit)}",
         params)
 
@@ -128,7 +138,7 @@ def purchase_table(conn, req: Request, safe: bool) -> Table:
     cur = conn.execute(
         "SELECT p.id, p.customer_id, c.name, p.date, p.amount_minor, p.currency, p.note, "
         "p.campaign_id FROM purchases p JOIN customers c ON c.id = p.customer_id "
-        f"WHERE c.forgotten_at IS NULL AND p.voided_at IS NULL{where}"
+        f"WHERE c.forgotten_at IS NULL AND p.voided_at IS NULL{_closed_sql(req)}{where}"
         f" ORDER BY p.date, p.id{sql_limit(req.flt.limit)}",
         params)
     fix = neutralize if safe else _unchanged

@@ -26,6 +26,7 @@ from crmctl.store.migrations.m015_followup_contacts import m015_followup_contact
 from crmctl.store.migrations.m016_complaint_resolution import m016_complaint_resolution
 from crmctl.store.migrations.m017_close import m017_close
 from crmctl.store.migrations.m018_repurchase import m018_repurchase
+from crmctl.store.migrations.m019_reports import m019_reports
 from crmctl.store.sqlscript import run_statements
 from crmctl.store.transactions import atomic
 
@@ -35,7 +36,8 @@ MIGRATIONS: list[Callable] = [m001_initial, m002_campaign_exclusions, m003_inter
                               m009_followup_cancel, m010_consent_purpose,
                               m011_birthday_lunar, m012_corrections, m013_pinyin,
                               m014_contact_points, m015_followup_contacts,
-                              m016_complaint_resolution, m017_close, m018_repurchase]
+                              m016_complaint_resolution, m017_close, m018_repurchase,
+                              m019_reports]
 
 
 def migrate(conn, on_upgrade: Callable[[int, int], None] | None = None) -> int:
