@@ -50,14 +50,21 @@ CASES = [
 
 @pytest.mark.parametrize("args, english, chinese", CASES, ids=[" ".join(c[0]) for c in CASES])
 def test_click_usage_errors_in_each_language(cli, args, english, chinese):
-    assert cli("init").exit_code == 0
-    assert cli("add", "王明", "--company", "华为").exit_code == 0
     r = cli(*args)
     assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"crmctl: {english}\n")
     r = cli(*args, env=ZH)
     assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"crmctl: {chinese}\n")
-    rows = cli("list", "--format", "json").stdout  # nothing changed
-    assert [(c["id"], c["name"]) for c in json.loads(rows)] == [(1, "王明")]
+
+
+def test_a_usage_error_changes_nothing(cli):
+    assert cli("init").exit_code == 0
+    assert cli("add", "王明", "--company", "华为").exit_code == 0
+    for args in [("edit", "1", "--name", "李雷", "--x"), ("add", "李雷", "--tier"),
+                 ("tier", "set", "1", "gold", "--reason", "续约", "多余")]:
+        r = cli(*args, env=ZH)
+        assert r.exit_code == 2 and r.stderr.startswith("crmctl: ") and r.stdout == ""
+    rows = cli("list", "--format", "json").stdout
+    assert [(c["id"], c["name"], c["tier"]) for c in json.loads(rows)] == [(1, "王明", "regular")]
 
 
 def test_crmctls_own_hints_and_help_are_not_touched(cli):
