@@ -102,6 +102,9 @@ def help_cases() -> list[tuple[str, list[str]]]:
         ("crmctl --help, eager (before)", [sys.executable, "-c", EAGER, "--help"]),
         ("crmctl list --help", [crmctl, "list", "--help"]),
         ("crmctl tier set --help", [crmctl, "tier", "set", "--help"]),
+        ("crmctl --help in Chinese (CRMCTL_LANG)",
+         ["env", "CRMCTL_LANG=zh_CN", crmctl, "--help"]),
+        ("crmctl list --help in Chinese", ["env", "CRMCTL_LANG=zh_CN", crmctl, "list", "--help"]),
         ("crmctl --version", [crmctl, "--version"]),
         ("python -m crmctl --help", [sys.executable, "-m", "crmctl", "--help"]),
     ]

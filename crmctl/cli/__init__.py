@@ -16,8 +16,9 @@ from typing import Optional
 import typer
 from typer.core import TyperGroup
 
-from crmctl import __version__
+from crmctl import __version__, i18n
 from crmctl.cli._commands import COMMANDS, SUB_APPS
+from crmctl.cli.helptext import HelpContext, one_line, tr, use_help_context
 from crmctl.errors import CrmError, ExitStatus
 from crmctl.i18n import _, is_english
 
@@ -129,6 +130,8 @@ class CrmGroup(TyperGroup):
     command: run it; tests/test_cli_lazy.py fails until the table matches).
     """
 
+    context_class = HelpContext  # --help in the interface language (cli/helptext.py)
+
     def __init__(self, **attrs) -> None:
         super().__init__(**attrs)
         self.commands = LazyCommands(self.commands)
@@ -148,9 +151,11 @@ class CrmGroup(TyperGroup):
         if not names:
             return
         limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = []
+        rows, chinese = [], not i18n.is_english()
         for name in names:
-            if name in self.commands.built:
+            if chinese and name in COMMANDS:
+                rows.append((name, one_line(tr(COMMANDS[name][1]), limit)))
+            elif name in self.commands.built:
                 rows.append((name, self.commands[name].get_short_help_str(limit)))
             else:
                 rows.append((name, make_default_short_help(COMMANDS[name][1], limit).strip()))
@@ -269,6 +274,7 @@ def load_sub_app(module_name: str) -> dict:
     built = get_group_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
                                 rich_markup_mode=app.rich_markup_mode,
                                 suggest_commands=app.suggest_commands)
+    use_help_context(built)
     return {group: built} if group else dict(built.commands)
 
 
