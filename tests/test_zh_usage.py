@@ -70,8 +70,8 @@ def test_a_usage_error_changes_nothing(cli):
 def test_crmctls_own_hints_and_help_are_not_touched(cli):
     r = cli("list", "--db", "x.db", env=ZH)
     assert (r.exit_code, r.stderr) == (2, "crmctl: --db 要放在命令之前：crmctl --db PATH list …\n")
-    r = cli("tier", env=ZH)  # no arguments: the help itself (h-i18nhelp's), no "crmctl: "
-    assert r.exit_code == 2 and r.stderr.startswith("Usage: crmctl tier")
+    r = cli("tier", env=ZH)  # no arguments: the help itself (cli/helptext.py), no "crmctl: "
+    assert r.exit_code == 2 and r.stderr.startswith("用法：crmctl tier")
 
 
 @pytest.mark.parametrize("message, chinese", [
