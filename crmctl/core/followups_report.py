@@ -133,7 +133,7 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
 
 
 # The generated purposes as a code and their values (the column args, JSON), from which
-# render/purposes.py words them in the interface language (the purpose column stays English
+# core/purposes.py words them in the interface language (the purpose column stays English
 # for JSON and CSV). Made only for a projection that names args: a report that does not use
 # them would still pay ~12 ms (the churn-risk aggregate, the complaint times). The care,
 # data-review and retention rows bring theirs as parameters, made in Python.

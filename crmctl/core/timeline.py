@@ -17,7 +17,7 @@ from contextlib import nullcontext
 
 from crmctl import clock, i18n
 from crmctl.i18n import _, pgettext
-from crmctl.core import closing, contact_points, consent, customers, repurchase
+from crmctl.core import closing, contact_points, consent, customers, repurchase, tier_reasons
 from crmctl.core.analysis import value
 
 # ISO 4217 currencies without minor units; every other one has two decimals here.
@@ -133,7 +133,7 @@ def _tiers(conn, cid: int) -> list[dict]:
         change = f"{pgettext('tier', r['old_tier'])} → {new}" if r["old_tier"] else new
         r.update(kind="tier", description=_("tier {change} ({source}): {reason}").format(
             change=change, source=pgettext("source", r["source"]) if r["source"] else r["source"],
-            reason=r["reason"]))
+            reason=tier_reasons.worded(r["reason"])))
     return rows
 
 
@@ -143,8 +143,8 @@ def _followups(conn, cid: int) -> list[dict]:
     for r in rows:
         what = (_("tier-change notice #{id}") if r["followup_kind"] == "notify"
                 else _("follow-up #{id}")).format(id=r["id"])
-        text = _("{how}: {summary}").format(how=what, summary=r["purpose"]) if r["purpose"] \
-            else what
+        purpose = tier_reasons.notify_worded(r["purpose"])
+        text = _("{how}: {summary}").format(how=what, summary=purpose) if purpose else what
         if r["cancel_reason"]:
             text += _(" (due {due}, cancelled: {reason})").format(due=r["due"],
                                                                  reason=r["cancel_reason"])

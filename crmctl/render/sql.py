@@ -84,5 +84,5 @@ FOLLOWUP_CELLS = ("due, CASE WHEN overdue_days > 0 THEN overdue_days || 'd' "
 
 def followup_cells() -> str:
     """FOLLOWUP_CELLS, and under a Chinese interface the purpose's code and values too (a
-    last cell, ``args``: emit_followups_table words the purpose from it, render/purposes)."""
+    last cell, ``args``: emit_followups_table words the purpose from it, core/purposes.py)."""
     return FOLLOWUP_CELLS if is_english() else FOLLOWUP_CELLS + ", coalesce(args, '')"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from crmctl.core import tier_reasons
 from crmctl.i18n import _, ngettext, pgettext
 from crmctl.render.cards import emit_card
 from crmctl.render.cells import for_people, grouped
@@ -21,7 +22,7 @@ def emit_followups_table(cells: Sequence[Sequence[str]], day) -> None:
     code and values (sql.followup_cells under a Chinese interface), have the purpose worded
     in the interface language from them."""
     if cells and len(cells[0]) > len(FOLLOWUP_HEADERS):
-        from crmctl.render.purposes import worded
+        from crmctl.core.purposes import worded
 
         cells = worded(cells, FOLLOWUP_HEADERS.index("reason"), FOLLOWUP_HEADERS.index("why"))
     late = sum(1 for row in cells if row[1])
@@ -142,6 +143,8 @@ def say_proposed(n: int) -> None:
 
 def emit_tier_changes(rows: list[dict], fmt: Format, *, applied: bool) -> None:
     """``tier review``: the proposals (or, with --apply, the changes made)."""
+    if fmt == Format.table:  # the reasons in the interface language; CSV keeps them English
+        rows = [{**row, "reason": tier_reasons.worded(row["reason"])} for row in rows]
     emit_rows(rows, REVIEW_COLUMNS, fmt,
               headers=["id", "name", "tier", "→", "rule", "reason"] if fmt == Format.table
               else None, empty=_("no tier changes proposed"))
@@ -152,6 +155,21 @@ def emit_tier_changes(rows: list[dict], fmt: Format, *, applied: bool) -> None:
                 if rows else _("applied 0 tier changes"))
     else:
         say_proposed(len(rows))
+
+
+def emit_tier_history(rows: list[dict], columns: Sequence[str], fmt: Format) -> None:
+    """``tier history``: the changes, their reasons in the interface language in a table."""
+    if fmt == Format.table:
+        rows = [{**row, "reason": tier_reasons.worded(row["reason"])} for row in rows]
+    emit_rows(rows, columns, fmt, empty=_("no tier changes recorded"))
+
+
+def emit_retention(rows: list[dict], fmt: Format, days: int) -> None:
+    """``retention``: the customers past it, why (closed, inactive: words in a table)."""
+    if fmt == Format.table:
+        rows = [{**row, "why": pgettext("retention", row["why"])} for row in rows]
+    emit_rows(rows, ["id", "name", "why", "since"], fmt,
+              empty=_("no customer is past retention ({days} days)").format(days=days))
 
 
 def emit_tier_rules(data: dict, fmt: Format) -> None:
