@@ -101,7 +101,7 @@ def top(conn, limit: int | None = None, *, today: date | None = None,
 def churn_reasons(conn, today: date) -> dict[int, tuple[str, str | None]]:
     """{customer id: (the churn-risk reasons, their code and values)}, as the follow-up
     report says today: the reasons in English (JSON, CSV), the code and values (JSON text)
-    for render/purposes to word them in the interface language."""
+    for core/purposes to word them in the interface language."""
     rows = followups.due_rows(conn, today, today=today,
                               projection="customer_id, reason, purpose, args")
     return {cid: (purpose, args) for cid, reason, purpose, args in rows
