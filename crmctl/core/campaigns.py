@@ -127,6 +127,22 @@ def window(camp: Campaign, today: date | None = None) -> tuple[date, date, date]
     return start, end, end + timedelta(days=AFTER_DAYS)
 
 
+def attributed_sql(campaign: str, start: str, after: str, p: str = "p") -> str:
+    """The one rule of which money movements (purchase_ledger rows, alias ``p``) count for a
+    campaign, shared by `campaign report` and `report sales --by campaign`: those tied to
+    it, and those of its targets whose purchase was bought from ``start`` to ``after`` (the
+    end + AFTER_DAYS; see ``window``). The arguments are SQL expressions."""
+    return (f"({p}.campaign_id = {campaign} OR ({p}.bought BETWEEN {start} AND {after} "
+            f"AND EXISTS (SELECT 1 FROM campaign_targets t WHERE t.campaign_id = {campaign} "
+            f"AND t.customer_id = {p}.customer_id)))")
+
+
+def windows(conn, today: date | None = None) -> list[tuple[int, str, str]]:
+    """(id, start, counted until) of every campaign, as ``window`` works them out."""
+    return [(camp.id, start.isoformat(), after.isoformat())
+            for camp in all_campaigns(conn) for start, _, after in [window(camp, today)]]
+
+
 def status(camp: Campaign, today: date | None = None) -> str:
     today = today or clock.today()
     if camp.start and today < date.fromisoformat(camp.start):
@@ -283,9 +299,8 @@ def report(conn, campaign_id, today: date | None = None) -> dict:
                coalesce(sum(kind = 'purchase' AND currency = :currency AND date > :end), 0),
                coalesce(sum(CASE WHEN currency = :currency THEN amount_minor END), 0),
                coalesce(sum(kind = 'purchase' AND currency <> :currency), 0)
-        FROM purchase_ledger p WHERE p.campaign_id = :id OR (p.bought BETWEEN :start AND :after
-            AND p.customer_id IN (SELECT customer_id FROM campaign_targets
-                                  WHERE campaign_id = :id))""", p).fetchone()
+        FROM purchase_ledger p WHERE """ + attributed_sql(":id", ":start", ":after"),
+        p).fetchone()
     budget, cur = camp.budget_minor, camp.currency
     return {
         "id": camp.id, "name": camp.name, "channel": camp.channel, "currency": camp.currency,
