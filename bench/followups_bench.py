@@ -15,7 +15,9 @@ Then measures, in the same run:
       a bare python that opens the same database with the key and runs one query (a count
       of the customers: the strict floor), and the same bare python running crmctl's own
       report statement and writing its output (what crmctl adds around its query). Both
-      pay the key derivation. As ratios (goal: at most 2x).
+      pay the key derivation. As ratios (goal: at most 2x);
+  (c) the report's statement alone and its parts (the risk sources, without phone and
+      company, without sort and JSON), each with a cold page cache, as a new process has.
 
     .venv/bin/python bench/followups_bench.py
     .venv/bin/python bench/followups_bench.py --customers 20000 --interactions 200000
@@ -43,7 +45,7 @@ os.environ.setdefault("TZ", "Asia/Shanghai")
 time.tzset()
 
 from _common import cached_db, timed  # noqa: E402
-from crmctl.core import followups  # noqa: E402
+from crmctl.core import followups, followups_report  # noqa: E402
 from crmctl.render import json_list_sql, json_object_sql  # noqa: E402
 from crmctl.store import atomic, create_database, open_database  # noqa: E402
 
@@ -218,6 +220,45 @@ def parts(conn, repeat: int) -> None:
     print(f"  plan of the report: {' / '.join(plans)}")
 
 
+def statement_parts(conn, repeat: int) -> None:
+    """The report's statement alone and its parts (CPU, median), each run with a cold page
+    cache (PRAGMA shrink_memory: every page read is decrypted again, as in a new process)."""
+    today, cols = date(2026, 11, 23), followups.COLUMNS
+
+    def statement(columns):
+        return followups.statement(conn, today, today, aggregate=json_list_sql("row"),
+                                   projection=json_object_sql(
+                                       columns, integers=followups.INTEGER_COLUMNS,
+                                       words=followups.WORD_COLUMNS))
+    sql, params = statement(cols)
+    ctes = sql[:sql.index("\n)\nSELECT ", sql.index("shaped AS (")) + 3]  # up to its SELECT
+    without, _ = statement(cols[:-2])  # and no look-up in customers_contact (m015)
+    assert followups_report._CONTACT in without
+    without = without.replace(followups_report._CONTACT, "")
+    parts = {"the whole statement (JSON document)": sql,
+             "the same without phone and company": without,
+             "its rows counted (no sort, no JSON)": ctes + "SELECT count(*) FROM shaped",
+             "quiet: customers_due ranges": ctes + "SELECT count(*) FROM quiet",
+             "open complaints": ctes + "SELECT count(*) FROM complaints",
+             "buyers past their window": ctes + "SELECT count(*) FROM buyers",
+             "risks (4 sources)": ctes + "SELECT count(*) FROM risks",
+             "risks grouped by customer": ctes + "SELECT count(*) FROM (SELECT id, min(start) "
+                                                 "FROM risks GROUP BY id)"}
+    times = {name: [] for name in parts}
+    rows = {name: conn.execute(q, params).fetchone()[0] for name, q in parts.items()}
+    for _ in range(repeat):
+        for name, q in parts.items():
+            conn.execute("PRAGMA shrink_memory")
+            t0 = time.process_time()
+            conn.execute(q, params).fetchall()
+            times[name].append((time.process_time() - t0) * 1000)
+    print(f"  the statement alone, cold page cache, CPU median of {repeat}:")
+    for name, t in times.items():
+        n = rows[name]
+        what = f"{n:,} rows" if isinstance(n, int) else f"{len(n or b''):,} B"
+        print(f"    {name:<38}{statistics.median(t):7.1f} ms  ({what})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -245,6 +286,7 @@ def main() -> None:
     week, _ = timed(lambda: followups.due(conn, date(2026, 11, 30)), args.repeat)
     print(f"    --until +1w: {week:.0f} ms")
     parts(conn, args.repeat)
+    statement_parts(conn, args.repeat)
     conn.close()
 
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/"),

@@ -56,7 +56,7 @@ def test_a_diamond_complaint_is_overdue_after_24_hours_not_before(crm, pin_clock
         "overdue_days": 0, "reason": "complaint",
         "purpose": "complaint #1 logged 2026-12-01 10:00: answer within 24 h, by "
                    f"2026-12-02 10:00; {tail}", "followup_id": None, "phone": None,
-        "company": None}
+        "company": None, "overdue_hours": 0 if overdue else None}
     assert (li["tier"], li["due"], li["company"]) == ("regular", "2026-12-06", "华为")
     assert "answer within 120 h" in li["purpose"] and li["purpose"].endswith("left")
     assert [r["customer_id"] for r in complaint_rows(crm, "--overdue")] == (
@@ -70,7 +70,7 @@ def test_response_hours_follow_the_setting_and_overdue_days_count_days(crm, pin_
                '{"diamond": 4, "gold": 48, "silver": 72, "regular": 120}').exit_code == 0
     pin_clock("2026-12-03T09:00:00+08:00")
     wang = complaint_rows(crm)[0]
-    assert (wang["due"], wang["overdue_days"]) == ("2026-12-01", 2)
+    assert (wang["due"], wang["overdue_days"], wang["overdue_hours"]) == ("2026-12-01", 2, 43)
     assert wang["purpose"].endswith("by 2026-12-01 14:00; 43 h 00 min overdue")
 
 
@@ -160,3 +160,21 @@ def test_m016_from_todays_schema_adds_cause_and_solution(db_path, monkeypatch):
     assert conn.execute("SELECT id, complaint, resolved_at, root_cause, solution "
                         "FROM interactions").fetchall() == [(1, 1, None, None, None)]
     conn.close()
+
+
+def test_a_complaint_hours_past_its_answer_time_reads_overdue_in_the_table_and_json(crm,
+                                                                                 pin_clock):
+    # the audit's case: 6 h past a diamond's 24 h, less than a day, so overdue_days is 0
+    assert crm("followups", "schedule", "2", "2026-12-02", "--purpose", "回访").exit_code == 0
+    pin_clock("2026-12-02T16:00:00+08:00")
+    wang = complaint_rows(crm)[0]
+    assert (wang["overdue_days"], wang["overdue_hours"]) == (0, 6)
+    table = crm("followups").stdout.splitlines()
+    assert table[0] == "3 follow-ups due by 2026-12-02 (1 overdue)"
+    first, second = table[2].split(), table[3].split()
+    # overdue by hours first in its day, before the scheduled row merely due today
+    assert first[:5] == ["2026-12-02", "6h", "complaint", "1", "王明"]
+    assert second[:3] == ["2026-12-02", "scheduled", "2"]
+    pin_clock("2026-12-02T10:30:00+08:00")  # 30 min late: not "0h"
+    assert crm("followups").stdout.splitlines()[2].split()[:3] == [
+        "2026-12-02", "<1h", "complaint"]

@@ -31,7 +31,8 @@ def test_due_after_90_days_without_audit_data(crm, monkeypatch):
         "customer_id": None, "name": None, "tier": None, "due": "2027-03-01",
         "overdue_days": 0, "reason": "data-review",
         "purpose": "data review every 90 days: run crmctl audit data (never run; in use "
-                   "since 2026-12-01)", "followup_id": None, "phone": None, "company": None}]
+                   "since 2026-12-01)", "followup_id": None, "phone": None, "company": None,
+        "overdue_hours": None}]
     table = crm("followups").stdout
     assert "data-review" in table and "run crmctl audit data" in table
     assert review_rows(crm, "--tier", "regular") == []  # a filtered list is about customers

@@ -2,8 +2,8 @@
 value rather than by words (issue 16.6).
 
 The report's purpose column stays English (JSON, CSV: scripts); the table under a Chinese
-interface words each generated purpose from its code and values (render/purposes.py), a
-typed purpose stays as typed. The English messages of render/purposes.py equal SQLite's
+interface words each generated purpose from its code and values (core/purposes.py), a
+typed purpose stays as typed. The English messages of core/purposes.py equal SQLite's
 texts, row for row, so the two cannot drift apart.
 """
 
@@ -17,7 +17,7 @@ from conftest import inspect_db
 
 from crmctl import clock
 from crmctl.core import followups, followups_report, tiers
-from crmctl.render import purposes
+from crmctl.core import purposes
 
 ZH = {"CRMCTL_LANG": "zh_CN"}
 NOW = "2026-12-10T10:00:00+08:00"

@@ -24,7 +24,7 @@ from crmctl.errors import InvalidValue, NotFound
 TODAY = date(2026, 11, 23)
 NOW = "2026-11-23T09:00:00+08:00"
 KEYS = ["customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
-        "followup_id", "phone", "company"]
+        "followup_id", "phone", "company", "overdue_hours"]
 
 
 @pytest.fixture(autouse=True)

@@ -28,11 +28,11 @@ def test_json_and_csv_rows_carry_phone_and_company(due):
     assert [(r["name"], r["phone"], r["company"]) for r in rows] == [
         ("王明", "+8613800138000", "华为"), ("李娜", None, None)]
     assert list(rows[0]) == ["customer_id", "name", "tier", "due", "overdue_days", "reason",
-                             "purpose", "followup_id", "phone", "company"]
+                             "purpose", "followup_id", "phone", "company", "overdue_hours"]
     lines = list(csv.reader(io.StringIO(due("followups", "--format", "csv").stdout)))
-    assert lines[0][-2:] == ["phone", "company"]
-    assert lines[1][-2:] == ["'+8613800138000", "华为"]  # neutralized for spreadsheets
-    assert lines[2][-2:] == ["", ""]
+    assert lines[0][-3:] == ["phone", "company", "overdue_hours"]
+    assert lines[1][-3:] == ["'+8613800138000", "华为", ""]  # neutralized for spreadsheets
+    assert lines[2][-3:] == ["", "", ""]
 
 
 def test_the_table_cron_mails_has_phone_and_company_and_no_link(due):

@@ -240,3 +240,99 @@ def test_the_card_has_one_value_line(book):
         "700.00 CNY in all, 700.00 in 12 months; 1 purchase, average 700.00; last 2026-12-04; "
         "segment new")
     assert value_line("5") == "no purchases in CNY; segment no purchases"
+
+
+class Texts(HTMLParser):
+    """Every text a reader sees on the page (styles left out), one per line."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts, self.in_style = [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.in_style = tag == "style"
+        if tag == "html":
+            self.lang = dict(attrs)["lang"]
+
+    def handle_endtag(self, tag):
+        self.in_style = False
+
+    def handle_data(self, data):
+        if not self.in_style and data.strip():
+            self.texts.append(data.strip())
+
+
+def test_html_report_in_chinese(book, tmp_path):
+    """Issue 16.5: under a Chinese interface the page is Chinese — its language, title,
+    sections, captions, headers, chart titles and enumerated words, "(none)" too — and no
+    run of English words is left but the data's own values; English stays English."""
+    from test_zh_demo import HAN, english_runs
+
+    zh, en = tmp_path / "zh.html", tmp_path / "en.html"
+    result = book("report", "--html", zh, env={"CRMCTL_LANG": "zh_CN"})
+    assert (result.exit_code, result.stderr) == (0, f"已写入 {zh}\n")
+    assert book("report", "--html", en, env={"LANG": "C.UTF-8"}).exit_code == 0
+    page, texts = Page(), Texts()
+    page.feed(zh.read_text("utf-8"))
+    texts.feed(zh.read_text("utf-8"))
+    assert texts.lang == "zh-CN"
+    assert page.charts == {f"chart-{name}": 1 for name in CHARTS}
+    assert set(page.tables) == {f"table-{name}" for name in TABLES}
+    assert texts.texts[:3] == ["crmctl 报表 2026-11-23", "crmctl 报表 2026-11-23",
+                               "共 5 位客户，2 位有流失风险，2 起未解决投诉"]
+    for title in ("概览", "销售", "满意度", "投诉", "客户价值", "各等级客户数",
+                  "价值分群（RFM）", "每周沟通次数（自周一起）", "按月份统计的收入",
+                  "按等级统计的平均满意度（1-5）", "按根本原因统计的投诉",
+                  "累计消费前 20 名（红色：有风险）"):
+        assert title in texts.texts, title
+    sales = page.tables["table-sales-by-tier"]
+    assert sales[0] == ["等级", "收入", "订单数", "客户数", "平均订单额"]
+    assert sales[1] == ["钻石", "6000.50", "3", "1", "2000.17"]
+    assert sales[-1] == ["合计", "18300.49", "9", "4", "2033.39"]
+    assert page.tables["table-complaints-by-cause"][0] == [
+        "根本原因", "投诉数", "未解决", "已解决", "解决时长中位数（小时）", "超时"]
+    assert page.tables["table-complaints-by-cause"][1] == ["（无）", "4", "2", "2", "39.0",
+                                                            "2"]
+    value = page.tables["table-value"]
+    assert value[1][3:6] == ["银牌", "流失风险", "672 天未购买（窗口 111 天；中位间隔 55.5 天）"]
+    assert value[2][5] == "最近满意度 1/5（2026-11-18）"
+    assert ["等级", "钻石", "1"] in page.tables["table-overview"]
+    words = [t for t in texts.texts if not HAN.search(t)]  # what is neither Chinese…
+    names = {"CNY"} | {row[2] for row in value[1:]}  # …nor the data's own values
+    assert [run for t in texts.texts for run in english_runs(t)] == []
+    assert [w for w in words if w not in names and any(c.isalpha() for c in w)] == []
+    # the English page: English words, an English language, no Chinese but the data's
+    english = Texts()
+    english.feed(en.read_text("utf-8"))
+    assert english.lang == "en" and "Customers by tier" in english.texts
+    assert "(none)" in english.texts and "Complaints by root cause" in english.texts
+
+
+def test_none_label_in_chinese_tables_english_in_json(book):
+    """The reports' "(none)" group: （无） in a Chinese table, "(none)" in JSON and CSV."""
+    zh = {"CRMCTL_LANG": "zh_CN"}
+    table = book("report", "complaints", "--by", "cause", env=zh)
+    assert table.exit_code == 0, table.stderr
+    assert table.stdout.splitlines()[2].split()[:2] == ["（无）", "4"]
+    english = book("report", "complaints", "--by", "cause")
+    assert english.stdout.splitlines()[2].split()[:2] == ["(none)", "4"]
+    data = json.loads(book("report", "complaints", "--by", "cause", "--format", "json",
+                           env=zh).stdout)
+    assert data["rows"][0]["cause"] == "(none)"
+    rows = list(csv.DictReader(io.StringIO(book("report", "complaints", "--by", "cause",
+                                                "--format", "csv", env=zh).stdout)))
+    assert rows[0]["cause"] == "(none)"
+
+
+def test_value_risk_reasons_in_the_interface_language(book):
+    zh = book("report", "value", env={"CRMCTL_LANG": "zh_CN"})
+    assert zh.exit_code == 0, zh.stderr
+    assert "672 天未购买（窗口 111 天；中位间隔 55.5 天）" in zh.stdout.splitlines()[2]
+    en = book("report", "value")
+    assert ("no purchase for 672 days (window 111; median interval 55.5 days)"
+            in en.stdout.splitlines()[2])
+    data = json.loads(book("report", "value", "--format", "json",
+                           env={"CRMCTL_LANG": "zh_CN"}).stdout)
+    assert data["rows"][0]["churn_risk"] == ("no purchase for 672 days (window 111; median "
+                                             "interval 55.5 days)")
+    assert "churn_args" not in data["rows"][0]

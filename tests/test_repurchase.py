@@ -306,3 +306,97 @@ def test_the_tier_and_tag_filters_hold_for_the_purchase_rule(conn, at):
             if r["reason"] == "churn-risk"] == [wang]
     assert [r["customer_id"] for r in followups.due(conn, tag="华为")
             if r["reason"] == "churn-risk"] == [li]
+
+
+@pytest.mark.parametrize("tier, days, expected", [
+    ("silver", EVERY_100, (200, 100)),  # 2 x the median gap of 100
+    ("gold", ["2026-01-01", "2026-01-11", "2026-01-21"], (90, 10)),  # raised to min_days
+    ("gold", ["2024-01-01", "2024-10-27"], (365, 300)),  # cut to max_days
+    ("gold", ["2026-01-01", "2026-03-03", "2026-06-11"], (161, 80.5)),  # ceil(2 x 80.5)
+    ("diamond", ["2025-06-01", "2025-06-01"], (90, None)),  # one purchase day: single_days
+    ("regular", ["2025-06-01"], (365, None)),
+])
+def test_the_cards_window_is_the_reports(conn, at, tier, days, expected):
+    """core/repurchase.window_of (the card) gives the window the follow-up report uses:
+    at risk the day after it ends, not on its last day."""
+    from crmctl.core.repurchase import window_of
+
+    cid = buyer(conn, at, "王明", tier, days)
+    window, median = expected
+    assert window_of(conn, cid) == {"repurchase_window_days": window,
+                                    "median_purchase_interval_days": median}
+    last = date.fromisoformat(max(days)).toordinal()
+    at(date.fromordinal(last + window).isoformat())
+    assert cid not in churn(conn)
+    at(date.fromordinal(last + window + 1).isoformat())
+    assert f"(window {window};" in churn(conn)[cid][2]
+
+
+def test_no_window_without_a_purchase_and_the_setting_counts(conn, at):
+    from crmctl.core.repurchase import window_of
+
+    at("2026-12-01")
+    li = customers.add(conn, {"name": "李娜"}, tier="gold")
+    assert window_of(conn, li) == {"repurchase_window_days": None,
+                                   "median_purchase_interval_days": None}
+    wang = buyer(conn, at, "王明", "silver", EVERY_100)
+    window = copy.deepcopy(settings.get(conn, "repurchase_window"))
+    window["silver"]["multiple"] = 3
+    settings.put(conn, "repurchase_window", window)
+    assert window_of(conn, wang)["repurchase_window_days"] == 300
+
+
+def test_the_card_shows_the_window_in_both_languages(initialized, pin_clock):
+    """`show`: "repurchase window 200 days (median interval 100 days)" / "复购周期 200 天
+    （中位间隔 100 天）"; JSON gains repurchase_window_days (the contract allows more keys),
+    CSV keeps its columns; no purchase: no line, null."""
+    cli = initialized
+    pin_clock("2026-12-01T09:00:00+08:00")
+    assert cli("add", "王明", "--company", "华为", "--tier", "silver").exit_code == 0
+    assert cli("add", "李娜", "--tier", "gold").exit_code == 0
+    assert cli("add", "张伟").exit_code == 0
+    for day in EVERY_100:
+        assert cli("purchase", "1", "100", "--date", day).exit_code == 0
+    assert cli("purchase", "3", "50", "--date", "2026-11-01").exit_code == 0
+
+    def line(cid, env=None):
+        card = cli("show", cid, env=env)
+        assert card.exit_code == 0, card.stderr
+        found = [x for x in card.stdout.splitlines() if x.startswith(("repurchase", "复购"))]
+        return " ".join(found[0].split(None, 2 if found[0][0] == "r" else 1)) if found else None
+
+    assert line("1") == "repurchase window 200 days (median interval 100 days)"
+    assert line("1", {"CRMCTL_LANG": "zh_CN"}) == "复购周期 200 天（中位间隔 100 天）"
+    assert line("3") == "repurchase window 365 days (a single purchase)"
+    assert line("3", {"CRMCTL_LANG": "zh_CN"}) == "复购周期 365 天（仅购买过一次）"
+    assert line("2") is None and line("2", {"CRMCTL_LANG": "zh_CN"}) is None
+    data = json.loads(cli("show", "1", "--format", "json").stdout)
+    assert (data["repurchase_window_days"], data["median_purchase_interval_days"]) == (200, 100)
+    assert json.loads(cli("show", "2", "--format", "json").stdout)[
+        "repurchase_window_days"] is None
+    header = cli("show", "1", "--format", "csv").stdout.splitlines()[0]
+    assert "repurchase" not in header
+    missing = cli("show", "9")
+    assert (missing.exit_code, missing.stderr) == (1, "crmctl: no customer 9\n")
+
+
+def test_tier_rules_state_the_purchase_churn_rule(initialized):
+    cli = initialized
+    en = cli("tier", "rules").stdout.splitlines()
+    assert en[0].split()[-3:] == ["repurchase", "window", "(days)"]
+    assert en[1].endswith("2× median interval, 90–365; one purchase: 90")
+    assert en[4].endswith("2× median interval, 90–365; one purchase: 365")
+    assert "churn risk rules" in en
+    assert en[-1].startswith("repurchase  churn risk (a follow-up) once the last purchase is "
+                             "older than the tier's repurchase window")
+    zh = cli("tier", "rules", env={"CRMCTL_LANG": "zh_CN"}).stdout.splitlines()
+    assert zh[0].split()[-1] == "复购周期（天）"
+    assert zh[2].endswith("中位间隔的 2 倍，90–365；仅一次购买：180")
+    assert "流失风险规则" in zh and zh[-1].startswith("repurchase  最近一次购买早于该等级的复购周期")
+    data = json.loads(cli("tier", "rules", "--format", "json",
+                          env={"CRMCTL_LANG": "zh_CN"}).stdout)
+    assert data["tiers"][1]["repurchase_window"] == {"multiple": 2, "min_days": 90,
+                                                     "max_days": 365, "single_days": 180}
+    assert data["churn_rules"][0]["does"].startswith("churn risk (a follow-up) once")
+    csv_header = cli("tier", "rules", "--format", "csv").stdout.splitlines()[0]
+    assert csv_header == "tier,min_spend_12m,cadence_days,response_hours"

@@ -239,7 +239,8 @@ def test_rules_come_from_settings(conn, add):
     shown = tiers.rules(conn)
     gold = next(t for t in shown["tiers"] if t["tier"] == "gold")
     assert gold == {"tier": "gold", "min_spend_12m": 100000, "cadence_days": 30,
-                    "response_hours": 48}
+                    "response_hours": 48, "repurchase_window": {
+                        "multiple": 2, "min_days": 90, "max_days": 365, "single_days": 180}}
     assert shown["long_relationship"] == {"tier": "diamond", "min_spend_12m": 200000, "years": 3}
     cid = add("王明")
     buy(conn, cid, "80000", "2026-06-01")

@@ -163,7 +163,8 @@ def test_merge_dry_run_in_chinese(two):
 def test_tier_rules_in_words_for_people_and_english_json(two):
     lines = two("tier", "rules", env=ZH).stdout.splitlines()
     assert lines[0].split()[0] == "等级" and "等级评审规则（按顺序）" in lines
-    assert any(line.startswith("inactive") and line.endswith("天没有购买且没有等级变更时降一级")
+    assert any(line.startswith("不活跃 ") and line.endswith("天没有购买且没有等级变更时降一级")
                for line in lines)
     data = json.loads(two("tier", "rules", "--format", "json", env=ZH).stdout)
     assert data["rules"][1]["does"].startswith("down one tier after more than ")
+    assert data["rules"][1]["rule"] == "inactive"  # the rule's name in a table only (16.5)

@@ -20,7 +20,7 @@ from crmctl import __version__, i18n
 from crmctl.cli._commands import COMMANDS, SUB_APPS
 from crmctl.cli.helptext import HelpContext, one_line, tr, use_help_context
 from crmctl.errors import CrmError, ExitStatus
-from crmctl.i18n import _
+from crmctl.i18n import _, is_english
 
 
 def _fail(message: str, status: int) -> None:
@@ -84,7 +84,13 @@ def _usage_line(exc) -> str:
     if (path, option) in MISPLACED:
         return _("{command} has no {option}; {hint}").format(
             command=path.split(" ", 1)[1], option=option, hint=MISPLACED[path, option]())
-    return exc.format_message() + (f" (see '{path} --help')" if exc.ctx else "")
+    message = exc.format_message()
+    if not is_english():  # click words its own errors in English only
+        from crmctl.cli.usage_words import worded
+
+        message = worded(message)
+    return _("{message} (see '{command} --help')").format(
+        message=message, command=path) if exc.ctx else message
 
 
 class _StandardOutput(io.FileIO):

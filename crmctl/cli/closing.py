@@ -10,7 +10,7 @@ from crmctl.cli.context import new_app, session
 from crmctl.core import closing
 from crmctl.errors import UsageError
 from crmctl.i18n import _
-from crmctl.render import Format, emit_rows, message
+from crmctl.render import Format, emit_retention, message
 from crmctl.store import passphrase
 
 app = new_app()
@@ -73,5 +73,4 @@ def retention(ctx: typer.Context,
         message(_("forgot {n} customer(s) past retention ({days} days)").format(
             n=len(forgotten), days=days))
     else:
-        emit_rows([vars(d) for d in due], ["id", "name", "why", "since"], fmt,
-                  empty=_("no customer is past retention ({days} days)").format(days=days))
+        emit_retention([vars(d) for d in due], fmt, days)

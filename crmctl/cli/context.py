@@ -15,7 +15,6 @@ from typing import Iterator
 
 import typer
 
-from crmctl.core import bulk
 from crmctl.errors import PassphraseError
 from crmctl.i18n import _
 from crmctl.render import message
@@ -111,6 +110,8 @@ def session(ctx: typer.Context, *, exclusive: bool = False) -> Iterator:
 def several_ids(ids: list[str]) -> list[str]:
     """The ids of a command that takes several (`rm`, `consent`, `tag add`), with ``-``
     replaced by the ids on stdin (numbers, or `crmctl list --format json`)."""
+    from crmctl.core import bulk  # not at start-up: the report does not need it
+
     return bulk.expand(ids, sys.stdin.read)
 
 

@@ -10,8 +10,9 @@ import typer
 from crmctl.cli.context import new_app, session
 from crmctl.core import tiers
 from crmctl.i18n import _, pgettext
-from crmctl.render import (REVIEW_JSON, Format, emit_json_objects, emit_rows,
-                           emit_tier_changes, emit_tier_rules, message, say_proposed)
+from crmctl.render import (REVIEW_JSON, Format, emit_json_objects,
+                           emit_tier_changes, emit_tier_history, emit_tier_rules, message,
+                           say_proposed)
 
 app = new_app("Customer tiers (客户分级): set by hand, review by rule, history, rules.")
 
@@ -72,7 +73,7 @@ def history(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="
     """
     with session(ctx) as conn:
         rows = tiers.history(conn, customer_id)
-    emit_rows(rows, HISTORY_COLUMNS, fmt, empty=_("no tier changes recorded"))
+    emit_tier_history(rows, HISTORY_COLUMNS, fmt)
 
 
 @app.command()

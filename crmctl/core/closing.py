@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
-from crmctl.core import audit, privacy, settings
+from crmctl.core import audit, settings
 from crmctl.core.validate import clean_text
 from crmctl.errors import InvalidValue
 from crmctl.i18n import _
@@ -30,6 +30,8 @@ def close(conn, customer_id, reason: str | None) -> dict:
     reason = clean_text(reason)
     if reason is None:
         raise InvalidValue(_("close needs --reason TEXT (why the relationship ends)"))
+    from crmctl.core import privacy  # not at import: the follow-up report loads this module
+
     record = privacy.live_record(conn, customer_id)
     if record["closed_at"]:
         raise InvalidValue(_("customer {id} is already closed (since {day}); crmctl reopen "
@@ -46,6 +48,8 @@ def close(conn, customer_id, reason: str | None) -> dict:
 def reopen(conn, customer_id, reason: str | None = None) -> dict:
     """Reopen a closed customer (why: optional); return {id, name}."""
     reason = clean_text(reason)
+    from crmctl.core import privacy  # not at import: the follow-up report loads this module
+
     record = privacy.live_record(conn, customer_id)
     if not record["closed_at"]:
         raise InvalidValue(_("customer {id} is not closed").format(id=record["id"]))
@@ -115,6 +119,8 @@ def _day(text: str) -> str:
 
 def apply(conn, today: date | None = None) -> list[int]:
     """Forget every customer ``due`` names (each as ``forget``: audited); their ids."""
+    from crmctl.core import privacy
+
     _, rows = due(conn, today)
     return [privacy.forget(conn, row.id)["id"] for row in rows]
 

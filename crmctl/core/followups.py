@@ -46,7 +46,7 @@ from crmctl.core.references import resolve
 from crmctl.core.validate import (clean_multiline, clean_text,
                                   parse_positive_id)
 from crmctl.errors import InvalidValue, NotFound, UsageError
-from crmctl.i18n import _
+from crmctl.i18n import _, ngettext
 from crmctl.store import atomic, page_cache
 
 KINDS = ("scheduled", "notify")
@@ -95,15 +95,16 @@ def plan(conn, customer_id, due: date, purpose: str | None) -> tuple[int, int, l
 
 def same_day_warning(customer_id: int, day: date, others: list[int]) -> str:
     """The stderr warning when a customer has more than one open follow-up on a day."""
-    listed = ", ".join(str(i) for i in others)
-    what = "follow-ups" if len(others) > 1 else "follow-up"
-    return (f"warning: customer {customer_id} already has open {what} {listed} "
-            f"due {day.isoformat()}")
+    return ngettext("warning: customer {id} already has open follow-up {ids} due {day}",
+                    "warning: customer {id} already has open follow-ups {ids} due {day}",
+                    len(others)).format(id=customer_id, ids=", ".join(str(i) for i in others),
+                                        day=day.isoformat())
 
 
 def still_open_notice(fid: int, due: str) -> str:
     """The stderr note when a contact is logged while a follow-up due by today is open."""
-    return f"follow-up {fid} (due {due}) is still open; close it with --done {fid}"
+    return _("follow-up {id} (due {due}) is still open; close it with --done {id}").format(
+        id=fid, due=due)
 
 
 def parse_fid(value) -> int:
@@ -223,10 +224,14 @@ def edit(conn, followup_id, *, due: date | None = None,
 
 def due(conn, until: date | None = None, *, overdue_only: bool = False,
         tier: str | None = None, tag: str | None = None,
-        today: date | None = None, ids: list[int] | None = None) -> list[dict]:
-    """The follow-up report: rows with the contract's keys (COLUMNS), by due day."""
-    return [dict(zip(COLUMNS, row)) for row in due_rows(
-        conn, until, overdue_only=overdue_only, tier=tier, tag=tag, today=today, ids=ids)]
+        today: date | None = None, ids: list[int] | None = None,
+        args: bool = False) -> list[dict]:
+    """The follow-up report: rows with the contract's keys (COLUMNS), by due day; with
+    ``args``, each generated purpose's code and values too (core/purposes.py words them)."""
+    keys = COLUMNS + ("args",) if args else COLUMNS
+    return [dict(zip(keys, row)) for row in due_rows(
+        conn, until, overdue_only=overdue_only, tier=tier, tag=tag, today=today, ids=ids,
+        projection=", ".join(keys) if args else None)]
 
 
 def due_rows(conn, until: date | None = None, *, overdue_only: bool = False,

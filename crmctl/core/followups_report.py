@@ -27,17 +27,17 @@ from crmctl.core.validate import check_tier, normalize_tag
 REASONS = ("complaint", "scheduled", "notify", "churn-risk", "cadence", "care", "data-review",
            "retention")
 COLUMNS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
-           "followup_id", "phone", "company")
+           "followup_id", "phone", "company", "overdue_hours")
 # What the columns hold, for a renderer that can spare json_quote where no value needs it
 # (render.json_object_sql, ~4 % of the report): ids and day counts are integers (or NULL),
 # reason is a word (reasons are REASONS); tier is NULL on the data-review row.
 # The partial index latest_ratings_low (m006) holds the ratings up to the default threshold;
 # a higher threshold set by the user reads latest_ratings without it.
 _LOW_INDEX_HOLDS = rules.CHURN_RISK["low_satisfaction"]
-INTEGER_COLUMNS = ("customer_id", "overdue_days", "followup_id")
+INTEGER_COLUMNS = ("customer_id", "overdue_days", "followup_id", "overdue_hours")
 WORD_COLUMNS = ("reason", "due")  # (due: YYYY-MM-DD on every row)
 # what the sorter carries for an aggregate (phone and company are looked up after it)
-_SORTED = (*COLUMNS[:-2], "nth")
+_SORTED = (*(c for c in COLUMNS if c not in ("phone", "company")), "nth")
 
 
 def day_start_utc(day: date) -> str:
@@ -111,7 +111,8 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
                               day_start_utc(today - timedelta(days=silent * days - 1)))
         scans.append(_SCAN.format(n=n, where=where))
     reason_rank = " ".join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(REASONS))
-    order = (f"due, {tier_rank_sql('tier', unknown=9)}, customer_id, "
+    # within a day, a complaint past its answer time first: it is overdue by hours
+    order = (f"due, late = 0, {tier_rank_sql('tier', unknown=9)}, customer_id, "
              f"CASE reason {reason_rank} END, coalesce(followup_id, 0), nth")
     wants_args = bool(_WANTS_ARGS.search(f"{projection} {aggregate}"))
     select = f"{projection or ', '.join(COLUMNS)} FROM shaped {_CONTACT} ORDER BY {order}"
@@ -132,7 +133,7 @@ def statement(conn, until: date, today: date, *, overdue_only: bool = False,
 
 
 # The generated purposes as a code and their values (the column args, JSON), from which
-# render/purposes.py words them in the interface language (the purpose column stays English
+# core/purposes.py words them in the interface language (the purpose column stays English
 # for JSON and CSV). Made only for a projection that names args: a report that does not use
 # them would still pay ~12 ms (the churn-risk aggregate, the complaint times). The care,
 # data-review and retention rows bring theirs as parameters, made in Python.
@@ -212,8 +213,8 @@ risks (id, name, tier, start, kind, n, m, never) AS (
     {repurchase_risk}
 ),
 -- jdue: the due day as a julian day number, from the numbers at hand where there are some
--- args: the purpose as a code and its values (see _ARGS); late: a complaint past its answer
--- time (--overdue selects by it, not by the purpose's words).
+-- args: the purpose as a code and its values (see _ARGS); late: the seconds a complaint is
+-- past its answer time, 0 otherwise (--overdue selects by it, not by the purpose's words).
 report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth, args, late) AS (
     -- complaint (core/complaints.py): every open one at once, due the tier's response
     -- time after it was logged (local_due: that instant; secs: seconds past it)
@@ -223,7 +224,7 @@ report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth, a
         strftime('%Y-%m-%d %H:%M', at, 'localtime'), hours,
         strftime('%Y-%m-%d %H:%M', local_due),
         abs(secs) / 3600, abs(secs) / 60 % 60), NULL, iid,
-        {args_complaint}, secs > 0
+        {args_complaint}, max(secs, 0)
     FROM complaints
     UNION ALL
     SELECT f.customer_id, c.name, c.tier, f.due, julianday(f.due), f.kind, f.purpose, f.id, 0,
@@ -269,7 +270,8 @@ report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth, a
 shaped AS (
     SELECT customer_id, name, tier, due,
            max(0, CAST(:jtoday - jdue AS INTEGER)) AS overdue_days,
-           reason, purpose, followup_id, nth, args, late
+           reason, purpose, followup_id, nth, args, late,
+           iif(late > 0, late / 3600, NULL) AS overdue_hours
     FROM report {overdue}
 )
 SELECT """

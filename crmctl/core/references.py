@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 
-from crmctl.core import search
 from crmctl.core.validate import parse_customer_id
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.i18n import _
@@ -47,6 +46,8 @@ def resolve(conn, ref) -> int:
 
 def _candidates(conn, words: str) -> list[tuple]:
     """Live customers whose name, company or phone starts with ``words``, by id."""
+    from crmctl.core import search  # (the pinyin keys) only when a name is looked up
+
     digits = re.sub(r"\D", "", words)
     is_phone = bool(_PHONE.fullmatch(words)) and len(digits) >= 3
     where, params = search.match_clause(digits if is_phone else words)
@@ -66,6 +67,8 @@ def _unique(words: str, rows: list[tuple]) -> int:
     if not rows:
         raise NotFound(_("no customer matches {words}").format(words=repr(words)))
     if len(rows) > 1:
+        from crmctl.core import search
+
         exact = [r for r in rows if r[1] and search.fold(r[1]) == search.fold(words)]
         if len(exact) == 1:
             return exact[0][0]

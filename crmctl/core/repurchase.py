@@ -21,6 +21,7 @@ and ``params`` beside its parameters. m018's customers_last_purchase finds the b
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 from crmctl.core import rules, settings
@@ -68,3 +69,22 @@ CTES = _CTES.replace("{where}", "{{where}}").format(**{n: _per_tier(n) for n in 
 # purchase; m = the window; the last column = the median gap (NULL: a single purchase day)
 RISK = """SELECT id, name, tier, jp + w + 1, 3, CAST(:jtoday - jp AS INTEGER), w, median
     FROM windows WHERE :jtoday - jp > w"""
+
+
+def window_of(conn, cid: int) -> dict:
+    """One customer's repurchase window for the card (`show`), by the report's rule:
+    ``repurchase_window_days`` (None: never bought) and ``median_purchase_interval_days``
+    (None: fewer than two purchase days, the tier's single_days is the window)."""
+    row = conn.execute("SELECT c.tier, c.last_purchase_at, g.median FROM customers c "
+                       "LEFT JOIN purchase_gaps g ON g.customer_id = c.id WHERE c.id = ?",
+                       (cid,)).fetchone()
+    if row is None or row[1] is None:
+        return {"repurchase_window_days": None, "median_purchase_interval_days": None}
+    tier, _, median = row
+    windows = settings.get(conn, "repurchase_window")
+    w = windows.get(tier, windows[rules.TIERS[-1]])
+    days = (int(w["single_days"]) if median is None else
+            min(int(w["max_days"]), max(int(w["min_days"]), math.ceil(w["multiple"] * median))))
+    return {"repurchase_window_days": days,
+            "median_purchase_interval_days": None if median is None else
+            (int(median) if float(median).is_integer() else median)}

@@ -83,7 +83,8 @@ def rules(conn, *, people: bool = True) -> dict:
     cur, spend, long_rel = s["currency"], s["tier_spend"], s["diamond_long_relationship"]
     sat, days = s["satisfaction_falling"], s["downgrade_inactive_days"]
     tiers = [{"tier": t, "min_spend_12m": spend.get(t, 0), "cadence_days": s["cadence_days"][t],
-              "response_hours": s["response_hours"][t]} for t in TIERS]
+              "response_hours": s["response_hours"][t],
+              "repurchase_window": s["repurchase_window"][t]} for t in TIERS]
     with nullcontext() if people else english():
         words = [
             {"rule": "spend", "does": _(
@@ -101,7 +102,13 @@ def rules(conn, *, people: bool = True) -> dict:
                 "tier change, never rise and the latest is {drop}+ points below the oldest"
             ).format(n=sat["ratings"], days=sat["days"], drop=sat["min_drop"])},
         ]
+        churn = [{"rule": "repurchase", "does": _(
+            "churn risk (a follow-up) once the last purchase is older than the tier's "
+            "repurchase window: a multiple of the median interval between purchase days, "
+            "within the tier's bounds; after a single purchase day, the tier's own window "
+            "(setting repurchase_window)")}]
     return {"currency": cur, "spend_window_months": SPEND_MONTHS, "tiers": tiers,
+            "churn_rules": churn,
             "long_relationship": {"tier": "diamond", "min_spend_12m": long_rel["spend"],
                                   "years": long_rel["years"]},
             "downgrade_inactive_days": days, "satisfaction_falling": sat, "rules": words}

@@ -17,7 +17,7 @@ from contextlib import nullcontext
 
 from crmctl import clock, i18n
 from crmctl.i18n import _, pgettext
-from crmctl.core import closing, contact_points, consent, customers
+from crmctl.core import closing, contact_points, consent, customers, repurchase, tier_reasons
 from crmctl.core.analysis import value
 
 # ISO 4217 currencies without minor units; every other one has two decimals here.
@@ -47,6 +47,7 @@ def show(conn, customer_id, *, people: bool = True) -> dict:
     data.update(contact_points.of_customer(conn, card.id))  # phones[], emails[]: every one
     data.update(value.card(conn, card.id))  # spend, average order, RFM segment (issue 18)
     data.update(closing.state(conn, card.id))  # closed_at, close_reason (issue 18.8)
+    data.update(repurchase.window_of(conn, card.id))  # the purchase-churn window (18.2)
     with nullcontext() if people else i18n.english():
         data["timeline"] = timeline(conn, card.id)
     data["consent"] = consent.current_state(conn, card.id)
@@ -132,7 +133,7 @@ def _tiers(conn, cid: int) -> list[dict]:
         change = f"{pgettext('tier', r['old_tier'])} → {new}" if r["old_tier"] else new
         r.update(kind="tier", description=_("tier {change} ({source}): {reason}").format(
             change=change, source=pgettext("source", r["source"]) if r["source"] else r["source"],
-            reason=r["reason"]))
+            reason=tier_reasons.worded(r["reason"])))
     return rows
 
 
@@ -142,8 +143,8 @@ def _followups(conn, cid: int) -> list[dict]:
     for r in rows:
         what = (_("tier-change notice #{id}") if r["followup_kind"] == "notify"
                 else _("follow-up #{id}")).format(id=r["id"])
-        text = _("{how}: {summary}").format(how=what, summary=r["purpose"]) if r["purpose"] \
-            else what
+        purpose = tier_reasons.notify_worded(r["purpose"])
+        text = _("{how}: {summary}").format(how=what, summary=purpose) if purpose else what
         if r["cancel_reason"]:
             text += _(" (due {due}, cancelled: {reason})").format(due=r["due"],
                                                                  reason=r["cancel_reason"])

@@ -27,7 +27,9 @@ from crmctl.render.terminal import (console, message, print_renderable, progress
                                     stdout_is_terminal)
 from crmctl.render.views import (REVIEW_JSON, emit_campaigns, emit_customer,
                                  emit_followups_table, emit_import_summary, emit_record,
-                                 emit_targeting, emit_tier_changes, emit_tier_rules,
+                                 emit_retention, emit_targeting, emit_tier_changes,
+                                 emit_tier_history,
+                                 emit_tier_rules,
                                  say_proposed)
 
 __all__ = [
@@ -36,7 +38,7 @@ __all__ = [
     "emit_csv", "emit_customer", "emit_followups_table", "emit_import_summary", "emit_json",
     "emit_json_body", "emit_json_objects", "followup_cells", "emit_plain_cells", "emit_plain_table",
     "emit_record", "emit_rows", "emit_targeting", "emit_text_table", "emit_tier_changes",
-    "emit_tier_rules", "json_list_sql", "json_object_sql", "message", "one_line",
+    "emit_retention", "emit_tier_history", "emit_tier_rules", "json_list_sql", "json_object_sql", "message", "one_line",
     "print_renderable", "progress", "report_rows", "say_proposed", "stdout_is_terminal", "table", "to_json",
     "with_bars",
 ]

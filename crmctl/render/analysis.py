@@ -7,8 +7,9 @@ rows only, one per group. Internal sort keys (``*_minor``) never leave here.
 
 from __future__ import annotations
 
+from crmctl.core.analysis.common import NONE_LABEL
 from crmctl.render.charts import with_bars
-from crmctl.i18n import _, pgettext
+from crmctl.i18n import _, is_english, pgettext
 from crmctl.render.formats import Format, emit_csv, emit_json
 from crmctl.render.tables import emit_rows
 
@@ -41,6 +42,8 @@ def _emit(result: dict, fmt: Format, columns: tuple, bar_key: str, title: str,
         if rows:
             rows.append({**result["total"], by: _("total"), "bar": ""})
         table = (by, columns[1], "bar", *columns[2:])
+        none = _("(none)")  # the group of rows without the value; English in JSON and CSV
+        rows = [{**r, by: none} if r[by] == NONE_LABEL else r for r in rows]
         emit_rows([shown(r) for r in rows], table, Format.table, title=title, empty=empty)
 
 
@@ -101,10 +104,19 @@ def emit_value(result: dict, fmt: Format) -> None:
     elif fmt == Format.csv:
         emit_csv(rows, VALUE)
     else:
-        table = [{**r, "churn_risk": r["churn_risk"] or (_("RFM at risk") if r["at_risk"]
-                                                           else "")}
-                 for r in with_bars(rows, "total_minor")]
+        table = [{**r, "churn_risk": risk_text(r)} for r in with_bars(rows, "total_minor")]
         emit_rows(table, VALUE_TABLE, Format.table,
                   title=_("top {n} customers by spend in {currency}, the ones at risk first")
                   .format(n=result["top"], currency=result["currency"]),
                   empty=_("no purchases in {currency} yet").format(currency=result["currency"]))
+
+
+def risk_text(row: dict) -> str:
+    """A value row's risk for people: its churn-risk reasons in the interface language
+    (render/purposes), else "RFM at risk" when its segment is, else nothing."""
+    if row["churn_risk"]:
+        if is_english() or not row.get("churn_args"):
+            return row["churn_risk"]
+        from crmctl.render.purposes import sentence
+        return sentence("churn-risk", row["churn_risk"], row["churn_args"])
+    return _("RFM at risk") if row["at_risk"] else ""

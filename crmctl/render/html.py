@@ -1,6 +1,10 @@
 """`report html FILE`: one self-contained HTML page for a manager — the overview, sales,
 satisfaction, complaints and value sections, each as SVG charts (render/svg.py) and
 tables. No script, no stylesheet or font fetched, no image file: everything is in the page.
+The page is in the interface language (issue 16.5): under a Chinese interface its language,
+title, section names, captions, headers, chart titles and enumerated words (tiers, stages,
+segments, categories, "(none)") are Chinese, from the catalog the terminal report uses;
+an English page is the English text as written here.
 
 Every chart is a ``<figure class="chart" id="chart-…">`` holding one ``<svg>``; every
 table a ``<table id="table-…">`` (CHARTS and TABLES name them all: the test checks each is
@@ -12,7 +16,10 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from crmctl.render.analysis import causes_text
+from crmctl.core.analysis.common import NONE_LABEL
+from crmctl.i18n import _, is_english, pgettext
+from crmctl.render import labels
+from crmctl.render.analysis import causes_text, risk_text
 from crmctl.render.svg import bar_chart
 from crmctl.store.outputs import private_output
 
@@ -46,14 +53,24 @@ def write_html(data: dict, path: Path) -> None:
 
 def page(data: dict) -> str:
     o = data["overview"]
-    head = (f"{o['customers']} customers, {o['churn_risk']} at churn risk, "
-            f"{sum(o['open_complaints'].values())} open complaints")
-    body = [f"<h1>crmctl report {escape(data['date'])}</h1>", f"<p>{escape(head)}</p>",
+    head = _("{n} customers, {risk} at churn risk, {open} open complaints").format(
+        n=o["customers"], risk=o["churn_risk"], open=sum(o["open_complaints"].values()))
+    title = escape(_("crmctl report {date}").format(date=data["date"]))
+    body = [f"<h1>{title}</h1>", f"<p>{escape(head)}</p>",
             _overview(o), _sales(data), _satisfaction(data), _complaints(data),
             _value(data["value"])]
-    return ("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>crmctl report {escape(data['date'])}</title>\n<style>{STYLE}</style>\n"
+    lang = "en" if is_english() else "zh-CN"
+    return (f"<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{title}</title>\n<style>{STYLE}</style>\n"
             "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def _word(kind: str, value):
+    """An enumerated word (tier, stage, segment, category…) or the reports' "(none)" in the
+    interface language; any other value (a month, a root cause typed by a person) as is."""
+    if value == NONE_LABEL:
+        return _("(none)")
+    return pgettext(kind, value) if isinstance(value, str) and value else value
 
 
 def _section(name: str, title: str, parts: list[str]) -> str:
@@ -72,7 +89,8 @@ def _chart(name: str, pairs: list[tuple[str, float]], title: str, unit: str = ""
 def _table(name: str, caption: str, headers: list[str], rows: list[list],
            total: list | None = None, risky: list[bool] | None = None) -> str:
     out = [f'<table id="table-{name}">', f"<caption>{escape(caption)}</caption>",
-           "<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers) + "</tr></thead>",
+           "<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in labels.headers(headers))
+           + "</tr></thead>",
            "<tbody>"]
     for i, row in enumerate(rows):
         risk = ' class="risk"' if risky and risky[i] else ""
@@ -91,85 +109,92 @@ def _td(value) -> str:
         f"<td>{escape(str(value))}</td>"
 
 
+def _words(kind: str, counts: dict) -> list[tuple[str, int]]:
+    return [(_word(kind, k), v) for k, v in counts.items()]
+
+
 def _overview(o: dict) -> str:
     weeks = [(w["week"][5:], w["interactions"]) for w in o["interactions_per_week"]]
-    counts = ([["tier", k, v] for k, v in o["tiers"].items()]
-              + [["stage", k, v] for k, v in o["stages"].items()]
-              + [["segment (RFM)", k, v] for k, v in o["segments"].items()]
-              + [["open complaints", k, v] for k, v in o["open_complaints"].items()])
-    return _section("overview", "Overview", [
-        _chart("tiers", list(o["tiers"].items()), "Customers by tier"),
-        _chart("stages", list(o["stages"].items()), "Lifecycle stages"),
-        _chart("segments", list(o["segments"].items()), "Value segments (RFM)"),
-        _chart("open-complaints", list(o["open_complaints"].items()), "Open complaints"),
-        _chart("interactions-per-week", weeks, "Interactions per week (from Monday)"),
-        _table("overview", "Counts", ["breakdown", "group", "customers"], counts)])
+    counts = [[pgettext("breakdown", breakdown), group, n]
+              for breakdown, kind, key in (("tier", "tier", "tiers"),
+                                           ("stage", "stage", "stages"),
+                                           ("segment (RFM)", "segment", "segments"),
+                                           ("open complaints", "category", "open_complaints"))
+              for group, n in _words(kind, o[key])]
+    return _section("overview", _("Overview"), [
+        _chart("tiers", _words("tier", o["tiers"]), _("Customers by tier")),
+        _chart("stages", _words("stage", o["stages"]), _("Lifecycle stages")),
+        _chart("segments", _words("segment", o["segments"]), _("Value segments (RFM)")),
+        _chart("open-complaints", _words("category", o["open_complaints"]),
+               _("Open complaints")),
+        _chart("interactions-per-week", weeks, _("Interactions per week (from Monday)")),
+        _table("overview", _("Counts"), ["breakdown", "group", "customers"], counts)])
 
 
 def _sales(data: dict) -> str:
     parts = []
     for by in ("month", "tier"):
-        s = data[f"sales_by_{by}"]
-        rows = [[r[by], r["revenue"], r["orders"], r["customers"], r["average_order"]]
-                for r in s["rows"]]
+        s, word = data[f"sales_by_{by}"], pgettext("by", by)
+        rows = [[_word(by, r[by]), r["revenue"], r["orders"], r["customers"],
+                 r["average_order"]] for r in s["rows"]]
         t = s["total"]
-        parts += [_chart(f"sales-by-{by}", [(r[by], float(r["revenue"]))
-                                            for r in s["rows"]],
-                         f"Revenue by {by}", s["currency"]),
-                  _table(f"sales-by-{by}", f"Sales by {by} ({s['currency']})",
+        parts += [_chart(f"sales-by-{by}", [(row[0], float(row[1])) for row in rows],
+                         _("Revenue by {by}").format(by=word), s["currency"]),
+                  _table(f"sales-by-{by}", _("Sales by {by} ({currency})").format(
+                      by=word, currency=s["currency"]),
                          [by, "revenue", "orders", "customers", "average order"], rows,
-                         ["total", t["revenue"], t["orders"], t["customers"],
+                         [_("total"), t["revenue"], t["orders"], t["customers"],
                           t["average_order"]])]
-    return _section("sales", "Sales", parts)
+    return _section("sales", _("Sales"), parts)
 
 
 def _satisfaction(data: dict) -> str:
     parts = []
     for by in ("month", "tier"):
-        s = data[f"satisfaction_by_{by}"]
-        rows = [[r[by], r["average"], r["ratings"], _pct(r["low_share"]), r["trend"]]
-                for r in s["rows"]]
+        s, word = data[f"satisfaction_by_{by}"], pgettext("by", by)
+        rows = [[_word(by, r[by]), r["average"], r["ratings"], _pct(r["low_share"]),
+                 r["trend"]] for r in s["rows"]]
         t = s["total"]
-        parts += [_chart(f"satisfaction-by-{by}", [(r[by], r["average"]) for r in s["rows"]],
-                         f"Average satisfaction by {by} (1-5)"),
-                  _table(f"satisfaction-by-{by}", f"Satisfaction by {by}",
+        parts += [_chart(f"satisfaction-by-{by}", [(row[0], row[1]) for row in rows],
+                         _("Average satisfaction by {by} (1-5)").format(by=word)),
+                  _table(f"satisfaction-by-{by}", _("Satisfaction by {by}").format(by=word),
                          [by, "average", "ratings", f"≤ {s['low_at_most']}", "trend"], rows,
-                         ["total", t["average"], t["ratings"], _pct(t["low_share"]), None])]
-    return _section("satisfaction", "Satisfaction", parts)
+                         [_("total"), t["average"], t["ratings"], _pct(t["low_share"]), None])]
+    return _section("satisfaction", _("Satisfaction"), parts)
 
 
 def _complaints(data: dict) -> str:
     parts = []
     for by in ("category", "cause", "month"):
         c = data[f"complaints_by_{by}"]
+        word = pgettext("by", "root cause") if by == "cause" else pgettext("by", by)
         causes = by == "category"  # each category's root causes beside it
-        rows = [[r[by], r["complaints"], r["open"], r["resolved"], r["median_hours"],
-                 r["over_response_time"], *([causes_text(r["causes"])] if causes else [])]
-                for r in c["rows"]]
+        rows = [[_word(by, r[by]), r["complaints"], r["open"], r["resolved"],
+                 r["median_hours"], r["over_response_time"],
+                 *([causes_text(r["causes"])] if causes else [])] for r in c["rows"]]
         t = c["total"]
-        parts += [_chart(f"complaints-by-{by}", [(r[by], r["complaints"]) for r in c["rows"]],
-                         f"Complaints by {'root cause' if by == 'cause' else by}"),
-                  _table(f"complaints-by-{by}", f"Complaints by "
-                         f"{'root cause' if by == 'cause' else by}",
+        parts += [_chart(f"complaints-by-{by}", [(row[0], row[1]) for row in rows],
+                         _("Complaints by {by}").format(by=word)),
+                  _table(f"complaints-by-{by}", _("Complaints by {by}").format(by=word),
                          [by, "complaints", "open", "resolved", "median hours to resolve",
                           "over response time", *(["root causes"] if causes else [])], rows,
-                         ["total", t["complaints"], t["open"], t["resolved"],
+                         [_("total"), t["complaints"], t["open"], t["resolved"],
                           t["median_hours"], t["over_response_time"],
                           *([causes_text(t["causes"])] if causes else [])])]
-    return _section("complaints", "Complaints", parts)
+    return _section("complaints", _("Complaints"), parts)
 
 
 def _value(v: dict) -> str:
     rows = v["rows"]
-    table = [[r["rank"], r["id"], r["name"], r["tier"], r["segment"],
-              r["churn_risk"] or ("RFM at risk" if r["at_risk"] else ""), r["total_spend"],
-              r["spend_12m"], r["purchases"], r["average_order"], r["last_purchase"]]
-             for r in rows]
-    return _section("value", "Customer value", [
+    table = [[r["rank"], r["id"], r["name"], _word("tier", r["tier"]),
+              _word("segment", r["segment"]), risk_text(r), r["total_spend"], r["spend_12m"],
+              r["purchases"], r["average_order"], r["last_purchase"]] for r in rows]
+    return _section("value", _("Customer value"), [
         _chart("value", [(f"#{r['id']} {r['name']}", float(r["total_spend"])) for r in rows],
-               f"Top {v['top']} by lifetime spend (red: at risk)", v["currency"],
-               horizontal=True, alerts=[r["at_risk"] for r in rows]),
-        _table("value", f"Top {v['top']} customers by spend ({v['currency']}), at risk first",
+               _("Top {n} by lifetime spend (red: at risk)").format(n=v["top"]),
+               v["currency"], horizontal=True, alerts=[r["at_risk"] for r in rows]),
+        _table("value", _("Top {n} customers by spend ({currency}), at risk first").format(
+            n=v["top"], currency=v["currency"]),
                ["rank", "id", "name", "tier", "segment", "risk", "total spend", "12-month spend",
                 "purchases", "average order", "last purchase"], table,
                risky=[r["at_risk"] for r in rows])])

@@ -18,7 +18,7 @@ WORD_KINDS = {"tier": "tier", "old_tier": "tier", "new_tier": "tier", "proposed"
               "stage": "stage", "channel": "channel", "direction": "direction",
               "reason": "reason", "complaint_category": "category", "status": "status",
               "segment": "segment", "kind": "kind", "category": "category",
-              "source": "source", "check": "check"}
+              "source": "source", "check": "check", "rule": "rule"}
 
 
 def headers(names: Sequence[str]) -> list[str]:

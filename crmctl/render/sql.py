@@ -73,7 +73,10 @@ def emit_json_objects(objects: Sequence[str]) -> None:
 # is empty), so that 22,000 rows under cron are text before Python sees them.
 FOLLOWUP_HEADERS = ["due", "overdue", "reason", "id", "name", "phone", "company", "tier",
                     "why", "fid"]
-FOLLOWUP_CELLS = ("due, iif(overdue_days > 0, overdue_days || 'd', ''), reason, "
+# overdue: days past the due day, or for a complaint past its answer time within the day, hours
+FOLLOWUP_CELLS = ("due, CASE WHEN overdue_days > 0 THEN overdue_days || 'd' "
+                  "WHEN overdue_hours > 0 THEN overdue_hours || 'h' "
+                  "WHEN overdue_hours = 0 THEN '<1h' ELSE '' END, reason, "
                   "coalesce(customer_id || '', ''), coalesce(name, ''), coalesce(phone, ''), "
                   "coalesce(company, ''), coalesce(tier, ''), coalesce(purpose, ''), "
                   "coalesce(followup_id || '', '')")
@@ -81,5 +84,5 @@ FOLLOWUP_CELLS = ("due, iif(overdue_days > 0, overdue_days || 'd', ''), reason, 
 
 def followup_cells() -> str:
     """FOLLOWUP_CELLS, and under a Chinese interface the purpose's code and values too (a
-    last cell, ``args``: emit_followups_table words the purpose from it, render/purposes)."""
+    last cell, ``args``: emit_followups_table words the purpose from it, core/purposes.py)."""
     return FOLLOWUP_CELLS if is_english() else FOLLOWUP_CELLS + ", coalesce(args, '')"

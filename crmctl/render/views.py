@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from crmctl.core import tier_reasons
 from crmctl.i18n import _, ngettext, pgettext
 from crmctl.render.cards import emit_card
 from crmctl.render.cells import for_people, grouped
@@ -21,7 +22,7 @@ def emit_followups_table(cells: Sequence[Sequence[str]], day) -> None:
     code and values (sql.followup_cells under a Chinese interface), have the purpose worded
     in the interface language from them."""
     if cells and len(cells[0]) > len(FOLLOWUP_HEADERS):
-        from crmctl.render.purposes import worded
+        from crmctl.core.purposes import worded
 
         cells = worded(cells, FOLLOWUP_HEADERS.index("reason"), FOLLOWUP_HEADERS.index("why"))
     late = sum(1 for row in cells if row[1])
@@ -48,6 +49,16 @@ def emit_record(data: dict, fmt: Format, title: str, *, hidden: Sequence[str] = 
 
 VALUE_KEYS = ("total_spend", "spend_12m", "purchases", "average_order", "last_purchase",
               "segment", "spend_currency")
+
+
+def window_text(days: int | None, median) -> str | None:
+    """The card's repurchase window: "180 days (median interval 90 days)"; None: never
+    bought (core/repurchase.window_of)."""
+    if days is None:
+        return None
+    if median is None:
+        return _("{days} days (a single purchase)").format(days=days)
+    return _("{days} days (median interval {median} days)").format(days=days, median=median)
 
 
 def value_line(v: dict) -> str:
@@ -78,8 +89,11 @@ def emit_customer(data: dict, fmt: Format, columns: Sequence[str], *, consent_li
             data[key] = ", ".join(f"{p['value']} ({pgettext('contact', p['type'])})"
                                   for p in data[key]) or None
     value = {k: data.pop(k) for k in VALUE_KEYS if k in data}
+    window = window_text(data.pop("repurchase_window_days", None),
+                         data.pop("median_purchase_interval_days", None))
     pairs = [(k.replace("_", " "), v) for k, v in data.items() if k not in ("id", "name")]
     pairs += [("value", value_line(value))] if value else []
+    pairs += [("repurchase window", window)] if window else []
     emit_card(f"#{data['id']} {data['name']}", pairs + [("consent", consent_line)])
     emit_rows([{**e, "when": when(e["at"])} for e in events],
               ["when", "kind", "description"], fmt, title=_("timeline"),
@@ -129,6 +143,8 @@ def say_proposed(n: int) -> None:
 
 def emit_tier_changes(rows: list[dict], fmt: Format, *, applied: bool) -> None:
     """``tier review``: the proposals (or, with --apply, the changes made)."""
+    if fmt == Format.table:  # the reasons in the interface language; CSV keeps them English
+        rows = [{**row, "reason": tier_reasons.worded(row["reason"])} for row in rows]
     emit_rows(rows, REVIEW_COLUMNS, fmt,
               headers=["id", "name", "tier", "→", "rule", "reason"] if fmt == Format.table
               else None, empty=_("no tier changes proposed"))
@@ -139,6 +155,21 @@ def emit_tier_changes(rows: list[dict], fmt: Format, *, applied: bool) -> None:
                 if rows else _("applied 0 tier changes"))
     else:
         say_proposed(len(rows))
+
+
+def emit_tier_history(rows: list[dict], columns: Sequence[str], fmt: Format) -> None:
+    """``tier history``: the changes, their reasons in the interface language in a table."""
+    if fmt == Format.table:
+        rows = [{**row, "reason": tier_reasons.worded(row["reason"])} for row in rows]
+    emit_rows(rows, columns, fmt, empty=_("no tier changes recorded"))
+
+
+def emit_retention(rows: list[dict], fmt: Format, days: int) -> None:
+    """``retention``: the customers past it, why (closed, inactive: words in a table)."""
+    if fmt == Format.table:
+        rows = [{**row, "why": pgettext("retention", row["why"])} for row in rows]
+    emit_rows(rows, ["id", "name", "why", "since"], fmt,
+              empty=_("no customer is past retention ({days} days)").format(days=days))
 
 
 def emit_tier_rules(data: dict, fmt: Format) -> None:
@@ -154,12 +185,22 @@ def emit_tier_rules(data: dict, fmt: Format) -> None:
     if table:
         rows[0]["min_spend_12m"] += _(" (or {spend:,} with {years}+ years)").format(
             spend=long_rel["min_spend_12m"], years=long_rel["years"])
-    emit_rows(rows, ["tier", "min_spend_12m", "cadence_days", "response_hours"], fmt,
+    columns = ["tier", "min_spend_12m", "cadence_days", "response_hours"]
+    if table:  # the window's numbers in words (JSON: the setting's dict; CSV: left out)
+        rows = [{**r, "repurchase_window": _window_rule(r["repurchase_window"])} for r in rows]
+    emit_rows(rows, columns + ["repurchase_window"] * table, fmt,
               headers=["tier", _("{months}-month spend ≥ ({currency})").format(
                   months=months, currency=cur), _("follow up every (days)"),
-                  _("respond within (h)")] if table else None)
+                  _("respond within (h)"), _("repurchase window (days)")] if table else None)
     if table:
         emit_rows(data["rules"], ["rule", "does"], fmt, title=_("tier review rules, in order"))
+        emit_rows(data["churn_rules"], ["rule", "does"], fmt, title=_("churn risk rules"))
+
+
+def _window_rule(w: dict) -> str:
+    return _("{multiple}× median interval, {min}–{max}; one purchase: {single}").format(
+        multiple=format(w["multiple"], "g"), min=w["min_days"], max=w["max_days"],
+        single=w["single_days"])
 
 
 IMPORT_COLUMNS = ["inserted", "updated", "skipped", "rejected", "rows"]

@@ -105,3 +105,28 @@ def test_help_imports_nothing_heavy(tmp_path):
     heavy = {"pandas", "numpy", "openpyxl", "vobject", "icalendar", "rich", "phonenumbers",
              "email_validator", "keyring", "dateutil", "charset_normalizer", "pypinyin"}
     assert not imported & heavy
+
+
+# The cron report (`followups --format json`) loads no module it does not run: resolving a
+# customer by name (core.search and its pinyin keys), the ids read from stdin (core.bulk),
+# forgetting and closing (core.privacy, whose contact points and consent) are elsewhere.
+@pytest.mark.real_kdf
+def test_the_json_report_imports_no_lookup_bulk_or_privacy_module(initialized, pin_clock):
+    pin_clock("2026-06-01T09:00:00+08:00")
+    assert initialized("add", "王明", "--tier", "gold", "--company", "华为").exit_code == 0
+    assert initialized("close", "1", "--reason", "已迁往海外").exit_code == 0
+    assert initialized("add", "李娜", "--tier", "gold").exit_code == 0
+    pin_clock("2026-11-23T09:00:00+08:00")  # (the process inherits the clock) churn risk
+    code = ("import sys\nsys.argv = ['crmctl', 'followups', '--format', 'json']\n"
+            "from crmctl.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sorted(m for m in sys.modules if m in ('crmctl.core.search', "
+            "'crmctl.core.bulk', 'crmctl.core.privacy', 'crmctl.core.contact_points', "
+            "'crmctl.core.consent'))) or '-', file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    assert [r["name"] for r in json.loads(done.stdout) if r["customer_id"]] == ["李娜"]
+    assert done.stderr.split() == ["-"]

@@ -77,7 +77,8 @@ def top(conn, limit: int | None = None, *, today: date | None = None,
         currency: str | None = None, churn: dict | None = None,
         closed: bool = False) -> dict:
     """{"currency", "top", "rows"}: the top ``limit`` customers by lifetime spend (rank),
-    the ones at risk first. ``churn``: {customer id: reasons}, if already known. Closed
+    the ones at risk first. ``churn``: churn_reasons, if already known. ``churn_args``: the
+    reasons' code and values (render words them; JSON and CSV leave it out). Closed
     customers (the relationship ended) only with ``closed`` (--all), as in `list`."""
     limit = rules.VALUE_TOP if limit is None else limit
     if limit < 1:
@@ -94,14 +95,18 @@ def top(conn, limit: int | None = None, *, today: date | None = None,
     out = []
     for rank, row in enumerate(rows, start=1):
         f = _figures(row, currency, thresholds, today)
-        reasons = churn.get(f["id"])
-        out.append({"rank": rank, **f, "churn_risk": reasons,
+        reasons, args = churn.get(f["id"], (None, None))
+        out.append({"rank": rank, **f, "churn_risk": reasons, "churn_args": args,
                     "at_risk": bool(reasons) or f["segment"] == "at risk"})
     out.sort(key=lambda r: (not r["at_risk"], r["rank"]))
     return {"currency": currency, "top": limit, "rows": out}
 
 
-def churn_reasons(conn, today: date) -> dict[int, str]:
-    """{customer id: the churn-risk reasons}, as the follow-up report says today."""
-    return {r["customer_id"]: r["purpose"] for r in followups.due(conn, today, today=today)
-            if r["reason"] == "churn-risk"}
+def churn_reasons(conn, today: date) -> dict[int, tuple[str, str | None]]:
+    """{customer id: (the churn-risk reasons, their code and values)}, as the follow-up
+    report says today: the reasons in English (JSON, CSV), the code and values (JSON text)
+    for render/purposes to word them in the interface language."""
+    rows = followups.due_rows(conn, today, today=today,
+                              projection="customer_id, reason, purpose, args")
+    return {cid: (purpose, args) for cid, reason, purpose, args in rows
+            if reason == "churn-risk"}

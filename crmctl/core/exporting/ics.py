@@ -5,7 +5,12 @@ and globally unique (RFC 5545), so two databases never share one: each ends with
 database's random id (``settings.database_id``). A stored follow-up is
 ``followup-<id>-<dbid>@crmctl``; a cadence or churn-risk reminder is one per customer
 (``cadence-<customer>-<dbid>@crmctl``: its day moves as contacts are logged); a care date is
-one per occasion (customer, day and purpose).
+one per occasion (customer, day and purpose: the English one, so a UID is the same in any
+language).
+
+A calendar is for people: SUMMARY and DESCRIPTION are in the interface language (the
+purpose worded from its code and values, the ``args`` column a Chinese export brings,
+core/purposes.py); CATEGORIES keeps the reason's English code, as JSON does.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import hashlib
 from datetime import date, timedelta, timezone
 
 from crmctl import clock
+from crmctl.core.purposes import Wording
+from crmctl.i18n import _, is_english, pgettext
 
 # Follow-up fields an event carries (the audit entry names these).
 FIELDS = ("customer_id", "name", "tier", "due", "overdue_days", "reason", "purpose",
@@ -32,23 +39,35 @@ def uid(row: dict, origin: str) -> str:
 
 
 def summary(row: dict) -> str:
-    text = f"{row['reason']}: {row['name']}"
+    reason = pgettext("reason", row["reason"])  # a row of no customer: data review, retention
+    text = _("{reason}: {name}").format(reason=reason, name=row["name"]) if row["name"] \
+        else reason
     return f"{text} — {row['purpose']}" if row.get("purpose") else text
 
 
 def description(row: dict) -> str:
-    lines = [f"customer #{row['customer_id']} {row['name']} ({row['tier']})",
-             f"reason: {row['reason']}"]
+    tier = row["tier"] and pgettext("tier", row["tier"])
+    lines = [_("customer #{id} {name} ({tier})").format(id=row["customer_id"],
+                                                        name=row["name"], tier=tier)
+             ] if row["customer_id"] is not None else []
+    lines.append(_("reason: {reason}").format(reason=pgettext("reason", row["reason"])))
     if row.get("purpose"):
-        lines.append(f"purpose: {row['purpose']}")
+        lines.append(_("purpose: {purpose}").format(purpose=row["purpose"]))
     if row.get("overdue_days"):
-        lines.append(f"overdue: {row['overdue_days']} days")
+        lines.append(_("overdue: {n} days").format(n=row["overdue_days"]))
     if row.get("followup_id"):
-        lines.append(f"done: crmctl followups done {row['followup_id']}")
+        lines.append(_("done: crmctl followups done {id}").format(id=row["followup_id"]))
     return "\n".join(lines)
 
 
-def event(row: dict, stamp, origin: str):
+def _for_people(row: dict, wording) -> dict:
+    """The row whose purpose is worded in the interface language (English: as it is)."""
+    if wording is None or not row.get("purpose"):
+        return row
+    return {**row, "purpose": wording.sentence(row["reason"], row["purpose"], row.get("args"))}
+
+
+def event(row: dict, stamp, origin: str, wording=None):
     from icalendar import Event
 
     day = date.fromisoformat(row["due"])
@@ -57,8 +76,9 @@ def event(row: dict, stamp, origin: str):
     ev.add("dtstamp", stamp)
     ev.add("dtstart", day)  # a date: an all-day event
     ev.add("dtend", day + timedelta(days=1))
-    ev.add("summary", summary(row))
-    ev.add("description", description(row))
+    shown = _for_people(row, wording)
+    ev.add("summary", summary(shown))
+    ev.add("description", description(shown))
     ev.add("categories", [row["reason"]])
     return ev
 
@@ -70,8 +90,9 @@ def write_ics(stream, table) -> int:
     stream.write(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{PRODID}\r\n"
                  "CALSCALE:GREGORIAN\r\n")
     n = 0
+    wording = None if is_english() else Wording()
     for row in table.rows:
-        ics = event(dict(zip(table.columns, row)), stamp, table.origin).to_ical()
+        ics = event(dict(zip(table.columns, row)), stamp, table.origin, wording).to_ical()
         stream.write(ics.decode("utf-8"))
         n += 1
     stream.write("END:VCALENDAR\r\n")

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Callable, Iterable
 
 from crmctl import clock
+from crmctl.i18n import is_english
 from crmctl.core import consent, contact_points, customers, followups, rules, segments
 from crmctl.core.customers import Filter
 from crmctl.core.exporting.request import CUSTOMER_COLUMNS, Request
@@ -31,7 +32,7 @@ INTERACTION_COLUMNS = ("id", "customer_id", "name", "at", "channel", "direction"
 PURCHASE_COLUMNS = ("id", "customer_id", "name", "date", "amount", "currency", "note",
                     "campaign_id")
 _NUMERIC = {"id", "customer_id", "referred_by", "campaign_id", "satisfaction", "complaint",
-            "followup_id", "overdue_days"}
+            "followup_id", "overdue_days", "overdue_hours"}
 
 
 @dataclass
@@ -150,7 +151,8 @@ def followup_table(conn, req: Request, safe: bool) -> Table:
     """The follow-up report (``followups.due``) from today up to ``until``, overdue first."""
     limited = bool(sql_limit(req.flt.limit))  # validates --limit before the report is made
     until = req.until or clock.today() + timedelta(days=rules.EXPORT_FOLLOWUP_DAYS)
-    rows = followups.due(conn, until)
+    words = req.fmt == "ics" and not is_english()  # a calendar is for people: args to word
+    rows = followups.due(conn, until, args=words)  # its purposes with (exporting/ics.py)
     if _has_filter(req.flt, req.marketing):
         where, params = _ids_clause(conn, req, "c.id")
         wanted = {r[0] for r in conn.execute(f"SELECT c.id FROM customers c WHERE 1{where}",
@@ -159,8 +161,8 @@ def followup_table(conn, req: Request, safe: bool) -> Table:
     if limited:
         rows = rows[:req.flt.limit]
     fix = neutralize if safe else _unchanged
-    return Table("followup", tuple(followups.COLUMNS),
-                 [tuple(fix(r[c]) for c in followups.COLUMNS) for r in rows])
+    columns = tuple(followups.COLUMNS) + (("args",) if words else ())
+    return Table("followup", columns, [tuple(fix(r[c]) for c in columns) for r in rows])
 
 
 TABLES = {"customers": customer_table, "interactions": interaction_table,

@@ -1,10 +1,11 @@
 """Why a follow-up is due, in the interface language (issue 16.5): 定期回访, 流失预警…
 
 The report's purpose column is English, made by SQLite (JSON and CSV keep it: scripts read
-it). For people under a Chinese interface the table asks for the purpose as a code and its
-values too (the column ``args``, core/followups_report.py ``_ARGS``) and words it here
-through gettext. An English interface never comes here: the English table shows SQLite's
-text, which these English messages equal (tests/test_followup_purposes.py checks each).
+it). For people under a Chinese interface the table (render/views.py) and the calendar
+(exporting/ics.py) ask for the purpose as a code and its values too (the column ``args``,
+core/followups_report.py ``_ARGS``) and word it here through gettext. An English interface
+never comes here: the English table shows SQLite's text, which these English messages equal
+(tests/test_followup_purposes.py checks each).
 A purpose typed by a person (a scheduled follow-up) stays as typed; one whose code or
 values are not known here (a newer kind of risk) stays English rather than half-worded.
 """
@@ -15,6 +16,7 @@ import json
 import re
 from typing import Sequence
 
+from crmctl.core.tier_reasons import worded as tier_reason
 from crmctl.i18n import _, pgettext
 
 # core/tiers.notify_purpose: the text a tier change stores for its notify follow-up (with
@@ -54,7 +56,7 @@ def _texts() -> dict[str, str]:
     }
 
 
-class _Wording:
+class Wording:
     """The purposes of one report worded by its codes (args); a code or values not known
     here raise (KeyError, TypeError, ValueError): the caller keeps the English."""
 
@@ -112,7 +114,7 @@ class _Wording:
 
     def notify(self, old, new, reason=None) -> str:
         return self.text["notify why" if reason is not None else "notify"].format(
-            old=self.tier(old), new=self.tier(new), reason=reason)
+            old=self.tier(old), new=self.tier(new), reason=tier_reason(reason))
 
     def sentence(self, reason: str, purpose: str, args: str | None) -> str:
         """A row's purpose for people: from its code and values (``args``, JSON) when it
@@ -134,14 +136,14 @@ _METHODS = {"complaint": "complaint", "cadence": "cadence", "churn-risk": "churn
 
 
 def sentence(reason: str, purpose: str, args: str | None) -> str:
-    """One row's purpose for people (see _Wording.sentence)."""
-    return _Wording().sentence(reason, purpose, args)
+    """One row's purpose for people (see Wording.sentence)."""
+    return Wording().sentence(reason, purpose, args)
 
 
 def worded(body: Sequence[Sequence[str]], reason: int, why: int) -> list[list[str]]:
     """Rows of text cells whose last cell is ``args``: the ``why`` cell worded by sentence
     (the ``reason`` cell is the row's reason), the args cell left off."""
-    wording, rows = _Wording(), []
+    wording, rows = Wording(), []
     for row in body:
         cells = list(row[:-1])
         if row[-1] or cells[reason] == "notify":
