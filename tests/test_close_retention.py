@@ -130,7 +130,7 @@ def test_retention_boundaries_row_and_apply(crm, pin_clock):
                      "overdue_days": 0, "reason": "retention",
                      "purpose": "retention 30 days: 2 customer(s) to forget; run crmctl "
                                 "retention", "followup_id": None, "phone": None,
-                     "company": None}]
+                     "company": None, "overdue_hours": None}]
     refused = crm("retention", "--apply")
     assert (refused.exit_code, refused.stderr) == (
         2, "crmctl: retention --apply needs --yes when not run on a terminal\n")

@@ -27,6 +27,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from crmctl import clock
 from crmctl.core import rules, settings
 from crmctl.errors import InvalidValue
 from crmctl.i18n import _
@@ -256,8 +257,6 @@ def unknown_holidays(conn, names: list[str], today: date | None = None) -> list[
     """Those of ``names`` (the care_holidays setting) that begin no holiday's name, this
     year or next, of any country crmctl knows here: those of Chinese practice
     (rules.LUNAR_FESTIVAL_COUNTRIES), the default region, and the customers' countries."""
-    from crmctl import clock
-
     today = today or clock.today()
     default = settings.get(conn, "default_region")
     keys = [k for (k,) in conn.execute(

@@ -113,10 +113,10 @@ def emit_value(result: dict, fmt: Format) -> None:
 
 def risk_text(row: dict) -> str:
     """A value row's risk for people: its churn-risk reasons in the interface language
-    (render/purposes), else "RFM at risk" when its segment is, else nothing."""
+    (core/purposes), else "RFM at risk" when its segment is, else nothing."""
     if row["churn_risk"]:
         if is_english() or not row.get("churn_args"):
             return row["churn_risk"]
-        from crmctl.render.purposes import sentence
+        from crmctl.core.purposes import sentence
         return sentence("churn-risk", row["churn_risk"], row["churn_args"])
     return _("RFM at risk") if row["at_risk"] else ""
