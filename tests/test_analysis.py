@@ -140,6 +140,35 @@ def test_sales_by_campaign_within_dates_and_in_another_currency(book):
     assert usd["currency"] == "USD"
 
 
+def test_sales_by_campaign_counts_what_campaign_report_counts(book):
+    """Targets' purchases count for a campaign as in `campaign report`: 王明 (diamond) is a
+    target of #1 春节促销 (01-10..02-28, counted to 03-30), #2 双十一回馈 (11-01..11-10)
+    and #3 元旦 (01-01..01-31), which overlaps #1."""
+    from crmctl.core import consent
+    from crmctl.core.customers import Filter
+
+    consent.record(book, 1, "wechat", True)
+    campaigns.create(book, "双十一回馈", "wechat", start="2026-11-01", end="2026-11-10")
+    campaigns.create(book, "元旦", "wechat", start="2026-01-01", end="2026-01-31")
+    for cid in (1, 2, 3):
+        assert campaigns.target(book, cid, Filter(tier="diamond"))["added"] == 1
+    result = sales.sales(book, "campaign", since=date(2026, 1, 1))
+    rows = by_key(result)
+    # #1: 王明's 1000.00 (01-15, a target's in the window) and 2000.00 (tied), 李娜's
+    # 1500.00 (tied); #2: 王明's 3000.50 (11-01); #3 (counted to 03-02): 王明's 1000.00
+    # and 2000.00 again; (none): 刘洋's 99.99. The total counts each purchase once.
+    assert list(rows) == ["#1 春节促销", "#2 双十一回馈", "#3 元旦", "(none)"]
+    assert figures(rows["#1 春节促销"], *SALES) == ("4500.00", 3, 2, "1500.00")
+    assert figures(rows["#2 双十一回馈"], *SALES) == ("3000.50", 1, 1, "3000.50")
+    assert figures(rows["#3 元旦"], *SALES) == ("3000.00", 2, 1, "1500.00")
+    assert figures(rows["(none)"], *SALES) == ("99.99", 1, 1, "99.99")
+    assert figures(result["total"], *SALES) == ("7600.49", 5, 3, "1520.10")
+    for cid, key in ((1, "#1 春节促销"), (2, "#2 双十一回馈"), (3, "#3 元旦")):
+        report = campaigns.report(book, cid)
+        assert (report["revenue"], report["purchases"]) == (rows[key]["revenue"],
+                                                            rows[key]["orders"])
+
+
 def test_sales_refuses_bad_words(book):
     with pytest.raises(InvalidValue, match="^--by must be one of month, quarter, tier, "
                                            "region, industry, campaign, not 'week'$"):

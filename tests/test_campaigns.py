@@ -170,7 +170,7 @@ def test_export_rechecks_consent_and_carries_only_the_channel_address(conn, peop
     stream = io.StringIO()
     summary = exporting.export_campaign(conn, cid, "json", stream=stream)
     assert [r["id"] for r in json.loads(stream.getvalue())] == [people["王明"]]
-    assert summary["dropped"] == {"no_consent": 1, "no_address": 0}
+    assert summary["dropped"] == {"no_consent": 1, "closed": 0, "no_address": 0}
     entry = audit.entries(conn, action="export")[0]
     assert (entry.entity, entry.entity_id, entry.fields) == (
         "campaign", str(cid), ["company", "email", "id", "name"])

@@ -136,13 +136,14 @@ def export(
                           force=force, ask=overwrite_prompt())
     with session(ctx) as conn:
         summary = exporting.export_campaign(conn, campaign_id, kind, path, sys.stdout)
-    target = summary["path"]
-    dropped = summary["dropped"]
+    target, dropped = summary["path"], summary["dropped"]
+    closed = (_("; left out {closed} closed customer(s)").format(closed=dropped["closed"])
+              if dropped["closed"] else "")
     message((_("exported {n} target(s) to {path}; dropped {no_consent} without consent now, "
                "{no_address} without an address for the channel") if target else
              _("exported {n} target(s); dropped {no_consent} without consent now, "
                "{no_address} without an address for the channel")).format(
-        n=summary["exported"], path=target, **dropped))
+        n=summary["exported"], path=target, **dropped) + closed)
 
 
 @app.command()

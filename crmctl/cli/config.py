@@ -7,7 +7,8 @@ import json
 import typer
 
 from crmctl.cli.context import new_app, session
-from crmctl.core import settings
+from crmctl.core import care, settings
+from crmctl.i18n import _
 from crmctl.render import Format, emit_rows, message
 
 app = new_app("Settings stored in the database.")
@@ -26,7 +27,7 @@ def list_(ctx: typer.Context, fmt: Format = typer.Option(Format.table, "--format
     emit_rows(rows, ["key", "value"], fmt)
 
 
-@app.command("set")
+@app.command("set", context_settings={"ignore_unknown_options": True})
 def set_(ctx: typer.Context, key: str, value: str = typer.Argument(
         ..., help="A JSON value (7, \"US\", [1,2]) or a bare word taken as text.")) -> None:
     """Change a setting.
@@ -39,4 +40,9 @@ def set_(ctx: typer.Context, key: str, value: str = typer.Argument(
         parsed = value
     with session(ctx) as conn:
         settings.put(conn, key, parsed)
+        unknown = care.unknown_holidays(conn, settings.get(conn, key)) if key == "care_holidays" else []
     message(f"{key} = {json.dumps(parsed, ensure_ascii=False)}")
+    if unknown:
+        message(_("warning: no region crmctl knows has a holiday named {names}; care "
+                  "follow-ups come only for names that begin a holiday's name").format(
+            names=", ".join(unknown)))

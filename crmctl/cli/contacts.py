@@ -71,6 +71,9 @@ def log_contact(
         message(followups.same_day_warning(logged.customer_id, next_due, logged.same_day))
     for fid, due in logged.still_open:
         message(followups.still_open_notice(fid, due))
+    if logged.closed:
+        message(_("warning: customer #{id} is closed: its follow-ups and complaints stay "
+                  "hidden until crmctl reopen {id}").format(id=logged.customer_id))
 
 
 @app.command(context_settings={"ignore_unknown_options": True})

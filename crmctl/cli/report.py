@@ -149,6 +149,7 @@ def value(
     ctx: typer.Context,
     top: Optional[int] = typer.Option(None, help="How many customers (default 20)."),
     currency: Optional[str] = CurrencyOption,
+    all_: bool = typer.Option(False, "--all", help="Open and closed customers."),
     fmt: Format = FormatOption,
 ) -> None:
     """The top customers by lifetime spend with 12-month spend, RFM segment and churn
@@ -157,7 +158,7 @@ def value(
     Example: crmctl report value --top 10
     """
     with session(ctx) as conn:
-        result = core_value.top(conn, top, currency=currency)
+        result = core_value.top(conn, top, currency=currency, closed=all_)
     emit_value(result, fmt)
 
 

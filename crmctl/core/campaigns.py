@@ -23,6 +23,7 @@ from crmctl.core.dates import parse_when
 from crmctl.core.money import check_currency, money_text, parse_money
 from crmctl.core.references import resolve
 from crmctl.core.validate import clean_text, parse_positive_id
+from crmctl.core.words import STAGES
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.i18n import _
 from crmctl.store import atomic
@@ -126,6 +127,22 @@ def window(camp: Campaign, today: date | None = None) -> tuple[date, date, date]
     return start, end, end + timedelta(days=AFTER_DAYS)
 
 
+def attributed_sql(campaign: str, start: str, after: str, p: str = "p") -> str:
+    """The one rule of which money movements (purchase_ledger rows, alias ``p``) count for a
+    campaign, shared by `campaign report` and `report sales --by campaign`: those tied to
+    it, and those of its targets whose purchase was bought from ``start`` to ``after`` (the
+    end + AFTER_DAYS; see ``window``). The arguments are SQL expressions."""
+    return (f"({p}.campaign_id = {campaign} OR ({p}.bought BETWEEN {start} AND {after} "
+            f"AND EXISTS (SELECT 1 FROM campaign_targets t WHERE t.campaign_id = {campaign} "
+            f"AND t.customer_id = {p}.customer_id)))")
+
+
+def windows(conn, today: date | None = None) -> list[tuple[int, str, str]]:
+    """(id, start, counted until) of every campaign, as ``window`` works them out."""
+    return [(camp.id, start.isoformat(), after.isoformat())
+            for camp in all_campaigns(conn) for start, _, after in [window(camp, today)]]
+
+
 def status(camp: Campaign, today: date | None = None) -> str:
     today = today or clock.today()
     if camp.start and today < date.fromisoformat(camp.start):
@@ -144,7 +161,11 @@ def target(conn, campaign_id, flt: Filter | None = None, *, dry_run: bool = Fals
     without consent: never targeted, remembered for the report). ``dry_run`` only counts.
     """
     camp = get(conn, campaign_id)
-    flt = replace(flt or Filter(), consent=None, limit=None)
+    flt = flt or Filter()
+    if flt.closed != "open" or (flt.stage and STAGES.check(flt.stage) == "closed"):
+        raise InvalidValue(_("a campaign never targets closed customers: leave out "
+                             "--stage closed"))
+    flt = replace(flt, consent=None, limit=None)
     if dry_run:
         return {**_plan(conn, camp, flt)[0], "dry_run": True}
     with atomic(conn):  # read and write under one lock: a concurrent target cannot interleave
@@ -195,19 +216,22 @@ def export_rows(conn, campaign_id) -> tuple[Campaign, list[dict], dict]:
 
     Rows carry only what the tool needs: id, name, company and the channel's address
     (email, phone or wechat). Targets who withdrew consent since, were forgotten, or have
-    no address for the channel are dropped and counted.
+    no address for the channel are dropped and counted; so are those closed since
+    (a closed customer is never in a marketing list; reopened, they count again).
     """
     camp = get(conn, campaign_id)
     address = ADDRESS_FIELD[camp.channel]
-    rows, dropped = [], {"no_consent": 0, "no_address": 0}
+    rows, dropped = [], {"no_consent": 0, "closed": 0, "no_address": 0}
     cur = conn.execute(
         f"SELECT c.id, c.name, c.company, c.{address}, c.forgotten_at IS NULL, "
-        f"coalesce({consent.granted_sql('c.id', camp.channel)}, 0) "
+        f"coalesce({consent.granted_sql('c.id', camp.channel)}, 0), c.closed_at IS NOT NULL "
         "FROM campaign_targets t JOIN customers c ON c.id = t.customer_id "
         "WHERE t.campaign_id = ? ORDER BY c.id", (camp.id,))
-    for cid, name, company, value, live, granted in cur.fetchall():
+    for cid, name, company, value, live, granted, closed in cur.fetchall():
         if not (live and granted):
             dropped["no_consent"] += 1
+        elif closed:
+            dropped["closed"] += 1
         elif not value:
             dropped["no_address"] += 1
         else:
@@ -275,9 +299,8 @@ def report(conn, campaign_id, today: date | None = None) -> dict:
                coalesce(sum(kind = 'purchase' AND currency = :currency AND date > :end), 0),
                coalesce(sum(CASE WHEN currency = :currency THEN amount_minor END), 0),
                coalesce(sum(kind = 'purchase' AND currency <> :currency), 0)
-        FROM purchase_ledger p WHERE p.campaign_id = :id OR (p.bought BETWEEN :start AND :after
-            AND p.customer_id IN (SELECT customer_id FROM campaign_targets
-                                  WHERE campaign_id = :id))""", p).fetchone()
+        FROM purchase_ledger p WHERE """ + attributed_sql(":id", ":start", ":after"),
+        p).fetchone()
     budget, cur = camp.budget_minor, camp.currency
     return {
         "id": camp.id, "name": camp.name, "channel": camp.channel, "currency": camp.currency,

@@ -27,6 +27,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from crmctl import clock
 from crmctl.core import rules, settings
 from crmctl.errors import InvalidValue
 from crmctl.i18n import _
@@ -250,6 +251,22 @@ def holiday_rows(conn, today: date, until: date, where: str, params: dict) -> li
         f"AND k IN ({', '.join(f':care_k{n}' for n in range(len(hit)))}) AND {where}", params)
     return [[cid, name, tier, (date.fromisoformat(day) - lead).isoformat(), f"{holiday} {day}"]
             for cid, name, tier, key in cur for day, holiday in hit[key]]
+
+
+def unknown_holidays(conn, names: list[str], today: date | None = None) -> list[str]:
+    """Those of ``names`` (the care_holidays setting) that begin no holiday's name, this
+    year or next, of any country crmctl knows here: those of Chinese practice
+    (rules.LUNAR_FESTIVAL_COUNTRIES), the default region, and the customers' countries."""
+    today = today or clock.today()
+    default = settings.get(conn, "default_region")
+    keys = [k for (k,) in conn.execute(
+        f"SELECT DISTINCT {_country_sql('region', 'phone')} FROM (SELECT DISTINCT region, "
+        f"substr(phone, 1, 4) AS phone FROM customers WHERE forgotten_at IS NULL)")]
+    countries = ({*rules.LUNAR_FESTIVAL_COUNTRIES, default}
+                 | {_country_of_key(key, default) for key in keys})
+    known = {name for country in sorted(countries) for year in (today.year, today.year + 1)
+             for _, name in holidays_of(country, year)}
+    return [w for w in names if not any(_wanted(name, [w]) for name in known)]
 
 
 # --- lunar birthday rows -------------------------------------------------------------------

@@ -85,6 +85,9 @@ def plan(conn, customer_id, due: date, purpose: str | None) -> tuple[int, int, l
     if due < clock.today():
         raise InvalidValue(_("cannot schedule a follow-up in the past ({day})").format(
             day=due.isoformat()))
+    if conn.execute("SELECT 1 FROM customers WHERE id = ? AND closed_at IS NOT NULL",
+                    (cid,)).fetchone():  # a closed customer's follow-ups never show
+        raise InvalidValue(_("customer #{id} is closed; reopen it first").format(id=cid))
     with atomic(conn):
         fid = schedule(conn, cid, due, purpose)
         return fid, cid, open_on_day(conn, cid, due, besides=fid)

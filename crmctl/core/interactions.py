@@ -43,6 +43,7 @@ class Logged:
     done_followup: int | None = None  # the follow-up this contact answered (--done)
     same_day: list[int] = field(default_factory=list)  # other open follow-ups on --next's day
     still_open: list[tuple[int, str]] = field(default_factory=list)  # (id, due) due by today
+    closed: bool = False  # the customer is closed: its follow-ups and complaints stay hidden
 
 
 def check_channel(value: str | None) -> str:
@@ -115,7 +116,7 @@ def log(conn, customer_id, *, channel: str, summary: str, outcome: str | None = 
 
         row["campaign_id"] = campaigns.check_for_interaction(conn, campaign_id)
     with atomic(conn):
-        _require_customer(conn, cid)
+        closed = _require_customer(conn, cid)
         to_resolve = _complaints_to_resolve(conn, cid, resolves, row["at"])
         cur = conn.execute(f"INSERT INTO interactions ({', '.join(row)}) "
                            f"VALUES ({', '.join('?' * len(row))})", list(row.values()))
@@ -136,13 +137,17 @@ def log(conn, customer_id, *, channel: str, summary: str, outcome: str | None = 
         same_day = (followups.open_on_day(conn, cid, next_due, besides=fid)
                     if fid is not None else [])
         still_open = [(f, due) for f, due in followups.still_open(conn, cid) if f != fid]
-    return Logged(iid, row["at"], cid, to_resolve, fid, done_fid, same_day, still_open)
+    return Logged(iid, row["at"], cid, to_resolve, fid, done_fid, same_day, still_open,
+                  closed)
 
 
-def _require_customer(conn, cid: int) -> None:
-    if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
-                        (cid,)).fetchone():
+def _require_customer(conn, cid: int) -> bool:
+    """Whether the live customer ``cid`` is closed (NotFound when there is none)."""
+    row = conn.execute("SELECT closed_at IS NOT NULL FROM customers WHERE id = ? AND "
+                       "forgotten_at IS NULL", (cid,)).fetchone()
+    if not row:
         raise NotFound(_("no customer {id}").format(id=cid))
+    return bool(row[0])
 
 
 def _complaints_to_resolve(conn, cid: int, resolves, at: str) -> list[int]:

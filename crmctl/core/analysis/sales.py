@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from crmctl.core import rules
+from crmctl.core import campaigns, rules
 from crmctl.core.analysis.amounts import purchase_amounts
 from crmctl.core.analysis.common import (NONE_LABEL, average_minor, check_range, choice,
                                          currency_of, customer_values, money)
@@ -36,15 +36,16 @@ def sales(conn, by: str = "month", *, since: date | None = None, until: date | N
     currency = currency_of(conn, currency)
     if frame is None:
         frame = purchases_frame(conn, currency, since, until)
-    frame = frame.assign(key=_keys(conn, frame, by, tiers).fillna(NONE_LABEL))
-    frame = frame.assign(buyer=frame["customer"].where(frame["order"].astype(bool)))
-    grouped = frame.groupby("key", sort=False).agg(
+    frame = _buyers(frame)
+    rows = _buyers(campaign_frame(conn, currency, since, until)) if by == "campaign" else frame
+    rows = rows.assign(key=_keys(conn, rows, by, tiers).fillna(NONE_LABEL))
+    grouped = rows.groupby("key", sort=False).agg(
         revenue=("amount", "sum"), orders=("order", "sum"), customers=("buyer", "nunique"))
     out = [_row(by, key, int(g.revenue), int(g.orders), int(g.customers), currency)
            for key, g in grouped.iterrows()]
     out.sort(key=_order(by))
     total = _row(by, "total", int(frame["amount"].sum()), int(frame["order"].sum()),
-                 int(frame["buyer"].nunique()), currency)
+                 int(frame["buyer"].nunique()), currency)  # each movement once
     return {"by": by, "currency": currency, "since": since and since.isoformat(),
             "until": until and until.isoformat(), "rows": out, "total": total}
 
@@ -55,6 +56,36 @@ def purchases_frame(conn, currency: str, since: date | None = None,
     customer, amount (minor units; a refund negative), campaign, order (a purchase)."""
     import pandas as pd
 
+    where, params = _where(currency, since, until)
+    rows = conn.execute(
+        f"SELECT p.date, p.customer_id, p.amount_minor, p.campaign_id, p.kind = 'purchase' "
+        f"FROM {purchase_amounts()} p WHERE {where}", params).fetchall()
+    return pd.DataFrame(rows, columns=["date", "customer", "amount", "campaign", "order"])
+
+
+def campaign_frame(conn, currency: str, since: date | None = None,
+                   until: date | None = None):
+    """purchases_frame's columns with ``campaign`` the campaign each movement counts for by
+    `campaign report`'s rule (campaigns.attributed_sql): one row per campaign it counts
+    for (two campaigns whose windows overlap both count it), or one with none."""
+    import pandas as pd
+
+    spans = campaigns.windows(conn)
+    if not spans:
+        return purchases_frame(conn, currency, since, until).assign(campaign=None)
+    where, params = _where(currency, since, until)
+    values = ", ".join("(?, ?, ?)" for _ in spans)
+    rows = conn.execute(
+        f"WITH w(id, start, after) AS (VALUES {values}) "
+        f"SELECT p.date, p.customer_id, p.amount_minor, w.id, p.kind = 'purchase' "
+        f"FROM {purchase_amounts()} p LEFT JOIN w ON "
+        f"{campaigns.attributed_sql('w.id', 'w.start', 'w.after')} "
+        f"WHERE {where}", [v for span in spans for v in span] + params).fetchall()
+    return pd.DataFrame(rows, columns=["date", "customer", "amount", "campaign", "order"])
+
+
+def _where(currency: str, since: date | None, until: date | None) -> tuple[str, list]:
+    """The condition (alias p) of the movements in ``currency`` dated since..until."""
     where, params = ["p.currency = ?"], [currency]
     if since:
         where.append("p.date >= ?")
@@ -62,10 +93,12 @@ def purchases_frame(conn, currency: str, since: date | None = None,
     if until:
         where.append("p.date <= ?")
         params.append(until.isoformat())
-    rows = conn.execute(
-        f"SELECT p.date, p.customer_id, p.amount_minor, p.campaign_id, p.kind = 'purchase' "
-        f"FROM {purchase_amounts()} p WHERE {' AND '.join(where)}", params).fetchall()
-    return pd.DataFrame(rows, columns=["date", "customer", "amount", "campaign", "order"])
+    return " AND ".join(where), params
+
+
+def _buyers(frame):
+    """The frame with ``buyer``: the customer of an order (a refund buys nothing)."""
+    return frame.assign(buyer=frame["customer"].where(frame["order"].astype(bool)))
 
 
 def _keys(conn, frame, by: str, tiers: dict | None = None):

@@ -6,7 +6,8 @@ not converted and not counted), from amounts.purchase_amounts. The 12-month spen
 of the tier rules (purchases.spend_window: after the same day a year ago, up to today).
 The segment is the overview's RFM segment (reports.customer_segment).
 
-`report value` takes the top N by lifetime spend (ties: the lower id first) and lists the
+`report value` takes the top N open customers by lifetime spend (closed ones only with
+--all; ties: the lower id first) and lists the
 ones at risk first — at churn risk today (the follow-up report's rule, reasons named) or
 in the RFM segment "at risk" (bought well, gone quiet) — then the rest, each part by spend.
 """
@@ -73,17 +74,20 @@ def card(conn, customer_id, today: date | None = None, currency: str | None = No
 
 
 def top(conn, limit: int | None = None, *, today: date | None = None,
-        currency: str | None = None, churn: dict | None = None) -> dict:
+        currency: str | None = None, churn: dict | None = None,
+        closed: bool = False) -> dict:
     """{"currency", "top", "rows"}: the top ``limit`` customers by lifetime spend (rank),
     the ones at risk first. ``churn``: churn_reasons, if already known. ``churn_args``: the
-    reasons' code and values (render words them; JSON and CSV leave it out)."""
+    reasons' code and values (render words them; JSON and CSV leave it out). Closed
+    customers (the relationship ended) only with ``closed`` (--all), as in `list`."""
     limit = rules.VALUE_TOP if limit is None else limit
     if limit < 1:
         raise InvalidValue(_("--top must be 1 or more"))
     today = today or clock.today()
     currency = currency_of(conn, currency)
     after, until = spend_window(today)
-    rows = conn.execute(_spend_sql("") + " ORDER BY s.total DESC, c.id LIMIT :limit",
+    open_only = "" if closed else " AND c.closed_at IS NULL"
+    rows = conn.execute(_spend_sql("") + open_only + " ORDER BY s.total DESC, c.id LIMIT :limit",
                         {"after": after, "until": until, "currency": currency,
                          "limit": limit}).fetchall()
     churn = churn_reasons(conn, today) if churn is None else churn
