@@ -34,7 +34,8 @@ class RowToCustomer:
     Raises InvalidValue with the reason when the row cannot be imported. Runs in the import's
     second process too, so it holds only the plan and the default region; a row's own
     country column (countries.py) wins over the default region. ``read_in_region`` counts
-    the rows it accepted whose phone had no country code and was read in the default region.
+    the phones of the rows it accepted that had no country code and were read in the default
+    region (every phone of a row, not only its primary).
     """
 
     def __init__(self, plan, region: str = "CN", replaced: bool = False):
