@@ -295,14 +295,6 @@ def compose_name(given: str, middle: str, family: str) -> str:
     return " ".join(p for p in (given, middle, family) if p)
 
 
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s+(?=[\u3400-\u9fff\uf900-\ufaff])")
-
-
-def squeeze_cjk(name: str) -> str:
-    """徐  清 → 徐清 (spaces between Chinese characters go; Anna Schmidt keeps its one)."""
-    return _CJK_GAP.sub("", name) if " " in name and _CJK.search(name) else name
-
-
 def first_value(cell: str) -> str:
     """Google puts several values in one cell with ' ::: '; the first is the primary."""
     if ":::" in cell:

@@ -18,7 +18,8 @@ from crmctl.core import care
 from crmctl.core.importing import cells, countries, mapping
 from crmctl.core.importing.multi import EveryValue
 from crmctl.core.importing.fields import AT, COLUMNS
-from crmctl.core.validate import clean_multiline, normalize_email, normalize_name, read_phone
+from crmctl.core.validate import (clean_multiline, normalize_email, normalize_name, read_phone,
+                                  squeeze_cjk)
 from crmctl.errors import InvalidValue
 
 # Fields taken as cleaned text, nothing more (region: every region column, 省份 + 城市).
@@ -160,7 +161,7 @@ class RowToCustomer:
                                                       for t in ("given", "middle", "family"))))
         if name is None or len(name) > 200:
             return normalize_name(name)
-        return mapping.squeeze_cjk(name)
+        return squeeze_cjk(name)  # the rule of add and edit too
 
     def _birthdays(self, row) -> tuple[str | None, str | None]:
         """(birthday, lunar birthday): a birthday cell starting with 农历 is the lunar one;
