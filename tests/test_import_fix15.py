@@ -106,3 +106,22 @@ def test_every_phone_read_in_the_default_region_counts(conn, tmp_path):
                                "010-88886667\n李娜,+86 139 1234 5678,0755-28780809,\n")
     summary = importing.run(conn, path)
     assert (summary.inserted, summary.phones_in_default_region) == (2, 4)
+
+
+# --- 8. --on-duplicate error names each kind once ----------------------------------------------
+
+def test_on_duplicate_error_names_each_kind_once(conn, tmp_path):
+    import pytest
+
+    from crmctl.core.importing import Options
+    from crmctl.errors import Duplicate
+
+    path = write_gbk(tmp_path, "姓名,邮箱,手机,办公电话,传真\n王明,wang@huawei.com,13800138000,"
+                               "010-88886666,010-88886667\n")
+    importing.run(conn, path)
+    before = conn.execute("SELECT count(*), max(updated_at) FROM customers").fetchone()
+    with pytest.raises(Duplicate) as caught:
+        importing.run(conn, path, Options(on_duplicate="error"))
+    assert str(caught.value) == ("row 2: same email and phone as customer 1; nothing was "
+                                 "imported (--on-duplicate error)")
+    assert conn.execute("SELECT count(*), max(updated_at) FROM customers").fetchone() == before
