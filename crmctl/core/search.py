@@ -21,6 +21,8 @@ import unicodedata
 from typing import Iterable
 
 from crmctl import pinyin
+from crmctl.core.validate import read_phone
+from crmctl.errors import InvalidValue
 
 SEARCHED_FIELDS = ("name", "company", "email", "phone", "note")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
@@ -140,9 +142,6 @@ def _e164_digits(word: str, digits: str, region: str) -> str | None:
     trunk prefix: 7+ digits starting with 0)."""
     if len(digits) < 7 or not digits.startswith("0") or word.startswith("+"):
         return None
-    from crmctl.core.validate import read_phone
-    from crmctl.errors import InvalidValue
-
     try:
         read = read_phone(word, region)
     except InvalidValue:
@@ -150,19 +149,19 @@ def _e164_digits(word: str, digits: str, region: str) -> str | None:
     return read[0].lstrip("+") if read else None
 
 
-def plan(query: str, region: str = "CN") -> list[tuple[str, str]]:
+def plan(query: str, region: str | None = "CN") -> list[tuple[str, str]]:
     """The FTS5 tables to consult for a query, each with one MATCH expression.
 
     Every word of the query must match (AND): words of 3+ characters in ``search_trigram``,
     shorter ones in ``search_grams``; the words for one table are AND-ed in one expression,
     which FTS5 evaluates by skipping through the doclists. Double quotes around a word are
     ignored. An empty list means: no condition. ``region`` is the default phone region
-    (a number typed with its trunk prefix is read there).
+    (a number typed with its trunk prefix is read there; None: CN).
     """
     # NUL would end the FTS5 query string early ("unterminated string"): treat it as a space
     words = [w.strip('"') for w in fold(query).replace("\x00", " ").split()]
     words = [w for w in words if w]
-    trigram = [_trigram_query(w, region) for w in words if len(w) >= 3]
+    trigram = [_trigram_query(w, region or "CN") for w in words if len(w) >= 3]
     grams = [_gram_query(w) for w in words if len(w) < 3]
     out = []
     if trigram:
