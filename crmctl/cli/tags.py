@@ -30,7 +30,8 @@ def add(ctx: typer.Context, tag: str = typer.Argument(..., help="The tag, e.g. v
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, tag: str = typer.Argument(...),
+def remove(ctx: typer.Context,
+           tag: str = typer.Argument(..., help="The tag, e.g. vip or 展会2026."),
            ids: List[str] = typer.Argument(..., metavar="ID...", help=CUSTOMERS_HELP)) -> None:
     """Remove a tag from one or more customers (- reads ids from stdin).
 
