@@ -68,3 +68,11 @@ def test_the_hint_begins_at_seven_digits(initialized):
     r = initialized("show", "1000000", env={"LANG": "zh_CN.UTF-8"})
     assert r.stderr == ("crmctl: 没有编号为 1000000 的客户；要按电话指定客户，请输入 +86 100 0000 或 "
                         "100-0000\n")
+
+
+def test_merge_names_both_customers_the_same_way(cli):
+    assert "KEEP The customer who stays: 12, #12, or a name/company/phone prefix. [required]" \
+        in _page(cli, ("merge",), EN)
+    page = _page(cli, ("merge",), ZH)
+    assert "KEEP 保留的客户：12、#12，或姓名/公司/电话的前缀。 [必填]" in page
+    assert "DROP 重复的客户，合并后被清除（写法同上）。 [必填]" in page
