@@ -178,3 +178,19 @@ def test_a_complaint_hours_past_its_answer_time_reads_overdue_in_the_table_and_j
     pin_clock("2026-12-02T10:30:00+08:00")  # 30 min late: not "0h"
     assert crm("followups").stdout.splitlines()[2].split()[:3] == [
         "2026-12-02", "<1h", "complaint"]
+
+
+def test_overdue_cells_read_in_chinese(crm, pin_clock):
+    """The follow-up table's overdue 6h / <1h / 1d read 6小时 / <1小时 / 1天 in Chinese; JSON
+    keeps its numbers."""
+    zh = {"CRMCTL_LANG": "zh_CN"}
+    pin_clock("2026-12-02T16:00:00+08:00")
+    assert crm("followups", env=zh).stdout.splitlines()[2].split()[:2] == ["2026-12-02", "6小时"]
+    pin_clock("2026-12-02T10:30:00+08:00")
+    assert crm("followups", env=zh).stdout.splitlines()[2].split()[:2] == ["2026-12-02", "<1小时"]
+    pin_clock("2026-12-03T16:00:00+08:00")
+    row = crm("followups", env=zh).stdout.splitlines()[2].split()
+    assert row[:2] == ["2026-12-02", "1天"], row
+    assert crm("followups", env={"CRMCTL_LANG": "en"}).stdout.splitlines()[2].split()[:2] == \
+        ["2026-12-02", "1d"]
+    assert json.loads(crm("followups", "--format", "json", env=zh).stdout)[0]["overdue_days"] == 1

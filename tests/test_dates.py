@@ -86,7 +86,9 @@ def test_moments_with_a_time_are_local(typed, moment):
 
 @pytest.mark.parametrize("typed", ["25:00", "13pm", "下午", "xx 10:15", "2026-11-31T10:00"])
 def test_an_unknown_time_is_refused(typed):
-    with pytest.raises(InvalidValue, match=f"^cannot read (date|time) {typed!r}: try 2026-12-10"):
+    """A moment looks back (a contact's --at, consent --at): its error shows past forms."""
+    with pytest.raises(InvalidValue, match=f"^cannot read (date|time) {typed!r}: try 2026-12-01, "
+                                           "昨天 or -7d"):
         dates.parse_moment(typed)
 
 
@@ -128,9 +130,32 @@ def test_cli_birthday_and_dates(initialized):
 
 @pytest.mark.parametrize("command", [
     ("followups", "--help"), ("followups", "schedule", "--help"), ("followups", "snooze", "--help"),
-    ("log-contact", "--help"),
-    ("purchase", "--help"), ("audit", "log", "--help"), ("export", "--help"),
-    ("campaign", "create", "--help"), ("consent", "--help")])
+    ("log-contact", "--help"), ("export", "--help"), ("campaign", "create", "--help")])
 def test_the_help_of_every_date_option_lists_the_forms(cli, command):
     shown = " ".join(cli(*command, env={"COLUMNS": "200"}).stdout.split())
     assert "明天" in shown and "3天后" in shown and "12-10" in shown, command
+
+
+@pytest.mark.parametrize("command", [
+    ("purchase",), ("purchases", "refund"), ("audit", "log"), ("consent",),
+    ("report", "sales"), ("interactions", "edit"), ("log-contact",)])
+@pytest.mark.parametrize("lang", ["C.UTF-8", "zh_CN.UTF-8"])
+def test_an_option_that_looks_back_lists_past_forms(cli, command, lang):
+    """A purchase, a refund, --since and --at refuse a future day: their help shows
+    昨天, 3天前, -7d and last friday, and (but for log-contact's --next) no 明天 or 3天后."""
+    shown = " ".join(cli(*command, "--help", env={"COLUMNS": "200", "LANG": lang,
+                                                   "CRMCTL_LANG": None, "LC_ALL": None}
+                         ).stdout.split())
+    for form in ("昨天", "3天前", "-7d", "last friday", "2026/12/01"):
+        assert form in shown, (command, form)
+    if command != ("log-contact",):
+        assert "明天" not in shown and "3天后" not in shown and "+3d" not in shown, command
+
+
+def test_a_past_facing_error_shows_past_examples(cli):
+    wang = cli("add", "王明", "--company", "华为").stdout.strip()
+    r = cli("purchase", wang, "100", "--date", "someday")
+    assert (r.exit_code, r.stderr) == (1, "crmctl: cannot read date 'someday': try 2026-12-01, "
+                                          "昨天 or -7d (more in --help)\n")
+    r = cli("purchase", wang, "100", "--date", "someday", env={"LANG": "zh_CN.UTF-8"})
+    assert r.exit_code == 1 and "2026-12-01、昨天或 -7d" in r.stderr, r.stderr

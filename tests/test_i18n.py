@@ -189,8 +189,8 @@ def test_chinese_messages_of_the_core(cli, english):
         1, "crmctl: '王' 匹配到 2 位客户：#1 王明 华为; #3 王芳 腾讯（请给出编号，例如 #1）\n")
     r = cli("add", "李雷", "--tier", "铂金", env=zh)
     assert (r.exit_code, r.stderr) == (
-        1, "crmctl: 未知等级 '铂金'；可用等级：diamond 钻石, gold 金牌, silver 银牌, regular 普通 "
-           "(also 钻石客户…, A/B/C/D)\n")
+        1, "crmctl: 未知等级 '铂金'；可用等级：diamond 钻石, gold 金牌, silver 银牌, regular 普通"
+           "（也可写 钻石客户…, A/B/C/D）\n")
     r = cli("followups", "--until", "下下下周", env=zh)
     assert (r.exit_code, r.stderr) == (
         1, "crmctl: 无法识别日期 '下下下周'：试试 2026-12-10、明天或 +3d（更多写法见 --help）\n")

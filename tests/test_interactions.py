@@ -131,7 +131,7 @@ def test_complaints_stay_open_until_resolved(conn):
     ({"category": "product"}, UsageError, "--category goes with --complaint"),
     ({"summary": "  "}, InvalidValue, "--summary cannot be empty"),
     ({"at": "2026-11-24"}, InvalidValue, "--at cannot be in the future (2026-11-24)"),
-    ({"at": "someday"}, InvalidValue, "cannot read date 'someday': try 2026-12-10, 明天 or +3d (more in --help)"),
+    ({"at": "someday"}, InvalidValue, "cannot read date 'someday': try 2026-12-01, 昨天 or -7d (more in --help)"),
     ({"next_due": date(2026, 11, 22)}, InvalidValue, "--next cannot be in the past (2026-11-22)"),
     ({"purpose": "回访"}, UsageError, "--purpose goes with --next"),
     ({"customer_id": 999}, NotFound, "no customer 999"),
@@ -229,7 +229,7 @@ def test_cli_log_contact(initialized):
         (("--satisfaction", "6"), 1, "satisfaction must be a whole number from 1 to 5, not '6'"),
         (("--complaint", "--category", "weather"), 1, "unknown complaint category 'weather'; "
          "categories: product 产品, service 服务, delivery 物流, billing 账单, other 其他"),
-        (("--at", "2026-11-31"), 1, "cannot read date '2026-11-31': try 2026-12-10, 明天 or +3d (more in --help)"),
+        (("--at", "2026-11-31"), 1, "cannot read date '2026-11-31': try 2026-12-01, 昨天 or -7d (more in --help)"),
         (("--next", "soon"), 1, "cannot read date 'soon': try 2026-12-10, 明天 or +3d (more in --help)"),
         (("--resolves-complaint", "1"), 1, "complaint 1 was already resolved at "
          "2026-11-23T02:00:00Z"),

@@ -156,7 +156,7 @@ def test_cli_purchase_prints_the_id_and_refuses_bad_input(initialized):
         (("abc",), 1, "amount must be a number like 1234.50, not 'abc'"),
         (("1e3",), 1, "amount must be a number like 1234.50, not '1e3'"),
         (("0",), 1, "amount must be more than 0"),
-        (("10", "--date", "2026-13-01"), 1, "cannot read date '2026-13-01': try 2026-12-10, 明天 or +3d (more in --help)"),
+        (("10", "--date", "2026-13-01"), 1, "cannot read date '2026-13-01': try 2026-12-01, 昨天 or -7d (more in --help)"),
         (("10", "--date", "tomorrow"), 1, "a purchase cannot be dated in the future (2026-11-24)"),
         (("10", "--currency", "XYZ"), 1,
          "unknown currency 'XYZ'; known: CNY, USD, EUR, GBP, HKD, JPY, KRW"),

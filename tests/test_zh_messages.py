@@ -154,10 +154,29 @@ def test_merge_dry_run_in_chinese(two):
     lines = r.stderr.splitlines()
     assert lines[0] == "将把 #2 李娜 合并到 #1 王明"
     assert lines[1] == "已移动：沟通记录 1"
-    assert "冲突 company：采用 华为（#1），而非 阿里巴巴（#2）（用 --take company 采用 #2 的值）" \
+    assert "冲突 公司：采用 华为（#1），而非 阿里巴巴（#2）（用 --take company 采用 #2 的值）" \
         in lines
     assert lines[-1] == "试运行：未做任何修改"
     assert _names(two) == ["王明", "李娜"]
+
+
+def test_a_merge_conflict_names_its_field_and_values_in_chinese(two):
+    """The field (等级) and an enumerated value (金牌, 银牌) in Chinese; --take keeps the
+    option's English word; English and JSON keep English."""
+    for cid, tier in (("1", "gold"), ("2", "silver")):
+        assert two("tier", "set", cid, tier, "--reason", "测试").exit_code == 0
+    r = two("merge", "#1", "2", "-n", env=ZH)
+    assert r.exit_code == 0, r.stderr
+    assert "冲突 等级：采用 金牌（#1），而非 银牌（#2）（用 --take tier 采用 #2 的值）" \
+        in r.stderr.splitlines()
+    r = two("merge", "#1", "2", "-n", "--take", "tier", env=ZH)
+    assert "冲突 等级：采用 银牌（#2），而非 金牌（#1）" in r.stderr.splitlines()
+    r = two("merge", "#1", "2", "-n", env={"LANG": "C.UTF-8", "CRMCTL_LANG": None})
+    assert "conflict tier: gold (#1) over silver (#2) (--take tier to take #2's)" \
+        in r.stderr.splitlines()
+    r = two("merge", "#1", "2", "-n", "--format", "json", env=ZH)
+    assert {"field": "tier", "keep": "gold", "drop": "silver", "winner": "keep"} in \
+        json.loads(r.stdout)["conflicts"]
 
 
 def test_tier_rules_in_words_for_people_and_english_json(two):

@@ -19,7 +19,7 @@ app = new_app("The operation log (操作日志) and its integrity.")
 def log(
     ctx: typer.Context,
     since: Optional[str] = typer.Option(None, help="Entries from this day on: "
-                                                   + dates.HELP + "."),
+                                                   + dates.HELP_PAST + "."),
     action: Optional[str] = typer.Option(None, help="Only this action (add, edit, rm, tag…)."),
     entity: Optional[str] = typer.Option(None, help="Only this entity (customer, setting…)."),
     limit: Optional[int] = typer.Option(50, help="At most this many entries (newest first)."),

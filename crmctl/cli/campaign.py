@@ -7,7 +7,8 @@ from typing import List, Optional
 
 import typer
 
-from crmctl.cli.context import FORCE_HELP, db_path, new_app, overwrite_prompt, session
+from crmctl.cli.context import (
+    CUSTOMER_HELP, FORCE_HELP, db_path, new_app, overwrite_prompt, session)
 from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
                                        SizeOption, SpendMaxOption, SpendMinOption)
 from crmctl.core import campaigns, dates, exporting
@@ -148,7 +149,7 @@ def export(
 
 @app.command()
 def respond(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="ID"),
-            customer_id: str = typer.Argument(..., metavar="CUSTOMER"),
+            customer_id: str = typer.Argument(..., metavar="CUSTOMER", help=CUSTOMER_HELP),
             outcome: Optional[str] = typer.Option(None, help="What came of it.")) -> None:
     """Record that a target of the campaign responded.
 

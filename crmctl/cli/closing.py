@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from crmctl.cli.context import new_app, session
+from crmctl.cli.context import CUSTOMER_HELP, new_app, session
 from crmctl.core import closing
 from crmctl.errors import UsageError
 from crmctl.i18n import _
@@ -17,7 +17,8 @@ app = new_app()
 
 
 @app.command()
-def close(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"),
+def close(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID",
+                                                                help=CUSTOMER_HELP),
           reason: Optional[str] = typer.Option(None, "--reason", metavar="TEXT",
                                                help="Why the relationship ends.")) -> None:
     """End the relationship with a customer (客户终止): stage closed, records kept.
@@ -33,7 +34,8 @@ def close(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID
 
 
 @app.command()
-def reopen(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"),
+def reopen(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID",
+                                                                 help=CUSTOMER_HELP),
            reason: Optional[str] = typer.Option(None, "--reason", metavar="TEXT",
                                                 help="Why (optional; shown in its timeline).")
            ) -> None:

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from crmctl.cli.context import new_app, session
+from crmctl.cli.context import CUSTOMER_HELP, new_app, session
 from crmctl.core import dates, followups, interactions, purchases
 from crmctl.i18n import _
 from crmctl.render import message
@@ -17,13 +17,13 @@ app = new_app()
 @app.command("log-contact")
 def log_contact(
     ctx: typer.Context,
-    customer_id: str = typer.Argument(..., metavar="ID"),
+    customer_id: str = typer.Argument(..., metavar="ID", help=CUSTOMER_HELP),
     channel: str = typer.Option(..., help="phone, email, meeting, visit, wechat, chat, social "
                                           "or other (电话, 邮件, 会议, 拜访, 微信, 聊天…)."),
     summary: str = typer.Option(..., help="What was said or done (沟通内容)."),
     outcome: Optional[str] = typer.Option(None, help="What came of it."),
     at: Optional[str] = typer.Option(None, metavar="WHEN", help="When it happened (default now; never in the "
-                                     "future): " + dates.HELP_TIME + "."),
+                                     "future): " + dates.HELP_PAST_TIME + "."),
     direction: Optional[str] = typer.Option(None, help="in (they reached out; 呼入, 来电) "
                                            "or out (呼出, 去电)."),
     satisfaction: Optional[str] = typer.Option(None, metavar="1-5",
@@ -79,11 +79,11 @@ def log_contact(
 @app.command(context_settings={"ignore_unknown_options": True})
 def purchase(
     ctx: typer.Context,
-    customer_id: str = typer.Argument(..., metavar="ID"),
+    customer_id: str = typer.Argument(..., metavar="ID", help=CUSTOMER_HELP),
     amount: str = typer.Argument(..., help="Exact amount, e.g. 1234.50 or 1,234.50."),
     date: Optional[str] = typer.Option(None, "--date", metavar="WHEN",
                                        help="The day of the purchase (default today): "
-                                       + dates.HELP + "."),
+                                       + dates.HELP_PAST + "."),
     currency: Optional[str] = typer.Option(None, help="CNY, USD, EUR, GBP, HKD, JPY or KRW "
                                                       "(default: the currency setting)."),
     note: Optional[str] = typer.Option(None, help="What was bought."),

@@ -128,3 +128,7 @@ def overwrite_prompt():
 
 
 FORCE_HELP = "Replace an existing file (on a terminal you are asked instead)."
+# every argument naming a customer has this help (issue 16: names are discoverable)
+CUSTOMER_HELP = "The customer: 12, #12, or a name/company/phone prefix."
+CUSTOMERS_HELP = ("Customers: 12, #12, or a name/company/phone prefix each "
+                  "(- reads them from stdin).")

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from crmctl.cli.context import command_name, db_path, new_app, session, several_ids
+from crmctl.cli.context import CUSTOMER_HELP, command_name, db_path, new_app, session, several_ids
 from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
                                        SizeOption, SpendMaxOption, SpendMinOption)
 from crmctl.core import bulk, customers, duplicates, timeline
@@ -157,7 +157,8 @@ def list_(
 
 
 @app.command()
-def show(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"),
+def show(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID",
+                                                               help=CUSTOMER_HELP),
          fmt: Format = FormatOption) -> None:
     """Show one customer's card and timeline.
 
@@ -172,8 +173,7 @@ def show(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"
 @app.command()
 def edit(
     ctx: typer.Context,
-    customer_id: str = typer.Argument(..., metavar="ID",
-                                      help="The customer: 12, #12, or a name/company/phone prefix."),
+    customer_id: str = typer.Argument(..., metavar="ID", help=CUSTOMER_HELP),
     name: Optional[str] = typer.Option(None, help="New name, e.g. 王明."),
     company: Optional[str] = typer.Option(None, help="Company (公司)."),
     title: Optional[str] = typer.Option(None, help="Job title (职位)."),

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from crmctl.cli.context import new_app, session
+from crmctl.cli.context import CUSTOMER_HELP, new_app, session
 from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
                                        SizeOption, SpendMaxOption, SpendMinOption)
 from crmctl.core import dates, followups, segment_followups
@@ -74,7 +74,7 @@ def report(
 @app.command("schedule")
 def schedule_(
     ctx: typer.Context,
-    customer_id: str = typer.Argument(..., metavar="ID"),
+    customer_id: str = typer.Argument(..., metavar="ID", help=CUSTOMER_HELP),
     when: str = typer.Argument(..., metavar="WHEN", help=dates.HELP + "."),
     purpose: Optional[str] = typer.Option(None, "--purpose", "-p", metavar="P",
                                           help="What the follow-up is for."),

@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from crmctl.cli.context import new_app, session
-from crmctl.core import correct_interactions
+from crmctl.cli.context import CUSTOMER_HELP, new_app, session
+from crmctl.core import correct_interactions, dates
 from crmctl.i18n import _
 from crmctl.render import Format, message
 from crmctl.render.corrections import emit_interactions
@@ -17,7 +17,8 @@ app = new_app("Interactions (沟通记录): list a customer's, correct one, void
 
 
 @app.command("list")
-def list_(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="CUSTOMER"),
+def list_(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="CUSTOMER",
+                                                                help=CUSTOMER_HELP),
           fmt: Format = typer.Option(Format.table, "--format", "-f",
                                      help="table, json or csv.")) -> None:
     """A customer's interactions, newest first, voided ones included and marked.
@@ -38,7 +39,8 @@ def edit(
     channel: Optional[str] = typer.Option(None, help="phone, email, meeting, visit, wechat, "
                                                      "chat, social, other (or 电话, 微信…)."),
     at: Optional[str] = typer.Option(None, "--at", metavar="WHEN",
-                                     help="When it happened (not in the future)."),
+                                     help="When it happened (not in the future): "
+                                          + dates.HELP_PAST_TIME + "."),
     satisfaction: Optional[str] = typer.Option(None, help="Rating 1-5."),
     complaint: Optional[bool] = typer.Option(None, "--complaint/--no-complaint",
                                              help="Mark or unmark it as a complaint."),

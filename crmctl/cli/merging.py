@@ -20,8 +20,10 @@ app = new_app()
 @app.command()
 def merge(
     ctx: typer.Context,
-    keep: str = typer.Argument(..., metavar="KEEP", help="The customer who stays."),
-    drop: str = typer.Argument(..., metavar="DROP", help="The duplicate, erased afterwards."),
+    keep: str = typer.Argument(..., metavar="KEEP", help="The customer who stays: 12, #12, or "
+                                                         "a name/company/phone prefix."),
+    drop: str = typer.Argument(..., metavar="DROP",
+                               help="The duplicate, erased afterwards (named the same way)."),
     take: List[str] = typer.Option([], "--take", metavar="FIELD",
                                    help="Where both have a value, take DROP's (repeat)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),

@@ -7,7 +7,7 @@ from typing import List, Optional
 import typer
 
 from crmctl import clock
-from crmctl.cli.context import new_app, session, several_ids
+from crmctl.cli.context import CUSTOMER_HELP, new_app, session, several_ids
 from crmctl.core import consent as ledger
 from crmctl.core import dates, privacy
 from crmctl.errors import UsageError
@@ -36,7 +36,7 @@ def consent(
                                                "export)."),
     at: Optional[str] = typer.Option(None, metavar="WHEN",
                                      help="When it was given or withdrawn (default: "
-                                     "now): " + dates.HELP_TIME + "."),
+                                     "now): " + dates.HELP_PAST_TIME + "."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="For the ledger."),
 ) -> None:
     """Record a grant or withdrawal of consent per channel, or show the ledger.
@@ -99,7 +99,8 @@ def split_consent_args(args: list[str]) -> tuple[list[str], str | None, str | No
 
 
 @app.command()
-def forget(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"),
+def forget(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID",
+                                                                 help=CUSTOMER_HELP),
            yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
     """Erase a person (right to be forgotten): every personal value removed, a tombstone kept.
 

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from crmctl.cli.context import new_app, session
+from crmctl.cli.context import CUSTOMER_HELP, new_app, session
 from crmctl.core import correct_purchases, dates
 from crmctl.i18n import _
 from crmctl.render import Format, message
@@ -16,7 +16,8 @@ app = new_app("Purchases: list a customer's, void one recorded by mistake, refun
 
 
 @app.command("list")
-def list_(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="CUSTOMER"),
+def list_(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="CUSTOMER",
+                                                                help=CUSTOMER_HELP),
           fmt: Format = typer.Option(Format.table, "--format", "-f",
                                      help="table, json or csv.")) -> None:
     """A customer's purchases, newest first, with refunds and what is left; voided ones
@@ -50,7 +51,7 @@ def refund(
     reason: str = typer.Option(..., "--reason", help="Why the money went back."),
     date: Optional[str] = typer.Option(None, "--date", metavar="WHEN",
                                        help="The day of the refund (default today): "
-                                       + dates.HELP + "."),
+                                       + dates.HELP_PAST + "."),
 ) -> None:
     """Record a real refund, whole or part: spend, tier and RFM totals and campaign
     revenue drop from its day.

@@ -91,7 +91,7 @@ def sales(
     ctx: typer.Context,
     by: str = typer.Option("month", help="month, quarter, tier, region, industry or campaign."),
     since: Optional[str] = typer.Option(None, help="Purchases from this day on: "
-                                                   + dates.HELP + "."),
+                                                   + dates.HELP_PAST + "."),
     until: Optional[str] = typer.Option(None, help="Purchases up to this day (included)."),
     currency: Optional[str] = CurrencyOption,
     fmt: Format = FormatOption,

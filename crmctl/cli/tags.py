@@ -6,7 +6,7 @@ from typing import List
 
 import typer
 
-from crmctl.cli.context import new_app, session, several_ids
+from crmctl.cli.context import CUSTOMERS_HELP, new_app, session, several_ids
 from crmctl.core import tags
 from crmctl.errors import UsageError
 from crmctl.i18n import _
@@ -18,7 +18,7 @@ app = new_app("Tag customers for segmentation.")
 
 @app.command("add")
 def add(ctx: typer.Context, tag: str = typer.Argument(..., help="The tag, e.g. vip or 展会2026."),
-        ids: List[str] = typer.Argument(..., metavar="ID...")) -> None:
+        ids: List[str] = typer.Argument(..., metavar="ID...", help=CUSTOMERS_HELP)) -> None:
     """Tag one or more customers (all ids are checked first; - reads ids from stdin).
 
     Example: crmctl tag add vip 12 15 18
@@ -30,8 +30,9 @@ def add(ctx: typer.Context, tag: str = typer.Argument(..., help="The tag, e.g. v
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, tag: str = typer.Argument(...),
-           ids: List[str] = typer.Argument(..., metavar="ID...")) -> None:
+def remove(ctx: typer.Context,
+           tag: str = typer.Argument(..., help="The tag, e.g. vip or 展会2026."),
+           ids: List[str] = typer.Argument(..., metavar="ID...", help=CUSTOMERS_HELP)) -> None:
     """Remove a tag from one or more customers (- reads ids from stdin).
 
     Example: crmctl tag remove vip 12

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from crmctl.cli.context import new_app, session
+from crmctl.cli.context import CUSTOMER_HELP, new_app, session
 from crmctl.core import tiers
 from crmctl.i18n import _, pgettext
 from crmctl.render import (REVIEW_JSON, Format, emit_json_objects,
@@ -23,7 +23,7 @@ HISTORY_COLUMNS = ["at", "old_tier", "new_tier", "source", "reason"]
 @app.command("set")
 def set_(
     ctx: typer.Context,
-    customer_id: str = typer.Argument(..., metavar="ID"),
+    customer_id: str = typer.Argument(..., metavar="ID", help=CUSTOMER_HELP),
     tier: str = typer.Argument(..., help="diamond, gold, silver or regular "
                                       "(钻石, 金牌, 银牌, 普通; A–D)."),
     reason: str = typer.Option(..., help="Why the tier changes (kept in the history)."),
@@ -65,7 +65,8 @@ def review(
 
 
 @app.command()
-def history(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID"),
+def history(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="ID",
+                                                                  help=CUSTOMER_HELP),
             fmt: Format = FormatOption) -> None:
     """A customer's tier changes with their reasons, newest first.
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 
-from crmctl.core.references import resolve
-from crmctl.errors import InvalidValue, NotFound
+from crmctl.core.references import no_customer, resolve
+from crmctl.errors import InvalidValue
 from crmctl.i18n import _
 
 STDIN = "-"
@@ -75,5 +75,5 @@ def live_ids(conn, ids) -> list[int]:
     for cid in parsed:
         if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                             (cid,)).fetchone():
-            raise NotFound(_("no customer {id}").format(id=cid))
+            raise no_customer(cid)
     return parsed

@@ -21,7 +21,7 @@ from crmctl.core import audit, consent, rules, settings
 from crmctl.core.customers import Filter, matching_ids
 from crmctl.core.dates import parse_when
 from crmctl.core.money import check_currency, money_text, parse_money
-from crmctl.core.references import resolve
+from crmctl.core.references import no_customer, resolve
 from crmctl.core.validate import clean_text, parse_positive_id
 from crmctl.core.words import STAGES
 from crmctl.errors import InvalidValue, NotFound
@@ -246,7 +246,7 @@ def respond(conn, campaign_id, customer_id, outcome: str | None = None) -> dict:
     cid = resolve(conn, customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
-        raise NotFound(_("no customer {id}").format(id=cid))
+        raise no_customer(cid)
     row = conn.execute("SELECT responded_at FROM campaign_targets WHERE campaign_id = ? AND "
                        "customer_id = ?", (camp.id, cid)).fetchone()
     if row is None:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from crmctl import clock
 from crmctl.core import audit, bulk
-from crmctl.core.references import resolve
+from crmctl.core.references import no_customer, resolve
 from crmctl.core.validate import clean_text
 from crmctl.core.words import CONSENT_CHANNELS
-from crmctl.errors import InvalidValue, NotFound
+from crmctl.errors import InvalidValue
 from crmctl.i18n import _
 from crmctl.store import atomic
 
@@ -92,5 +92,5 @@ def _live_id(conn, customer_id) -> int:
     cid = resolve(conn, customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
-        raise NotFound(_("no customer {id}").format(id=cid))
+        raise no_customer(cid)
     return cid

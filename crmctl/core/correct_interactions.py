@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from crmctl import clock
 from crmctl.core import audit, interactions
-from crmctl.core.references import resolve
+from crmctl.core.references import no_customer, resolve
 from crmctl.core.validate import check_not_voided, clean_multiline, parse_positive_id
 from crmctl.errors import InvalidValue, NotFound, UsageError
 from crmctl.i18n import _
@@ -27,7 +27,7 @@ def for_customer(conn, customer_id) -> list[dict]:
     cid = resolve(conn, customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
-        raise NotFound(_("no customer {id}").format(id=cid))
+        raise no_customer(cid)
     rows = conn.execute(
         "SELECT id, at, channel, direction, summary, outcome, satisfaction, complaint, "
         "complaint_category, resolved_at, campaign_id, voided_at, void_reason "

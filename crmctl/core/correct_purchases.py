@@ -15,7 +15,7 @@ from datetime import date
 from crmctl import clock
 from crmctl.core import audit
 from crmctl.core.money import minor_to_text, parse_amount
-from crmctl.core.references import resolve
+from crmctl.core.references import no_customer, resolve
 from crmctl.core.validate import check_not_voided, clean_multiline, parse_positive_id
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.i18n import _
@@ -28,7 +28,7 @@ def for_customer(conn, customer_id) -> list[dict]:
     cid = resolve(conn, customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
-        raise NotFound(_("no customer {id}").format(id=cid))
+        raise no_customer(cid)
     rows = conn.execute(
         "SELECT p.id, p.date, p.amount_minor, p.currency, p.note, p.campaign_id, p.voided_at, "
         "p.void_reason, (SELECT coalesce(sum(amount_minor), 0) FROM refunds r "

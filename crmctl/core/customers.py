@@ -9,7 +9,7 @@ from crmctl import clock, pinyin
 from crmctl.core import (audit, bulk, care, consent, contact_points, dates, lifecycle, privacy,
                          search, segments, settings)
 from crmctl.core import tags as tag_ops
-from crmctl.core.references import resolve
+from crmctl.core.references import no_customer, resolve
 from crmctl.core.validate import (SQL_INT_MAX, check_region, check_tier, clean_field, clean_text,
                                   normalize_email, normalize_name, normalize_phone, normalize_tag,
                                   sql_limit)
@@ -242,7 +242,7 @@ def get(conn, customer_id) -> Customer:
     params = {"id": cid, **lifecycle.stage_params(clock.today())}
     row = conn.execute(_select("c.id = :id"), params).fetchone()
     if row is None:
-        raise NotFound(_("no customer {id}").format(id=cid))
+        raise no_customer(cid)
     return _customer(row)
 
 

@@ -28,10 +28,16 @@ from crmctl.core.words import noun
 from crmctl.errors import InvalidValue
 from crmctl.i18n import _
 
+# the forms a future-facing option (a follow-up) and a past-facing one (a purchase, --at,
+# --since) show in --help and in their error, each its direction's
 EXAMPLES = "2026-12-10, 明天 or +3d"
+EXAMPLES_PAST = "2026-12-01, 昨天 or -7d"
 HELP = ("2026-12-10, 12-10, 12月10日, today, 明天, friday, 周五, 下周五, next friday, "
         "+3d, 3d, in 3 days, 3天后, 2周后")
 HELP_TIME = HELP + "; with a time: 10:15, 下午3点, 明天 10:15, 2026-11-20T15:30"
+HELP_PAST = ("2026-12-01, 2026/12/01, 12-01, 12月1日, today, yesterday, 昨天, 前天, friday, "
+             "上周五, last friday, -7d, 3 days ago, 3天前, 2周前")
+HELP_PAST_TIME = HELP_PAST + "; with a time: 10:15, 下午3点, 昨天 10:15, 2026-11-20T15:30"
 
 DAY_WORDS = {"today": 0, "tomorrow": 1, "yesterday": -1, "今天": 0, "今日": 0, "明天": 1,
              "明日": 1, "后天": 2, "大后天": 3, "昨天": -1, "昨日": -1, "前天": -2, "大前天": -3}
@@ -112,9 +118,9 @@ def _key(text: str) -> str:
     return " ".join((text or "").replace("\u3000", " ").split()).lower()
 
 
-def _refuse(text: str, what: str = "date"):
+def _refuse(text: str, what: str = "date", past: bool = False):
     return InvalidValue(_("cannot read {what} {text}: try {examples} (more in --help)").format(
-        what=noun(what), text=repr(text), examples=_(EXAMPLES)))
+        what=noun(what), text=repr(text), examples=_(EXAMPLES_PAST if past else EXAMPLES)))
 
 
 def parse_when(text: str, today: date | None = None, *, past: bool = False) -> date:
@@ -133,7 +139,7 @@ def parse_when(text: str, today: date | None = None, *, past: bool = False) -> d
             day = _RULES[rule](m, today, past)
             if day is not None:
                 return day
-    raise _refuse(text)
+    raise _refuse(text, past=past)
 
 
 def _day_word(m, today: date, past: bool) -> date:
@@ -236,7 +242,7 @@ def parse_moment(text: str) -> datetime:
         try:
             moment = datetime.fromisoformat(word.replace("Z", "+00:00"))
         except ValueError:
-            raise _refuse(text, "time") from None
+            raise _refuse(text, "time", past=True) from None
         return moment if moment.tzinfo else moment.astimezone()
     now = clock.now()
     at = parse_time(word)
@@ -248,7 +254,7 @@ def parse_moment(text: str) -> datetime:
         try:
             day = parse_when(m.group("day"), now.date(), past=True)
         except InvalidValue:
-            raise _refuse(text) from None
+            raise _refuse(text, past=True) from None
         return datetime.combine(day, at).astimezone()
     day = parse_when(word, now.date(), past=True)
     return now.replace(year=day.year, month=day.month, day=day.day)

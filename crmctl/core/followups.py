@@ -42,7 +42,7 @@ from crmctl.core.followups_report import (  # noqa: F401 - the report's names, h
     on_day,
     statement,
 )
-from crmctl.core.references import resolve
+from crmctl.core.references import no_customer, resolve
 from crmctl.core.validate import (clean_multiline, clean_text,
                                   parse_positive_id)
 from crmctl.errors import InvalidValue, NotFound, UsageError
@@ -63,7 +63,7 @@ def schedule(conn, customer_id: int, due: date, purpose: str | None = None,
         raise InvalidValue(_("unknown follow-up kind {kind}").format(kind=repr(kind)))
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (customer_id,)).fetchone():
-        raise NotFound(_("no customer {id}").format(id=customer_id))
+        raise no_customer(customer_id)
     with atomic(conn):
         cur = conn.execute(
             "INSERT INTO followups (customer_id, due, kind, purpose, created_at) "

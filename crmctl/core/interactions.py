@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 from crmctl import clock
 from crmctl.core import audit, campaigns, dates, followups, words
-from crmctl.core.references import resolve
+from crmctl.core.references import no_customer, resolve
 from crmctl.core.validate import clean_multiline, sql_limit
 from crmctl.errors import InvalidValue, NotFound, UsageError
 from crmctl.i18n import _
@@ -146,7 +146,7 @@ def _require_customer(conn, cid: int) -> bool:
     row = conn.execute("SELECT closed_at IS NOT NULL FROM customers WHERE id = ? AND "
                        "forgotten_at IS NULL", (cid,)).fetchone()
     if not row:
-        raise NotFound(_("no customer {id}").format(id=cid))
+        raise no_customer(cid)
     return bool(row[0])
 
 

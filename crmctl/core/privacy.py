@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 from crmctl import clock
 from crmctl.core import contact_points, audit, consent, lifecycle, search
-from crmctl.core.references import resolve
+from crmctl.core.references import no_customer, resolve
 from crmctl.errors import Busy, NotFound
 from crmctl.i18n import _
 from crmctl.store import atomic
@@ -62,7 +62,7 @@ def live_record(conn, customer_id) -> dict:
     cid = resolve(conn, customer_id)
     found = _rows(conn, "SELECT * FROM customers WHERE id = ?", (cid,))
     if not found:
-        raise NotFound(_("no customer {id}").format(id=cid))
+        raise no_customer(cid)
     if found[0]["forgotten_at"]:
         raise NotFound(_("customer {id} was forgotten on {day}; nothing personal is held").format(
             id=cid, day=found[0]["forgotten_at"][:10]))

@@ -14,9 +14,9 @@ from crmctl import clock
 from crmctl.core import audit, campaigns, settings
 from crmctl.core.dates import spend_window  # noqa: F401 - its home before core/segments
 from crmctl.core.money import check_currency, minor_to_text, parse_amount
-from crmctl.core.references import resolve
+from crmctl.core.references import no_customer, resolve
 from crmctl.core.validate import clean_multiline
-from crmctl.errors import InvalidValue, NotFound
+from crmctl.errors import InvalidValue
 from crmctl.i18n import _
 from crmctl.store import atomic
 
@@ -54,7 +54,7 @@ def record(conn, customer_id, amount, *, when: date | None = None, currency: str
     with atomic(conn):
         if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                             (cid,)).fetchone():
-            raise NotFound(_("no customer {id}").format(id=cid))
+            raise no_customer(cid)
         cur = conn.execute(
             "INSERT INTO purchases (customer_id, date, amount_minor, currency, note, campaign_id)"
             " VALUES (?, ?, ?, ?, ?, ?)", (cid, day.isoformat(), minor, currency, note,

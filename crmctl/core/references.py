@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from crmctl.core.rules import PHONE_LIKE_ID_DIGITS
 from crmctl.core.validate import parse_customer_id
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.i18n import _
@@ -42,6 +43,18 @@ def resolve(conn, ref) -> int:
     if not words:
         raise InvalidValue(_("customer id must be a number or a name, not ''"))
     return _unique(words, _candidates(conn, words))
+
+
+def no_customer(cid) -> NotFound:
+    """"no customer 12"; an id as long as a phone number (13800138000) adds how to name a
+    customer by phone (a bare number is always an id): ``+86 138 0013 8000`` or ``138-0013``."""
+    message = _("no customer {id}").format(id=cid)
+    digits = str(cid).lstrip("-")
+    if len(digits) >= PHONE_LIKE_ID_DIGITS and digits.isdigit():
+        spaced = " ".join(p for p in (digits[:3], digits[3:7], digits[7:]) if p)
+        message += _("; to name a customer by phone type +{cc} {spaced} or {dashed}").format(
+            cc=DEFAULT_COUNTRY_CODE, spaced=spaced, dashed=f"{digits[:3]}-{digits[3:7]}")
+    return NotFound(message)
 
 
 def _candidates(conn, words: str) -> list[tuple]:

@@ -131,3 +131,7 @@ def tier_rank_sql(column: str, *, unknown: int | None = None) -> str:
 def tier_name_sql(rank: str) -> str:
     """SQL for the tier of a rank expression, the inverse of tier_rank_sql."""
     return f"CASE {rank} " + " ".join(f"WHEN {i} THEN '{t}'" for i, t in enumerate(TIERS)) + " END"
+
+# An id of this many digits or more is likely a phone number typed for a customer (7: the
+# shortest local number): "no customer …" then says how to name a customer by phone.
+PHONE_LIKE_ID_DIGITS = 7

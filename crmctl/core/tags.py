@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crmctl.core import audit
-from crmctl.core.references import resolve
+from crmctl.core.references import no_customer, resolve
 from crmctl.core.validate import normalize_tag
 from crmctl.errors import InvalidValue, NotFound
 from crmctl.i18n import _
@@ -35,7 +35,7 @@ def _check_customers(conn, ids) -> list[int]:
     for cid in parsed:
         if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                             (cid,)).fetchone():
-            raise NotFound(_("no customer {id}").format(id=cid))
+            raise no_customer(cid)
     return parsed
 
 

@@ -47,10 +47,10 @@ from crmctl.core import audit, followups, settings
 from crmctl.core.interactions import day_start_utc
 from crmctl.core.money import CURRENCY_EXPONENTS, major_to_minor
 from crmctl.core.purchases import spend_window
-from crmctl.core.references import resolve
+from crmctl.core.references import no_customer, resolve
 from crmctl.core.rules import TIERS, tier_name_sql, tier_rank_sql
 from crmctl.core.validate import check_tier, clean_text
-from crmctl.errors import InvalidValue, NotFound
+from crmctl.errors import InvalidValue
 from crmctl.i18n import _, english, pgettext
 from crmctl.store import atomic, page_cache
 
@@ -136,7 +136,7 @@ def set_tier(conn, customer_id, tier: str, reason: str | None) -> dict:
         row = conn.execute("SELECT tier FROM customers WHERE id = ? AND forgotten_at IS NULL",
                            (cid,)).fetchone()
         if row is None:
-            raise NotFound(_("no customer {id}").format(id=cid))
+            raise no_customer(cid)
         if row[0] == new:
             raise InvalidValue(_("customer {id} is already {tier}").format(
                 id=cid, tier=pgettext("tier", new)))
@@ -149,7 +149,7 @@ def history(conn, customer_id) -> list[dict]:
     cid = resolve(conn, customer_id)
     if not conn.execute("SELECT 1 FROM customers WHERE id = ? AND forgotten_at IS NULL",
                         (cid,)).fetchone():
-        raise NotFound(_("no customer {id}").format(id=cid))
+        raise no_customer(cid)
     keys = ("at", "old_tier", "new_tier", "reason", "source")
     return [dict(zip(keys, row)) for row in conn.execute(
         "SELECT at, old_tier, new_tier, reason, source FROM tier_history "

@@ -55,8 +55,14 @@ class Words:
                 assert self._lookup.get(_key(word), value) == value, f"{word} names two {plural}"
                 self._lookup[_key(word)] = value
         self._suffix = re.compile(f"(?:{suffix})$") if suffix else None
-        self.hint = ", ".join(f"{v} {table[v][0]}" for v in table) + (f" (also {also})" if also else "")
+        self._listed, self._also = ", ".join(f"{v} {table[v][0]}" for v in table), also
         self.chinese = {v: others[0] for v, others in table.items() if others}
+
+    @property
+    def hint(self) -> str:
+        """The words the error lists, and the other forms in the interface language."""
+        also = _(" (also {also})").format(also=self._also) if self._also else ""
+        return self._listed + also
 
     def find(self, text: str | None) -> str | None:
         """The English word for ``text``, or None when it is no word for this value."""

@@ -70,5 +70,13 @@ def card(pairs: Sequence[tuple[str, object]]) -> Sequence[tuple[str, object]]:
             for label, value in pairs for key in (label.replace(" ", "_"),)]
 
 
+def field_value(field: str, value):
+    """One field's value for people: an enumerated field's word (tier gold: 金牌) in the
+    interface language; anything else as is."""
+    if is_english() or field not in WORD_KINDS:
+        return value
+    return _word(WORD_KINDS[field], value)
+
+
 def _word(kind: str, value):
     return pgettext(kind, value) if isinstance(value, str) and value else value

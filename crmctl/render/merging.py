@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from crmctl.i18n import _, pgettext
 from crmctl.render.cells import one_line
+from crmctl.render.labels import field_value, headers
 from crmctl.render.terminal import message
 
 
@@ -23,15 +24,16 @@ def merge_lines(result: dict) -> list[str]:
         lines.append(_("merged (on both): {tables}").format(tables=merged))
     if result["filled"]:
         lines.append(_("filled from #{drop}: {fields}").format(
-            drop=drop, fields=", ".join(result["filled"])))
+            drop=drop, fields=", ".join(headers(result["filled"]))))
     for c in result["conflicts"]:
         winner, loser = ("drop", "keep") if c["winner"] == "drop" else ("keep", "drop")
         ids = {"keep": keep, "drop": drop}
         hint = "" if c["winner"] == "drop" else _(" (--take {field} to take #{drop}'s)").format(
             field=c["field"], drop=drop)
+        won, lost = (one_line(str(field_value(c["field"], c[side]))) for side in (winner, loser))
         lines.append(_("conflict {field}: {won} (#{winner}) over {lost} (#{loser}){hint}").format(
-            field=c["field"], won=one_line(str(c[winner])), winner=ids[winner],
-            lost=one_line(str(c[loser])), loser=ids[loser], hint=hint))
+            field=headers([c["field"]])[0], won=won, winner=ids[winner], lost=lost,
+            loser=ids[loser], hint=hint))
     if result["dry_run"]:
         lines.append(_("dry run: nothing changed"))
     return lines

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from crmctl.core import tier_reasons
-from crmctl.i18n import _, ngettext, pgettext
+from crmctl.i18n import _, is_english, ngettext, pgettext
 from crmctl.render.cards import emit_card
 from crmctl.render.cells import for_people, grouped
 from crmctl.render.charts import percent, times
@@ -25,6 +25,11 @@ def emit_followups_table(cells: Sequence[Sequence[str]], day) -> None:
         from crmctl.core.purposes import worded
 
         cells = worded(cells, FOLLOWUP_HEADERS.index("reason"), FOLLOWUP_HEADERS.index("why"))
+    if not is_english():  # SQL words overdue 2d / 1h / <1h: 2天 / 1小时 / <1小时
+        from functools import lru_cache
+
+        word = lru_cache(maxsize=None)(overdue_word)
+        cells = [[row[0], word(row[1]), *row[2:]] for row in cells]
     late = sum(1 for row in cells if row[1])
     title = ngettext("{n} follow-up due by {day} ({late} overdue)",
                      "{n} follow-ups due by {day} ({late} overdue)", len(cells))
@@ -33,6 +38,17 @@ def emit_followups_table(cells: Sequence[Sequence[str]], day) -> None:
                     empty=_("nothing due by {day}").format(day=day.isoformat()),
                     links={"phone": "tel:"}, drop=("fid", "tier", "overdue", "company", "id"),
                     flex="why")
+
+
+def overdue_word(cell: str) -> str:
+    """An overdue cell of FOLLOWUP_CELLS (``2d``, ``1h``, ``<1h`` or empty) in the
+    interface language."""
+    if cell == "<1h":
+        return _("<1h")
+    if cell[:-1].isdigit() and cell[-1:] in ("d", "h"):
+        n = int(cell[:-1])
+        return (_("{n}d") if cell.endswith("d") else _("{n}h")).format(n=n)
+    return cell
 
 
 def emit_record(data: dict, fmt: Format, title: str, *, hidden: Sequence[str] = (),
