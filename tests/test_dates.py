@@ -134,3 +134,25 @@ def test_cli_birthday_and_dates(initialized):
 def test_the_help_of_every_date_option_lists_the_forms(cli, command):
     shown = " ".join(cli(*command, env={"COLUMNS": "200"}).stdout.split())
     assert "明天" in shown and "3天后" in shown and "12-10" in shown, command
+
+
+def test_a_birthday_without_its_year_reads_month_day_on_the_card(initialized, capsys):
+    """Issue 16 audit: the card showed ``birthday --03-12`` (ISO's no-year form); people
+    read 03-12, in Chinese 3月12日; JSON and CSV keep --03-12 for scripts."""
+    cli = initialized
+    wang = cli("add", "王明", "--birthday", "3月12日").stdout.strip()
+    li = cli("add", "李娜", "--birthday", "1985-03-12").stdout.strip()
+    lines = cli("show", wang).stdout.splitlines()
+    assert "birthday    03-12" in lines and "--03-12" not in "".join(lines)
+    zh = cli("show", wang, env={"CRMCTL_LANG": "zh_CN"}).stdout.splitlines()
+    assert [line for line in zh if line.startswith("生日")] == ["生日      3月12日"]
+    assert "birthday    1985-03-12" in cli("show", li).stdout.splitlines()
+    assert json.loads(cli("show", wang, "--format", "json").stdout)["birthday"] == "--03-12"
+    from crmctl.render.formats import Format
+    from crmctl.render.tables import emit_rows
+
+    rows = [{"name": "王明", "birthday": "--03-12"}, {"name": "李娜", "birthday": "1985-03-12"}]
+    emit_rows(rows, ["name", "birthday"], Format.table)
+    assert capsys.readouterr().out == "name  birthday\n王明  03-12\n李娜  1985-03-12\n"
+    emit_rows(rows, ["name", "birthday"], Format.csv)
+    assert "王明,'--03-12" in capsys.readouterr().out  # (the formula guard's quote)
