@@ -278,3 +278,15 @@ def test_followups_at_80_columns_keep_a_long_company_cut(initialized, narrow, pi
         "─" * 80,
         "2026-11-23   scheduled   1    王明       +8613800138000   华为技术有限…   送样品",
         "2026-11-23   scheduled   3    欧阳娜娜   +8613700001111   中国石油天然…   送样品"]
+
+
+def test_a_cut_between_halves_of_a_chinese_character_leaves_no_blank(initialized, narrow):
+    """A column cut to an odd width: the straddling character is left out, not shown as a
+    blank before the … (中国石油天 … read as two words)."""
+    _with_a_long_company(initialized)
+    assert plain(initialized("list", env={"CRMCTL_LANG": "zh_CN"}).stdout) == [
+        "编号   姓名       公司               电话             等级   阶段       最近联系",
+        "─" * 80,
+        "1      王明       华为技术有限公司   +8613800138000   普通   潜在客户",
+        "2      李娜       阿里巴巴           +8613911112222   普通   潜在客户",
+        "3      欧阳娜娜   中国石油天然气…    +8613700001111   普通   潜在客户"]

@@ -57,6 +57,8 @@ def table(rows: Iterable[dict], columns: Sequence[str], *, headers: Sequence[str
             t.add_column(heads[i], overflow="fold")
     linked = {i: scheme for i, c in enumerate(columns) if (scheme := (links or {}).get(c))}
     for cells in rows:
+        for i, most in cut.items():  # cut here: rich would pad a half 中 with a blank before …
+            cells[i] = shortened(cells[i], most)
         for i, scheme in linked.items():
             if cells[i] and on_terminal:
                 cells[i] = Text(cells[i], style=f"link {scheme}{cells[i]}")
@@ -109,6 +111,21 @@ def fitting(rows: Sequence[Sequence[str]], heads: Sequence[str], columns: Sequen
         grow = max(0, min(widths[i] - shown[i], room))
         shown[i], room = shown[i] + grow, room - grow
     return keep, {i: w for i, w in shown.items() if w < widths[i]}
+
+
+def shortened(text: str, most: int) -> str:
+    """``text`` in at most ``most`` cells: cut with … where it is wider (a wide character
+    that would straddle the edge is left out whole, not replaced by a blank)."""
+    line = one_line(text)
+    if display_width(line) <= most:
+        return text
+    kept, used = [], 1  # the … takes one cell
+    for char in line:
+        used += display_width(char)
+        if used > most:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,
