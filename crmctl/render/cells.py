@@ -6,6 +6,7 @@ import re
 from typing import Any, Sequence
 
 from crmctl import clock
+from crmctl.i18n import _
 
 # Between two columns: rich's padding (0, 1) on each side of the boundary, with no box.
 COLUMN_GAP = "  "
@@ -52,8 +53,6 @@ def month_day(value: Any) -> Any:
     CSV keep it) -> ``03-12``, in Chinese ``3月12日``; other values as they are."""
     if type(value) is str and len(value) == 7 and value.startswith("--") and value[4] == "-" \
             and value[2:4].isdigit() and value[5:].isdigit():
-        from crmctl.i18n import _
-
         return _("{month:02d}-{day:02d}").format(month=int(value[2:4]), day=int(value[5:]))
     return value
 
