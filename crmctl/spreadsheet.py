@@ -5,7 +5,8 @@ every listing under ``--format csv`` via crmctl.render) passes its text cells th
 ``neutralize``: a cell that starts with ``= + - @``, tab or carriage return gets a leading
 ``'`` so that no spreadsheet runs it as a formula. E.164 phones start with ``+``, so they
 too, except in the phone column of ``campaign export`` (``neutralize_phone``: a bare E.164
-number is no formula). An xlsx cell written as a string is never a formula, so xlsx
+number is no formula), and in the phone column of ``export --marketing`` (the same list for
+the same gateways: ``neutralize_phone_sql``). An xlsx cell written as a string is never a formula, so xlsx
 exports are not quoted. ``restore`` is the exact inverse, which ``import`` applies.
 
 A leaf module (it imports nothing of crmctl) so that render, core and store may all use it.
@@ -62,3 +63,11 @@ def neutralize_sql(expr: str) -> str:
     return (f"CASE WHEN substr({expr}, 1, 1) IN ({starts}) OR (substr({expr}, 1, 1) = {quote}"
             f" AND substr({expr}, 2, 1) IN ({starts}, {quote})) THEN {quote} || {expr} "
             f"ELSE {expr} END")
+
+
+def neutralize_phone_sql(expr: str) -> str:
+    """``neutralize_phone`` as an SQL expression: a bare E.164 number (+, a digit 1-9, 1 to
+    14 more digits) stays as it is, anything else is ``neutralize_sql``'s."""
+    return (f"CASE WHEN {expr} GLOB '+[1-9][0-9]*' AND length({expr}) BETWEEN 3 AND 16 "
+            f"AND substr({expr}, 2) NOT GLOB '*[^0-9]*' THEN {expr} "
+            f"ELSE {neutralize_sql(expr)} END")

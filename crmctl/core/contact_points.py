@@ -42,7 +42,9 @@ def type_word(word: str | None, kind: str = "phone") -> str | None:
     key = " ".join(word.replace("*", " ").split()).casefold()
     if not key:
         return None
-    found = _TYPE_WORDS.get(key, "other")
+    found = _TYPE_WORDS.get(key)
+    if found is None and key not in _TYPE_WORDS:  # 工作传真, 住宅传真, Business Fax: a fax
+        found = "fax" if any(w in key for w in ("传真", "傳真", "fax")) else "other"
     if kind == "email" and found in ("mobile", "fax"):
         return "other"
     return found

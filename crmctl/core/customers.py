@@ -294,7 +294,7 @@ def select_query(flt: Filter | None = None, conn=None) -> tuple[str, dict]:
         where.append(consent.granted_sql("c.id", consent.check_channel(flt.consent)))
     where += segments.conditions(conn, flt, params)  # conn: for spend and RFM segment
     source, rowid = "customers c", "c.id"
-    terms = search.plan(flt.search) if flt.search else []
+    terms = search.plan(flt.search, conn and settings.get(conn, "default_region")) if flt.search else []
     alternative = search.pinyin_plan(flt.search) if terms else None
     # With the search as the only filter, drive the query from the index (rowids come out
     # in order), so a common word with --limit stops after a page instead of reading every

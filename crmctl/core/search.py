@@ -21,6 +21,8 @@ import unicodedata
 from typing import Iterable
 
 from crmctl import pinyin
+from crmctl.core.validate import read_phone
+from crmctl.errors import InvalidValue
 
 SEARCHED_FIELDS = ("name", "company", "email", "phone", "note")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
@@ -115,28 +117,51 @@ def _gram_query(word: str) -> str:
 _PHONE_LIKE = re.compile(r"\+?[\d\s().\-]+")
 
 
-def _trigram_query(word: str) -> str:
+def _trigram_query(word: str, region: str = "CN") -> str:
     """A 3+ character word for ``search_trigram``: a substring anywhere. A phone number
     typed with separators (138-0013-8000) also matches as bare digits, the way it is
-    stored (E.164)."""
+    stored (E.164); one typed with its trunk prefix (010-88886666, 0755-28780809) also
+    matches as the E.164 digits it reads as in the default region (861088886666)."""
+    if not _PHONE_LIKE.fullmatch(word):
+        return _quoted(word)
     digits = re.sub(r"\D", "", word)
-    if _PHONE_LIKE.fullmatch(word) and len(digits) >= 3 and digits != word.lstrip("+"):
-        return f"({_quoted(word)} OR {_quoted(digits)})"
-    return _quoted(word)
+    alternatives = [word]
+    if len(digits) >= 3 and digits != word.lstrip("+"):
+        alternatives.append(digits)
+    e164 = _e164_digits(word, digits, region)
+    if e164 and e164 not in alternatives and digits not in e164:
+        alternatives.append(e164)
+    if len(alternatives) == 1:
+        return _quoted(word)
+    return "(" + " OR ".join(map(_quoted, alternatives)) + ")"
 
 
-def plan(query: str) -> list[tuple[str, str]]:
+def _e164_digits(word: str, digits: str, region: str) -> str | None:
+    """The digits of the E.164 number a query reads as in ``region`` (no +), or None for a
+    query that is no valid number there (phonenumbers is loaded only for a number with a
+    trunk prefix: 7+ digits starting with 0)."""
+    if len(digits) < 7 or not digits.startswith("0") or word.startswith("+"):
+        return None
+    try:
+        read = read_phone(word, region)
+    except InvalidValue:
+        return None
+    return read[0].lstrip("+") if read else None
+
+
+def plan(query: str, region: str | None = "CN") -> list[tuple[str, str]]:
     """The FTS5 tables to consult for a query, each with one MATCH expression.
 
     Every word of the query must match (AND): words of 3+ characters in ``search_trigram``,
     shorter ones in ``search_grams``; the words for one table are AND-ed in one expression,
     which FTS5 evaluates by skipping through the doclists. Double quotes around a word are
-    ignored. An empty list means: no condition.
+    ignored. An empty list means: no condition. ``region`` is the default phone region
+    (a number typed with its trunk prefix is read there; None: CN).
     """
     # NUL would end the FTS5 query string early ("unterminated string"): treat it as a space
     words = [w.strip('"') for w in fold(query).replace("\x00", " ").split()]
     words = [w for w in words if w]
-    trigram = [_trigram_query(w) for w in words if len(w) >= 3]
+    trigram = [_trigram_query(w, region or "CN") for w in words if len(w) >= 3]
     grams = [_gram_query(w) for w in words if len(w) < 3]
     out = []
     if trigram:

@@ -21,7 +21,7 @@ from crmctl.core.customers import Filter
 from crmctl.core.exporting.request import CUSTOMER_COLUMNS, Request
 from crmctl.core.money import minor_to_text
 from crmctl.core.validate import sql_limit
-from crmctl.spreadsheet import neutralize, neutralize_sql
+from crmctl.spreadsheet import neutralize, neutralize_phone_sql, neutralize_sql
 
 # every phone/email of a customer, in one cell each ("mobile:+86…; work:+86…"), filled in
 # Python after the SELECT (contact_points.with_cells); empty when phone/email say it all
@@ -95,7 +95,9 @@ def customer_table(conn, req: Request, safe: bool) -> Table:
     sql, params = list_query(req.flt, req.marketing, conn)
     columns = req.fields or CUSTOMER_COLUMNS
     plain = [c for c in columns if c not in _POINT_CELLS]
-    cols = [c if c in _NUMERIC or not safe else f"{neutralize_sql(c)} AS {c}" for c in plain]
+    # a marketing list's phone column keeps its E.164 bare, as campaign export's does
+    cols = [c if c in _NUMERIC or not safe else f"{neutralize_phone_sql(c)} AS {c}"
+            if c == "phone" and req.marketing else f"{neutralize_sql(c)} AS {c}" for c in plain]
     if len(plain) == len(columns):
         rows = conn.execute(f"SELECT {', '.join(cols)} FROM ({sql})", params)
     else:  # the id first (with_cells looks the customers up by it), then each column's place

@@ -5,6 +5,7 @@ first (王明 → 王 + 明; the common two-character surnames such as 欧阳 or
 a name with spaces is "given … family" (Anna Schmidt → Schmidt + Anna), except a CJK name
 written with a space, which keeps its order (欧阳 娜娜 → 欧阳 + 娜娜).
 
+WeChat is written as X-WECHAT and IMPP:weixin: (both read back by import).
 Every phone and email is written, the primary first (PREF when there are several). TEL's
 TYPE follows the stored type (mobile CELL, work WORK,VOICE, home HOME,VOICE, fax WORK,FAX);
 where none is stored it follows the number: a mobile number is CELL, a fixed line
@@ -20,15 +21,19 @@ import re
 from crmctl.core.contact_points import from_cell, primary_type
 
 # Customer fields a card carries (the audit entry names these).
-FIELDS = ("id", "name", "company", "title", "email", "phone", "note", "tags", "birthday")
+FIELDS = ("id", "name", "company", "title", "email", "phone", "wechat", "note", "tags",
+          "birthday")
 # A stored type as TEL/EMAIL TYPE values (what Apple, Google and Android write).
 _TEL_TYPES = {"mobile": ("CELL",), "work": ("WORK", "VOICE"), "home": ("HOME", "VOICE"),
               "fax": ("WORK", "FAX"), "other": ("VOICE",)}
 _EMAIL_TYPES = {"work": ["WORK"], "home": ["HOME"]}
 
+# The compound surnames of the 百家姓, and a few more still borne (独孤, 太史).
 COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 令狐 宇文 司徒 夏侯 轩辕 端木 独孤 "
-    "南宫 西门 百里 呼延 万俟 澹台 公冶 申屠 太史 闻人 赫连 钟离 淳于 单于 司空 濮阳".split())
+    "南宫 西门 百里 呼延 万俟 澹台 公冶 申屠 太史 闻人 赫连 钟离 淳于 单于 司空 濮阳 "
+    "东郭 东门 南门 公羊 宗政 太叔 仲孙 鲜于 闾丘 亓官 司寇 子车 颛孙 巫马 公西 漆雕 乐正 "
+    "壤驷 公良 拓跋 夹谷 宰父 谷梁 段干 羊舌 微生 梁丘 左丘 第五".split())
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -74,6 +79,9 @@ def card(record: dict):
         tel.type_paramlist = ((tel_types(point["value"]) if guessed
                                else list(_TEL_TYPES[point["type"]]))
                               + (["PREF"] if i == 0 and len(phones) > 1 else []))
+    if record.get("wechat"):  # both forms import reads (importing/vcard.py _wechat)
+        c.add("x-wechat").value = record["wechat"]
+        c.add("impp").value = "weixin:" + record["wechat"]
     if record.get("note"):
         c.add("note").value = record["note"]
     if record.get("tags"):

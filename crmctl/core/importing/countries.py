@@ -23,7 +23,8 @@ ALIASES = {
     "中国香港": "HK", "macau sar": "MO", "中国澳门": "MO", "中国台湾": "TW", "台灣": "TW",
     "south korea": "KR", "korea": "KR", "republic of korea": "KR", "韩国": "KR",
     "russia": "RU", "holland": "NL", "the netherlands": "NL", "czech republic": "CZ",
-    "viet nam": "VN", "uae": "AE",
+    "viet nam": "VN", "uae": "AE", "澳门": "MO", "澳門": "MO", "德國": "DE", "美國": "US",
+    "英國": "GB", "臺灣": "TW", "韓國": "KR", "法國": "FR", "新加坡": "SG",
     # alpha-3 codes of the commonest countries
     "chn": "CN", "deu": "DE", "gbr": "GB", "fra": "FR", "jpn": "JP", "kor": "KR", "hkg": "HK",
     "twn": "TW", "mac": "MO", "sgp": "SG", "can": "CA", "aus": "AU", "ita": "IT", "esp": "ES",

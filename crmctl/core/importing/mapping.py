@@ -53,6 +53,7 @@ for _n in range(1, 6):
     _GOOGLE_COMMON[f"电话 {_n} - 标签"] = "phone_type"
 for _n in range(1, 4):
     _GOOGLE_COMMON[f"address {_n} - country"] = "country"
+    _GOOGLE_COMMON[f"地址 {_n} - 国家/地区"] = "country"  # Google Contacts in Chinese
 
 SOURCES: dict[str, dict[str, str]] = {
     "google": {  # legacy (Given Name…) and current (First Name…, Labels) Google Contacts
@@ -86,6 +87,8 @@ SOURCES: dict[str, dict[str, str]] = {
         "business country/region": "country", "home country/region": "country",
         "other country/region": "country", "business country": "country",
         "home country": "country", "other country": "country", "country": "country",
+        "商务地址 国家/地区": "country", "住宅地址 国家/地区": "country",
+        "其他地址 国家/地区": "country",
     },
     "thunderbird": {
         "first name": "given", "last name": "family", "display name": "name",
@@ -100,6 +103,7 @@ SOURCES: dict[str, dict[str, str]] = {
         "出生年份": "birth_year", "出生月份": "birth_month", "出生日": "birth_day",
         "传真号码": "phone", "fax number": "phone", "pager number": "phone", "寻呼机号码": "phone",
         "work country": "country", "home country": "country",
+        "工作所在国家/地区": "country", "家庭所在国家/地区": "country",
     },
     "chinese": {
         "姓名": "name", "客户名称": "name", "客户姓名": "name", "联系人": "name", "姓": "family",
@@ -112,7 +116,7 @@ SOURCES: dict[str, dict[str, str]] = {
         "标签": "tags", "生日": "birthday", "公司规模": "company_size",
         "名称": "name", "联系人姓名": "name", "客户": "name", "移动电话": "phone",
         "座机": "phone", "固话": "phone", "固定电话": "phone", "办公电话": "phone",
-        "传真": "phone", "传真号码": "phone", "区域": "region", "所在地区": "region",
+        "传真": "phone", "传真号码": "phone", "单位传真": "phone", "区域": "region", "所在地区": "region",
         "省份": "region", "省": "region", "所在城市": "region", "客户行业": "industry",
         "所属行业": "industry", "规模": "company_size", "人数": "company_size",
         "企业规模": "company_size", "员工人数": "company_size", "地址": "in_note",
@@ -147,7 +151,7 @@ COLUMN_TYPES = {
                      "固定电话", "办公电话"), "work"),
     **dict.fromkeys(("home phone", "home phone 2", "住宅电话", "住宅电话 2", "家庭电话"), "home"),
     **dict.fromkeys(("business fax", "home fax", "other fax", "fax number", "商务传真",
-                     "住宅传真", "其他传真", "传真", "传真号码", "傳真"), "fax"),
+                     "住宅传真", "其他传真", "传真", "传真号码", "傳真", "单位传真"), "fax"),
     **dict.fromkeys(("other phone", "pager", "pager number", "car phone", "assistant's phone",
                      "其他电话", "寻呼机", "寻呼机号码"), "other"),
 }
@@ -289,14 +293,6 @@ def compose_name(given: str, middle: str, family: str) -> str:
     if _CJK.search(family) or _CJK.search(given):
         return family + middle + given
     return " ".join(p for p in (given, middle, family) if p)
-
-
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s+(?=[\u3400-\u9fff\uf900-\ufaff])")
-
-
-def squeeze_cjk(name: str) -> str:
-    """徐  清 → 徐清 (spaces between Chinese characters go; Anna Schmidt keeps its one)."""
-    return _CJK_GAP.sub("", name) if " " in name and _CJK.search(name) else name
 
 
 def first_value(cell: str) -> str:

@@ -88,8 +88,9 @@ class EveryValue:
         return out
 
     def __call__(self, to_customer, row, values) -> int:
-        """Fill values' phone and email, and their extras; return 1 when the primary phone
-        was read in the default region."""
+        """Fill values' phone and email, and their extras; return how many of the row's
+        phones (every distinct valid one, not only the primary) were read in the default
+        region."""
         phones, phone_notes, in_region = self._valid(to_customer, row, "phone")
         emails, email_notes, _ = self._valid(to_customer, row, "email")
         phone = self._primary_phone(row, phones)
@@ -104,7 +105,7 @@ class EveryValue:
         if others or notes or (phone_type and phone_type != guessed_phone_type(phone[0])) \
                 or email_type not in (None, "other"):
             values.append((phone_type, email_type, others, notes))
-        return bool(phone) and in_region.get(phone[0], False)
+        return sum(in_region.values())
 
     def _valid(self, to_customer, row, kind: str):
         """([(value, type, marked)…] valid and distinct, [note…], {phone: read in region})."""

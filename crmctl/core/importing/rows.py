@@ -18,7 +18,8 @@ from crmctl.core import care
 from crmctl.core.importing import cells, countries, mapping
 from crmctl.core.importing.multi import EveryValue
 from crmctl.core.importing.fields import AT, COLUMNS
-from crmctl.core.validate import clean_multiline, normalize_email, normalize_name, read_phone
+from crmctl.core.validate import (clean_multiline, normalize_email, normalize_name, read_phone,
+                                  squeeze_cjk)
 from crmctl.errors import InvalidValue
 
 # Fields taken as cleaned text, nothing more (region: every region column, 省份 + 城市).
@@ -34,7 +35,8 @@ class RowToCustomer:
     Raises InvalidValue with the reason when the row cannot be imported. Runs in the import's
     second process too, so it holds only the plan and the default region; a row's own
     country column (countries.py) wins over the default region. ``read_in_region`` counts
-    the rows it accepted whose phone had no country code and was read in the default region.
+    the phones of the rows it accepted that had no country code and were read in the default
+    region (every phone of a row, not only its primary).
     """
 
     def __init__(self, plan, region: str = "CN", replaced: bool = False):
@@ -159,7 +161,7 @@ class RowToCustomer:
                                                       for t in ("given", "middle", "family"))))
         if name is None or len(name) > 200:
             return normalize_name(name)
-        return mapping.squeeze_cjk(name)
+        return squeeze_cjk(name)  # the rule of add and edit too
 
     def _birthdays(self, row) -> tuple[str | None, str | None]:
         """(birthday, lunar birthday): a birthday cell starting with 农历 is the lunar one;

@@ -221,7 +221,7 @@ class Writer:
             return (f"same {first_field} as {self._describe(first)} but same {other[0]} as "
                     f"{self._describe(other[1])}")
         if self.mode == "error":
-            fields = " and ".join(f for f, _ in targets)
+            fields = " and ".join(dict.fromkeys(f for f, _ in targets))  # each kind once
             raise Duplicate(f"row {rownum}: same {fields} as {self._describe(first)}; "
                             "nothing was imported (--on-duplicate error)")
         return None
