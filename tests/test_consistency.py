@@ -226,3 +226,67 @@ def test_shell_completion_is_offered_and_completes_commands_and_options(runner):
         done = runner.invoke(app, [], env={"_CRMCTL_COMPLETE": "complete_bash",
                                            "COMP_WORDS": words, "COMP_CWORD": cword})
         assert done.stdout.split() == [expected], (words, done.stdout)
+
+
+LONG_COMPANY = "中国石油天然气集团有限公司上海分公司华东销售部"  # 46 cells wide
+
+
+def _with_a_long_company(cli):
+    for name, company, phone in (("王明", "华为技术有限公司", "13800138000"),
+                                 ("李娜", "阿里巴巴", "13911112222"),
+                                 ("欧阳娜娜", LONG_COMPANY, "13700001111")):
+        assert cli("add", name, "--company", company, "--phone", phone).exit_code == 0
+
+
+def test_one_long_company_is_cut_not_the_company_column_dropped(initialized, narrow):
+    """Issue 16 audit: one long value left company and last contact out for every row; now
+    the long value is cut with … (display width: 2 cells a character) and nothing dropped
+    that fitted before."""
+    _with_a_long_company(initialized)
+    assert plain(initialized("list").stdout) == [
+        "id   name       company               phone            tier      last contact at",
+        "─" * 80,
+        "1    王明       华为技术有限公司      +8613800138000   regular",
+        "2    李娜       阿里巴巴              +8613911112222   regular",
+        "3    欧阳娜娜   中国石油天然气集团…   +8613700001111   regular"]
+
+
+def test_one_long_company_at_120_columns(initialized, narrow, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    _with_a_long_company(initialized)
+    assert plain(initialized("list").stdout) == [
+        "id   name       company                             phone            email   tier      "
+        "stage      tags   last contact at",
+        "─" * 120,
+        "1    王明       华为技术有限公司                    +8613800138000           regular   "
+        "prospect",
+        "2    李娜       阿里巴巴                            +8613911112222           regular   "
+        "prospect",
+        "3    欧阳娜娜   中国石油天然气集团有限公司上海分…   +8613700001111           regular   "
+        "prospect"]
+
+
+def test_followups_at_80_columns_keep_a_long_company_cut(initialized, narrow, pin_clock):
+    pin_clock("2026-11-23T09:00:00+08:00")
+    _with_a_long_company(initialized)
+    for who in ("1", "3"):
+        assert initialized("followups", "schedule", who, "today", "--purpose",
+                           "送样品").exit_code == 0
+    assert plain(initialized("followups").stdout) == [
+        "2 follow-ups due by 2026-11-23 (0 overdue)",
+        "due          reason      id   name       phone            company         why",
+        "─" * 80,
+        "2026-11-23   scheduled   1    王明       +8613800138000   华为技术有限…   送样品",
+        "2026-11-23   scheduled   3    欧阳娜娜   +8613700001111   中国石油天然…   送样品"]
+
+
+def test_a_cut_between_halves_of_a_chinese_character_leaves_no_blank(initialized, narrow):
+    """A column cut to an odd width: the straddling character is left out, not shown as a
+    blank before the … (中国石油天 … read as two words)."""
+    _with_a_long_company(initialized)
+    assert plain(initialized("list", env={"CRMCTL_LANG": "zh_CN"}).stdout) == [
+        "编号   姓名       公司               电话             等级   阶段       最近联系",
+        "─" * 80,
+        "1      王明       华为技术有限公司   +8613800138000   普通   潜在客户",
+        "2      李娜       阿里巴巴           +8613911112222   普通   潜在客户",
+        "3      欧阳娜娜   中国石油天然气…    +8613700001111   普通   潜在客户"]

@@ -159,3 +159,25 @@ def test_a_past_facing_error_shows_past_examples(cli):
                                           "昨天 or -7d (more in --help)\n")
     r = cli("purchase", wang, "100", "--date", "someday", env={"LANG": "zh_CN.UTF-8"})
     assert r.exit_code == 1 and "2026-12-01、昨天或 -7d" in r.stderr, r.stderr
+
+
+def test_a_birthday_without_its_year_reads_month_day_on_the_card(initialized, capsys):
+    """Issue 16 audit: the card showed ``birthday --03-12`` (ISO's no-year form); people
+    read 03-12, in Chinese 3月12日; JSON and CSV keep --03-12 for scripts."""
+    cli = initialized
+    wang = cli("add", "王明", "--birthday", "3月12日").stdout.strip()
+    li = cli("add", "李娜", "--birthday", "1985-03-12").stdout.strip()
+    lines = cli("show", wang).stdout.splitlines()
+    assert "birthday    03-12" in lines and "--03-12" not in "".join(lines)
+    zh = cli("show", wang, env={"CRMCTL_LANG": "zh_CN"}).stdout.splitlines()
+    assert [line for line in zh if line.startswith("生日")] == ["生日      3月12日"]
+    assert "birthday    1985-03-12" in cli("show", li).stdout.splitlines()
+    assert json.loads(cli("show", wang, "--format", "json").stdout)["birthday"] == "--03-12"
+    from crmctl.render.formats import Format
+    from crmctl.render.tables import emit_rows
+
+    rows = [{"name": "王明", "birthday": "--03-12"}, {"name": "李娜", "birthday": "1985-03-12"}]
+    emit_rows(rows, ["name", "birthday"], Format.table)
+    assert capsys.readouterr().out == "name  birthday\n王明  03-12\n李娜  1985-03-12\n"
+    emit_rows(rows, ["name", "birthday"], Format.csv)
+    assert "王明,'--03-12" in capsys.readouterr().out  # (the formula guard's quote)

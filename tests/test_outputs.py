@@ -387,3 +387,41 @@ def _writing(pid: int, directory: Path) -> bool:
     except OSError:
         return False
     return any(link.startswith(f"{directory}/") for link in links)
+
+
+# --- an option taken for the output's name --------------------------------------------------
+@pytest.mark.parametrize("name", ["--help", "-o.csv"])
+def test_an_output_name_starting_with_a_dash_is_refused(initialized, tmp_path, monkeypatch,
+                                                        name):
+    """Issue 16 audit: ``report --html --help`` wrote a 149 KB file named --help. Every
+    output option refuses a name starting with '-' (but '-', stdout) in one line."""
+    cli = initialized
+    source = _seed(cli, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = _state(tmp_path)
+    commands = {**_commands(source),
+                "backup": lambda p: ("backup", "--", p),  # a lone DEST '-x' is click's option
+                "report --html": lambda p: ("report", "--html", p),
+                "report html": lambda p: ("report", "html", "--", p)}
+    for what, command in commands.items():
+        result = cli(*command(name))
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            1, "", f"crmctl: refusing to write a file named {name}: it looks like an option "
+                   f"(to mean that file, write ./{name})\n"), what
+        assert _state(tmp_path) == before, what
+    result = cli("report", "--html", name, env={"CRMCTL_LANG": "zh_CN"})
+    assert (result.exit_code, result.stderr) == (
+        1, f"crmctl: 拒绝写入名为 {name} 的文件：它像是一个选项（若确指该文件，请写 ./{name}）\n")
+    assert cli("export", "--out", f"./{name}").exit_code == 0  # the file meant, said so
+    assert (tmp_path / name).read_text(encoding="utf-8-sig").startswith("id,")
+
+
+def test_core_exports_refuse_a_name_starting_with_a_dash(conn, tmp_path, monkeypatch):
+    from crmctl.core import exporting
+    from crmctl.errors import InvalidValue
+
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(InvalidValue, match="^refusing to write a file named --help: "):
+        exporting.export(conn, exporting.Request(), "--help")
+    assert not (tmp_path / "--help").exists()

@@ -6,6 +6,7 @@ import re
 from typing import Any, Sequence
 
 from crmctl import clock
+from crmctl.i18n import _
 
 # Between two columns: rich's padding (0, 1) on each side of the boundary, with no box.
 COLUMN_GAP = "  "
@@ -42,8 +43,18 @@ _AMOUNT = re.compile(r"-?\d+(\.\d+)?")
 
 
 def is_people_key(key: str) -> bool:
-    """A key whose values tables and cards show otherwise than JSON: instants, amounts."""
-    return is_time_key(key) or key in MONEY_KEYS
+    """A key whose values tables and cards show otherwise than JSON: instants, amounts,
+    a birthday without its year."""
+    return is_time_key(key) or key in MONEY_KEYS or key == "birthday"
+
+
+def month_day(value: Any) -> Any:
+    """A birthday without its year as people read it: ``--03-12`` (ISO 8601, as JSON and
+    CSV keep it) -> ``03-12``, in Chinese ``3月12日``; other values as they are."""
+    if type(value) is str and len(value) == 7 and value.startswith("--") and value[4] == "-" \
+            and value[2:4].isdigit() and value[5:].isdigit():
+        return _("{month:02d}-{day:02d}").format(month=int(value[2:4]), day=int(value[5:]))
+    return value
 
 
 def grouped(value: Any) -> Any:
@@ -57,13 +68,16 @@ def grouped(value: Any) -> Any:
 
 def for_people(row: dict, keys: Sequence[str] | None = None) -> dict:
     """``row`` as people read it in tables and cards: stored instants (the time keys) in
-    local time, ``YYYY-MM-DD HH:MM``; amounts (MONEY_KEYS) grouped, ``18,000.00``. JSON and
-    CSV keep the UTC stamps and the plain amounts for scripts."""
+    local time, ``YYYY-MM-DD HH:MM``; amounts (MONEY_KEYS) grouped, ``18,000.00``; a
+    birthday without its year ``03-12`` (month_day). JSON and CSV keep the UTC stamps, the
+    plain amounts and ``--03-12`` for scripts."""
     keys = [k for k in (row if keys is None else keys) if is_people_key(k)]
     if not keys:
         return row
     shown = {k: clock.local_minute(row[k]) for k in keys if is_stamp(row.get(k))}
     shown.update({k: grouped(row.get(k)) for k in keys if k in MONEY_KEYS and k in row})
+    if "birthday" in keys and "birthday" in row:
+        shown["birthday"] = month_day(row["birthday"])
     return {**row, **shown} if shown else row
 
 

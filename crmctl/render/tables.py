@@ -30,9 +30,10 @@ def table(rows: Iterable[dict], columns: Sequence[str], *, headers: Sequence[str
     values become hyperlinks (OSC 8, on a terminal only: never in pipes or cron mail).
 
     On a terminal the table fits its width without breaking a value inside (as gh and
-    kubectl do): the columns in ``drop`` are left out, in that order, until it fits or
-    the ``flex`` column can take the rest by being cut with …; what is still too wide is
-    cut with … too. The title is one line, cut with … rather than wrapped."""
+    kubectl do): long values are cut with … (to 12 cells at the least), and only when that
+    is not enough are the columns in ``drop`` left out, in that order (see fitting); what
+    is still too wide is cut with … too. The title is one line, cut with … rather than
+    wrapped."""
     from rich import box
     from rich.console import Group
     from rich.table import Table
@@ -56,6 +57,8 @@ def table(rows: Iterable[dict], columns: Sequence[str], *, headers: Sequence[str
             t.add_column(heads[i], overflow="fold")
     linked = {i: scheme for i, c in enumerate(columns) if (scheme := (links or {}).get(c))}
     for cells in rows:
+        for i, most in cut.items():  # cut here: rich would pad a half 中 with a blank before …
+            cells[i] = shortened(cells[i], most)
         for i, scheme in linked.items():
             if cells[i] and on_terminal:
                 cells[i] = Text(cells[i], style=f"link {scheme}{cells[i]}")
@@ -67,30 +70,62 @@ def table(rows: Iterable[dict], columns: Sequence[str], *, headers: Sequence[str
 
 # between two columns of the terminal table (SIMPLE_HEAD, no edges): pad, divider, pad
 _RICH_GAP = 3
-_FLEX_MIN = 12  # the narrowest a cut flexible column gets before others are dropped
+# the narrowest a long column is cut to before others are dropped: one long value (a 46-cell
+# company) must not push a whole column out for every row; 12 cells keep 5 Chinese characters
+_FLEX_MIN = 12
+# a column is long (cut before others are dropped) when wider than this share of the width
+_LONG_SHARE = 5
 
 
 def fitting(rows: Sequence[Sequence[str]], heads: Sequence[str], columns: Sequence[str],
             width: int, drop: Sequence[str], flex: str | None
             ) -> tuple[list[int], dict[int, int]]:
-    """The indexes of the columns to show in ``width`` cells (see table), and the width
-    the flexible column is cut to if it is."""
+    """The indexes of the columns to show in ``width`` cells (see table), and the widths
+    the columns cut with … are cut to.
+
+    Too wide, the ``flex`` column and any long one (wider than a fifth of ``width``) may be
+    cut to _FLEX_MIN cells (never narrower than the header); only when even these do not
+    fit are the ``drop`` columns left out, in order. The room left is then given back to
+    the cut columns, the least cut first, ``flex`` last."""
+    heading = [display_width(one_line(str(head))) for head in heads]
     widths = [max(display_width(one_line(str(text))) for text in texts)
               for texts in zip(heads, *rows)]
     keep = list(range(len(columns)))
-    pending = [columns.index(c) for c in drop if c in columns]
-
-    def excess() -> int:
-        return sum(widths[i] for i in keep) + _RICH_GAP * (len(keep) - 1) - width
-
+    gaps = _RICH_GAP * (len(keep) - 1)
+    if sum(widths) + gaps <= width:
+        return keep, {}
     at = columns.index(flex) if flex in columns else None
-    while excess() > 0:
-        if at in keep and widths[at] - excess() >= _FLEX_MIN:
-            return keep, {at: widths[at] - excess()}
-        if not pending:
-            break
+    pending = [columns.index(c) for c in drop if c in columns]
+    floor = [max(h, _FLEX_MIN) if i == at or w > width // _LONG_SHARE else w
+             for i, (w, h) in enumerate(zip(widths, heading))]
+    floor = [min(f, w) for f, w in zip(floor, widths)]
+
+    def spare() -> int:
+        return width - sum(floor[i] for i in keep) - _RICH_GAP * (len(keep) - 1)
+
+    while spare() < 0 and pending:
         keep.remove(pending.pop(0))
-    return keep, {}
+    shown, room = {i: floor[i] for i in keep}, spare()
+    # the least cut first (a phone one cell short is whole again), the flexible one last
+    for i in sorted(keep, key=lambda i: (i == at, widths[i] - shown[i])):
+        grow = max(0, min(widths[i] - shown[i], room))
+        shown[i], room = shown[i] + grow, room - grow
+    return keep, {i: w for i, w in shown.items() if w < widths[i]}
+
+
+def shortened(text: str, most: int) -> str:
+    """``text`` in at most ``most`` cells: cut with … where it is wider (a wide character
+    that would straddle the edge is left out whole, not replaced by a blank)."""
+    line = one_line(text)
+    if display_width(line) <= most:
+        return text
+    kept, used = [], 1  # the … takes one cell
+    for char in line:
+        used += display_width(char)
+        if used > most:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: Format, *,

@@ -8,7 +8,7 @@ from typing import Any, Callable, Sequence
 from crmctl.core import tier_reasons
 from crmctl.i18n import _, is_english, ngettext, pgettext
 from crmctl.render.cards import emit_card
-from crmctl.render.cells import for_people, grouped
+from crmctl.render.cells import for_people, grouped, month_day
 from crmctl.render.charts import percent, times
 from crmctl.render.formats import Format, emit_json
 from crmctl.render.sql import FOLLOWUP_HEADERS, json_object_sql
@@ -105,6 +105,8 @@ def emit_customer(data: dict, fmt: Format, columns: Sequence[str], *, consent_li
             data[key] = ", ".join(f"{p['value']} ({pgettext('contact', p['type'])})"
                                   for p in data[key]) or None
     value = {k: data.pop(k) for k in VALUE_KEYS if k in data}
+    if data.get("birthday"):  # --03-12 (JSON) reads 03-12, 3月12日
+        data["birthday"] = month_day(data["birthday"])
     window = window_text(data.pop("repurchase_window_days", None),
                          data.pop("median_purchase_interval_days", None))
     pairs = [(k.replace("_", " "), v) for k, v in data.items() if k not in ("id", "name")]

@@ -1,6 +1,8 @@
 """Output paths: the one policy for every file a command writes (export --out, import
 --rejects, campaign export --out, backup DEST), and the private temp file it is written to.
 
+- Never a name starting with '-' (other than ``-``, standard output): ``report --html
+  --help`` took ``--help`` for the file and wrote it (refuse_option_like; ./-x is fine).
 - Never the database: not the file, its -wal/-shm/-journal, its .lock, a
   ``.before-restore-*`` copy, nor a hard or symbolic link to any of them (exit 1).
 - Never what is not ours without asking: an existing file needs --force (or a yes on a
@@ -39,6 +41,15 @@ _KEPT = ".before-restore-"  # restore keeps the previous file as <db>.before-res
 def is_stream(out) -> bool:
     """None or '-': standard output."""
     return out is None or str(out) == "-"
+
+
+def refuse_option_like(out) -> None:
+    """InvalidValue for an output name as typed (a str) that starts with '-' (but is not
+    '-'): an option taken for the file's name, as in ``report --html --help``. A Path is
+    a name already resolved (``./-x`` resolves to ``-x``): it passes."""
+    if isinstance(out, str) and out.startswith("-") and out != "-":
+        raise InvalidValue(_("refusing to write a file named {path}: it looks like an option "
+                             "(to mean that file, write ./{path})").format(path=out))
 
 
 def names_directory(out) -> bool:
@@ -118,6 +129,7 @@ def resolve_output(out, *, db: Path | None, default_name: str, force: bool = Fal
     """
     if is_stream(out):
         return None
+    refuse_option_like(out)
     text = os.fspath(out)
     dest = Path(text).expanduser()
     if names_directory(text):

@@ -16,7 +16,8 @@ from typing import Callable
 from crmctl.errors import InvalidValue
 from crmctl.i18n import _
 from crmctl.store import atomic
-from crmctl.store.outputs import is_stream, private_output, refuse_database_files
+from crmctl.store.outputs import (is_stream, private_output, refuse_database_files,
+                                  refuse_option_like)
 
 
 def check_destination(out: str | os.PathLike | None, db=None) -> Path | None:
@@ -25,6 +26,7 @@ def check_destination(out: str | os.PathLike | None, db=None) -> Path | None:
     crmctl.store.outputs.resolve_output)."""
     if is_stream(out):
         return None
+    refuse_option_like(out)
     path = Path(out).expanduser()
     if path.is_dir():
         raise InvalidValue(_("cannot write {path}: it is a directory").format(path=path))
