@@ -12,7 +12,6 @@ nothing it does not need (its start-up speed) is pinned in tests/contracts/test_
 from __future__ import annotations
 
 import copy
-from importlib import import_module
 
 import pytest
 import typer

@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from crmctl import render
-from crmctl.render import cells
 from crmctl.render import terminal as render_terminal
 from crmctl.render import Format, emit_plain_table, emit_rows
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 from crmctl import clock
 from crmctl.core import audit, customers, privacy
-from crmctl.core.references import resolve
 from crmctl.errors import InvalidValue
 from crmctl.i18n import _
 from crmctl.store import atomic

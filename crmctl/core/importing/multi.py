@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from crmctl.core.contact_points import guessed_phone_type, type_word
-from crmctl.core.importing import cells, mapping
+from crmctl.core.importing import mapping
 from crmctl.core.importing.fields import AT
 from crmctl.errors import InvalidValue
 
