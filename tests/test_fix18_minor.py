@@ -10,6 +10,7 @@ import pytest
 from conftest import inspect_db
 
 from crmctl.core import settings
+from crmctl.core.money import CURRENCY_EXPONENTS
 
 
 @pytest.fixture
@@ -73,3 +74,23 @@ def test_care_holidays_knows_the_customers_countries(initialized):
     assert initialized("add", "John Smith", "--phone", "+1 212 555 0100").exit_code == 0
     done = initialized("config", "set", "care_holidays", '["Thanksgiving"]')
     assert done.stderr == 'care_holidays = ["Thanksgiving"]\n'
+
+
+@pytest.mark.parametrize("key, value, line", [
+    ("downgrade_inactive_days", "-5",
+     "setting 'downgrade_inactive_days' takes a whole number of days, 0 or more"),
+    ("data_review_days", "-1", "setting 'data_review_days' takes a whole number of days (0: off)"),
+    ("currency", "--usd", "unknown currency '--usd'; known: " + ", ".join(CURRENCY_EXPONENTS)),
+    ("currency", "人民币", "unknown currency '人民币'; known: " + ", ".join(CURRENCY_EXPONENTS))])
+def test_every_number_and_the_currency_are_checked_like_the_commands_that_use_them(
+        initialized, key, value, line):
+    before = inspect_db(lambda c: settings.get(c, key))
+    refused = initialized("config", "set", key, value)
+    assert (refused.exit_code, refused.stdout, refused.stderr) == (1, "", f"crmctl: {line}\n")
+    assert inspect_db(lambda c: settings.get(c, key)) == before
+
+
+def test_a_currency_setting_is_stored_as_its_code(initialized):
+    done = initialized("config", "set", "currency", "usd")
+    assert (done.exit_code, done.stderr) == (0, 'currency = "USD"\n')
+    assert inspect_db(lambda c: settings.get(c, "currency")) == "USD"

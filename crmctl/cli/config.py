@@ -39,9 +39,9 @@ def set_(ctx: typer.Context, key: str, value: str = typer.Argument(
     except ValueError:  # not JSON, or a number too long for int() (4,300 digits): text
         parsed = value
     with session(ctx) as conn:
-        settings.put(conn, key, parsed)
-        unknown = care.unknown_holidays(conn, settings.get(conn, key)) if key == "care_holidays" else []
-    message(f"{key} = {json.dumps(parsed, ensure_ascii=False)}")
+        stored = settings.put(conn, key, parsed)
+        unknown = care.unknown_holidays(conn, stored) if key == "care_holidays" else []
+    message(f"{key} = {json.dumps(stored, ensure_ascii=False)}")
     if unknown:
         message(_("warning: no region crmctl knows has a holiday named {names}; care "
                   "follow-ups come only for names that begin a holiday's name").format(

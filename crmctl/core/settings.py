@@ -12,6 +12,7 @@ from typing import Any
 
 from crmctl import clock
 from crmctl.core import audit, rules
+from crmctl.core.money import check_currency
 from crmctl.core.validate import check_region, check_tier
 from crmctl.errors import InvalidValue
 from crmctl.i18n import _, pgettext
@@ -39,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
 
 # Internal, not a setting (config never lists it): a random id made once per database, so
 # that what crmctl names for the outside world (calendar UIDs) never collides between two.
+# number settings for which 0 turns the rule off (retention, the data-review reminder)
+_OFF_AT_ZERO = ("retention_days", "data_review_days")
+
 DATABASE_ID_KEY = "_database_id"
 
 
@@ -90,7 +94,8 @@ def all_settings(conn) -> dict[str, Any]:
     return {key: stored.get(key, copy.deepcopy(default)) for key, default in DEFAULTS.items()}
 
 
-def put(conn, key: str, value: Any) -> None:
+def put(conn, key: str, value: Any) -> Any:
+    """Store a setting after its checks; returns the value as stored (a currency in upper case)."""
     default = get(conn, key)  # validates the key
     expected = DEFAULTS[key]
     if type(value) is not type(expected):
@@ -107,11 +112,15 @@ def put(conn, key: str, value: Any) -> None:
             key=repr(key), example=json.dumps(expected, ensure_ascii=False)))
     if key == "default_region":
         value = check_region(value)
-    if key == "retention_days" and value < 0:
-        raise InvalidValue(_("setting {key} takes a whole number of days (0: off)").format(
-            key=repr(key)))
+    if key == "currency":  # what `purchase` would take: a known ISO code, upper case
+        value = check_currency(value)
     if key.startswith("care_holiday"):
         value = _care_value(key, value)
+    if type(expected) is int and value < 0:  # every number setting is a count of days
+        raise InvalidValue((_("setting {key} takes a whole number of days (0: off)")
+                            if key in _OFF_AT_ZERO else
+                            _("setting {key} takes a whole number of days, 0 or more")
+                            ).format(key=repr(key)))
     if key == "repurchase_window":
         _check_repurchase(key, value)
     with atomic(conn):
@@ -122,6 +131,7 @@ def put(conn, key: str, value: Any) -> None:
         )
         if value != default:
             audit.record(conn, "set", "setting", key, [key])
+    return value
 
 
 def _check_repurchase(key: str, value: dict) -> None:
