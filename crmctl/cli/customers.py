@@ -8,7 +8,8 @@ import typer
 
 from crmctl.cli.context import CUSTOMER_HELP, command_name, db_path, new_app, session, several_ids
 from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
-                                       SizeOption, SpendMaxOption, SpendMinOption)
+                                       SizeOption, SpendMaxOption, SpendMinOption,
+                                       open_or_closed)
 from crmctl.core import bulk, customers, duplicates, timeline
 from crmctl.errors import InvalidValue, UsageError
 from crmctl.i18n import _
@@ -147,7 +148,7 @@ def list_(
     flt = customers.Filter(tag=tag, tier=tier, stage=stage, consent=consent, search=search,
                            limit=limit, sort=sort, region=region, industry=industry, size=size,
                            spend_min=spend_min, spend_max=spend_max, segment=segment,
-                           closed="all" if all_ else "closed" if closed else "open")
+                           closed=open_or_closed(all_, closed))
     with session(ctx) as conn:
         rows = customers.list_rows(conn, flt, points=fmt == Format.json)
     table = fmt == Format.table

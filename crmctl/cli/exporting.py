@@ -9,7 +9,8 @@ import typer
 
 from crmctl.cli.context import FORCE_HELP, db_path, new_app, overwrite_prompt, session
 from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
-                                       SizeOption, SpendMaxOption, SpendMinOption)
+                                       SizeOption, SpendMaxOption, SpendMinOption,
+                                       open_or_closed)
 from crmctl.core import exporting
 from crmctl.core.customers import Filter
 from crmctl.core.dates import HELP as WHEN_HELP
@@ -45,7 +46,8 @@ def export(
     what: Optional[str] = typer.Option(None, "--what", metavar="WHAT",
                                        help="customers (default), interactions, purchases "
                                             "or followups (the default for ics)."),
-    tag: List[str] = typer.Option([], "--tag", metavar="TAG", help="Only customers with this tag (repeat: all)."),
+    tag: List[str] = typer.Option([], "--tag", metavar="TAG",
+                                  help="Only customers with this tag (repeat: all)."),
     tier: Optional[str] = typer.Option(None, metavar="TIER", help="Only this tier."),
     stage: Optional[str] = typer.Option(None, metavar="STAGE",
                                          help="prospect, customer, repeat, loyal, churned "
@@ -55,8 +57,9 @@ def export(
     search: Optional[str] = typer.Option(None, "--search", "-s", metavar="Q",
                                          help="As for list: name, company, email, phone, note."),
     limit: Optional[int] = typer.Option(None, metavar="N", help="At most this many rows."),
-    sort: str = typer.Option("id", metavar="KEY", help="Customers: id, name, company, created, updated, "
-                                        "last-contact, tier, spend; prefix - to reverse."),
+    sort: str = typer.Option("id", metavar="KEY",
+                             help="Customers: id, name, company, created, updated, "
+                                  "last-contact, tier, spend; prefix - to reverse."),
     region: Optional[str] = RegionOption,
     industry: Optional[str] = IndustryOption,
     size: Optional[str] = SizeOption,
@@ -113,10 +116,11 @@ def export(
         return
     request = exporting.Request(
         what=what, fmt=format_for(out, fmt, "csv"), excel=excel, marketing=marketing,
-        plain=plain, fields=tuple(fields.split(",")) if fields is not None else None, flt=Filter(tag=tag, tier=tier, stage=stage, consent=consent,
-                                search=search, limit=limit, sort=sort, region=region, industry=industry, size=size,
-                           spend_min=spend_min, spend_max=spend_max, segment=segment,
-                           closed="all" if all_ else "closed" if closed else "open"))
+        plain=plain, fields=tuple(fields.split(",")) if fields is not None else None,
+        flt=Filter(tag=tag, tier=tier, stage=stage, consent=consent, search=search,
+                   limit=limit, sort=sort, region=region, industry=industry, size=size,
+                   spend_min=spend_min, spend_max=spend_max, segment=segment,
+                   closed=open_or_closed(all_, closed)))
     if until is not None:
         request.until = parse_when(until)
     checked = request.checked()  # refuse bad words before asking for the passphrase

@@ -23,3 +23,8 @@ SegmentOption = typer.Option(None, "--segment", metavar="NAME",
                              help="Only this RFM segment: champions, loyal, new, promising, "
                                   "at-risk, hibernating, no-purchases (or in Chinese: "
                                   "重要价值, 忠诚, 新客, 潜力, 流失风险, 沉睡, 未购买).")
+
+
+def open_or_closed(all_: bool, closed: bool) -> str:
+    """--all and --closed as Filter.closed: "all", "closed" or (neither) "open"."""
+    return "all" if all_ else "closed" if closed else "open"
