@@ -103,8 +103,9 @@ def target(
 
     Example: crmctl campaign target 3 --region 广东 --segment loyal --dry-run
     """
-    flt = Filter(tag=tag, tier=tier, stage=stage, search=search, region=region, industry=industry, size=size,
-                           spend_min=spend_min, spend_max=spend_max, segment=segment)
+    flt = Filter(tag=tag, tier=tier, stage=stage, search=search, region=region,
+                 industry=industry, size=size, spend_min=spend_min, spend_max=spend_max,
+                 segment=segment)
     with session(ctx) as conn:
         result = campaigns.target(conn, campaign_id, flt, dry_run=dry_run)
     emit_targeting(result, fmt, dry_run)
