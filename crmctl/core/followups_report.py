@@ -241,16 +241,18 @@ report (customer_id, name, tier, due, jdue, reason, purpose, followup_id, nth, a
     WHERE :jtoday - jl < {churn} * days AND jl + days <= :juntil
       AND id NOT IN (SELECT customer_id FROM followups WHERE done_at IS NULL)
     UNION ALL
-    SELECT id, name, tier, date(min(start)), min(start), 'churn-risk', substr(
-        coalesce(max(iif(kind = 0, printf('; %s for %d days (%s: every %d)',
-            iif(never, 'never contacted', 'no contact'), n, tier, m), NULL)), '')
-        || coalesce(max(iif(kind = 1, printf('; last satisfaction %d/5 (%s)', n, date(start)),
-            NULL)), '')
-        || coalesce(max(iif(kind = 2, iif(n > 1, printf('; %d complaints open, oldest %d days',
-            n, m), printf('; complaint open %d days', m)), NULL)), '')
-        || coalesce(max(iif(kind = 3, printf('; no purchase for %d days (window %d; %s)', n, m,
-            iif(never IS NULL, 'a single purchase', printf('median interval %g days', never))),
-            NULL)), ''), 3), NULL, 0,
+    -- each risk worded once, joined in the order of their kinds (a customer has at most
+    -- one risk of each kind)
+    SELECT id, name, tier, date(min(start)), min(start), 'churn-risk', substr(group_concat(
+        CASE kind
+        WHEN 0 THEN printf('; %s for %d days (%s: every %d)',
+                           iif(never, 'never contacted', 'no contact'), n, tier, m)
+        WHEN 1 THEN printf('; last satisfaction %d/5 (%s)', n, date(start))
+        WHEN 2 THEN iif(n > 1, printf('; %d complaints open, oldest %d days', n, m),
+                        printf('; complaint open %d days', m))
+        WHEN 3 THEN printf('; no purchase for %d days (window %d; %s)', n, m,
+            iif(never IS NULL, 'a single purchase', printf('median interval %g days', never)))
+        END, '' ORDER BY kind), 3), NULL, 0,
         {args_churn}, 0
     FROM risks GROUP BY id
     UNION ALL
