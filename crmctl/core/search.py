@@ -153,7 +153,7 @@ def _e164_digits(word: str, digits: str, region: str) -> str | None:
 _PHONE_PIECE = re.compile(r"\+?[\d().\-]*\d[\d().\-]*")
 
 
-def _words(query: str) -> list[str]:
+def query_words(query: str) -> list[str]:
     """The query's words, folded, quotes dropped; a phone number typed in groups
     (138 0013 8000, +86 138 0013 8000) is one word, not three words each matched alone."""
     # NUL would end the FTS5 query string early ("unterminated string"): treat it as a space
@@ -181,7 +181,7 @@ def plan(query: str, region: str | None = "CN") -> list[tuple[str, str]]:
     ignored. An empty list means: no condition. ``region`` is the default phone region
     (a number typed with its trunk prefix is read there; None: CN).
     """
-    words = _words(query)
+    words = query_words(query)
     trigram = [_trigram_query(w, region or "CN") for w in words if len(w) >= 3]
     grams = [_gram_query(w) for w in words if len(w) < 3]
     out = []
@@ -202,7 +202,7 @@ def pinyin_plan(query: str) -> str | None:
     would merge the doclists of every token starting wang). None when ``plan`` already
     covers it (no word of 3+ characters: short words are matched in both columns) or when
     a word is not Latin letters (a phone, an email, Chinese)."""
-    words = _words(query)
+    words = query_words(query)
     if not any(len(w) >= 3 for w in words) or not all(map(_PINYIN_WORD.fullmatch, words)):
         return None
     return f"pinyin : {_quoted(''.join(words))}*"
