@@ -4,6 +4,8 @@ CRMCTL_DB under tmp_path, a passphrase from the environment, and an in-memory ke
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import keyring
 import pytest
@@ -148,12 +150,50 @@ def db_path(tmp_path):
     return tmp_path / "crm.db"
 
 
+# A new database runs every migration (19 transactions, each synced): ~25-45 ms, more than
+# most tests themselves, and a thousand tests start from one. So each worker makes one with
+# create_database per (KDF count, passphrase) and the fixtures copy its file: the same bytes
+# create_database(...).close() leaves, salt aside. tests/test_fixtures.py checks the copy
+# against a database made by `crmctl init`; migration tests make their own old databases.
+_TEMPLATES: dict[tuple[int | None, bytes], Path] = {}
+_TEMPLATE_DIR: Path | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _template_dir(tmp_path_factory):
+    global _TEMPLATE_DIR
+    _TEMPLATE_DIR = tmp_path_factory.mktemp("templates")
+    yield
+    _TEMPLATES.clear()
+
+
+def new_database(path: Path | str, key: bytes = PASSPHRASE.encode()) -> None:
+    """Put a new, empty, keyed database at path (mode 0600), as create_database(path,
+    key).close() does, at the KDF count in force: a copy of one made once per worker."""
+    from crmctl.store import connection, create_database
+
+    path = Path(path)
+    if path.exists():
+        raise FileExistsError(path)
+    kdf = connection.TEST_KDF_ITER
+    template = _TEMPLATES.get((kdf, key))
+    if template is None:
+        template = _TEMPLATE_DIR / f"kdf{kdf}-{len(_TEMPLATES)}.db"
+        create_database(template, key).close()
+        assert not Path(f"{template}-wal").exists()  # the last close checkpoints the WAL
+        _TEMPLATES[(kdf, key)] = template
+    shutil.copyfile(template, path)
+    os.chmod(path, 0o600)
+
+
 @pytest.fixture
 def conn(db_path):
-    """A fresh, migrated, keyed database connection (core tests)."""
-    from crmctl.store import create_database
+    """A fresh, migrated, keyed database connection (core tests): what create_database
+    returns (the same command name, no lock held), on a copy of the worker's template."""
+    from crmctl.store import open_database
 
-    connection = create_database(db_path, PASSPHRASE.encode())
+    new_database(db_path)
+    connection = open_database(db_path, PASSPHRASE.encode(), command="init", shared_lock=False)
     yield connection
     connection.close()
 
@@ -174,8 +214,24 @@ def cli(runner):
     return invoke
 
 
+def _init_would_use_the_template() -> bool:
+    """`crmctl init` here would make the template's database: the test passphrase from the
+    environment, and no other source that init would read first."""
+    return (os.environ.get("CRMCTL_PASSPHRASE") == PASSPHRASE
+            and not os.environ.get("CRMCTL_PASSPHRASE_FILE")
+            and not os.environ.get("CRMCTL_PASSPHRASE_CMD")
+            and bool(os.environ.get("CRMCTL_DB")))
+
+
 @pytest.fixture
 def initialized(cli):
+    """What `crmctl init` leaves (it writes nothing but the new database: no audit row, no
+    keyring entry), copied from the worker's template; through init itself otherwise."""
+    if _init_would_use_the_template():
+        path = Path(os.environ["CRMCTL_DB"])
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        new_database(path)
+        return cli
     result = cli("init")
     assert result.exit_code == 0, result.stderr
     return cli
