@@ -26,8 +26,9 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q -n auto
 
+# HYPOTHESIS_PROFILE=check: every property test at its full count (tests/conftest.py)
 check: install
-	$(BIN)/python -m pytest -q -m "slow or not slow"
+	HYPOTHESIS_PROFILE=check $(BIN)/python -m pytest -q -m "slow or not slow"
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

@@ -9,11 +9,25 @@ from pathlib import Path
 
 import keyring
 import pytest
+from hypothesis import settings
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 from typer.testing import CliRunner
 
 PASSPHRASE = "correct horse 电池 staple"
+
+# Hypothesis: `make test` runs the "test" profile, `make check` sets HYPOTHESIS_PROFILE=check.
+# A property test that names its own count wraps it in examples(n): all n under "check", a
+# quarter (at least 50) under "test", where the import fast-path tests alone cost ~10 s.
+settings.register_profile("test", max_examples=50)
+settings.register_profile("check", max_examples=200)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "test")
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(n: int) -> int:
+    """A property test's max_examples under the profile in force (see above)."""
+    return n if HYPOTHESIS_PROFILE == "check" else max(50, n // 4)
 
 
 class MemoryKeyring(KeyringBackend):
