@@ -155,3 +155,19 @@ def test_a_chinese_short_help_is_its_first_sentence_cut_to_a_line():
     assert helptext.first_sentence("给客户打标签。\n\n示例：crmctl tag add vip 12") == "给客户打标签。"
     assert helptext.one_line("把口令保存在操作系统的密钥环中。", 20) == "把口令保存在操作系…"
     assert re.fullmatch(r"\S+…", helptext.one_line("一" * 40, 30))
+
+
+def test_every_argument_and_option_says_what_it_is(eager, paths):
+    """Issue 16.8: options (and arguments: IID, PID, FID, campaign ids) have descriptions
+    everywhere, so that no line of a help page is a bare name."""
+    from typer.main import get_command
+
+    root = get_command(eager)
+    bare = []
+    for path in paths:
+        command = root
+        for name in path:
+            command = command.commands[name]
+        bare += [f"crmctl {' '.join(path)} {param.name}" for param in command.params
+                 if param.name != "help" and not getattr(param, "help", None)]
+    assert bare == []

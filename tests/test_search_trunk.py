@@ -35,3 +35,30 @@ def test_the_trunk_prefix_is_read_in_the_default_region(conn):
     assert found(conn, "030-1234567") == []  # read in CN it is no Berlin number
     settings.put(conn, "default_region", "DE")
     assert found(conn, "030-1234567") == ["Anna Schmidt"]
+
+
+@pytest.fixture
+def mobiles(conn):
+    customers.add(conn, {"name": "曾宁杰", "phone": "13700000004"})
+    customers.add(conn, {"name": "Michael Müller", "phone": "13700000406"})
+    customers.add(conn, {"name": "李娜", "company": "腾讯", "phone": "0755-28780809"})
+    return conn
+
+
+@pytest.mark.parametrize("query,names", [
+    ("137 0000 0004", ["曾宁杰"]),  # as three words, 0004 is also inside 13700000406
+    ("+86 137 0000 0004", ["曾宁杰"]), ("137 0000 0406", ["Michael Müller"]),
+    ("腾讯 (0755) 2878 0809", ["李娜"]), ("0755 2878 0809", ["李娜"]),
+    ("137 0000 0005", []),
+    ("0000 曾", ["曾宁杰"]),  # one group of digits alone stays a substring
+])
+def test_a_number_typed_in_groups_is_one_number(mobiles, query, names):
+    assert found(mobiles, query) == names
+
+
+def test_short_groups_of_digits_stay_separate_words():
+    from crmctl.core.search import plan
+
+    # under 7 digits together: each word matched alone, as before
+    assert plan("2026 12") == [("search_trigram", '"2026"'), ("search_grams", '"12"*')]
+    assert plan("137 0000 0004") == [("search_trigram", '"13700000004"')]

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from crmctl.cli.context import (
-    CUSTOMER_HELP, FORCE_HELP, db_path, new_app, overwrite_prompt, session)
+    CAMPAIGN_ID_HELP, CUSTOMER_HELP, FORCE_HELP, db_path, new_app, overwrite_prompt, session)
 from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
                                        SizeOption, SpendMaxOption, SpendMinOption)
 from crmctl.core import campaigns, dates, exporting
@@ -61,7 +61,7 @@ def list_(ctx: typer.Context, fmt: Format = FormatOption) -> None:
 
 
 @app.command()
-def show(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="ID"),
+def show(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="ID", help=CAMPAIGN_ID_HELP),
          fmt: Format = FormatOption) -> None:
     """Show a campaign: its plan and headline figures.
 
@@ -80,7 +80,7 @@ def show(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="ID"
 @app.command()
 def target(
     ctx: typer.Context,
-    campaign_id: str = typer.Argument(..., metavar="ID"),
+    campaign_id: str = typer.Argument(..., metavar="ID", help=CAMPAIGN_ID_HELP),
     tag: List[str] = typer.Option([], "--tag", help="Customers with this tag (repeat: all)."),
     tier: Optional[str] = typer.Option(None, help="Only this tier."),
     stage: Optional[str] = typer.Option(None, help="prospect, customer, repeat, loyal, churned "
@@ -114,7 +114,7 @@ def target(
 @app.command()
 def export(
     ctx: typer.Context,
-    campaign_id: str = typer.Argument(..., metavar="ID"),
+    campaign_id: str = typer.Argument(..., metavar="ID", help=CAMPAIGN_ID_HELP),
     out: Optional[str] = typer.Option(None, "--out", "-o", metavar="FILE|-",
                                       help="Write here (mode 0600); DIR/ puts "
                                            "campaign-ID-targets.FORMAT in it; - or none: stdout."),
@@ -149,7 +149,7 @@ def export(
 
 
 @app.command()
-def respond(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="ID"),
+def respond(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="ID", help=CAMPAIGN_ID_HELP),
             customer_id: str = typer.Argument(..., metavar="CUSTOMER", help=CUSTOMER_HELP),
             outcome: Optional[str] = typer.Option(None, help="What came of it.")) -> None:
     """Record that a target of the campaign responded.
@@ -166,7 +166,7 @@ def respond(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="
 
 
 @app.command()
-def report(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="ID"),
+def report(ctx: typer.Context, campaign_id: str = typer.Argument(..., metavar="ID", help=CAMPAIGN_ID_HELP),
            fmt: Format = FormatOption) -> None:
     """How the campaign did: reach, responses, purchases, revenue, cost, return, goals.
 

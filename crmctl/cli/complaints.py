@@ -40,7 +40,7 @@ def listing(
 @app.command()
 def resolve(
     ctx: typer.Context,
-    interaction_id: str = typer.Argument(..., metavar="IID"),
+    interaction_id: str = typer.Argument(..., metavar="IID", help="The complaint's interaction id (complaints lists it)."),
     cause: str = typer.Option(..., "--cause", help="The root cause (根本原因)."),
     solution: str = typer.Option(..., "--solution", help="What was done about it."),
 ) -> None:

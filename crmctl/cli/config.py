@@ -28,8 +28,10 @@ def list_(ctx: typer.Context, fmt: Format = typer.Option(Format.table, "--format
 
 
 @app.command("set", context_settings={"ignore_unknown_options": True})
-def set_(ctx: typer.Context, key: str, value: str = typer.Argument(
-        ..., help="A JSON value (7, \"US\", [1,2]) or a bare word taken as text.")) -> None:
+def set_(ctx: typer.Context,
+         key: str = typer.Argument(..., metavar="KEY", help="The setting's name, as `config list` shows it."),
+         value: str = typer.Argument(
+        ..., metavar="VALUE", help="A JSON value (7, \"US\", [1,2]) or a bare word taken as text.")) -> None:
     """Change a setting.
 
     Example: crmctl config set default_region US

@@ -130,5 +130,9 @@ def overwrite_prompt():
 FORCE_HELP = "Replace an existing file (on a terminal you are asked instead)."
 # every argument naming a customer has this help (issue 16: names are discoverable)
 CUSTOMER_HELP = "The customer: 12, #12, or a name/company/phone prefix."
+INTERACTION_ID_HELP = "The interaction's id (IID), as `interactions list` shows it."
+PURCHASE_ID_HELP = "The purchase's id (PID), as `purchases list` shows it."
+FOLLOWUP_ID_HELP = "The follow-up's id (FID), as `followups` and `schedule` print it."
+CAMPAIGN_ID_HELP = "The campaign's id, as `campaign list` shows it."
 CUSTOMERS_HELP = ("Customers: 12, #12, or a name/company/phone prefix each "
                   "(- reads them from stdin).")

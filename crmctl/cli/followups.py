@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from crmctl.cli.context import CUSTOMER_HELP, new_app, session
+from crmctl.cli.context import CUSTOMER_HELP, FOLLOWUP_ID_HELP, new_app, session
 from crmctl.cli.segment_options import (IndustryOption, RegionOption, SegmentOption,
                                        SizeOption, SpendMaxOption, SpendMinOption)
 from crmctl.core import dates, followups, segment_followups
@@ -96,7 +96,7 @@ def schedule_(
 @app.command()
 def done(
     ctx: typer.Context,
-    followup_id: str = typer.Argument(..., metavar="FID"),
+    followup_id: str = typer.Argument(..., metavar="FID", help=FOLLOWUP_ID_HELP),
     note: Optional[str] = typer.Option(None, "--note", help="What came of it."),
 ) -> None:
     """Mark a scheduled follow-up done (log the contact itself with log-contact).
@@ -111,7 +111,7 @@ def done(
 @app.command()
 def snooze(
     ctx: typer.Context,
-    followup_id: str = typer.Argument(..., metavar="FID"),
+    followup_id: str = typer.Argument(..., metavar="FID", help=FOLLOWUP_ID_HELP),
     when: str = typer.Argument(..., metavar="WHEN", help="The new due day: " + dates.HELP + "."),
 ) -> None:
     """Move an open follow-up to a later day than it is due (never earlier).
@@ -128,7 +128,7 @@ def snooze(
 @app.command()
 def edit(
     ctx: typer.Context,
-    followup_id: str = typer.Argument(..., metavar="FID"),
+    followup_id: str = typer.Argument(..., metavar="FID", help=FOLLOWUP_ID_HELP),
     due: Optional[str] = typer.Option(None, "--due", metavar="WHEN",
                                       help="The new due day (earlier or later, not past)."),
     purpose: Optional[str] = typer.Option(None, "--purpose", "-p", metavar="P",
@@ -150,7 +150,7 @@ def edit(
 @app.command()
 def cancel(
     ctx: typer.Context,
-    followup_id: str = typer.Argument(..., metavar="FID"),
+    followup_id: str = typer.Argument(..., metavar="FID", help=FOLLOWUP_ID_HELP),
     reason: str = typer.Option(..., "--reason", help="Why it is no longer wanted."),
 ) -> None:
     """Cancel an open follow-up scheduled by mistake: it leaves the report and stays in

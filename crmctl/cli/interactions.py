@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from crmctl.cli.context import CUSTOMER_HELP, new_app, session
+from crmctl.cli.context import CUSTOMER_HELP, INTERACTION_ID_HELP, new_app, session
 from crmctl.core import correct_interactions, dates
 from crmctl.i18n import _
 from crmctl.render import Format, message
@@ -33,7 +33,7 @@ def list_(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="CU
 @app.command()
 def edit(
     ctx: typer.Context,
-    interaction_id: str = typer.Argument(..., metavar="IID"),
+    interaction_id: str = typer.Argument(..., metavar="IID", help=INTERACTION_ID_HELP),
     summary: Optional[str] = typer.Option(None, help="What was said or done."),
     outcome: Optional[str] = typer.Option(None, help="What came of it."),
     channel: Optional[str] = typer.Option(None, help="phone, email, meeting, visit, wechat, "
@@ -61,7 +61,7 @@ def edit(
 
 
 @app.command()
-def void(ctx: typer.Context, interaction_id: str = typer.Argument(..., metavar="IID"),
+def void(ctx: typer.Context, interaction_id: str = typer.Argument(..., metavar="IID", help=INTERACTION_ID_HELP),
          reason: str = typer.Option(..., "--reason", help="Why it was a mistake.")) -> None:
     """Void an interaction logged by mistake: it counts in no rule any more (last contact,
     satisfaction, churn, complaints, campaign responses) and stays in `show` as voided.

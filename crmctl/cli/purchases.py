@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from crmctl.cli.context import CUSTOMER_HELP, new_app, session
+from crmctl.cli.context import CUSTOMER_HELP, PURCHASE_ID_HELP, new_app, session
 from crmctl.core import correct_purchases, dates
 from crmctl.i18n import _
 from crmctl.render import Format, message
@@ -31,7 +31,7 @@ def list_(ctx: typer.Context, customer_id: str = typer.Argument(..., metavar="CU
 
 
 @app.command()
-def void(ctx: typer.Context, purchase_id: str = typer.Argument(..., metavar="PID"),
+def void(ctx: typer.Context, purchase_id: str = typer.Argument(..., metavar="PID", help=PURCHASE_ID_HELP),
          reason: str = typer.Option(..., "--reason", help="Why it was a mistake.")) -> None:
     """Void a purchase recorded by mistake: out of every total (spend, tier, stage, RFM,
     campaign revenue); it stays listed as voided.
@@ -46,7 +46,7 @@ def void(ctx: typer.Context, purchase_id: str = typer.Argument(..., metavar="PID
 @app.command(context_settings={"ignore_unknown_options": True})
 def refund(
     ctx: typer.Context,
-    purchase_id: str = typer.Argument(..., metavar="PID"),
+    purchase_id: str = typer.Argument(..., metavar="PID", help=PURCHASE_ID_HELP),
     amount: Optional[str] = typer.Argument(None, help="Part to refund (default: all left)."),
     reason: str = typer.Option(..., "--reason", help="Why the money went back."),
     date: Optional[str] = typer.Option(None, "--date", metavar="WHEN",

@@ -92,7 +92,8 @@ def sales(
     by: str = typer.Option("month", help="month, quarter, tier, region, industry or campaign."),
     since: Optional[str] = typer.Option(None, help="Purchases from this day on: "
                                                    + dates.HELP_PAST + "."),
-    until: Optional[str] = typer.Option(None, help="Purchases up to this day (included)."),
+    until: Optional[str] = typer.Option(None, help="Purchases up to this day (included): "
+                                                   + dates.HELP_PAST + "."),
     currency: Optional[str] = CurrencyOption,
     fmt: Format = FormatOption,
 ) -> None:
@@ -165,7 +166,7 @@ def value(
 @app.command("html")
 def html(
     ctx: typer.Context,
-    out: str = typer.Argument(..., metavar="FILE"),
+    out: str = typer.Argument(..., metavar="FILE", help="The HTML file to write."),
     top: Optional[int] = typer.Option(None, help="Customers in the value section (default 20)."),
     currency: Optional[str] = CurrencyOption,
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),

@@ -44,8 +44,8 @@ def remove(ctx: typer.Context,
 
 
 @app.command("rename")
-def rename(ctx: typer.Context, old: str = typer.Argument(..., metavar="OLD"),
-           new: str = typer.Argument(..., metavar="NEW")) -> None:
+def rename(ctx: typer.Context, old: str = typer.Argument(..., metavar="OLD", help="The tag's current name."),
+           new: str = typer.Argument(..., metavar="NEW", help="Its new name.")) -> None:
     """Rename a tag on everyone who carries it; if NEW exists already, merge OLD into it.
 
     Example: crmctl tag rename 展会 展会2026
@@ -58,7 +58,7 @@ def rename(ctx: typer.Context, old: str = typer.Argument(..., metavar="OLD"),
 
 
 @app.command("rm")
-def rm(ctx: typer.Context, tag: str = typer.Argument(..., metavar="TAG"),
+def rm(ctx: typer.Context, tag: str = typer.Argument(..., metavar="TAG", help="The tag to delete."),
        yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
     """Remove a tag from everyone who carries it, and the tag itself.
 

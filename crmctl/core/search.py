@@ -149,6 +149,29 @@ def _e164_digits(word: str, digits: str, region: str) -> str | None:
     return read[0].lstrip("+") if read else None
 
 
+_PHONE_PIECE = re.compile(r"\+?[\d().\-]*\d[\d().\-]*")
+_PHONE_DIGITS = 7  # pieces with this many digits together are one number typed with spaces
+
+
+def _words(query: str) -> list[str]:
+    """The query's words, folded, quotes dropped; a phone number typed in groups
+    (138 0013 8000, +86 138 0013 8000) is one word, not three words each matched alone."""
+    # NUL would end the FTS5 query string early ("unterminated string"): treat it as a space
+    words = [w.strip('"') for w in fold(query).replace("\x00", " ").split()]
+    out: list[str] = []
+    run: list[str] = []
+    for word in [*filter(None, words), ""]:
+        if word and _PHONE_PIECE.fullmatch(word):
+            run.append(word)
+            continue
+        digits = sum(map(str.isdigit, "".join(run)))
+        out.extend(["".join(run)] if len(run) > 1 and digits >= _PHONE_DIGITS else run)
+        run = []
+        if word:
+            out.append(word)
+    return out
+
+
 def plan(query: str, region: str | None = "CN") -> list[tuple[str, str]]:
     """The FTS5 tables to consult for a query, each with one MATCH expression.
 
@@ -158,9 +181,7 @@ def plan(query: str, region: str | None = "CN") -> list[tuple[str, str]]:
     ignored. An empty list means: no condition. ``region`` is the default phone region
     (a number typed with its trunk prefix is read there; None: CN).
     """
-    # NUL would end the FTS5 query string early ("unterminated string"): treat it as a space
-    words = [w.strip('"') for w in fold(query).replace("\x00", " ").split()]
-    words = [w for w in words if w]
+    words = _words(query)
     trigram = [_trigram_query(w, region or "CN") for w in words if len(w) >= 3]
     grams = [_gram_query(w) for w in words if len(w) < 3]
     out = []
@@ -181,8 +202,7 @@ def pinyin_plan(query: str) -> str | None:
     would merge the doclists of every token starting wang). None when ``plan`` already
     covers it (no word of 3+ characters: short words are matched in both columns) or when
     a word is not Latin letters (a phone, an email, Chinese)."""
-    words = [w.strip('"') for w in fold(query).replace("\x00", " ").split()]
-    words = [w for w in words if w]
+    words = _words(query)
     if not any(len(w) >= 3 for w in words) or not all(map(_PINYIN_WORD.fullmatch, words)):
         return None
     return f"pinyin : {_quoted(''.join(words))}*"
