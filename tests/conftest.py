@@ -199,10 +199,10 @@ def db_path(tmp_path):
 
 # A new database runs every migration (19 transactions, each synced): ~25-45 ms, more than
 # most tests themselves, and a thousand tests start from one. So each worker makes one with
-# create_database per (KDF count, passphrase) and the fixtures copy its file: the same bytes
-# create_database(...).close() leaves, salt aside. tests/test_fixtures.py checks the copy
-# against a database made by `crmctl init`; migration tests make their own old databases.
-_TEMPLATES: dict[tuple[int | None, bytes], Path] = {}
+# create_database per (KDF count, passphrase, migrations) and the fixtures copy its file:
+# the bytes create_database(...).close() leaves, salt aside. tests/test_fixtures.py checks
+# the copy against `crmctl init`'s database; migration tests make their own old databases.
+_TEMPLATES: dict[tuple, Path] = {}
 _TEMPLATE_DIR: Path | None = None
 
 
@@ -216,19 +216,21 @@ def _template_dir(tmp_path_factory):
 
 def new_database(path: Path | str, key: bytes = PASSPHRASE.encode()) -> None:
     """Put a new, empty, keyed database at path (mode 0600), as create_database(path,
-    key).close() does, at the KDF count in force: a copy of one made once per worker."""
-    from crmctl.store import connection, create_database
+    key).close() does, at the KDF count and with the migrations in force (a test may
+    shorten MIGRATIONS): a copy of one made once per worker."""
+    from crmctl.store import connection, create_database, migrations
 
     path = Path(path)
     if path.exists():
         raise FileExistsError(path)
     kdf = connection.TEST_KDF_ITER
-    template = _TEMPLATES.get((kdf, key))
+    made_by = (kdf, key, tuple(migrations.MIGRATIONS))
+    template = _TEMPLATES.get(made_by)
     if template is None:
         template = _TEMPLATE_DIR / f"kdf{kdf}-{len(_TEMPLATES)}.db"
         create_database(template, key).close()
         assert not Path(f"{template}-wal").exists()  # the last close checkpoints the WAL
-        _TEMPLATES[(kdf, key)] = template
+        _TEMPLATES[made_by] = template
     shutil.copyfile(template, path)
     os.chmod(path, 0o600)
 
