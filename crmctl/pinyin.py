@@ -29,7 +29,18 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# runs of Han characters (the pattern's text: compiled on first use, not at every start-up,
+# ~1 ms; as render/cells.py's _simple_wide)
+_HAN_TEXT = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+_HAN = None
+
+
+def _compile_han() -> re.Pattern:
+    global _HAN
+    _HAN = re.compile(_HAN_TEXT)
+    return _HAN
+
+
 # Full pinyin and initials tokens start at each of a run's first syllables, not beyond:
 # each start adds two tokens to the index (an import's cost). A name has at most 4; in a
 # company the city and the brand come first (深圳华为… hw), and its legal form is left out.
@@ -135,7 +146,7 @@ def _tokens(syllables: tuple[str, ...], out: dict, starts: int = SUFFIX_STARTS) 
 def name_tokens(name: str | None) -> str:
     """The pinyin search tokens of a person's name ("" when it has no Han character)."""
     out: dict[str, None] = {}
-    for i, match in enumerate(_HAN.finditer(name or "")):
+    for i, match in enumerate((_HAN or _compile_han()).finditer(name or "")):
         if i == 0 and match.start() == 0:
             named, common = _person(match.group())
             _tokens(named, out)
@@ -150,7 +161,7 @@ def name_tokens(name: str | None) -> str:
 def company_tokens(company: str | None) -> str:
     """The pinyin search tokens of a company ("" when it has no Han character)."""
     out: dict[str, None] = {}
-    for match in _HAN.finditer(company or ""):
+    for match in (_HAN or _compile_han()).finditer(company or ""):
         run = match.group()
         for form in LEGAL_FORMS:
             if run.endswith(form) and len(run) > len(form):
@@ -171,7 +182,7 @@ def sort_key(name: str | None) -> str | None:
     if name is None:
         return None
     parts, last = [], 0
-    for i, match in enumerate(_HAN.finditer(name)):
+    for i, match in enumerate((_HAN or _compile_han()).finditer(name)):
         parts.append(unicodedata.normalize("NFKC", name[last:match.start()]).casefold())
         person = i == 0 and match.start() == 0
         parts.append("".join(_person(match.group())[0] if person else _run(match.group())))

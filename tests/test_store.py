@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -554,3 +555,26 @@ def test_an_upgrade_is_said_once_on_stderr(db_path, cli, monkeypatch):
                             "(once; up to a minute at a million customers)\n")
     again = cli("list", "--format", "json")
     assert (again.exit_code, again.stdout, again.stderr) == (0, "[]\n", "")
+
+
+def test_schema_version_is_the_number_of_migrations():
+    from crmctl.store import migrations
+
+    assert migrations.SCHEMA_VERSION == len(MIGRATIONS)
+    assert MIGRATIONS.index(migrations.m019_reports) == 18  # the functions, by name, as before
+
+
+def test_opening_a_current_database_imports_no_migration(initialized, db_path):
+    """Every command opens the database: one at today's version needs none of the 19
+    migration modules (m007 compiles a CJK pattern, m013 pulls in pinyin)."""
+    from crmctl.store import connection
+
+    code = ("import sys\n"
+            "from crmctl.store import connection, open_database\n"
+            f"connection.TEST_KDF_ITER = {connection.TEST_KDF_ITER!r}\n"
+            f"conn = open_database({str(db_path)!r}, {PASSPHRASE.encode()!r})\n"
+            "print(sorted(m for m in sys.modules if m.startswith('crmctl.store.migrations.')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -7,6 +7,7 @@ anything unexpected says it is probably a bug, with the traceback only under --d
 from __future__ import annotations
 
 import errno
+import gc
 import io
 import os
 import sys
@@ -275,6 +276,9 @@ def load_sub_app(module_name: str) -> dict:
                                 rich_markup_mode=app.rich_markup_mode,
                                 suggest_commands=app.suggest_commands)
     use_help_context(built)
+    if not gc.isenabled():  # start-up is over (crmctl.__main__ turned the collector off
+        gc.freeze()  # for it): what it made is never walked, the command's garbage is
+        gc.enable()
     return {group: built} if group else dict(built.commands)
 
 

@@ -132,6 +132,7 @@ def tier_name_sql(rank: str) -> str:
     """SQL for the tier of a rank expression, the inverse of tier_rank_sql."""
     return f"CASE {rank} " + " ".join(f"WHEN {i} THEN '{t}'" for i, t in enumerate(TIERS)) + " END"
 
-# An id of this many digits or more is likely a phone number typed for a customer (7: the
-# shortest local number): "no customer …" then says how to name a customer by phone.
+# Digits that make a phone number (7: the shortest local number): an id this long is likely a
+# phone typed for a customer ("no customer …" then says how to name a customer by phone), and
+# digit groups of a search with this many digits together are one number typed with spaces.
 PHONE_LIKE_ID_DIGITS = 7

@@ -21,6 +21,7 @@ import unicodedata
 from typing import Iterable
 
 from crmctl import pinyin
+from crmctl.core.rules import PHONE_LIKE_ID_DIGITS
 from crmctl.core.validate import read_phone
 from crmctl.errors import InvalidValue
 
@@ -150,7 +151,6 @@ def _e164_digits(word: str, digits: str, region: str) -> str | None:
 
 
 _PHONE_PIECE = re.compile(r"\+?[\d().\-]*\d[\d().\-]*")
-_PHONE_DIGITS = 7  # pieces with this many digits together are one number typed with spaces
 
 
 def _words(query: str) -> list[str]:
@@ -165,7 +165,7 @@ def _words(query: str) -> list[str]:
             run.append(word)
             continue
         digits = sum(map(str.isdigit, "".join(run)))
-        out.extend(["".join(run)] if len(run) > 1 and digits >= _PHONE_DIGITS else run)
+        out.extend(["".join(run)] if len(run) > 1 and digits >= PHONE_LIKE_ID_DIGITS else run)
         run = []
         if word:
             out.append(word)

@@ -29,18 +29,16 @@ _FORMS = (
     # the fixed reasons of customers.add, import (importing/write.py) and merge
     ("initial", r"initial tier"), ("import", r"import"), ("merged", r"merged with #(?P<id>\d+)"),
 )
-_PATTERNS = [(kind, re.compile(pattern)) for kind, pattern in _FORMS]
 # the history's "rule: reason" (tiers._change_many)
-_RULED = re.compile(r"(?P<rule>spend|inactive|satisfaction): (?P<reason>.*)", re.S)
+_RULED = r"(?P<rule>spend|inactive|satisfaction): (?P<reason>.*)"
 # tiers.notify_purpose: the notify follow-up's text
-_NOTIFY = re.compile(r"tell customer: tier (?P<old>\w+) → (?P<new>\w+)(?: \((?P<why>.*)\))?",
-                     re.S)
+_NOTIFY = r"tell customer: tier (?P<old>\w+) → (?P<new>\w+)(?: \((?P<why>.*)\))?"
 
 
 def _reason(text: str) -> str | None:
     """One reason of the review (without its rule) worded, or None when not a known form."""
-    for kind, pattern in _PATTERNS:
-        if found := pattern.fullmatch(text):
+    for kind, pattern in _FORMS:
+        if found := re.fullmatch(pattern, text):
             break
     else:
         return None
@@ -68,7 +66,7 @@ def worded(text: str | None) -> str | None:
     in the interface language; anything else (a typed reason) as it is."""
     if not text or is_english():
         return text
-    ruled = _RULED.fullmatch(text)
+    ruled = re.fullmatch(_RULED, text, re.S)
     reason = _reason(ruled["reason"] if ruled else text)
     if reason is None:
         return text
@@ -79,7 +77,7 @@ def worded(text: str | None) -> str | None:
 def notify_worded(purpose: str | None) -> str | None:
     """A notify follow-up's stored purpose for people ("tell customer: tier …"); another
     purpose (a typed one) as it is."""
-    if not purpose or is_english() or not (found := _NOTIFY.fullmatch(purpose)):
+    if not purpose or is_english() or not (found := re.fullmatch(_NOTIFY, purpose, re.S)):
         return purpose
     old, new = pgettext("tier", found["old"]), pgettext("tier", found["new"])
     if found["why"] is None:
