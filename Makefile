@@ -5,16 +5,25 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DB := $(CURDIR)/examples/demo.db
 
-.PHONY: demo test check install clean
+.PHONY: demo test check install install-bench clean
 
-# the catalogs too: installing compiles them (setup.py)
+# the catalogs too: installing compiles them (setup.py). --no-compile: pip would byte-compile
+# every file of every dependency (pandas' own tests included), ~8 s of a fresh install;
+# Python compiles what is imported, once, as it imports it.
 $(BIN)/crmctl: pyproject.toml setup.py $(wildcard crmctl/locale/*/LC_MESSAGES/*.po)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet --no-compile -e '.[test]'
+	@touch $@
+
+# only `make check` runs the bench/ scripts, which time sqlite-utils (the bench extra)
+$(VENV)/.bench-installed: $(BIN)/crmctl
+	$(BIN)/pip install --quiet --no-compile -e '.[test,bench]'
 	@touch $@
 
 install: $(BIN)/crmctl
+
+install-bench: $(VENV)/.bench-installed
 
 demo: install
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
@@ -26,8 +35,9 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q -n auto
 
-check: install
-	$(BIN)/python -m pytest -q -m "slow or not slow"
+# HYPOTHESIS_PROFILE=check: every property test at its full count (tests/conftest.py)
+check: install-bench
+	HYPOTHESIS_PROFILE=check $(BIN)/python -m pytest -q -m "slow or not slow"
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

@@ -192,7 +192,7 @@ def main() -> None:
     crmctl = str(Path(python).with_name("crmctl"))
     sqlite_utils = str(Path(python).with_name("sqlite-utils"))
     if not Path(sqlite_utils).exists():
-        sys.exit("sqlite-utils is not in this venv: pip install -e '.[bench]' (make install)")
+        sys.exit("sqlite-utils is not in this venv: make install-bench (the bench extra)")
     env = {**os.environ, "CRMCTL_PASSPHRASE": KEY}
     env.pop("CRMCTL_PASSPHRASE_FILE", None)
     env.pop("CRMCTL_PASSPHRASE_CMD", None)

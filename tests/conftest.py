@@ -4,14 +4,63 @@ CRMCTL_DB under tmp_path, a passphrase from the environment, and an in-memory ke
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import keyring
 import pytest
+from hypothesis import settings
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 from typer.testing import CliRunner
 
 PASSPHRASE = "correct horse 电池 staple"
+
+# Hypothesis: `make test` runs the "test" profile, `make check` sets HYPOTHESIS_PROFILE=check.
+# A property test that names its own count wraps it in examples(n): all n under "check", a
+# quarter (at least 50) under "test", where the import fast-path tests alone cost ~10 s.
+settings.register_profile("test", max_examples=50)
+settings.register_profile("check", max_examples=200)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "test")
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(n: int) -> int:
+    """A property test's max_examples under the profile in force (see above)."""
+    return n if HYPOTHESIS_PROFILE == "check" else max(50, n // 4)
+
+
+# Every test's files live under pytest's base temp. On a disk, each commit crmctl makes costs
+# a few fsyncs (synchronous=FULL, and a WAL checkpoint at close): ~4 ms each here, most of a
+# CLI test's time. Under a private directory on /dev/shm (a tmpfs, RAM: nothing to sync) the
+# same code runs, the same syscalls are made, and they return at once; nothing a test checks
+# depends on data reaching a platter. CRMCTL_TEST_TMP=disk (or --basetemp) keeps the default.
+_TMPFS = Path("/dev/shm")
+
+
+def _tmpfs_room() -> bool:
+    try:
+        stat = os.statvfs(_TMPFS)
+    except OSError:
+        return False
+    return os.access(_TMPFS, os.W_OK) and stat.f_bavail * stat.f_frsize > 1 << 30  # 1 GB
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    if (config.option.basetemp or hasattr(config, "workerinput")  # xdist workers: under ours
+            or os.environ.get("CRMCTL_TEST_TMP") == "disk" or not _tmpfs_room()):
+        return
+    import tempfile
+
+    config.option.basetemp = config._crmctl_tmpfs = tempfile.mkdtemp(prefix="crmctl-tests-",
+                                                                      dir=_TMPFS)
+
+
+def pytest_unconfigure(config):
+    made = getattr(config, "_crmctl_tmpfs", None)
+    if made:
+        shutil.rmtree(made, ignore_errors=True)
 
 
 class MemoryKeyring(KeyringBackend):
@@ -148,12 +197,52 @@ def db_path(tmp_path):
     return tmp_path / "crm.db"
 
 
+# A new database runs every migration (19 transactions, each synced): ~25-45 ms, more than
+# most tests themselves, and a thousand tests start from one. So each worker makes one with
+# create_database per (KDF count, passphrase, migrations) and the fixtures copy its file:
+# the bytes create_database(...).close() leaves, salt aside. tests/test_fixtures.py checks
+# the copy against `crmctl init`'s database; migration tests make their own old databases.
+_TEMPLATES: dict[tuple, Path] = {}
+_TEMPLATE_DIR: Path | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _template_dir(tmp_path_factory):
+    global _TEMPLATE_DIR
+    _TEMPLATE_DIR = tmp_path_factory.mktemp("templates")
+    yield
+    _TEMPLATES.clear()
+
+
+def new_database(path: Path | str, key: bytes = PASSPHRASE.encode()) -> None:
+    """Put a new, empty, keyed database at path (mode 0600), as create_database(path,
+    key).close() does, at the KDF count and with the migrations in force (a test may
+    shorten MIGRATIONS): a copy of one made once per worker."""
+    from crmctl.store import connection, create_database, migrations
+
+    path = Path(path)
+    if path.exists():
+        raise FileExistsError(path)
+    kdf = connection.TEST_KDF_ITER
+    made_by = (kdf, key, tuple(migrations.MIGRATIONS))
+    template = _TEMPLATES.get(made_by)
+    if template is None:
+        template = _TEMPLATE_DIR / f"kdf{kdf}-{len(_TEMPLATES)}.db"
+        create_database(template, key).close()
+        assert not Path(f"{template}-wal").exists()  # the last close checkpoints the WAL
+        _TEMPLATES[made_by] = template
+    shutil.copyfile(template, path)
+    os.chmod(path, 0o600)
+
+
 @pytest.fixture
 def conn(db_path):
-    """A fresh, migrated, keyed database connection (core tests)."""
-    from crmctl.store import create_database
+    """A fresh, migrated, keyed database connection (core tests): what create_database
+    returns (the same command name, no lock held), on a copy of the worker's template."""
+    from crmctl.store import open_database
 
-    connection = create_database(db_path, PASSPHRASE.encode())
+    new_database(db_path)
+    connection = open_database(db_path, PASSPHRASE.encode(), command="init", shared_lock=False)
     yield connection
     connection.close()
 
@@ -163,19 +252,53 @@ def runner():
     return CliRunner()
 
 
+@pytest.fixture(scope="session")
+def root_command():
+    """crmctl's root click group, built once per worker. typer's CliRunner.invoke(app)
+    rebuilds it on every call, and with it the click command of the sub-app that runs
+    (~11 ms of a ~18 ms `add`); a crmctl process builds it once, so the tests may too.
+    Nothing in it depends on a test's environment: help is translated as it is printed."""
+    from typer.main import get_command
+
+    from crmctl.cli import app
+
+    return get_command(app)
+
+
 @pytest.fixture
-def cli(runner):
-    """Run crmctl in-process: cli("add", "王明") -> Result (stdout and stderr apart)."""
+def cli(runner, root_command):
+    """Run crmctl in-process: cli("add", "王明") -> Result (stdout and stderr apart).
+    runner.invoke(app, args), handed the worker's root group instead of building one."""
+    import typer.testing
+
     from crmctl.cli import app
 
     def invoke(*args, input=None, env=None):
-        return runner.invoke(app, [str(a) for a in args], input=input, env=env)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(typer.testing, "_get_command", lambda given: root_command)
+            return runner.invoke(app, [str(a) for a in args], input=input, env=env)
 
     return invoke
 
 
+def _init_would_use_the_template() -> bool:
+    """`crmctl init` here would make the template's database: the test passphrase from the
+    environment, and no other source that init would read first."""
+    return (os.environ.get("CRMCTL_PASSPHRASE") == PASSPHRASE
+            and not os.environ.get("CRMCTL_PASSPHRASE_FILE")
+            and not os.environ.get("CRMCTL_PASSPHRASE_CMD")
+            and bool(os.environ.get("CRMCTL_DB")))
+
+
 @pytest.fixture
 def initialized(cli):
+    """What `crmctl init` leaves (it writes nothing but the new database: no audit row, no
+    keyring entry), copied from the worker's template; through init itself otherwise."""
+    if _init_would_use_the_template():
+        path = Path(os.environ["CRMCTL_DB"])
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        new_database(path)
+        return cli
     result = cli("init")
     assert result.exit_code == 0, result.stderr
     return cli

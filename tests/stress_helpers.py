@@ -11,7 +11,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import PASSPHRASE
+from conftest import PASSPHRASE, new_database
 
 CRMCTL = Path(sys.executable).with_name("crmctl")
 NULL_KEYRING = "keyring.backends.null.Keyring"
@@ -43,9 +43,10 @@ def start(args, env: dict[str, str], **kwargs) -> subprocess.Popen:
 def populate(db: Path, n: int, *, note: str = "备注") -> None:
     """A fresh database with n customers (core API, one transaction each is too slow)."""
     from crmctl.core import customers
-    from crmctl.store import atomic, create_database
+    from crmctl.store import atomic, open_database
 
-    conn = create_database(db, PASSPHRASE.encode())
+    new_database(db)  # what create_database makes, copied (conftest.py)
+    conn = open_database(db, PASSPHRASE.encode(), shared_lock=False)
     try:
         with atomic(conn):
             for i in range(n):
@@ -163,9 +164,10 @@ def state(db: Path, passphrase: str = PASSPHRASE) -> tuple[Health, dict[str, lis
 def seed(db: Path) -> None:
     """Five customers (two scripts, one right-to-left) to import beside and aim at."""
     from crmctl.core import customers
-    from crmctl.store import create_database
+    from crmctl.store import open_database
 
-    conn = create_database(db, PASSPHRASE.encode())
+    new_database(db)
+    conn = open_database(db, PASSPHRASE.encode(), shared_lock=False)
     for name, phone in (("王明", "13800138000"), ("李娜", "13900139000"), ("Anna", None),
                         ("محمد", None), ("张伟", "13700137000")):
         customers.add(conn, {"name": name, "phone": phone, "company": "华为"})

@@ -242,6 +242,7 @@ def kill_at_random_moments(tmp_path: Path, kills: int, seed: int) -> list[str]:
     return opened
 
 
+@pytest.mark.slow  # ~8 s of kill -9 (3 subprocesses at the real KDF count): make check
 @pytest.mark.e2e
 def test_kill_9_quick(tmp_path):
     kill_at_random_moments(tmp_path, kills=3, seed=5)

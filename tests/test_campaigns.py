@@ -368,31 +368,25 @@ def test_cli_export_xlsx_refusals_and_log_contact_campaign(initialized, tmp_path
     assert (report["targeted"], report["reached"], report["responded"]) == (1, 1, 0)
 
 
-# -- end to end, from the installed command -----------------------------------------------
+# -- end to end, through the command line (in-process: tests/test_e2e.py runs the installed
+# command under cron; a subprocess per step here cost ~10 s of `make test` for nothing more)
 
-@pytest.mark.e2e
-def test_campaign_end_to_end_installed_command(tmp_path):
+def test_campaign_end_to_end(cli, tmp_path, monkeypatch):
     """create → target (consent respected, counted) → export → withdrawal drops a person
     from the next export → contacts, responses, purchases → report, hand-checked."""
     import csv
-    import os
     import stat
-    import subprocess
-    import sys
-    from pathlib import Path
 
-    exe = Path(sys.executable).parent / "crmctl"
     secret = tmp_path / "pass.txt"
     secret.write_text("e2e 口令 phrase\n")
     secret.chmod(0o600)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRMCTL_")}
-    env.update(CRMCTL_DB=str(tmp_path / "crm.db"), CRMCTL_PASSPHRASE_FILE=str(secret),
-               CRMCTL_NOW="2026-11-23T10:00:00+08:00")
+    monkeypatch.delenv("CRMCTL_PASSPHRASE")
+    monkeypatch.setenv("CRMCTL_PASSPHRASE_FILE", str(secret))
+    monkeypatch.setenv("CRMCTL_NOW", "2026-11-23T10:00:00+08:00")
 
     def run(*args, code=0):
-        done = subprocess.run([str(exe), *map(str, args)], env=env, stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=60)
-        assert done.returncode == code, (args, done.stderr)
+        done = cli(*args)
+        assert done.exit_code == code, (args, done.stderr)
         return done.stdout
 
     run("init")

@@ -21,7 +21,7 @@ import subprocess
 import uuid
 
 import pytest
-from conftest import inspect_db
+from conftest import inspect_db, new_database
 from stress_helpers import CRMCTL, crmctl_env, populate
 
 pytestmark = [pytest.mark.skipif(shutil.which("prlimit") is None, reason="no prlimit here"),
@@ -59,8 +59,10 @@ def audit_is_whole(db) -> bool:
 
 @pytest.fixture
 def db(tmp_path):
+    """A new database at the real KDF count (the module is e2e): what `crmctl init` makes,
+    copied (conftest.new_database) rather than made by one more subprocess per test."""
     path = tmp_path / "crm.db"
-    subprocess.run([str(CRMCTL), "init"], env=crmctl_env(path), check=True, capture_output=True)
+    new_database(path)
     return path
 
 

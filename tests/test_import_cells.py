@@ -8,6 +8,7 @@ import string
 import email_validator
 import phonenumbers
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,7 @@ from crmctl.core.validate import clean_text, normalize_email, normalize_phone, r
 from crmctl.errors import InvalidValue
 
 SPECIAL_USE = frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
-FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def library_email(value: str):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +13,7 @@ from crmctl.core.importing.columns import ColumnsToCustomers
 from crmctl.core.importing.fields import AT
 from crmctl.core.importing.rows import RowToCustomer, reference_validation
 
-CHUNKS = settings(max_examples=300, deadline=None,
+CHUNKS = settings(max_examples=examples(300), deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 HEADERS = ["姓名", "公司", "邮箱", "手机", "客户级别", "标签", "备注", "生日", "职位"]

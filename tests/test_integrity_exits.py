@@ -18,8 +18,8 @@ CRMCTL = Path(sys.executable).with_name("crmctl")
 PAGE = 4096
 
 
-# One database, made once, is handed both to in-process commands and to the installed one.
-pytestmark = pytest.mark.real_kdf
+# One database per KDF count, made once: in-process tests open it at the test-only count,
+# the installed command (real_kdf) at the real one.
 
 
 def files(directory: Path) -> dict[str, bytes]:
@@ -30,20 +30,37 @@ def files(directory: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def made(tmp_path_factory) -> bytes:
-    """A real database (created, then 40 customers added, as ``init`` and ``add`` do), closed:
-    its bytes, made once for the module (each open derives the key: ~0.2 s)."""
+def made_at(tmp_path_factory):
+    """made_at(kdf): a database (created, then 40 customers added, as ``init`` and ``add``
+    do), closed: its bytes, made once per KDF count for the module."""
     from crmctl.core import customers
     from crmctl.store import create_database
 
-    path = tmp_path_factory.mktemp("made") / "crm.db"
-    conn = create_database(path, PASSPHRASE.encode())
-    for i in range(40):
-        customers.add(conn, {"name": f"王明{i}", "company": f"公司{i}",
-                             "email": f"w{i}@example.cn", "note": "备注" * 200})
-    conn.close()
-    assert not Path(f"{path}-wal").exists()  # everything is in the main file
-    return path.read_bytes()
+    made: dict[int | None, bytes] = {}
+
+    def make(kdf: int | None) -> bytes:
+        if kdf not in made:
+            path = tmp_path_factory.mktemp("made") / "crm.db"
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr("crmctl.store.connection.TEST_KDF_ITER", kdf)
+                conn = create_database(path, PASSPHRASE.encode())
+                for i in range(40):
+                    customers.add(conn, {"name": f"王明{i}", "company": f"公司{i}",
+                                         "email": f"w{i}@example.cn", "note": "备注" * 200})
+                conn.close()
+            assert not Path(f"{path}-wal").exists()  # everything is in the main file
+            made[kdf] = path.read_bytes()
+        return made[kdf]
+
+    return make
+
+
+@pytest.fixture
+def made(made_at) -> bytes:
+    """The database's bytes at the KDF count of this test (the real one for real_kdf)."""
+    from crmctl.store import connection
+
+    return made_at(connection.TEST_KDF_ITER)
 
 
 def _garbage_in_the_middle(data: bytes) -> bytes:
@@ -76,6 +93,7 @@ def test_a_damaged_database_is_exit_4_one_line(cli, db_path, made, damage):
     assert files(db_path.parent) == before  # nothing written, nothing made beside it
 
 
+@pytest.mark.real_kdf
 def test_a_truncated_database_through_the_installed_command(db_path, made, tmp_path):
     """The installed command, as cron runs it: the same line and exit code."""
     db_path.write_bytes(made[:len(made) // 2 + 123])

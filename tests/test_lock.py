@@ -13,7 +13,8 @@ import pytest
 from conftest import PASSPHRASE, inspect_db
 from stress_helpers import crmctl_env, run, start
 
-pytestmark = pytest.mark.e2e
+# e2e (keys at the real count) on every test that hands the database to another process or
+# opens it without crmctl; the last test stays in-process, at the test-only count
 
 _HOLD = textwrap.dedent("""
     import sys, time
@@ -46,6 +47,7 @@ def db(initialized, tmp_path):
     return tmp_path / "crm.db"
 
 
+@pytest.mark.e2e
 def test_a_writer_gives_up_with_busy_while_the_file_is_being_replaced(db):
     env = crmctl_env(db, CRMCTL_BUSY_TIMEOUT_MS="300")
     with Held(db):
@@ -59,6 +61,7 @@ def test_a_writer_gives_up_with_busy_while_the_file_is_being_replaced(db):
         "王明"]
 
 
+@pytest.mark.e2e
 def test_a_writer_waits_for_the_lock_and_then_writes(db):
     env = crmctl_env(db, CRMCTL_BUSY_TIMEOUT_MS="20000")
     with Held(db) as held:
@@ -70,6 +73,7 @@ def test_a_writer_waits_for_the_lock_and_then_writes(db):
     assert held.proc.returncode == 0
 
 
+@pytest.mark.e2e
 def test_rekey_refuses_while_another_crmctl_has_the_database_open(db, tmp_path):
     """A reader holding the shared lock (a long report) keeps rekey from replacing the
     file under it; rekey says busy and changes nothing."""
@@ -96,6 +100,7 @@ def test_rekey_refuses_while_another_crmctl_has_the_database_open(db, tmp_path):
     assert run(["list"], crmctl_env(db)).returncode == 0  # the old passphrase still opens
 
 
+@pytest.mark.e2e
 def test_forget_says_so_when_a_foreign_reader_keeps_the_old_pages(db, cli, monkeypatch):
     """A program outside crmctl (no lock) holds a read snapshot: the checkpoint cannot
     overwrite the old pages, so forget must not claim the person is gone from the file."""
