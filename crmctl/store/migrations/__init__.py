@@ -2,7 +2,8 @@
 
 Each migration is a small function; it runs in one transaction together with the bump of
 ``user_version``, so a killed migration leaves the database at the previous version.
-Append new migrations at the end (a module of their own); never edit one that has shipped.
+Append a new migration (a module of its own) at the end of ``MIGRATIONS`` in ``steps.py``
+and raise ``SCHEMA_VERSION`` below; never edit one that has shipped.
 """
 
 from __future__ import annotations
